@@ -1,0 +1,3 @@
+"""Build the site: ``python build.py [COMMAND] [OPTIONS]`` (same as ``evidence-explorer``)."""
+from evidence_explorer.cli import main
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+"""Evidence Explorer: a static-site generator for evidence syntheses."""
+
+__version__ = "0.1.0"

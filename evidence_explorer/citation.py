@@ -1,0 +1,72 @@
+"""Names and citations: 'Turner A' / 'Turner, Alison' / an organisation → display forms."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_INITIALS = re.compile(r"^(?:[A-Z]{1,4}|(?:[A-Z]\.\s?){1,4}|(?:[A-Z]\.-?[A-Z]\.?))$")
+
+
+@dataclass(frozen=True)
+class Name:
+    family: str
+    given: str = ""
+    organisation: bool = False
+
+
+def parse_name(author: str) -> Name:
+    """'Turner A' and 'Turner, Alison' are people; anything else is an organisation."""
+    author = author.strip()
+    if "," in author:
+        family, given = author.split(",", 1)
+        if given.strip() and len(given.split()) <= 4:
+            return Name(family.strip(), given.strip())
+    parts = author.split()
+    if len(parts) >= 2 and _INITIALS.match(parts[-1]):
+        return Name(" ".join(parts[:-1]), parts[-1])
+    return Name(author, organisation=True)
+
+
+def short_cite(authors: tuple[str, ...], year: object) -> str:
+    """'Turner et al. (2018)', 'Grant and Chika-Ezerihoa (2016)', 'NHS England (2014)'."""
+    names = [parse_name(a).family for a in authors]
+    if not names:
+        who = "Anon."
+    elif len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    return f"{who} ({year})"
+
+
+def author_list(authors: tuple[str, ...], limit: int = 6) -> str:
+    """Vancouver style: up to six names, then 'et al.'."""
+    shown = list(authors[:limit])
+    text = ", ".join(shown)
+    return text + (", et al." if len(authors) > limit else "")
+
+
+def full_citation(paper) -> str:
+    """A plain-text reference for a paper (Vancouver-like)."""
+    parts = [author_list(paper.authors) + "." if paper.authors else "", f"{paper.title.rstrip('.')}."]
+    venue = paper.journal or paper.publisher
+    tail = ""
+    if paper.journal:
+        tail = f"{paper.journal}. {paper.year}"
+        if paper.volume:
+            tail += f";{paper.volume}"
+            if paper.issue:
+                tail += f"({paper.issue})"
+        if paper.pages:
+            tail += f":{paper.pages}"
+        tail += "."
+    elif venue:
+        tail = f"{venue}; {paper.year}."
+    else:
+        tail = f"{paper.year}."
+    parts.append(tail)
+    if paper.doi:
+        parts.append(f"doi:{paper.doi}")
+    return " ".join(p for p in parts if p)

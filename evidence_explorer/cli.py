@@ -1,0 +1,112 @@
+"""Command line: ``evidence-explorer [COMMAND] [OPTIONS]``. The only place that exits.
+
+Exit codes: 0 ok, 1 content problems, 2 usage or configuration problems,
+3 an internal error (a bug: please report it).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .diagnostics import BuildError, Report
+from .pipeline import BuildOptions, build
+
+COMMANDS: dict[str, str] = {
+    "build": "validate, render, index for search, write the site atomically (default)",
+    "check": "validate only, write nothing",
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", default="content", metavar="DIR", help="content directory (default: content)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+
+def _build_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", "-o", default="site", metavar="DIR", help="output directory (default: site)")
+    p.add_argument("--base-url", metavar="PATH", help="path prefix when hosted below the domain root, e.g. /evidence/")
+    p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for rendering")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="evidence-explorer", description="Build a static website from an "
+                                  "evidence synthesis kept as Markdown files with YAML front matter.")
+    top.add_argument("--version", action="version", version=f"evidence-explorer {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("build", help=COMMANDS["build"])
+    _common(p)
+    _build_opts(p)
+    p = sub.add_parser("check", help=COMMANDS["check"])
+    _common(p)
+    return top
+
+
+def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None:
+    stream = stream or sys.stderr
+    for d in report.sorted():
+        print(d.format(), file=stream)
+    if report.items or not quiet:
+        if report.failed(strict) or report.items:
+            print(report.summary(strict), file=stream)
+
+
+def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
+    start = time.perf_counter()
+    options = BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
+                           base_url=getattr(args, "base_url", None), strict=args.strict,
+                           search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1))
+    result = build(options, write=write)
+    print_report(result.report, args.strict, args.quiet)
+    if result.config_failed:
+        return 2
+    if result.report.failed(args.strict) or (write and not result.written):
+        return 1
+    if not args.quiet:
+        elapsed = time.perf_counter() - start
+        if write:
+            print(f"built {len(result.pages)} pages into {options.output} in {elapsed:.2f} s", file=sys.stderr)
+        else:
+            n = sum(1 for _ in result.corpus.all()) if result.corpus else 0
+            print(f"checked {n} files in {elapsed:.2f} s", file=sys.stderr)
+    return 0
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": cmd_build,
+    "check": lambda a: cmd_build(a, write=False),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "build")
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors itself
+        return 0 if exc.code == 0 else 2
+    if args.command is None:
+        parser().print_help()
+        return 2
+    try:
+        return HANDLERS[args.command](args)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a content problem
+        if os.environ.get("EVIDENCE_EXPLORER_DEBUG"):
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in evidence-explorer; set EVIDENCE_EXPLORER_DEBUG=1 for details.", file=sys.stderr)
+        return 3

@@ -1,0 +1,88 @@
+"""Machine-readable exports written on every build (``/data/``).
+
+``evidence.json`` is a stable, documented interface (see docs/evidence-json.md):
+top-level keys ``site``, ``reviews``, ``questions``, ``theories``, ``maps``,
+``papers``, ``cmocs``; each record has ``id``, ``url``, its front-matter fields
+and resolved relation id lists.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from . import __version__
+from .citation import full_citation
+from .link import Corpus
+from .model import Entity
+from .schema import content_fields
+
+FORMAT_VERSION = 1
+
+RELATIONS: dict[str, dict[str, str]] = {
+    "paper": {"cmocs": "paper_cmocs", "theories": "paper_theories", "maps": "paper_maps"},
+    "theory": {"children": "theory_children", "cmocs": "theory_cmocs", "papers": "theory_papers",
+               "maps": "theory_maps"},
+    "question": {"theories": "question_theories", "cmocs": "question_cmocs", "papers": "question_papers"},
+    "review": {"questions": "review_questions", "papers": "review_papers"},
+    "cmoc": {"chained_from": "cmoc_chained_from"},
+}
+"""Resolved relation lists per kind: JSON key → backlink index."""
+
+
+def plain(value: Any) -> Any:
+    """Frozen model values → JSON-ready values."""
+    if is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)
+                if f.name != "line" and getattr(value, f.name) not in (None, ())}
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if hasattr(value, "items"):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def record(corpus: Corpus, e: Entity, base_url: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": e.id, "url": base_url + e.page_url}
+    for name in content_fields(type(e)):
+        if name in ("id",):
+            continue
+        value = getattr(e, name)
+        if value in (None, (), {}) or (name == "extra" and not value):
+            continue
+        key = "source_url" if name == "url" else name  # a paper's own address; `url` is its page here
+        out[key] = plain(value)
+    if e.kind == "theory":
+        out["kind"] = e.theory_kind  # type: ignore[attr-defined]
+    for key, values in e.facets.items():
+        out[key] = list(values)
+    for key, index in RELATIONS.get(e.kind, {}).items():
+        out[key] = list(getattr(corpus.links, index).get(e.id.lower(), ()))
+    if e.kind == "paper":
+        out["citation"] = full_citation(e)  # type: ignore[arg-type]
+    return out
+
+
+def evidence_json(corpus: Corpus, base_url: str) -> str:
+    cfg = corpus.config
+    data = {
+        "format": FORMAT_VERSION,
+        "generator": f"evidence-explorer {__version__}",
+        "site": {"title": cfg.title, "description": cfg.description, "base_url": base_url,
+                 "language": cfg.language, "theory_kinds": dict(cfg.theory_kinds),
+                 "facets": {k: {"label": f.label, "applies_to": list(f.applies_to), "values": dict(f.values),
+                                "open": f.open} for k, f in cfg.facets.items()},
+                 "matrices": [{"id": str(m.id), "title": m.title, "count": m.count, "url": base_url + m.page_url}
+                              for m in cfg.matrices]},
+    }
+    for key, items in (("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
+                       ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs)):
+        data[key] = [record(corpus, e, base_url) for e in items]
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def exports(corpus: Corpus, base_url: str) -> dict[str, str]:
+    """Relative output path → file text, for every export."""
+    return {"data/evidence.json": evidence_json(corpus, base_url)}

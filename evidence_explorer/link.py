@@ -1,0 +1,282 @@
+"""Resolve relations against one id index, compute backlinks once, check integrity.
+
+Input: validated entities. Output: an immutable :class:`Corpus` that every
+later stage reads. All lookups after this stage are dictionary lookups.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterable, Iterator, Mapping
+
+from . import urls
+from .config import SiteConfig
+from .diagnostics import Location, Report, did_you_mean
+from .model import Cmoc, Entity, EvidenceMap, Page, Paper, Question, Review, Theory
+from .schema import Ref
+
+WIKILINK = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+Ids = tuple[str, ...]
+Index = Mapping[str, Ids]
+
+
+@dataclass(frozen=True)
+class Backlinks:
+    """Reverse relations, each id → ids in content order. Built once per build."""
+
+    paper_cmocs: Index
+    paper_theories: Index
+    paper_maps: Index
+    theory_children: Index
+    theory_cmocs: Index
+    theory_coded_papers: Index
+    theory_papers: Index
+    theory_maps: Index
+    question_theories: Index
+    question_cmocs: Index
+    question_papers: Index
+    review_questions: Index
+    review_papers: Index
+    cmoc_chained_from: Index
+
+
+@dataclass(frozen=True)
+class Corpus:
+    config: SiteConfig
+    reviews: tuple[Review, ...]
+    questions: tuple[Question, ...]
+    theories: tuple[Theory, ...]
+    maps: tuple[EvidenceMap, ...]
+    papers: tuple[Paper, ...]
+    cmocs: tuple[Cmoc, ...]
+    pages: tuple[Page, ...]
+    by_id: Mapping[str, Entity]
+    """Lower-cased id → entity."""
+    links: Backlinks
+
+    def get(self, entity_id: str) -> Entity:
+        return self.by_id[entity_id.lower()]
+
+    def find(self, entity_id: str) -> Entity | None:
+        return self.by_id.get(entity_id.lower())
+
+    def all(self) -> Iterator[Entity]:
+        for group in (self.reviews, self.questions, self.theories, self.maps, self.papers, self.cmocs,
+                      self.pages):
+            yield from group
+
+    def rel(self, index: str, entity_id: str) -> tuple[Entity, ...]:
+        """Entities related to ``entity_id`` through backlink index ``index``."""
+        return tuple(self.by_id[i.lower()] for i in getattr(self.links, index).get(entity_id.lower(), ()))
+
+
+def _refs(entity: Entity) -> Iterator[tuple[str, str, Ref]]:
+    """(field name, expected kind, ref) for every relation an entity writes."""
+    if isinstance(entity, Question):
+        yield from (("review", "review", r) for r in entity.review)
+    elif isinstance(entity, Theory):
+        if entity.parent:
+            yield "parent", "theory", entity.parent
+        yield from (("related", "theory", r) for r in entity.related)
+        yield from (("question", "question", r) for r in entity.question)
+        yield from (("review", "review", r) for r in entity.review)
+    elif isinstance(entity, EvidenceMap):
+        if entity.theory:
+            yield "theory", "theory", entity.theory
+        for row in entity.rows:
+            yield from (("rows", "paper", p) for p in row.papers)
+    elif isinstance(entity, Paper):
+        yield from (("questions", "question", r) for r in entity.questions)
+        yield from (("review", "review", r) for r in entity.review)
+        yield from (("theories", "theory", r) for r in entity.theories)
+    elif isinstance(entity, Cmoc):
+        yield from (("sources", "paper", s.paper) for s in entity.sources)
+        yield from (("theories", "theory", t.theory) for t in entity.theories)
+        yield from (("question", "question", r) for r in entity.question)
+        yield from (("review", "review", r) for r in entity.review)
+        yield from (("chains_to", "cmoc", r) for r in entity.chains_to)
+
+
+def body_links(entity: Entity) -> Iterator[tuple[str, str | None, int]]:
+    """(target id, label, line) for each ``[[id]]`` in the body, outside code blocks."""
+    in_fence = False
+    for n, text in enumerate(entity.body.split("\n")):
+        if _FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        for m in WIKILINK.finditer(re.sub(r"`[^`]*`", "", text)):
+            yield m.group(1).strip(), m.group(2), entity.body_line + n
+
+
+def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
+    """Build the id index, resolve every relation, compute backlinks, report problems."""
+    by_id: dict[str, Entity] = {}
+    by_url: dict[str, Entity] = {}
+    for e in sorted(entities, key=lambda e: e.path):
+        key = e.id.lower()
+        if key in by_id:
+            first = by_id[key]
+            report.error("id.duplicate", f"id '{e.id}' is already used by {first.path}"
+                         + (" (ids are compared ignoring case)" if first.id != e.id else ""),
+                         e.location("id") if e.line_of("id") else Location(e.path, 1))
+            continue
+        first_segment = e.page_url.split("/")[0]
+        if isinstance(e, Page) and first_segment.lower() in urls.RESERVED:
+            report.error("url.collision", f"page id '{e.id}' would overwrite the generated '/{first_segment}/'; "
+                         "choose another id", Location(e.path, 1))
+            continue
+        if e.page_url.lower() in by_url:
+            report.error("url.collision", f"'{e.page_url}' is also the URL of {by_url[e.page_url.lower()].path}",
+                         Location(e.path, 1))
+            continue
+        by_id[key], by_url[e.page_url.lower()] = e, e
+    ids_of_kind: dict[str, list[str]] = defaultdict(list)
+    for e in by_id.values():
+        ids_of_kind[e.kind].append(e.id)
+
+    for e in by_id.values():
+        for name, kind, ref in _refs(e):
+            target = by_id.get(ref.lower())
+            loc = Location(e.path, ref.line or e.line_of(name))
+            if target is None:
+                report.error("link.unknown-id", f"unknown {kind} id '{ref}' in '{name}'"
+                             f"{did_you_mean(ref, ids_of_kind[kind])}", loc)
+            elif target.kind != kind:
+                report.error("link.wrong-kind", f"'{ref}' in '{name}' is a {target.kind}, not a {kind}", loc)
+        for target_id, _label, line in body_links(e):
+            if target_id.lower() not in by_id:
+                report.error("link.unknown-id", f"unknown id '{target_id}' in [[link]]"
+                             f"{did_you_mean(target_id, by_id and [x.id for x in by_id.values()])}",
+                             Location(e.path, line))
+
+    kinds = {k: tuple(sorted((x for x in by_id.values() if x.kind == k), key=_sort_key))
+             for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")}
+    resolved = lambda ref, kind: ref.lower() in by_id and by_id[ref.lower()].kind == kind  # noqa: E731
+    canon = lambda ref: by_id[ref.lower()].id  # noqa: E731
+    links = _backlinks(kinds, resolved, canon)
+    _check_cycles(kinds["theory"], by_id, report)
+    _check_orphans(kinds, links, report)
+    return Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
+                  by_id=MappingProxyType(by_id), links=links)
+
+
+def _sort_key(e: Entity) -> tuple:
+    if isinstance(e, Page):
+        return (e.order, e.title.lower())
+    return (_natural(e.id),)
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
+
+
+def _backlinks(kinds: dict, resolved, canon) -> Backlinks:
+    idx: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
+
+    def add(index: str, key: str, value: str) -> None:
+        idx[index][key.lower()][value] = None  # dict as an ordered set
+
+    for t in kinds["theory"]:
+        if t.parent and resolved(t.parent, "theory"):
+            add("theory_children", t.parent, t.id)
+        for q in t.question:
+            if resolved(q, "question"):
+                add("question_theories", q, t.id)
+    for q in kinds["question"]:
+        for r in q.review:
+            if resolved(r, "review"):
+                add("review_questions", r, q.id)
+    for m in kinds["map"]:
+        theory = m.theory if m.theory and resolved(m.theory, "theory") else None
+        if theory:
+            add("theory_maps", theory, m.id)
+        for row in m.rows:
+            for p in row.papers:
+                if resolved(p, "paper"):
+                    add("paper_maps", p, m.id)
+                    if theory:
+                        add("paper_theories", p, canon(theory))
+                        add("theory_papers", theory, canon(p))
+    for p in kinds["paper"]:
+        for t in p.theories:
+            if resolved(t, "theory"):
+                add("paper_theories", p.id, canon(t))
+                add("theory_coded_papers", t, p.id)
+                add("theory_papers", t, p.id)
+        for q in p.questions:
+            if resolved(q, "question"):
+                add("question_papers", q, p.id)
+        for r in p.review:
+            if resolved(r, "review"):
+                add("review_papers", r, p.id)
+    for c in kinds["cmoc"]:
+        theories = [canon(t.theory) for t in c.theories if resolved(t.theory, "theory")]
+        papers = [canon(s.paper) for s in c.sources if resolved(s.paper, "paper")]
+        questions = [canon(q) for q in c.question if resolved(q, "question")]
+        for t in theories:
+            add("theory_cmocs", t, c.id)
+        for p in papers:
+            add("paper_cmocs", p, c.id)
+            for t in theories:
+                add("paper_theories", p, t)
+                add("theory_papers", t, p)
+            for q in questions:
+                add("question_papers", q, p)
+        for q in questions:
+            add("question_cmocs", q, c.id)
+        for nxt in c.chains_to:
+            if resolved(nxt, "cmoc"):
+                add("cmoc_chained_from", nxt, c.id)
+    frozen = {name: MappingProxyType({k: tuple(v) for k, v in idx[name].items()})
+              for name in Backlinks.__dataclass_fields__}
+    return Backlinks(**frozen)
+
+
+def _check_cycles(theories: Iterable[Theory], by_id: Mapping[str, Entity], report: Report) -> None:
+    reported: set[str] = set()
+    for t in theories:
+        path, node = [t.id.lower()], t
+        while isinstance(node, Theory) and node.parent:
+            nxt = node.parent.lower()
+            if nxt in path:
+                cycle = path[path.index(nxt):]
+                if not reported.intersection(cycle):
+                    names = [by_id[i].id for i in cycle] + [by_id[nxt].id]
+                    report.error("link.cycle", f"'parent' forms a cycle: {' → '.join(names)}",
+                                 t.location("parent"))
+                reported.update(cycle)
+                break
+            path.append(nxt)
+            node = by_id.get(nxt)  # type: ignore[assignment]
+
+
+def _check_orphans(kinds: dict, links: Backlinks, report: Report) -> None:
+    for p in kinds["paper"]:
+        key = p.id.lower()
+        if p.status == "included" and not (links.paper_cmocs.get(key) or links.paper_maps.get(key)
+                                           or p.theories):
+            report.warning("link.orphan", "paper is not cited by any CMOC or map, nor coded to a theory",
+                           Location(p.path))
+
+    def direct(t: Theory) -> bool:
+        key = t.id.lower()
+        return bool(links.theory_cmocs.get(key) or links.theory_papers.get(key) or links.theory_maps.get(key))
+
+    by_key = {t.id.lower(): t for t in kinds["theory"]}
+    for t in kinds["theory"]:
+        neighbours = [by_key[c.lower()] for c in links.theory_children.get(t.id.lower(), ())]
+        neighbours += [by_key[r.lower()] for r in t.related if r.lower() in by_key]
+        if not direct(t) and not any(direct(n) for n in neighbours):
+            report.warning("link.no-evidence", "theory has no evidence: no CMOC, paper or map links to it "
+                           "(nor to its children or related theories)", Location(t.path))
+    for m in kinds["map"]:
+        for row in m.rows:
+            if not row.papers:
+                report.warning("map.empty-row", f"row '{row.focus}' lists no papers (a gap in the evidence)",
+                               Location(m.path, row.line))

@@ -1,0 +1,257 @@
+"""Read the content directory: split front matter, parse YAML with a line per key.
+
+Nothing here knows the schema. The output is one :class:`SourceFile` per
+Markdown file, holding plain data (``LineDict``/``LineList`` remember the line
+of each key and item) for :mod:`evidence_explorer.model` to validate.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Location, Report
+
+COLLECTIONS: dict[str, str] = {
+    "reviews": "review",
+    "questions": "question",
+    "theories": "theory",
+    "maps": "map",
+    "papers": "paper",
+    "cmocs": "cmoc",
+    "pages": "page",
+}
+"""Folder name → entity kind, in load (and display) order."""
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_YAML_DEPTH = 50
+
+
+class LineDict(dict):
+    """A mapping that remembers the (1-based) line of each key."""
+
+    line: int = 0
+    lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list that remembers the line of each item."""
+
+    line: int = 0
+    lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class ContentError(Exception):
+    """A located problem found while reading a file."""
+
+    def __init__(self, message: str, line: int | None = None, code: str = "yaml.syntax"):
+        super().__init__(message)
+        self.message, self.line, self.code = message, line, code
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records lines, rejects duplicate keys and aliases,
+    and never turns strings into dates."""
+
+    line_offset = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ContentError(
+                "YAML aliases (*name) are not allowed in content files",
+                event.start_mark.line + 1 + self.line_offset, "yaml.alias")
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise ContentError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                   self.peek_event().start_mark.line + 1 + self.line_offset,
+                                   "yaml.too-deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        result = LineDict()
+        result.line = node.start_mark.line + 1 + self.line_offset
+        result.lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise ContentError("mapping keys must be plain text",
+                                   key_node.start_mark.line + 1 + self.line_offset, "yaml.key")
+            key = str(key)
+            line = key_node.start_mark.line + 1 + self.line_offset
+            if key in result:
+                raise ContentError(f"duplicate key '{key}' (first on line {result.lines[key]})",
+                                   line, "yaml.duplicate-key")
+            result[key] = self.construct_object(value_node, deep=True)
+            result.lines[key] = line
+        return result
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1 + self.line_offset
+        result.lines = [child.start_mark.line + 1 + self.line_offset for child in node.value]
+        return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+# Dates stay strings: remove the timestamp resolver (YAML 1.1 would make datetimes).
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse YAML text; raise :class:`ContentError` with an absolute line on any problem."""
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except ContentError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in text and "tab" in str(exc).lower():
+            problem = "tab character used for indentation (YAML needs spaces)"
+        raise ContentError(f"YAML syntax error: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"YAML error: {exc}", line_offset + 1) from None
+    except RecursionError:
+        raise ContentError("YAML nested too deeply", line_offset + 1, "yaml.too-deep") from None
+    finally:
+        loader.dispose()
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One content file, split and parsed, not yet validated."""
+
+    kind: str
+    path: str
+    """Path shown in diagnostics (the content dir as given, joined with the relative path)."""
+    rel: str
+    """Path relative to the content directory, with forward slashes."""
+    stem: str
+    data: LineDict
+    body: str
+    body_line: int
+    """Line of the file where the body starts."""
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (a BOM is accepted), LF or CRLF → text with LF."""
+    if b"\x00" in raw[:8192]:
+        raise ContentError("binary file (contains NUL bytes), expected UTF-8 text", None, "file.encoding")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, "file.encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Return (yaml_text, body, body_line). The front matter starts on line 2."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise ContentError("missing front matter: the file must start with a line '---'", 1,
+                           "file.front-matter")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    raise ContentError("unclosed front matter: no closing '---' line", 1, "file.front-matter")
+
+
+def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(f"file is {size // (1024 * 1024)} MB, larger than the "
+                               f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit", None, "file.too-large")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", None, "file.unreadable") from None
+    text = decode(raw)
+    if not text.strip():
+        raise ContentError("empty file: expected '---' front matter '---' and a body", None, "file.empty")
+    yaml_text, body, body_line = split_front_matter(text)
+    data = parse_yaml(yaml_text, line_offset=1) if yaml_text.strip() else None
+    if data is None:
+        data = LineDict()
+        data.line, data.lines = 1, {}
+    if not isinstance(data, LineDict):
+        raise ContentError("front matter must be a YAML mapping of field: value", 2, "schema.type")
+    return SourceFile(kind, shown, rel, path.stem, data, body, body_line)
+
+
+def display_path(content_dir: Path, shown_root: str, rel: str) -> str:
+    return rel if shown_root in ("", ".") else f"{shown_root.rstrip('/')}/{rel}"
+
+
+def load_sources(content_dir: Path, shown_root: str, report: Report,
+                 only: set[str] | None = None) -> list[SourceFile]:
+    """Read every ``*.md`` file of every collection folder, in a stable order.
+
+    Problems become diagnostics; a file that cannot be read is skipped.
+    """
+    sources: list[SourceFile] = []
+    for folder, kind in COLLECTIONS.items():
+        base = content_dir / folder
+        if not base.is_dir():
+            continue
+        for rel in _walk_markdown(base, folder, content_dir, shown_root, report):
+            shown = display_path(content_dir, shown_root, rel)
+            if only is not None and rel not in only:
+                continue
+            try:
+                sources.append(read_source(content_dir / rel, shown, rel, kind))
+            except ContentError as exc:
+                report.error(exc.code, exc.message, Location(shown, exc.line))
+    return sources
+
+
+def _walk_markdown(base: Path, folder: str, content_dir: Path, shown_root: str,
+                   report: Report) -> list[str]:
+    """Relative paths of Markdown files below ``base``; symlink loops are reported."""
+    found: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
+        st = os.stat(dirpath)
+        key = (st.st_dev, st.st_ino)
+        rel_dir = Path(dirpath).relative_to(content_dir).as_posix()
+        if key in seen_dirs:
+            report.error("file.symlink-loop", "symbolic link loop: this folder was already read",
+                         Location(display_path(content_dir, shown_root, rel_dir)))
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            if name.endswith(".md") and not name.startswith((".", "_")):
+                found.append(f"{rel_dir}/{name}")
+    return found
+
+
+def load_site_yaml(content_dir: Path, shown_root: str) -> tuple[str, Any]:
+    """Return (shown path, parsed data) of ``site.yaml``; raise ContentError when broken."""
+    path = content_dir / "site.yaml"
+    shown = display_path(content_dir, shown_root, "site.yaml")
+    if not path.is_file():
+        raise ContentError("site.yaml not found: every content directory needs one", None, "config.missing")
+    text = decode(path.read_bytes())
+    return shown, parse_yaml(text)

@@ -1,0 +1,97 @@
+"""Markdown → safe HTML: raw HTML escaped (unless opted in), unsafe URLs dropped, ``[[id]]`` links.
+
+One :class:`MarkdownRenderer` per build (it holds a Python-Markdown instance,
+which is stateful); nothing here is global.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from typing import Callable
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup, escape
+
+SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
+Resolver = Callable[[str], "tuple[str, str] | None"]
+"""id → (href, title), or None when the id is unknown."""
+
+
+def is_safe_url(url: str) -> bool:
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url or "")
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in SAFE_SCHEMES
+
+
+class _WikiLinks(InlineProcessor):
+    def __init__(self, resolve: Resolver):
+        super().__init__(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
+        self.resolve = resolve
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown API)
+        target, label = m.group(1).strip(), m.group(2)
+        found = self.resolve(target)
+        if found is None:
+            el = etree.Element("span")
+            el.set("class", "broken-link")
+            el.text = label or target
+            return el, m.start(0), m.end(0)
+        el = etree.Element("a")
+        el.set("href", found[0])
+        el.set("class", "xref")
+        el.text = (label or found[1]).strip()
+        return el, m.start(0), m.end(0)
+
+
+class _SafeUrls(Treeprocessor):
+    def run(self, root):
+        for el in root.iter():
+            for attr in ("href", "src"):
+                if attr in el.attrib and not is_safe_url(el.attrib[attr]):
+                    del el.attrib[attr]
+                    el.set("data-unsafe-url", "removed")
+        return None
+
+
+class _Safety(Extension):
+    def __init__(self, resolve: Resolver, allow_raw_html: bool):
+        super().__init__()
+        self.resolve, self.allow_raw_html = resolve, allow_raw_html
+
+    def extendMarkdown(self, md):  # noqa: N802
+        if not self.allow_raw_html:
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(_WikiLinks(self.resolve), "wikilink", 175)
+        md.treeprocessors.register(_SafeUrls(md), "safe_urls", 0)
+
+
+class MarkdownRenderer:
+    def __init__(self, resolve: Resolver, allow_raw_html: bool = False):
+        self._md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", _Safety(resolve, allow_raw_html)],
+            output_format="html")
+        self._inline = markdown.Markdown(extensions=[_Safety(resolve, False)], output_format="html")
+
+    def block(self, text: str) -> Markup:
+        """A Markdown body → HTML (escaped input, so safe to mark up)."""
+        self._md.reset()
+        return Markup(self._md.convert(text or ""))
+
+    def inline(self, text: str) -> Markup:
+        """A short field (quote, context…) → inline HTML: emphasis and [[links]], no paragraphs."""
+        if not text:
+            return Markup("")
+        if "[[" not in text and "*" not in text and "_" not in text and "`" not in text:
+            return escape(text)
+        self._inline.reset()
+        html = self._inline.convert(text)
+        html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
+        return Markup(html)

@@ -1,0 +1,147 @@
+"""``build()``: load → model → link → render → export → search → atomic swap.
+
+Nothing is written until linking has passed; output goes to a staging
+directory beside the target and is swapped in only when everything succeeded.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import urls
+from .config import SiteConfig, parse_config
+from .diagnostics import BuildError, Report
+from .export import exports
+from .link import Corpus, link
+from .load import ContentError, load_site_yaml, load_sources
+from .model import build_entity
+from .render import STATIC_DIR, Renderer
+from .search import index_site
+from .views import PageSpec, collect_pages, nav_items
+
+MARKER = ".evidence-explorer"
+"""File written into every output directory: only such directories are ever replaced."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path = Path("content")
+    output: Path = Path("site")
+    base_url: str | None = None
+    strict: bool = False
+    search: bool = True
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    report: Report
+    corpus: Corpus | None = None
+    pages: tuple[PageSpec, ...] = ()
+    written: bool = False
+    config_failed: bool = False
+    files: tuple[str, ...] = field(default=())
+
+
+def load_config(content: Path, report: Report) -> SiteConfig | None:
+    try:
+        shown, data = load_site_yaml(content, str(content))
+    except ContentError as exc:
+        from .diagnostics import Location
+        shown = str(content / "site.yaml") if str(content) not in ("", ".") else "site.yaml"
+        report.error(exc.code if exc.code.startswith("config") else "config.yaml", exc.message,
+                     Location(shown, exc.line))
+        return None
+    return parse_config(data, shown, report)
+
+
+def load_corpus(content: Path, report: Report) -> Corpus | None:
+    """Read, validate and link an evidence base. None when site.yaml is unusable."""
+    if not content.is_dir():
+        raise BuildError(f"content directory '{content}' not found")
+    config = load_config(content, report)
+    if config is None:
+        return None
+    sources = load_sources(content, str(content), report)
+    entities = [e for e in (build_entity(s, config, report) for s in sources) if e is not None]
+    return link(entities, config, report)
+
+
+def build(options: BuildOptions, report: Report | None = None, write: bool = True) -> BuildResult:
+    report = report or Report()
+    corpus = load_corpus(options.content, report)
+    if corpus is None:
+        return BuildResult(report, config_failed=True)
+    if report.failed(options.strict) or not write:
+        return BuildResult(report, corpus)
+    base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
+    pages = tuple(collect_pages(corpus))
+    renderer = Renderer(corpus, base_url, nav_items(corpus))
+    files = {urls.output_path(p.url): renderer.render(p) for p in pages}
+    files.update(exports(corpus, base_url))
+    files["sitemap.xml"] = sitemap(pages, base_url)
+    output = options.output.resolve()
+    _check_output(output, options.content.resolve())
+    staging = _write_staging(output, files)
+    try:
+        if options.search and not index_site(staging, report):
+            raise _Abort()
+        swap(staging, output)
+    except _Abort:
+        shutil.rmtree(staging, ignore_errors=True)
+        return BuildResult(report, corpus, pages)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildResult(report, corpus, pages, written=True, files=tuple(sorted(files)))
+
+
+class _Abort(Exception):
+    pass
+
+
+def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:
+    from xml.sax.saxutils import escape
+    locs = "".join(f"<url><loc>{escape(urls.href(base_url, p.url))}</loc></url>\n"
+                   for p in pages if not p.url.endswith(".html"))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
+
+
+def _check_output(output: Path, content: Path) -> None:
+    if output == content or content.is_relative_to(output) or output.is_relative_to(content):
+        raise BuildError(f"output directory '{output}' overlaps the content directory")
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
+        raise BuildError(f"refusing to replace '{output}': it exists and was not written by "
+                         "evidence-explorer (no .evidence-explorer marker); choose another --output")
+
+
+def _write_staging(output: Path, files: dict[str, str]) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.parent / f".{output.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        shutil.copytree(STATIC_DIR, staging / "static")
+        for rel, text in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / MARKER).write_text("This directory is written by evidence-explorer and replaced on "
+                                      "every build.\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def swap(staging: Path, output: Path) -> None:
+    """Replace ``output`` by ``staging``: two renames on one filesystem, then clean up."""
+    old = output.parent / f".{output.name}.old-{os.getpid()}"
+    if output.exists():
+        os.rename(output, old)
+    os.rename(staging, output)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)

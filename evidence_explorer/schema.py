@@ -1,0 +1,298 @@
+"""Field types of the content format: parse, validate, document, describe as JSON Schema.
+
+Each spec turns a raw YAML value into a typed, immutable value or raises
+:class:`FieldError` with a message the author can act on. The same objects
+produce the format reference (``docs/content-format.md``) and the JSON Schema.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Mapping
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+
+
+class FieldError(Exception):
+    """A value that does not fit its field; ``line`` points inside the value when known."""
+
+    def __init__(self, message: str, line: int | None = None, code: str = "schema.type"):
+        super().__init__(message)
+        self.message, self.line, self.code = message, line, code
+
+
+class Ref(str):
+    """An id written in content, remembering the line it was written on."""
+
+    line: int | None = None
+
+    def __new__(cls, value: str, line: int | None = None) -> "Ref":
+        obj = super().__new__(cls, value)
+        obj.line = line
+        return obj
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value) if not isinstance(value, str) else f"'{value}'"
+
+
+def _line_of(container: Any, key: Any) -> int | None:
+    if hasattr(container, "line_of"):
+        return container.line_of(key)
+    return None
+
+
+def check_id(value: str, line: int | None = None) -> str:
+    if not ID_PATTERN.match(value):
+        raise FieldError(f"invalid id '{value}': use letters, digits, '.', '_' and '-', "
+                         "starting with a letter or digit", line, "schema.id")
+    return value
+
+
+class Spec:
+    """Base of all field types."""
+
+    type_name = "value"
+
+    def parse(self, value: Any, name: str, line: int | None) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict:
+        raise NotImplementedError
+
+    def example(self) -> str:
+        return "''"
+
+
+class Str(Spec):
+    type_name = "text"
+
+    def __init__(self, numbers_ok: bool = False, pattern: re.Pattern | None = None,
+                 hint: str = ""):
+        self.numbers_ok, self.pattern, self.hint = numbers_ok, pattern, hint
+
+    def parse(self, value, name, line):
+        if self.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise FieldError(f"'{name}' must be text, got {_describe(value)}", line)
+        value = value.strip()
+        if not value:
+            raise FieldError(f"'{name}' is empty", line)
+        if self.pattern and not self.pattern.match(value):
+            raise FieldError(f"'{name}' {self.hint}, got '{value}'", line, "schema.format")
+        return value
+
+    def json_schema(self):
+        schema: dict = {"type": ["string", "number"] if self.numbers_ok else "string", "minLength": 1}
+        if self.pattern:
+            schema = {"type": "string", "pattern": self.pattern.pattern}
+        return schema
+
+
+class Id(Spec):
+    type_name = "id"
+
+    def __init__(self, kind: str | None = None):
+        self.kind = kind
+
+    def parse(self, value, name, line):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise FieldError(f"'{name}' must be an id, got {_describe(value)}", line)
+        return Ref(check_id(value.strip(), line), line)
+
+    def json_schema(self):
+        return {"type": "string", "pattern": ID_PATTERN.pattern}
+
+
+class ListOf(Spec):
+    """A list; a single value is accepted as a list of one."""
+
+    def __init__(self, item: Spec, single_ok: bool = True):
+        self.item, self.single_ok = item, single_ok
+        self.type_name = f"list of {item.type_name}"
+
+    def parse(self, value, name, line):
+        if not isinstance(value, list):
+            if self.single_ok and value is not None and not isinstance(value, dict):
+                return (self.item.parse(value, name, line),)
+            raise FieldError(f"'{name}' must be a list, got {_describe(value)}", line)
+        return tuple(self.item.parse(v, name, _line_of(value, i) or line) for i, v in enumerate(value))
+
+    def json_schema(self):
+        item = self.item.json_schema()
+        arr = {"type": "array", "items": item}
+        return {"anyOf": [item, arr]} if self.single_ok else arr
+
+
+class Int(Spec):
+    type_name = "whole number"
+
+    def parse(self, value, name, line):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldError(f"'{name}' must be a whole number, got {_describe(value)}", line)
+        return value
+
+    def json_schema(self):
+        return {"type": "integer"}
+
+
+class Year(Spec):
+    type_name = "year (or 'n.d.')"
+
+    def parse(self, value, name, line):
+        if isinstance(value, str) and value.strip().lower() == "n.d.":
+            return "n.d."
+        if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 2999:
+            raise FieldError(f"'{name}' must be a four-digit year (or 'n.d.'), got {_describe(value)}", line)
+        return value
+
+    def json_schema(self):
+        return {"anyOf": [{"type": "integer", "minimum": 1000, "maximum": 2999}, {"const": "n.d."}]}
+
+
+class Choice(Spec):
+    def __init__(self, *choices: str):
+        self.choices = choices
+        self.type_name = " | ".join(choices)
+
+    def parse(self, value, name, line):
+        if not isinstance(value, str) or value.strip() not in self.choices:
+            raise FieldError(f"'{name}' must be one of {', '.join(self.choices)}; got {_describe(value)}",
+                             line, "schema.choice")
+        return value.strip()
+
+    def json_schema(self):
+        return {"enum": list(self.choices)}
+
+
+class Doi(Spec):
+    type_name = "DOI"
+
+    def parse(self, value, name, line):
+        if not isinstance(value, str):
+            raise FieldError(f"'{name}' must be a DOI like 10.1234/abc, got {_describe(value)}", line)
+        doi = _DOI_PREFIX.sub("", value.strip())
+        if not DOI_PATTERN.match(doi):
+            raise FieldError(f"'{name}' is not a valid DOI (expected 10.NNNN/suffix), got '{value}'",
+                             line, "schema.format")
+        return doi
+
+    def json_schema(self):
+        return {"type": "string", "pattern": r"^(https?://(dx\.)?doi\.org/|doi:\s*)?10\.\d{4,9}/\S+$"}
+
+
+class Url(Spec):
+    type_name = "http(s) URL"
+
+    def parse(self, value, name, line):
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"']+$", value.strip()):
+            raise FieldError(f"'{name}' must be an http:// or https:// URL, got {_describe(value)}",
+                             line, "schema.format")
+        return value.strip()
+
+    def json_schema(self):
+        return {"type": "string", "pattern": r"^https?://[^\s<>\"']+$"}
+
+
+class TextOrList(Spec):
+    type_name = "text or list of text"
+
+    def parse(self, value, name, line):
+        return ListOf(Str()).parse(value, name, line)
+
+    def json_schema(self):
+        return ListOf(Str()).json_schema()
+
+
+class Extra(Spec):
+    """Free data: a mapping of names to text, numbers, or lists of them."""
+
+    type_name = "mapping"
+
+    def parse(self, value, name, line):
+        if not isinstance(value, dict):
+            raise FieldError(f"'{name}' must be a mapping of name: value, got {_describe(value)}", line)
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, (dict,)):
+                raise FieldError(f"'{name}.{key}' must be text, a number or a list, not a mapping",
+                                 _line_of(value, key) or line)
+            out[str(key)] = tuple(item) if isinstance(item, list) else item
+        return out
+
+    def json_schema(self):
+        return {"type": "object", "additionalProperties": {"not": {"type": "object"}}}
+
+
+def field_(spec: Spec, doc: str, required: bool = False, default: Any = None, factory: Any = None) -> Any:
+    """A dataclass field that is also a documented content field."""
+    meta = {"spec": spec, "doc": doc, "required": required}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def content_fields(cls: type) -> dict[str, Any]:
+    """name → dataclass Field of the fields an author may write (those with a spec)."""
+    return {f.name: f for f in fields(cls) if "spec" in f.metadata}
+
+
+class Record(Spec):
+    """A nested mapping parsed into a frozen dataclass ``cls``.
+
+    ``shorthand`` names the field a bare scalar fills (``- smith2019`` for
+    ``- paper: smith2019``).
+    """
+
+    def __init__(self, cls: type, shorthand: str | None = None):
+        self.cls, self.shorthand = cls, shorthand
+        self.type_name = f"mapping ({', '.join(content_fields(cls))})"
+
+    def parse(self, value, name, line):
+        from .diagnostics import did_you_mean
+        specs = content_fields(self.cls)
+        if self.shorthand and isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = {self.shorthand: value}
+        if not isinstance(value, dict):
+            raise FieldError(f"'{name}' items must be mappings, got {_describe(value)}", line)
+        for key in value:
+            if key not in specs:
+                raise FieldError(f"unknown field '{key}' in '{name}'{did_you_mean(key, specs)}",
+                                 _line_of(value, key) or line, "schema.unknown-field")
+        kwargs = {}
+        for fname, f in specs.items():
+            if fname in value:
+                kwargs[fname] = f.metadata["spec"].parse(value[fname], fname, _line_of(value, fname) or line)
+            elif f.metadata["required"]:
+                raise FieldError(f"'{name}' item lacks required field '{fname}'",
+                                 getattr(value, "line", None) or line, "schema.required")
+        kwargs["line"] = getattr(value, "line", None) or line
+        return self.cls(**kwargs)
+
+    def json_schema(self):
+        specs = content_fields(self.cls)
+        obj = {"type": "object", "additionalProperties": False,
+               "properties": {n: {**f.metadata["spec"].json_schema(), "description": f.metadata["doc"]}
+                              for n, f in specs.items()},
+               "required": [n for n, f in specs.items() if f.metadata["required"]]}
+        if self.shorthand:
+            return {"anyOf": [specs[self.shorthand].metadata["spec"].json_schema(), obj]}
+        return obj
+
+
+def default_of(f: Any) -> Any:
+    return None if f.default is MISSING else f.default
+
+
+FrozenMap = Mapping[str, Any]

@@ -1,0 +1,50 @@
+"""Page families: each module turns the corpus into :class:`PageSpec` values.
+
+A view only gathers what its page shows (the entity and its neighbours, via
+the corpus's backlink indexes); templates only format. No view loops over
+every entity of the site for each of its pages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from ..link import Corpus
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    url: str
+    """Site URL of the page (``papers/x/``); the output path derives from it."""
+    template: str
+    title: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    section: str = ""
+    """Navigation section this page belongs to (highlights the nav item)."""
+    sources: tuple[str, ...] = ()
+    """Ids of the entities whose content this page shows (for incremental rebuilds)."""
+
+
+def nav_items(corpus: Corpus) -> tuple[dict, ...]:
+    """The header navigation, computed once per build."""
+    items = [{"url": "", "label": "Home", "section": "home"},
+             {"url": "theories/", "label": "Theories", "section": "theories"}]
+    if corpus.maps:
+        items.append({"url": "maps/", "label": "Evidence maps", "section": "maps"})
+    if corpus.config.matrices:
+        items.append({"url": "matrix/", "label": "Gap matrices", "section": "matrix"})
+    items += [{"url": "cmocs/", "label": "CMOCs", "section": "cmocs"},
+              {"url": "papers/", "label": "Papers", "section": "papers"}]
+    if corpus.questions:
+        items.append({"url": "questions/", "label": "Questions", "section": "questions"})
+    if corpus.reviews:
+        items.append({"url": "reviews/", "label": "Reviews", "section": "reviews"})
+    items += [{"url": p.page_url, "label": p.title, "section": p.id} for p in corpus.pages]
+    items.append({"url": "data/", "label": "Data", "section": "data"})
+    return tuple(items)
+
+
+def collect_pages(corpus: Corpus) -> Iterator[PageSpec]:
+    from . import cmoc, home, maps, matrix, paper, question, theory
+    for family in (home, theory, maps, matrix, cmoc, paper, question):
+        yield from family.pages(corpus)
