@@ -20,6 +20,7 @@ from .pipeline import BuildOptions, build
 COMMANDS: dict[str, str] = {
     "build": "validate, render, index for search, write the site atomically (default)",
     "check": "validate only, write nothing",
+    "serve": "build, serve on 127.0.0.1 with live reload, rebuild on change",
 }
 
 
@@ -46,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     _build_opts(p)
     p = sub.add_parser("check", help=COMMANDS["check"])
     _common(p)
+    p = sub.add_parser("serve", help=COMMANDS["serve"])
+    _common(p)
+    _build_opts(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--open", action="store_true", help="open a browser")
     return top
 
 
@@ -60,9 +67,7 @@ def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None
 
 def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
     start = time.perf_counter()
-    options = BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
-                           base_url=getattr(args, "base_url", None), strict=args.strict,
-                           search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1))
+    options = _options(args)
     result = build(options, write=write)
     print_report(result.report, args.strict, args.quiet)
     if result.config_failed:
@@ -79,7 +84,19 @@ def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
     return 0
 
 
+def _options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
+                        base_url=getattr(args, "base_url", None), strict=args.strict,
+                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+    return serve(_options(args), host=args.host, port=args.port, open_browser=args.open)
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": cmd_serve,
     "build": cmd_build,
     "check": lambda a: cmd_build(a, write=False),
 }

@@ -92,7 +92,7 @@ SITE_KEYS = {
     "language": "Language of the content (default 'en').",
     "allow_raw_html": "Let raw HTML in Markdown bodies through (default false: it is shown as text).",
     "theory_kinds": "Theory kinds: key → label (default {component: Programme theory component}).",
-    "facets": "Controlled vocabularies: key → {label, applies_to, values | open}.",
+    "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
 }
 BUILTIN_FACETS = {"design": ("paper",), "setting": ("paper",), "country": ("paper",), "direction": ("cmoc",)}

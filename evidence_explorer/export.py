@@ -29,12 +29,17 @@ RELATIONS: dict[str, dict[str, str]] = {
 }
 """Resolved relation lists per kind: JSON key → backlink index."""
 
+RENAMED = {("paper", "url"): "source_url", ("paper", "theories"): "coded_theories"}
+"""Front-matter fields exported under another key, where the record's own key means something else:
+a paper's ``url`` (its web address; ``url`` is its page here) and ``theories`` (the theories it is
+coded to directly; ``theories`` is the resolved list of every theory it informs)."""
+
 
 def plain(value: Any) -> Any:
     """Frozen model values → JSON-ready values."""
     if is_dataclass(value):
         return {f.name: plain(getattr(value, f.name)) for f in fields(value)
-                if f.name != "line" and getattr(value, f.name) not in (None, ())}
+                if f.name != "line" and getattr(value, f.name) is not None}
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     if hasattr(value, "items"):
@@ -52,7 +57,7 @@ def record(corpus: Corpus, e: Entity, base_url: str) -> dict[str, Any]:
         value = getattr(e, name)
         if value in (None, (), {}) or (name == "extra" and not value):
             continue
-        key = "source_url" if name == "url" else name  # a paper's own address; `url` is its page here
+        key = RENAMED.get((e.kind, name), name)
         out[key] = plain(value)
     if e.kind == "theory":
         out["kind"] = e.theory_kind  # type: ignore[attr-defined]

@@ -126,7 +126,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in text and "tab" in str(exc).lower():
+        if "'\\t'" in problem:
             problem = "tab character used for indentation (YAML needs spaces)"
         raise ContentError(f"YAML syntax error: {problem}", line) from None
     except yaml.YAMLError as exc:

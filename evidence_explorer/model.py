@@ -47,6 +47,8 @@ class MapRow:
     kind: str | None = field_(Choice(*ROW_KINDS), "context, mechanism or outcome.")
     papers: tuple[Ref, ...] = field_(ListOf(Id("paper")), "Paper ids in this evidence set; empty = a gap.",
                                      default=())
+    note: str | None = field_(Str(), "Note on this evidence set; an empty row with a note is an "
+                              "acknowledged gap and does not warn.")
     line: int | None = None
 
 

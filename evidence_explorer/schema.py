@@ -196,13 +196,16 @@ class Url(Spec):
     type_name = "http(s) URL"
 
     def parse(self, value, name, line):
-        if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"']+$", value.strip()):
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text.lower().startswith("www."):
+            text = "https://" + text  # as browsers do; references often print bare www. addresses
+        if not isinstance(text, str) or not re.match(r"^https?://[^\s<>\"']+$", text):
             raise FieldError(f"'{name}' must be an http:// or https:// URL, got {_describe(value)}",
                              line, "schema.format")
-        return value.strip()
+        return text
 
     def json_schema(self):
-        return {"type": "string", "pattern": r"^https?://[^\s<>\"']+$"}
+        return {"type": "string", "pattern": r"^(https?://|www\.)[^\s<>\"']+$"}
 
 
 class TextOrList(Spec):

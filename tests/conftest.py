@@ -1,0 +1,122 @@
+"""Shared fixtures: run the CLI in-process, make throwaway sites, build the demo once."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evidence_explorer.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SITES = ROOT / "tests" / "sites"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-transcripts", action="store_true",
+                     help="rewrite tests/sites/invalid/*/expected.txt from the current output")
+
+
+@pytest.fixture
+def update_transcripts(request) -> bool:
+    return request.config.getoption("--update-transcripts")
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Run:
+    """Run ``evidence-explorer ARGS`` in this process, capturing output."""
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(old)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+MINIMAL_SITE_YAML = "title: Test site\n"
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    """``make_site({"papers/x.md": "..."})`` → content directory (site.yaml added unless given)."""
+
+    def make(files: dict[str, str], site_yaml: str = MINIMAL_SITE_YAML) -> Path:
+        content = tmp_path / "content"
+        content.mkdir(exist_ok=True)
+        (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+        for rel, text in files.items():
+            path = content / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return content
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def minimal_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("minimal") / "site"
+    run = run_cli("build", "--content", str(SITES / "minimal"), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+@pytest.fixture(scope="session")
+def minimal_evidence(minimal_site) -> dict:
+    return json.loads((minimal_site / "data" / "evidence.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium via Playwright. Skipped locally when missing; fails in CI."""
+    from browser import CHROMIUM_ARGS, chromium_path
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (./dev test installs it)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo content built once per session, with the search index."""
+    out = tmp_path_factory.mktemp("demo") / "site"
+    run = run_cli("build", "--content", str(ROOT / "content"), "--output", str(out), "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_site):
+    from browser import serve_directory
+    with serve_directory(demo_site) as url:
+        yield url
