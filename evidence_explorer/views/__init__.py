@@ -23,6 +23,8 @@ class PageSpec:
     """Navigation section this page belongs to (highlights the nav item)."""
     sources: tuple[str, ...] = ()
     """Ids of the entities whose content this page shows (for incremental rebuilds)."""
+    entity: Any = None
+    """The entity this page is about, if any (search metadata and edit links read it)."""
 
 
 def nav_items(corpus: Corpus) -> tuple[dict, ...]:

@@ -25,4 +25,4 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "chained_from": corpus.rel("cmoc_chained_from", c.id),
             "questions": tuple(corpus.get(q) for q in c.question),
             "reviews": tuple(corpus.get(r) for r in c.review),
-        }, section="cmocs", sources=(c.id,))
+        }, section="cmocs", sources=(c.id,), entity=c)

@@ -20,6 +20,6 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         "counts": counts, "components": components, "evidence": evidence, "reviews": corpus.reviews,
     }, section="home")
     for p in corpus.pages:
-        yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section=p.id, sources=(p.id,))
+        yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section=p.id, sources=(p.id,), entity=p)
     yield PageSpec("data/", "data.html", "Data downloads", {}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})

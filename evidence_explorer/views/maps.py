@@ -26,4 +26,4 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         yield PageSpec(m.page_url, "map.html", titles[m.id], {
             "e": m, "title": titles[m.id], "rows": rows,
             "theory": corpus.get(m.theory) if m.theory else None,
-        }, section="maps", sources=(m.id,))
+        }, section="maps", sources=(m.id,), entity=m)

@@ -17,4 +17,4 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "maps": corpus.rel("paper_maps", p.id),
             "questions": tuple(corpus.get(q) for q in p.questions),
             "reviews": tuple(corpus.get(r) for r in p.review),
-        }, section="papers", sources=(p.id,))
+        }, section="papers", sources=(p.id,), entity=p)

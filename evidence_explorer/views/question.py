@@ -17,11 +17,11 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         yield PageSpec(q.page_url, "question.html", q.display_title, {
             "e": q, "theories": theories, "elements": elements, "cmocs": corpus.rel("question_cmocs", q.id),
             "papers": corpus.rel("question_papers", q.id), "reviews": tuple(corpus.get(r) for r in q.review),
-        }, section="questions", sources=(q.id,))
+        }, section="questions", sources=(q.id,), entity=q)
     if corpus.reviews:
         yield PageSpec("reviews/", "reviews.html", "Reviews", {"reviews": corpus.reviews}, section="reviews")
     for r in corpus.reviews:
         yield PageSpec(r.page_url, "review.html", r.title, {
             "e": r, "questions": corpus.rel("review_questions", r.id),
             "papers": corpus.rel("review_papers", r.id),
-        }, section="reviews", sources=(r.id,))
+        }, section="reviews", sources=(r.id,), entity=r)

@@ -34,4 +34,4 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": corpus.rel("theory_papers", t.id),
             "related": tuple(corpus.get(r) for r in t.related),
             "questions": tuple(corpus.get(q) for q in t.question),
-        }, section="theories", sources=(t.id,))
+        }, section="theories", sources=(t.id,), entity=t)
