@@ -73,8 +73,7 @@ def test_map_matches_seed_table(seed_map, evidence, papers_by_ref):
         assert row["focus"] == seed_row["focus"], where
         assert row["kind"] == seed_row["kind"], where
         expected = {papers_by_ref[r["ref_number"]] for r in seed_row["references"]}
-        # The export may leave `papers` out of an empty row.
-        listed = row.get("papers") or []
+        listed = row["papers"]
         assert set(listed) == expected, where
         assert len(listed) == len(seed_row["references"]), f"{where}: duplicates"
 
@@ -104,7 +103,7 @@ def test_slr_factor_coding_matches_appendix_c(evidence):
     factor_ids = set(factors.values())
     for article in SEED_SLR["articles"]:
         paper = by_ref[article["ref"]]
-        coded = {t for t in paper.get("theories", []) if t in factor_ids}
+        coded = {t for t in paper.get("coded_theories", []) if t in factor_ids}
         expected = {factors[c] for c in article["categories"]}
         assert coded == expected, f"article {article['ref']} ({article['first_author']})"
         assert paper["year"] == article["year"] or "notes" in paper["extra"], article["ref"]
@@ -124,7 +123,7 @@ def test_factor_counts_recomputed_from_coding(evidence):
     factors = {t["id"]: t["title"] for t in evidence["theories"] if t.get("kind") == "factor"}
     counts = {title: 0 for title in factors.values()}
     for paper in evidence["papers"]:
-        for t in paper.get("theories", []):
+        for t in paper.get("coded_theories", []):
             if t in factors:
                 counts[factors[t]] += 1
     assert counts == expected
@@ -184,6 +183,6 @@ def test_included_study_appendices_are_coded_to_their_component(evidence, papers
                   if label in str((p.get("extra") or {}).get("included_in", ""))]
         counts[component] = len(listed)
         for p in listed:
-            assert component in (p.get("theories") or []), (p["id"], component)
+            assert component in (p.get("coded_theories") or []), (p["id"], component)
     assert counts == {"R1": 38, "R2": 47, "R3": 40}
-    assert {"R1", "R2"} <= set(papers[papers_by_ref[191]]["theories"])
+    assert {"R1", "R2"} <= set(papers[papers_by_ref[191]]["coded_theories"])
