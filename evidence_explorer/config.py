@@ -76,6 +76,8 @@ class SiteConfig:
     theory_kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_THEORY_KINDS))
     facets: Mapping[str, Facet] = field(default_factory=dict)
     matrices: tuple[Matrix, ...] = ()
+    integrity: Any = None
+    """:class:`~evidence_explorer.integrity.IntegrityConfig` (None: the defaults)."""
     path: str = "site.yaml"
 
     @property
@@ -94,6 +96,7 @@ SITE_KEYS = {
     "theory_kinds": "Theory kinds: key → label (default {component: Programme theory component}).",
     "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
+    "integrity": "Integrity checks (docs/review.md): check name → warning, note or off; min_sources.",
 }
 BUILTIN_FACETS = {"design": ("paper",), "setting": ("paper",), "country": ("paper",), "direction": ("cmoc",)}
 
@@ -159,6 +162,10 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     theory_kinds = kw.get("theory_kinds", DEFAULT_THEORY_KINDS)
     if "matrices" in data:
         kw["matrices"] = _matrices(data, facets, theory_kinds, ctx)
+    if "integrity" in data:
+        from .integrity import parse_integrity
+        kw["integrity"] = parse_integrity(data["integrity"], path, report)
+        ctx.ok = ctx.ok and kw["integrity"] is not None
     if not ctx.ok or kw.get("title") is None:
         return None
     return SiteConfig(**{k: v for k, v in kw.items() if v is not None})

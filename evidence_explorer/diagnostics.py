@@ -14,6 +14,8 @@ from typing import Iterable
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """Informational: printed, never fails a build (integrity findings below the warning level)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -54,6 +56,9 @@ class Report:
 
     def warning(self, code: str, message: str, location: Location | None = None) -> None:
         self.items.append(Diagnostic(Severity.WARNING, code, message, location))
+
+    def note(self, code: str, message: str, location: Location | None = None) -> None:
+        self.items.append(Diagnostic(Severity.NOTE, code, message, location))
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.items.extend(diagnostics)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
-from . import urls
+from . import integrity, urls
 from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .model import Cmoc, Entity, EvidenceMap, Page, Paper, Question, Review, Theory
@@ -161,9 +161,10 @@ def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
     canon = lambda ref: by_id[ref.lower()].id  # noqa: E731
     links = _backlinks(kinds, resolved, canon)
     _check_cycles(kinds["theory"], by_id, report)
-    _check_orphans(kinds, links, report)
-    return Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
-                  by_id=MappingProxyType(by_id), links=links)
+    corpus = Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
+                    by_id=MappingProxyType(by_id), links=links)
+    integrity.report_findings(corpus, report)
+    return corpus
 
 
 def _sort_key(e: Entity) -> tuple:
@@ -254,29 +255,3 @@ def _check_cycles(theories: Iterable[Theory], by_id: Mapping[str, Entity], repor
                 break
             path.append(nxt)
             node = by_id.get(nxt)  # type: ignore[assignment]
-
-
-def _check_orphans(kinds: dict, links: Backlinks, report: Report) -> None:
-    for p in kinds["paper"]:
-        key = p.id.lower()
-        if p.status == "included" and not (links.paper_cmocs.get(key) or links.paper_maps.get(key)
-                                           or p.theories):
-            report.warning("link.orphan", "paper is not cited by any CMOC or map, nor coded to a theory",
-                           Location(p.path))
-
-    def direct(t: Theory) -> bool:
-        key = t.id.lower()
-        return bool(links.theory_cmocs.get(key) or links.theory_papers.get(key) or links.theory_maps.get(key))
-
-    by_key = {t.id.lower(): t for t in kinds["theory"]}
-    for t in kinds["theory"]:
-        neighbours = [by_key[c.lower()] for c in links.theory_children.get(t.id.lower(), ())]
-        neighbours += [by_key[r.lower()] for r in t.related if r.lower() in by_key]
-        if not direct(t) and not any(direct(n) for n in neighbours):
-            report.warning("link.no-evidence", "theory has no evidence: no CMOC, paper or map links to it "
-                           "(nor to its children or related theories)", Location(t.path))
-    for m in kinds["map"]:
-        for row in m.rows:
-            if not row.papers and not row.note:
-                report.warning("map.empty-row", f"row '{row.focus}' lists no papers (a gap in the evidence)",
-                               Location(m.path, row.line))
