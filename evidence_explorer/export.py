@@ -13,6 +13,8 @@ from typing import Any
 
 from . import __version__
 from .citation import full_citation
+from .export_csv import cmocs_csv, papers_csv
+from .export_refs import bibtex, csl_json, ris
 from .link import Corpus
 from .model import Entity
 from .schema import content_fields
@@ -88,6 +90,22 @@ def evidence_json(corpus: Corpus, base_url: str) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+DOWNLOADS = (
+    ("evidence.json", "every record with its fields and resolved relations (JSON; see docs/evidence-json.md)"),
+    ("papers.csv", "one row per paper: reference, study details, and the CMOCs, theories and maps it informs"),
+    ("cmocs.csv", "one row per configuration: context, mechanism, outcome, source paper ids and theory ids"),
+    ("references.bib", "the papers as BibTeX, for LaTeX, Zotero, JabRef or EndNote"),
+    ("references.ris", "the papers as RIS, for EndNote, Zotero, Mendeley or RefWorks"),
+    ("references.json", "the papers as CSL-JSON, for Zotero, Pandoc or citeproc"),
+)
+"""Files of ``/data/``, with what each holds (the data page lists them)."""
+
+
 def exports(corpus: Corpus, base_url: str) -> dict[str, str]:
-    """Relative output path → file text, for every export."""
-    return {"data/evidence.json": evidence_json(corpus, base_url)}
+    """Relative output path → file text, for every export (the names of :data:`DOWNLOADS`)."""
+    return {"data/evidence.json": evidence_json(corpus, base_url),
+            "data/papers.csv": papers_csv(corpus, base_url),
+            "data/cmocs.csv": cmocs_csv(corpus, base_url),
+            "data/references.bib": bibtex(corpus.papers),
+            "data/references.ris": ris(corpus.papers),
+            "data/references.json": csl_json(corpus.papers)}

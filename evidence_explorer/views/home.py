@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..export import DOWNLOADS
 from ..link import Corpus
 from . import PageSpec
 
@@ -21,5 +22,5 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     }, section="home")
     for p in corpus.pages:
         yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section=p.id, sources=(p.id,), entity=p)
-    yield PageSpec("data/", "data.html", "Data downloads", {}, section="data")
+    yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})
