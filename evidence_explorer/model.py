@@ -65,6 +65,9 @@ class TheoryLink:
     theory: Ref = field_(Id("theory"), "Theory id.", required=True)
     relation: str = field_(Choice(*RELATIONS), "supports, refutes or refines (default supports).",
                            default="supports")
+    status: str | None = field_(Choice(*CMOC_STATUSES), "Review status of this link: proposed, agreed or "
+                                "contested (default: the CMOC's).")
+    review_note: str | None = field_(Str(), "Advisory-group note on this link.")
     line: int | None = None
 
 
@@ -196,7 +199,7 @@ class Cmoc(Entity):
                                          "Papers: list of id or {paper, locator, quote}.", required=True,
                                          default=())
     theories: tuple[TheoryLink, ...] = field_(ListOf(Record(TheoryLink, shorthand="theory")),
-                                              "Theories: list of id or {theory, relation}.", default=())
+                                              "Theories: list of id or {theory, relation, status, review_note}.", default=())
     direction: str | None = field_(Choice(*DIRECTIONS), "enabler or barrier.")
     question: tuple[Ref, ...] = field_(ListOf(Id("question")), "Question id(s).", default=())
     review: tuple[Ref, ...] = field_(ListOf(Id("review")), "Review id(s).", default=())
