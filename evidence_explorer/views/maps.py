@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..link import Corpus
-from ..model import EvidenceMap
+from ..model import EvidenceMap, Paper
 from . import PageSpec
 
 
@@ -17,6 +17,17 @@ def map_title(corpus: Corpus, m: EvidenceMap) -> str:
     return f"Evidence map {m.id}"
 
 
+def paper_by_set(corpus: Corpus, m: EvidenceMap) -> tuple[tuple[Paper, tuple[bool, ...]], ...]:
+    """Each paper of the map (first appearance order) with, per evidence set (row), whether it is in it."""
+    order: dict[str, Paper] = {}
+    for row in m.rows:
+        for p in row.papers:
+            paper = corpus.get(p)
+            order.setdefault(paper.id.lower(), paper)  # type: ignore[arg-type]
+    sets = [{p.lower() for p in row.papers} for row in m.rows]
+    return tuple((p, tuple(key in s for s in sets)) for key, p in order.items())
+
+
 def pages(corpus: Corpus) -> Iterator[PageSpec]:
     titles = {m.id: map_title(corpus, m) for m in corpus.maps}
     yield PageSpec("maps/", "maps.html", "Evidence maps", {"maps": corpus.maps, "titles": titles},
@@ -24,6 +35,6 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     for m in corpus.maps:
         rows = [(row, tuple(corpus.get(p) for p in row.papers)) for row in m.rows]
         yield PageSpec(m.page_url, "map.html", titles[m.id], {
-            "e": m, "title": titles[m.id], "rows": rows,
+            "e": m, "title": titles[m.id], "rows": rows, "grid": paper_by_set(corpus, m),
             "theory": corpus.get(m.theory) if m.theory else None,
         }, section="maps", sources=(m.id,), entity=m)

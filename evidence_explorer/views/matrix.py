@@ -1,4 +1,9 @@
-"""Evidence gap matrices declared in site.yaml (basic tables; richer views build on this)."""
+"""Evidence gap matrices declared in site.yaml: an accessible table and an SVG bubble view.
+
+Each non-empty cell links to the list of its evidence on the same page (``#cell-R-C``). The
+bubble view's second dimension is the CMOC direction (for CMOC matrices whose CMOCs have one) or
+the paper evidence type (for paper matrices not already split by it), shown by shape and label.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,14 +13,27 @@ from ..config import Axis, Matrix
 from ..link import Corpus
 from ..model import Entity
 from ..render import facet_values
+from ..svg import BubbleCell, bubble_matrix, shape_names
+from .theory import paper_type_facet
 from . import PageSpec
+
+NOT_STATED = "~"
+"""Second-dimension key of items that have no value."""
 
 
 @dataclass(frozen=True)
 class Cell:
-    row: str
-    column: str
+    row: int
+    column: int
+    row_label: str
+    column_label: str
     items: tuple[Entity, ...]
+    parts: tuple[tuple[str, int], ...]
+    """(second-dimension key, count), in legend order."""
+
+    @property
+    def anchor(self) -> str:
+        return f"cell-{self.row}-{self.column}"
 
 
 def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
@@ -38,7 +56,7 @@ def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
     if axis.facet:
         return facet_values(item, axis.facet)
     if item.kind == "cmoc":
-        return tuple(corpus.get(t.theory).id for t in item.theories)  # type: ignore[attr-defined]
+        return tuple(dict.fromkeys(corpus.get(t.theory).id for t in item.theories))  # type: ignore[attr-defined]
     return tuple(t.id for t in corpus.rel("paper_theories", item.id))
 
 
@@ -53,13 +71,71 @@ def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity,
     return {k: tuple(v) for k, v in out.items()}
 
 
+def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[tuple[str, str]]]:
+    """(facet key, [(value, label)]) shown by shape in the bubble view; (None, []) when there is none."""
+    if matrix.count == "cmocs":
+        if not any(c.direction for c in corpus.cmocs):
+            return None, []
+        labels = [("enabler", "Enabler"), ("barrier", "Barrier")]
+        facet = corpus.config.facets.get("direction")
+        key = "direction"
+    else:
+        key = paper_type_facet(corpus.config)
+        if key is None or key in (matrix.rows.facet, matrix.columns.facet):
+            return None, []
+        facet = corpus.config.facets[key]
+        labels = list(facet.values.items())
+    if facet:
+        labels = [(v, facet.label_of(v)) for v, _l in labels]
+    return key, labels + [(NOT_STATED, "Not stated")]
+
+
+def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tuple[tuple[Cell, ...], list]:
+    raw = cells(corpus, matrix)
+    key, legend = second_dimension(corpus, matrix)
+    out, used = [], set()
+    for i, (rkey, rlabel) in enumerate(rows):
+        for j, (ckey, clabel) in enumerate(columns):
+            items = raw.get((rkey, ckey), ())
+            if not items:
+                continue
+            parts: tuple[tuple[str, int], ...] = ()
+            if key:
+                counts: dict[str, int] = {}
+                for item in items:
+                    for v in facet_values(item, key) or (NOT_STATED,):
+                        counts[v] = counts.get(v, 0) + 1
+                parts = tuple((v, counts[v]) for v, _l in legend if v in counts)
+                used.update(counts)
+            out.append(Cell(i, j, rlabel, clabel, items, parts))
+    return tuple(out), [(v, label) for v, label in legend if v in used]
+
+
 def pages(corpus: Corpus) -> Iterator[PageSpec]:
     if not corpus.config.matrices:
         return
     yield PageSpec("matrix/", "matrices.html", "Evidence gap matrices", {"matrices": corpus.config.matrices},
                    section="matrix")
     for m in corpus.config.matrices:
+        rows, columns = axis_values(corpus, m.rows), axis_values(corpus, m.columns)
+        matrix_cells, legend = build_cells(corpus, m, rows, columns)
+        noun = "CMOCs" if m.count == "cmocs" else "papers"
+        labels = dict(legend)
+        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, f"#{c.anchor}",
+                                   f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
+                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
+                                      if c.parts else ""))
+                        for c in matrix_cells)
+        empty = len(rows) * len(columns) - len(matrix_cells)
+        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence "
+                       f"and {empty} are gaps. Bubble area shows the number of {noun}"
+                       + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
+                                                        zip(legend, shape_names([k for k, _l in legend]).values()))
+                          if legend else "") + ". The table above gives the same counts.")
+        svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
+                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
         yield PageSpec(m.page_url, "matrix.html", m.title, {
-            "m": m, "rows": axis_values(corpus, m.rows), "columns": axis_values(corpus, m.columns),
-            "cells": cells(corpus, m),
+            "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in matrix_cells},
+            "cell_list": matrix_cells, "legend": legend, "labels": labels, "noun": noun, "svg": svg,
+            "empty": empty,
         }, section="matrix")

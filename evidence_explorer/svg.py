@@ -1,0 +1,197 @@
+"""Build-time SVG figures: the gap-matrix bubble view and the document-flow (PRISMA-style) diagram.
+
+Every function is pure: plain values in, a :class:`~markupsafe.Markup` SVG string out. All text is
+escaped here; nothing from content reaches the SVG unescaped. Figures never encode meaning by colour
+alone: bubble shapes and labels carry the second dimension, counts are always written as text.
+The theory graph lives in :mod:`evidence_explorer.svg_graph`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from markupsafe import Markup, escape
+
+INK, MUTED, LINE, SOFT, ACCENT = "#1b1f24", "#4a5560", "#6b7580", "#f3f6f9", "#0b5cad"
+SHAPES = ("circle", "square", "diamond", "triangle")
+"""Shapes for the values of a matrix's second dimension, in order; the last value cycles."""
+
+
+def wrap(text: str, width: int, max_lines: int = 4) -> list[str]:
+    """Greedy word wrap to ``width`` characters; the last line is shortened with '…' if needed."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    lines = [w if len(w) <= width else w[: width - 1] + "…" for w in lines]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        lines[-1] = (last[: width - 1] if len(last) >= width else last) + "…"
+    return lines or [""]
+
+
+def _text(x: float, y: float, lines: Sequence[str], *, size: int = 13, anchor: str = "middle",
+          weight: str = "normal", fill: str = INK, leading: float = 1.25, cls: str = "") -> str:
+    """A multi-line ``<text>`` whose first baseline is at ``y``."""
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else size * leading:.1f}">{escape(s)}</tspan>'
+                    for i, s in enumerate(lines))
+    c = f' class="{cls}"' if cls else ""
+    return (f'<text{c} x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+            f'font-weight="{weight}" fill="{fill}">{spans}</text>')
+
+
+def shape(kind: str, cx: float, cy: float, r: float, *, fill: str = ACCENT, stroke: str = INK) -> str:
+    """A shape of about the same area as a circle of radius ``r``."""
+    common = f'fill="{fill}" fill-opacity="0.85" stroke="{stroke}" stroke-width="1.5"'
+    if kind == "circle":
+        return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" {common}/>'
+    if kind == "square":
+        s = r * math.sqrt(math.pi)  # same area as the circle
+        return f'<rect x="{cx - s / 2:.1f}" y="{cy - s / 2:.1f}" width="{s:.1f}" height="{s:.1f}" {common}/>'
+    if kind == "diamond":
+        d = r * math.sqrt(math.pi / 2) * 1.0
+        pts = [(cx, cy - d * 1.15), (cx + d * 1.15, cy), (cx, cy + d * 1.15), (cx - d * 1.15, cy)]
+    else:  # triangle
+        d = r * 1.55
+        pts = [(cx, cy - d), (cx + d * 0.95, cy + d * 0.6), (cx - d * 0.95, cy + d * 0.6)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    return f'<polygon points="{points}" {common}/>'
+
+
+# --- gap matrix bubble view ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BubbleCell:
+    """One non-empty cell: its total, the counts per second-dimension value, where it links, a label."""
+
+    row: int
+    column: int
+    total: int
+    parts: tuple[tuple[str, int], ...]
+    """(second-dimension value key, count) for each value present, in legend order."""
+    href: str
+    label: str
+    """Accessible text for the link, e.g. 'R1 × Patient experience: 3 CMOCs'."""
+
+
+def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Sequence[str],
+                  cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str) -> Markup:
+    """The bubble view of a gap matrix.
+
+    ``legend`` is (value key, label) of the second dimension, in order; each value gets a shape from
+    :data:`SHAPES`. Bubble area is proportional to the count; each bubble is labelled with its count.
+    Empty cells are drawn as a dashed outline with the word "gap".
+    """
+    col_w, row_h, label_w, header_h = 112, 84, 230, 96
+    width = label_w + col_w * len(columns) + 10
+    legend_h = 44 if legend else 0
+    height = header_h + row_h * len(rows) + legend_h + 10
+    shape_of = {key: SHAPES[min(i, len(SHAPES) - 1)] for i, (key, _l) in enumerate(legend)}
+    biggest = max((n for c in cells for _k, n in c.parts), default=1)
+    r_max = 24 if len(legend) <= 1 else 17
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure bubble" id="{escape(svg_id)}" '
+           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
+           f'aria-labelledby="{escape(svg_id)}-t {escape(svg_id)}-d">',
+           f'<title id="{escape(svg_id)}-t">{escape(title)}</title>',
+           f'<desc id="{escape(svg_id)}-d">{escape(description)}</desc>',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    for j, label in enumerate(columns):
+        x = label_w + col_w * j + col_w / 2
+        lines = wrap(label, 14, 4)
+        out.append(_text(x, header_h - 10 - 15 * (len(lines) - 1), lines, size=12, weight="bold"))
+    for i, label in enumerate(rows):
+        y = header_h + row_h * i
+        out.append(f'<line x1="0" y1="{y}" x2="{width - 10}" y2="{y}" stroke="{LINE}" stroke-width="0.6"/>')
+        lines = wrap(label, 32, 3)
+        out.append(_text(6, y + row_h / 2 - 8 * (len(lines) - 1) + 4, lines, size=12, anchor="start"))
+    filled = {(c.row, c.column): c for c in cells}
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            cx, cy = label_w + col_w * j + col_w / 2, header_h + row_h * i + row_h / 2 - 6
+            cell = filled.get((i, j))
+            if cell is None:
+                out.append(f'<g class="gap"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" fill="none" '
+                           f'stroke="{LINE}" stroke-dasharray="3 3"/>'
+                           + _text(cx, cy + 32, ["gap"], size=11, fill=MUTED) + "</g>")
+                continue
+            parts = cell.parts or (("", cell.total),)
+            step = col_w / (len(parts) + 1)
+            drawn = []
+            for k, (key, n) in enumerate(parts):
+                x = label_w + col_w * j + step * (k + 1) if len(parts) > 1 else cx
+                r = max(4.0, r_max * math.sqrt(n / biggest))
+                drawn.append(shape(shape_of.get(key, "circle"), x, cy, r))
+                drawn.append(_text(x, cy + 36, [str(n)], size=13, weight="bold"))
+            out.append(f'<a href="{escape(cell.href)}" class="cell-link"><title>{escape(cell.label)}</title>'
+                       f'<rect x="{label_w + col_w * j + 3}" y="{header_h + row_h * i + 3}" width="{col_w - 6}" '
+                       f'height="{row_h - 6}" fill="#fff" fill-opacity="0"/>{"".join(drawn)}</a>')
+    if legend:
+        y = header_h + row_h * len(rows) + 26
+        x = 6.0
+        out.append(_text(x, y + 4, ["Shape shows:"], size=12, anchor="start", weight="bold"))
+        x += 100
+        for key, label in legend:
+            out.append(shape(shape_of[key], x + 8, y, 7))
+            out.append(_text(x + 20, y + 4, [label], size=12, anchor="start"))
+            x += 30 + 7.2 * len(label)
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+# --- document flow -----------------------------------------------------------------------------
+
+def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | None, svg_id: str,
+                 present_label: str = "Papers from this review in this evidence base") -> Markup:
+    """A PRISMA-style column of boxes, one per reported stage (stage text and count), joined by
+    arrows; beside the last stage, a dashed box with the number of papers present in the content."""
+    box_w, gap, side_w = 420, 26, 230
+    heights = [max(52, 22 + 18 * len(wrap(stage, 52, 4))) for stage, _n in steps]
+    tops = [10.0 + sum(heights[:k]) + gap * k for k in range(len(steps))]
+    last_mid = tops[-1] + heights[-1] / 2 if steps else 10.0
+    side_lines = wrap(present_label, 28, 3)
+    side_h = 40 + 16 * len(side_lines)
+    side_top = max(10.0, last_mid - side_h / 2)
+    show_present = present is not None and bool(steps)
+    width = box_w + (side_w + 40 if show_present else 0) + 20
+    height = int(max(sum(heights) + gap * max(0, len(steps) - 1) + 20,
+                     side_top + side_h + 10 if show_present else 0))
+    desc = "; ".join(f"{stage}: {n:,}" for stage, n in steps)
+    if present is not None:
+        desc += f". {present_label}: {present:,}"
+    sid = escape(svg_id)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure flow-diagram" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="img" aria-labelledby="{sid}-t {sid}-d">',
+           f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(desc)}</desc>',
+           f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
+           f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>']
+    for k, ((stage, n), h, y) in enumerate(zip(steps, heights, tops)):
+        out.append(f'<rect x="10" y="{y:.1f}" width="{box_w}" height="{h}" rx="4" fill="{SOFT}" stroke="{INK}"/>')
+        out.append(_text(24, y + 20, wrap(stage, 52, 4), size=13, anchor="start", leading=1.35))
+        out.append(_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
+        if k < len(steps) - 1:
+            out.append(f'<line x1="{10 + box_w / 2}" y1="{y + h:.1f}" x2="{10 + box_w / 2}" '
+                       f'y2="{y + h + gap - 2:.1f}" stroke="{INK}" stroke-width="1.5" '
+                       f'marker-end="url(#{sid}-arrow)"/>')
+    if show_present:
+        x = 10 + box_w + 40
+        out.append(f'<line x1="{10 + box_w}" y1="{last_mid:.1f}" x2="{x - 2}" y2="{last_mid:.1f}" stroke="{INK}" '
+                   f'stroke-dasharray="4 3"/>')
+        out.append(f'<rect x="{x}" y="{side_top:.1f}" width="{side_w}" height="{side_h}" rx="4" fill="#fff" '
+                   f'stroke="{ACCENT}" stroke-width="2" stroke-dasharray="6 4"/>')
+        out.append(_text(x + 12, side_top + 20, side_lines, size=12, anchor="start"))
+        out.append(_text(x + 12, side_top + side_h - 12, [f"n = {present:,}"], size=15, anchor="start",
+                         weight="bold"))
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def shape_names(keys: Sequence[str]) -> Mapping[str, str]:
+    """Value key → the name of its shape ('circle', 'square', …), as the legend and table say."""
+    return {key: SHAPES[min(i, len(SHAPES) - 1)] for i, key in enumerate(keys)}

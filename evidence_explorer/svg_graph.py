@@ -1,0 +1,93 @@
+"""The theory graph: theory nodes in one band per theory kind, hierarchy drawn as solid arrows,
+``related`` links as dashed curves. Pure: plain values in, an SVG :class:`Markup` out.
+
+The page shows a text outline of the same structure next to the figure, so the figure need not carry
+everything for screen readers; still, every node is a labelled link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+from .svg import ACCENT, INK, LINE, MUTED, SOFT, _text, wrap
+
+NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 50, 18, 34, 30, 6
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    title: str
+    url: str
+    """Site URL of the node's page; the figure turns it into a link with ``to_href``."""
+    band: int
+    """Index of the node's band (its theory kind) in the figure, top to bottom."""
+
+
+def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequence[GraphNode],
+                 hierarchy: Sequence[tuple[str, str]], related: Sequence[tuple[str, str]],
+                 svg_id: str, to_href: Callable[[str], str]) -> Markup:
+    """``hierarchy``: (parent id, child id); ``related``: unordered pairs of ids (drawn once each).
+
+    Nodes keep the order given within their band (callers pass tree order), wrapping after
+    :data:`PER_ROW` nodes.
+    """
+    pos: dict[str, tuple[float, float]] = {}
+    y = 10.0
+    band_tops = []
+    for b in range(len(bands)):
+        members = [n for n in nodes if n.band == b]
+        band_tops.append(y)
+        if not members:
+            continue
+        y += BAND_LABEL_H
+        for k, n in enumerate(members):
+            row, col = divmod(k, PER_ROW)
+            pos[n.id] = (20 + col * (NODE_W + GAP_X), y + row * (NODE_H + GAP_Y))
+        rows = (len(members) + PER_ROW - 1) // PER_ROW
+        y += rows * (NODE_H + GAP_Y) + 16
+    width = 20 + PER_ROW * (NODE_W + GAP_X) + 10
+    height = int(y + 10)
+    sid = escape(svg_id)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure theory-graph" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="group" aria-labelledby="{sid}-t {sid}-d">',
+           f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(description)}</desc>',
+           f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+           f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    for b, label in enumerate(bands):
+        if any(n.band == b for n in nodes):
+            out.append(_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
+    for a, b in related:
+        if a in pos and b in pos:
+            (x1, y1), (x2, y2) = _centre(pos[a]), _centre(pos[b])
+            bend = 28 if y1 == y2 else 0
+            mx, my = (x1 + x2) / 2, min(y1, y2) - NODE_H / 2 - bend if bend else (y1 + y2) / 2
+            cx = mx + (40 if not bend else 0)
+            out.append(f'<path class="edge-related" d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{my:.1f} {x2:.1f},{y2:.1f}" '
+                       f'fill="none" stroke="{LINE}" stroke-width="1.2" stroke-dasharray="5 4"/>')
+    for parent, child in hierarchy:
+        if parent in pos and child in pos:
+            (px, py), (cx_, cy) = pos[parent], pos[child]
+            out.append(f'<line class="edge-parent" x1="{px + NODE_W / 2:.1f}" y1="{py + NODE_H:.1f}" '
+                       f'x2="{cx_ + NODE_W / 2:.1f}" y2="{cy - 2:.1f}" stroke="{INK}" stroke-width="2" '
+                       f'marker-end="url(#{sid}-arrow)"/>')
+    for n in nodes:
+        x, y0 = pos[n.id]
+        lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 24, 1)
+        out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.id)}: {escape(n.title)}</title>'
+                   f'<rect x="{x}" y="{y0:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{SOFT}" '
+                   f'stroke="{ACCENT}" stroke-width="1.5"/>'
+                   + _text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
+                   + _text(x + NODE_W / 2, y0 + 38, lines[1:], size=11, fill=INK) + "</a>")
+    legend_y = height - 4
+    out.append(_text(width - 10, legend_y, ["solid arrow: part of · dashed line: related"], size=11,
+                     anchor="end", fill=MUTED))
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _centre(p: tuple[float, float]) -> tuple[float, float]:
+    return p[0] + NODE_W / 2, p[1] + NODE_H / 2
