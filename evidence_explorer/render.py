@@ -17,6 +17,7 @@ from .citation import full_citation, short_cite
 from .link import Corpus
 from .markup import MarkdownRenderer, is_safe_url
 from .model import Entity, Paper
+from .search import search_record
 from .views import PageSpec
 
 PACKAGE_DIR = Path(__file__).parent
@@ -44,7 +45,7 @@ class Renderer:
             site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
-            facet_values=facet_values)
+            facet_values=facet_values, search_record=search_record)
 
     # --- helpers exposed to templates -------------------------------------------------
     def href(self, url: str) -> str:

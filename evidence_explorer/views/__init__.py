@@ -47,6 +47,6 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
 
 
 def collect_pages(corpus: Corpus) -> Iterator[PageSpec]:
-    from . import cmoc, home, maps, matrix, paper, question, theory
-    for family in (home, theory, maps, matrix, cmoc, paper, question):
+    from . import cmoc, home, maps, matrix, paper, question, search, theory
+    for family in (home, theory, maps, matrix, cmoc, paper, question, search):
         yield from family.pages(corpus)
