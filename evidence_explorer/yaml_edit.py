@@ -1,0 +1,126 @@
+"""Surgical edits of YAML front matter: set one key's value, leaving every other byte as it was.
+
+Positions come from PyYAML's composed nodes (``start_mark.index`` /
+``end_mark.index``), so comments, quoting, key order and layout elsewhere in
+the file survive. Text uses LF line ends here; callers restore CRLF.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .load import ContentError
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+    order: int = 0
+    """Tie-break for insertions at the same position: smaller comes first in the file."""
+
+
+def compose_front_matter(text: str) -> tuple[yaml.MappingNode, int]:
+    """The composed front-matter mapping and the index in ``text`` where its YAML starts."""
+    if not text.startswith("---"):
+        raise ContentError("missing front matter", 1, "file.front-matter")
+    offset = text.index("\n") + 1
+    end = offset
+    for line in text[offset:].split("\n"):
+        if line.rstrip() in ("---", "..."):
+            break
+        end += len(line) + 1
+    else:
+        raise ContentError("unclosed front matter", 1, "file.front-matter")
+    try:
+        node = yaml.compose(text[offset:end], Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ContentError(f"YAML syntax error: {exc}", 2) from None
+    if not isinstance(node, yaml.MappingNode):
+        raise ContentError("front matter is not a mapping", 2)
+    return node, offset
+
+
+def find_key(mapping: Any, key: str) -> Any:
+    """Value node of ``key`` in a mapping node, or None."""
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    for k, v in mapping.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
+
+
+def scalar(value: str, flow: bool) -> str:
+    """``value`` as a YAML scalar: plain when that reads back unchanged, otherwise double-quoted."""
+    plain_ok = (value == value.strip() and "\n" not in value and not (flow and any(c in value for c in ",[]{}"))
+                and not value.startswith(("'", '"', "&", "*", "!", "|", ">", "%", "@", "`", "#", "-", "?", ":",
+                                          "[", "{")))
+    if plain_ok:
+        try:
+            if yaml.safe_load(f"k: {value}\n") == {"k": value} and " #" not in value and ": " not in value:
+                return value
+        except yaml.YAMLError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def set_key(text: str, mapping: yaml.MappingNode, key: str, value: str, offset: int, order: int = 0) -> Edit:
+    """Replace the value of ``key`` in ``mapping``, or add ``key: value`` to it."""
+    flow = bool(mapping.flow_style)
+    current = find_key(mapping, key)
+    new = scalar(value, flow)
+    if current is not None and current.end_mark.index > current.start_mark.index:
+        start, end = offset + current.start_mark.index, offset + current.end_mark.index
+        old = text[start:end]
+        if old.endswith("\n"):  # a block scalar owns its line breaks
+            new += "\n" * (len(old) - len(old.rstrip("\n")))
+        return Edit(start, end, new, order)
+    if current is not None:  # `key:` with an empty value
+        pos = offset + current.start_mark.index
+        return Edit(pos, pos, (" " if text[pos - 1] == ":" else "") + new, order)
+    if flow:
+        close = offset + mapping.end_mark.index - 1  # the '}'
+        sep = ", " if mapping.value else ""
+        return Edit(close, close, f"{sep}{key}: {new}", order)
+    indent = mapping.value[0][0].start_mark.column if mapping.value else 0
+    last = mapping.value[-1][1] if mapping.value else None
+    if last is None:
+        pos = offset + mapping.end_mark.index
+    else:  # at the start of the line after the last value
+        end = offset + last.end_mark.index
+        line_start = text.rfind("\n", 0, end) + 1
+        if not text[line_start:end].strip():
+            pos = line_start
+        else:
+            newline = text.find("\n", end)
+            pos = len(text) if newline < 0 else newline + 1
+    return Edit(pos, pos, f"{' ' * indent}{key}: {new}\n", order)
+
+
+def set_sequence_item_key(text: str, seq: Any, item: Any, key: str, value: str, offset: int,
+                          order: int = 0) -> Edit:
+    """Set ``key`` on a list item: a bare id (``- R1``) becomes ``{theory: R1, key: value}``."""
+    if isinstance(item, yaml.MappingNode):
+        return set_key(text, item, key, value, offset, order)
+    start, end = offset + item.start_mark.index, offset + item.end_mark.index
+    return Edit(start, end, f"{{theory: {text[start:end]}, {key}: {scalar(value, True)}}}", order)
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits; a bare-item rewrite and a second key on the same item merge."""
+    merged: list[Edit] = []
+    for e in sorted(edits, key=lambda e: (e.start, e.order)):
+        prev = merged[-1] if merged else None
+        if prev and prev.start == e.start and prev.end == e.end and prev.end > prev.start \
+                and prev.text.startswith("{theory: ") and e.text.startswith("{theory: "):
+            extra = e.text[e.text.index(", ") + 2:-1]
+            merged[-1] = Edit(prev.start, prev.end, prev.text[:-1] + f", {extra}}}", prev.order)
+            continue
+        merged.append(e)
+    for e in reversed(merged):
+        text = text[:e.start] + e.text + text[e.end:]
+    return text
