@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..export_refs import reference_meta
 from ..link import Corpus
 from ..model import Paper
 from ..render import facet_values
@@ -33,5 +34,5 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "e": p, "uses": uses, "theories": corpus.rel("paper_theories", p.id),
             "maps": corpus.rel("paper_maps", p.id),
             "questions": tuple(corpus.get(q) for q in p.questions),
-            "reviews": tuple(corpus.get(r) for r in p.review),
+            "reviews": tuple(corpus.get(r) for r in p.review), "ref_meta": reference_meta(p),
         }, section="papers", sources=(p.id,), entity=p)
