@@ -14,6 +14,7 @@ from . import urls
 from .config import SiteConfig, parse_config
 from .diagnostics import BuildError, Report
 from .export import exports
+from .gitinfo import last_updated
 from .link import Corpus, link
 from .load import ContentError, load_site_yaml, load_sources
 from .model import build_entity
@@ -78,10 +79,9 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
         return BuildResult(report, corpus)
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
-    renderer = Renderer(corpus, base_url, nav_items(corpus))
+    renderer = Renderer(corpus, base_url, nav_items(corpus), updated=last_updated(options.content))
     files = {urls.output_path(p.url): renderer.render(p) for p in pages}
-    files.update(exports(corpus, base_url))
-    files["sitemap.xml"] = sitemap(pages, base_url)
+    files.update(extra_files(corpus, pages, base_url))
     output = options.output.resolve()
     _check_output(output, options.content.resolve())
     staging = _write_staging(output, files)
@@ -100,6 +100,13 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
 
 class _Abort(Exception):
     pass
+
+
+def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
+    """Every output file that is not a rendered page (exports, sitemap); serve reuses it."""
+    files = exports(corpus, base_url)
+    files["sitemap.xml"] = sitemap(pages, base_url)
+    return files
 
 
 def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -36,7 +36,9 @@ def make_environment() -> jinja2.Environment:
 class Renderer:
     """Per-build rendering context; holds no state across builds."""
 
-    def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...]):
+    def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
+                 updated: Mapping[str, str] | None = None):
+        """``updated``: content-relative path → date of its last commit (gitinfo.py)."""
         self.corpus, self.base_url, self.nav = corpus, base_url, nav
         self.env = make_environment()
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
@@ -45,7 +47,7 @@ class Renderer:
             site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
-            facet_values=facet_values, search_record=search_record)
+            facet_values=facet_values, search_record=search_record, updated=updated or {})
 
     # --- helpers exposed to templates -------------------------------------------------
     def href(self, url: str) -> str:

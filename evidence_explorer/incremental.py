@@ -1,0 +1,426 @@
+"""Incremental rebuilds for ``serve``: re-read changed files, re-link, re-render affected pages.
+
+A full build (:func:`full_build`) renders every page and remembers, per page,
+the ids of the entities its output depends on: the entities in its context
+(and the ids those entities refer to, including ``[[wikilinks]]``) plus every
+id the templates looked up while rendering it (recorded through
+:class:`RecordingCorpus`). :func:`rebuild` then
+
+1. re-reads only the changed content files and re-links the whole corpus
+   (linking is cheap; unchanged entities are the very same objects);
+2. recomputes every :class:`PageSpec` (views only gather neighbours) and
+   re-renders a page when it is new, its spec changed, it depends on a changed
+   id, its template (or one it includes) changed, or the navigation changed;
+3. rewrites the exports and sitemap when they differ, deletes pages that are
+   gone, and writes each file atomically into the served directory.
+
+A change to ``site.yaml`` means a full build. Nothing is written unless the
+content is valid, so the last good site keeps being served.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+import jinja2.meta
+
+from . import urls
+from .diagnostics import Report
+from .gitinfo import last_updated
+from .link import Corpus, body_links, link
+from .load import COLLECTIONS, load_sources
+from .model import Entity, build_entity
+from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
+from .render import STATIC_DIR, TEMPLATES_DIR, Renderer
+from .schema import Ref
+from .views import PageSpec, collect_pages, nav_items
+
+ANY = "*"
+"""Dependency on every entity: the page read a whole collection while rendering."""
+
+_GROUPS = frozenset({"reviews", "questions", "theories", "maps", "papers", "cmocs", "pages", "by_id", "all"})
+
+
+# --- recording what a page looks up -------------------------------------------------------
+
+class _RecordingIndex:
+    """A backlink index (id → ids) that notes each key read and the ids it returned."""
+
+    def __init__(self, index: Mapping[str, tuple[str, ...]], seen: set[str]):
+        self._index, self._seen = index, seen
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._index.get(key, default)
+        self._seen.add(str(key).lower())
+        self._seen.update(v.lower() for v in value or ())
+        return value
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self.get(key) if key in self._index else self._index[key]
+
+    def __contains__(self, key: object) -> bool:
+        self._seen.add(str(key).lower())
+        return key in self._index
+
+    def __getattr__(self, name: str) -> Any:  # items(), keys(), iteration: depends on everything
+        self._seen.add(ANY)
+        return getattr(self._index, name)
+
+    def __iter__(self):
+        self._seen.add(ANY)
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        self._seen.add(ANY)
+        return len(self._index)
+
+
+class _RecordingLinks:
+    def __init__(self, links: Any, seen: set[str]):
+        self._links, self._seen = links, seen
+
+    def __getattr__(self, name: str) -> _RecordingIndex:
+        return _RecordingIndex(getattr(self._links, name), self._seen)
+
+
+class RecordingCorpus:
+    """A read-only view of a :class:`Corpus` that records the ids looked up through it.
+
+    Made once per (re)build; :meth:`begin` starts a fresh record for the next page.
+    """
+
+    def __init__(self, corpus: Corpus):
+        self._corpus = corpus
+        self.seen: set[str] = set()
+
+    def begin(self) -> set[str]:
+        self.seen = set()
+        return self.seen
+
+    @property
+    def links(self) -> _RecordingLinks:
+        return _RecordingLinks(self._corpus.links, self.seen)
+
+    def get(self, entity_id: str) -> Entity:
+        self.seen.add(entity_id.lower())
+        return self._corpus.get(entity_id)
+
+    def find(self, entity_id: str) -> Entity | None:
+        self.seen.add(entity_id.lower())
+        return self._corpus.find(entity_id)
+
+    def rel(self, index: str, entity_id: str) -> tuple[Entity, ...]:
+        found = self._corpus.rel(index, entity_id)
+        self.seen.add(entity_id.lower())
+        self.seen.update(e.id.lower() for e in found)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _GROUPS:
+            self.seen.add(ANY)
+        return getattr(self._corpus, name)
+
+
+# --- static dependencies ------------------------------------------------------------------
+
+def context_deps(spec: PageSpec) -> set[str]:
+    """Ids of the entities (and bare id references) a page's context holds.
+
+    Ids the page *resolves* while rendering (``link(t.parent)``, ``[[wikilinks]]`` in a
+    rendered body, backlink lookups) are recorded by :class:`RecordingCorpus` instead."""
+    ids: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Entity):
+            ids.add(value.id.lower())
+        elif isinstance(value, Ref):
+            ids.add(value.lower())
+        elif isinstance(value, (str, bytes, int, float, bool)) or value is None:
+            return
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(k)
+                walk(v)
+        elif isinstance(value, (tuple, list, set, frozenset)):
+            for v in value:
+                walk(v)
+        elif is_dataclass(value) and not isinstance(value, type):
+            for f in fields(value):
+                walk(getattr(value, f.name))
+
+    walk(spec.context)
+    walk(spec.entity)
+    return ids
+
+
+def template_closure(names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Template name → itself and every template it extends, includes or imports."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
+    direct: dict[str, frozenset[str]] = {}
+
+    def refs(name: str) -> frozenset[str]:
+        if name not in direct:
+            direct[name] = frozenset()
+            try:
+                source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+                found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
+            except (jinja2.TemplateError, OSError):
+                found = {None}
+            # a template chosen at run time ({% include var %}) may be any template
+            direct[name] = frozenset(ANY if n is None else n for n in found)
+        return direct[name]
+
+    out: dict[str, frozenset[str]] = {}
+    for name in names:
+        seen, todo = {name}, [name]
+        while todo:
+            for r in refs(todo.pop()):
+                if r not in seen:
+                    seen.add(r)
+                    if r != ANY:
+                        todo.append(r)
+        out[name] = frozenset(seen)
+    return out
+
+
+# --- state between rebuilds ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteState:
+    """What the last good build produced; ``serve`` keeps it for the next rebuild."""
+
+    options: BuildOptions
+    base_url: str
+    corpus: Corpus
+    entities: Mapping[str, Entity]
+    """Content-relative path → entity, in load order."""
+    pages: Mapping[str, PageSpec]
+    """Site URL → page spec."""
+    deps: Mapping[str, frozenset[str]]
+    """Site URL → lower-cased ids its output depends on (``*``: any)."""
+    nav: tuple[dict, ...]
+    extras: Mapping[str, str]
+    """Exports and sitemap: output path → text."""
+    updated: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of one (re)build attempt. ``state`` is None when nothing was written."""
+
+    report: Report
+    state: SiteState | None
+    rendered: tuple[str, ...] = ()
+    """URLs of the pages rendered (and compared with what was on disk)."""
+    removed: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
+    """Output paths whose content actually changed on disk."""
+    full: bool = False
+    config_failed: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last good build, sorted by what it affects."""
+
+    content: frozenset[str] = frozenset()
+    """Content-relative paths of Markdown files (added, edited or deleted)."""
+    config: bool = False
+    templates: frozenset[str] = frozenset()
+    static: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.content or self.config or self.templates or self.static)
+
+    def __or__(self, other: "Changes") -> "Changes":
+        return Changes(self.content | other.content, self.config or other.config,
+                       self.templates | other.templates, self.static or other.static)
+
+
+def classify(paths: Iterable[Path], content: Path) -> Changes:
+    """Sort changed absolute paths into content files, site.yaml, templates and static files."""
+    content = content.resolve()
+    md, templates, config, static = set(), set(), False, False
+    for path in paths:
+        path = Path(path).resolve()
+        if path == content / "site.yaml":
+            config = True
+        elif path.is_relative_to(content):
+            rel = path.relative_to(content).as_posix()
+            parts = rel.split("/")
+            if rel.endswith(".md") and parts[0] in COLLECTIONS and len(parts) > 1:
+                md.add(rel)
+        elif path.is_relative_to(TEMPLATES_DIR):
+            templates.add(path.relative_to(TEMPLATES_DIR).as_posix())
+        elif path.is_relative_to(STATIC_DIR):
+            static = True
+    return Changes(frozenset(md), config, frozenset(templates), static)
+
+
+# --- rendering and writing ----------------------------------------------------------------
+
+def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
+            updated: Mapping[str, str]) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    recorder = RecordingCorpus(corpus)
+    renderer = Renderer(recorder, base_url, nav, updated=updated)  # type: ignore[arg-type]
+    body = renderer.body
+
+    def recorded_body(entity: Entity) -> Any:
+        # bodies are rendered once per build and cached: note their [[links]] on every use
+        recorder.seen.update(target.lower() for target, _label, _line in body_links(entity))
+        return body(entity)
+
+    renderer.env.globals["body"] = recorded_body
+    html, deps = {}, {}
+    for spec in specs:
+        seen = recorder.begin()
+        html[spec.url] = renderer.render(spec)
+        deps[spec.url] = frozenset(seen | context_deps(spec))
+    return html, deps
+
+
+def _walk_key(rel: str) -> tuple:
+    """Sort key reproducing load order: collection, then os.walk order (files before subfolders)."""
+    parts = rel.split("/")
+    order = list(COLLECTIONS).index(parts[0]) if parts[0] in COLLECTIONS else len(COLLECTIONS)
+    return (order, tuple((1, p) for p in parts[1:-1]) + ((0, parts[-1]),))
+
+
+def _write_if_changed(output: Path, rel: str, text: str) -> bool:
+    path = output / rel
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _remove(output: Path, rel: str) -> None:
+    path = output / rel
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != output and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def sync_static(output: Path) -> list[str]:
+    """Copy changed static files into ``output/static``; remove ones deleted from the package."""
+    written, target = [], output / "static"
+    present = set()
+    for src in STATIC_DIR.rglob("*"):
+        if src.is_file():
+            rel = src.relative_to(STATIC_DIR).as_posix()
+            present.add(rel)
+            dst = target / rel
+            if not dst.exists() or dst.read_bytes() != src.read_bytes():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+                written.append(f"static/{rel}")
+    for dst in list(target.rglob("*")) if target.is_dir() else []:
+        if dst.is_file() and dst.relative_to(target).as_posix() not in present:
+            dst.unlink()
+            written.append(f"static/{dst.relative_to(target).as_posix()}")
+    return written
+
+
+# --- the two entry points -----------------------------------------------------------------
+
+def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
+    """Build everything (no search index) into ``options.output`` atomically; remember dependencies."""
+    report = report or Report()
+    corpus = load_corpus(options.content, report)
+    if corpus is None:
+        return Outcome(report, None, full=True, config_failed=True)
+    if report.failed(options.strict):
+        return Outcome(report, None, full=True)
+    base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
+    pages = tuple(collect_pages(corpus))
+    nav, updated = nav_items(corpus), last_updated(options.content)
+    html, deps = _render(corpus, pages, base_url, nav, updated)
+    extras = extra_files(corpus, pages, base_url)
+    files = {urls.output_path(url): text for url, text in html.items()}
+    files.update(extras)
+    output = options.output.resolve()
+    _check_output(output, options.content.resolve())
+    swap(_write_staging(output, files), output)
+    state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
+                      MappingProxyType(deps), nav, MappingProxyType(extras), updated)
+    return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
+
+
+def rebuild(state: SiteState, changes: Changes, report: Report | None = None) -> Outcome:
+    """Bring the served site up to date with ``changes``; a full build when site.yaml changed."""
+    report = report or Report()
+    options = state.options
+    if changes.config:
+        return full_build(options, report)
+    entities = dict(state.entities)
+    changed_ids: set[str] = set()
+    fresh = {s.rel: s for s in load_sources(options.content, str(options.content), report,
+                                            only=set(changes.content))}
+    for rel in changes.content:
+        old = entities.pop(rel, None)
+        src = fresh.get(rel)
+        new = build_entity(src, state.corpus.config, report) if src is not None else None
+        if new is not None:
+            entities[rel] = new
+        if old is not None and new is not None and old == new:
+            entities[rel] = old  # unchanged: keep the very object (pages compare by identity first)
+            continue
+        changed_ids.update(e.id.lower() for e in (old, new) if e is not None)
+    if report.failed(options.strict):
+        return Outcome(report, None)
+    ordered = [entities[rel] for rel in sorted(entities, key=_walk_key)]
+    corpus = link(ordered, state.corpus.config, report)
+    if report.failed(options.strict):
+        return Outcome(report, None)
+
+    nav = nav_items(corpus)
+    pages = {p.url: p for p in collect_pages(corpus)}
+    closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
+    everything = nav != state.nav
+
+    def affected(url: str, spec: PageSpec) -> bool:
+        old_deps = state.deps.get(url)
+        if everything or old_deps is None or state.pages.get(url) != spec:
+            return True
+        if changed_ids and (ANY in old_deps or not old_deps.isdisjoint(changed_ids)):
+            return True
+        hit = closure.get(spec.template, frozenset())
+        return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
+
+    todo = [spec for url, spec in pages.items() if affected(url, spec)]
+    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated)
+    output = options.output.resolve()
+    written = [urls.output_path(url) for url, text in html.items()
+               if _write_if_changed(output, urls.output_path(url), text)]
+    removed = tuple(url for url in state.pages if url not in pages)
+    for url in removed:
+        _remove(output, urls.output_path(url))
+    extras = extra_files(corpus, tuple(pages.values()), state.base_url)
+    written += [rel for rel, text in extras.items()
+                if state.extras.get(rel) != text and _write_if_changed(output, rel, text)]
+    for rel in set(state.extras) - set(extras):
+        _remove(output, rel)
+    if changes.static:
+        written += sync_static(output)
+    deps = {url: new_deps[url] if url in new_deps else state.deps[url] for url in pages}
+    new_state = SiteState(options, state.base_url, corpus, MappingProxyType(dict(
+        sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))), MappingProxyType(pages),
+        MappingProxyType(deps), nav, MappingProxyType(extras), state.updated)
+    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written))
+
+
+def _by_rel(corpus: Corpus) -> Mapping[str, Entity]:
+    return MappingProxyType(dict(sorted(((e.rel, e) for e in corpus.all()), key=lambda kv: _walk_key(kv[0]))))
