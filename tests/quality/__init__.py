@@ -1,0 +1,1 @@
+"""Independent quality gates: Nu Html Checker, link checker, axe-core (helpers for tests/test_quality_*)."""

@@ -1,0 +1,47 @@
+"""Run the Nu Html Checker (vnu.jar) over files or a whole directory."""
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class HtmlError:
+    file: str
+    line: int | None
+    message: str
+    extract: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}  [{self.extract.strip()[:80]!r}]"
+
+
+def validate(jar: Path, targets: list[Path], root: Path | None = None,
+             timeout: float = 600) -> list[HtmlError]:
+    """Errors (not warnings) vnu reports for ``targets`` (HTML files or directories).
+
+    Non-HTML files in a directory are skipped. Paths in the result are relative to ``root``.
+    """
+    proc = subprocess.run(
+        ["java", "-Xss8m", "-jar", str(jar), "--errors-only", "--skip-non-html", "--format", "json",
+         *map(str, targets)],
+        capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"vnu failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    try:
+        messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    except (ValueError, KeyError) as exc:
+        raise RuntimeError(f"vnu printed no JSON report: {proc.stderr[-2000:]}") from exc
+    errors = []
+    for m in messages:
+        if m.get("type") not in ("error", "non-document-error"):
+            continue
+        path = m.get("url", "").removeprefix("file:")
+        if root is not None and path.startswith(str(root)):
+            path = path[len(str(root)):].lstrip("/")
+        errors.append(HtmlError(path, m.get("lastLine"), m.get("message", ""), m.get("extract", "")))
+    if proc.returncode == 1 and not errors:
+        raise RuntimeError(f"vnu exited 1 without errors in its report: {proc.stderr[-2000:]}")
+    return errors
