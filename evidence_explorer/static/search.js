@@ -82,6 +82,7 @@ function sortOption() {
 
 async function run() {
   const mine = ++generation;
+  list.setAttribute("aria-busy", "true");
   const term = state.q.trim() || null;
   const options = { filters: filtersExcept(null) };
   const sort = sortOption();
@@ -105,6 +106,8 @@ async function run() {
   if (mine !== generation) return;
   announce();
   writeUrl();
+  list.setAttribute("aria-busy", "false");
+  form.dataset.searches = String(mine); // how many searches have completed (tests wait on it)
 }
 
 function schedule(delay) {
@@ -180,6 +183,7 @@ async function showMore(moveFocus) {
   shown += slice.length;
   moreButton.hidden = shown >= results.length;
   moreButton.textContent = `Show more results (${results.length - shown} more)`;
+  list.dataset.shown = String(shown);
   if (moveFocus && items.length) items[0].querySelector("a").focus();
 }
 
