@@ -41,12 +41,16 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
         items.append({"url": "questions/", "label": "Questions", "section": "questions"})
     if corpus.reviews:
         items.append({"url": "reviews/", "label": "Reviews", "section": "reviews"})
-    items += [{"url": p.page_url, "label": p.title, "section": p.id} for p in corpus.pages]
+    if len(corpus.pages) == 1:
+        items.append({"url": corpus.pages[0].page_url, "label": corpus.pages[0].title, "section": "pages"})
+    elif corpus.pages:
+        items.append({"url": "pages/", "label": "About", "section": "pages"})
+    items.append({"url": "review/", "label": "Advisory review", "section": "review"})
     items.append({"url": "data/", "label": "Data", "section": "data"})
     return tuple(items)
 
 
 def collect_pages(corpus: Corpus) -> Iterator[PageSpec]:
-    from . import cmoc, home, maps, matrix, paper, question, search, theory
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search):
+    from . import cmoc, home, maps, matrix, paper, question, review, search, theory
+    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review):
         yield from family.pages(corpus)

@@ -1,0 +1,127 @@
+"""/review/ pages: the index with counts by status, review packets (also printed to PDF), integrity report."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SITES, run_cli
+
+FINDINGS = SITES / "integrity" / "findings"
+
+
+def text_of(path) -> str:
+    page = path.read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.fixture(scope="module")
+def findings_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("review") / "site"
+    run = run_cli("build", "--content", str(FINDINGS), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+def test_review_index_counts_links_by_status(findings_site):
+    page = (findings_site / "review" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr><th scope="row"><a href="/theories/T1/">T1: Supported theory</a></th>(.*?)</tr>',
+                    page, re.S)
+    cells = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
+    # proposed, agreed, contested, not reviewed, links: c1 agreed, c2 contested
+    assert cells == ["0", "1", "1", "0", "2"]
+    assert 'href="/review/packet/T1/"' in page
+    assert 'href="/review/packet/T2/"' not in page  # T2 has no CMOCs, so no packet
+    assert not (findings_site / "review" / "packet" / "T2").exists()
+    assert 'href="/review/links.csv"' in page and 'href="/review/integrity/"' in page
+
+
+def test_packet_shows_each_cmoc_with_provenance_status_and_note(findings_site):
+    text = text_of(findings_site / "review" / "packet" / "T1" / "index.html")
+    assert "1. c1 " in text and "2. c2 " in text
+    assert "Context Teams share a building." in text
+    assert "Mechanism Staff trust each other." in text and "Outcome Fewer referrals are lost." in text
+    assert "p. 4 “we just walk across the corridor”" in text.replace("<q>", "“")\
+        or "p. 4 we just walk across the corridor" in text
+    assert "Table 2 no quote" in text  # a missing quote is shown, not hidden
+    assert "Refutes T1" in text and re.search(r"Review status: \W*Contested", text)
+    assert "Note on the CMOC Does this refute T1 or only qualify it?" in text
+
+
+def test_link_status_overrides_cmoc_status(make_site, tmp_path):
+    paper = "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n"
+    content = make_site({
+        "papers/p1.md": paper, "theories/T1.md": "---\ntitle: One\n---\n", "theories/T2.md": "---\ntitle: Two\n---\n",
+        "cmocs/c1.md": """
+            ---
+            context: C
+            mechanism: M
+            outcome: O
+            sources: [p1]
+            status: agreed
+            theories:
+              - T1
+              - {theory: T2, status: contested, review_note: "Not what the paper says"}
+            ---
+            """})
+    out = tmp_path / "site"
+    assert run_cli("build", "--content", str(content), "--output", str(out), "--no-search").code == 0
+    t1 = text_of(out / "review" / "packet" / "T1" / "index.html")
+    t2 = text_of(out / "review" / "packet" / "T2" / "index.html")
+    assert re.search(r"Review status: \W*Agreed", t1) and "Contested" not in t1
+    assert re.search(r"Review status: \W*Contested", t2) and "Note on the link Not what the paper says" in t2
+
+
+def test_integrity_page_lists_findings_with_links(findings_site):
+    page = (findings_site / "review" / "integrity" / "index.html").read_text(encoding="utf-8")
+    text = text_of(findings_site / "review" / "integrity" / "index.html")
+    assert "Duplicate DOIs (1, warning)" in text
+    assert "DOI 10.1000/dup is also the DOI of" in text
+    assert '<a href="/papers/lonely-2022/">' in page
+    assert "Papers cited only as refuting (1, warning)" in text
+    assert "map lists 1 paper that no CMOC uses: mapped-2018" in text
+    assert "Reported flow counts that differ from the papers present (1, warning)" in text
+
+
+def test_integrity_page_on_clean_site_has_no_findings(tmp_path):
+    out = tmp_path / "site"
+    assert run_cli("build", "--content", str(SITES / "integrity" / "clean"), "--output", str(out),
+                   "--no-search").code == 0
+    page = (out / "review" / "integrity" / "index.html").read_text(encoding="utf-8")
+    assert '<ul class="findings">' not in page
+    assert len(re.findall(r'<td class="num">0</td>', page)) == 9
+
+
+def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, page, tmp_path):
+    """Headless Chromium prints the R1 packet: no navigation text, no table row split over pages."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; ./dev test installs it")
+    page.goto(f"{demo_url.rstrip('/')}/review/packet/R1/")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").evaluate("e => getComputedStyle(e).display") == "none"
+    assert page.locator(".site-footer").evaluate("e => getComputedStyle(e).display") == "none"
+    breaks = page.eval_on_selector_all(".packet tr", "rows => rows.map(r => getComputedStyle(r).breakInside)")
+    assert breaks and set(breaks) == {"avoid"}
+    pdf = tmp_path / "R1.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=False)
+    pages_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                check=True).stdout.split("\f")
+    full = "\n".join(pages_text)
+    assert "R1: " in full and "Sources (" in full
+    for chrome in ("Skip to content", "Search the evidence", "Gap matrices", "Built with Evidence Explorer",
+                   "All review packets"):
+        assert chrome not in full
+    # No row is cut: every source row's quote or locator starts and ends on one page. Check that each
+    # printed page begins with a whole row (no page starts inside a quote that began on the page before).
+    quotes = page.eval_on_selector_all(".packet-sources q", "qs => qs.map(q => q.textContent)")
+    assert quotes
+    for q in quotes:
+        words = q.split()
+        head, tail = " ".join(words[:3]), " ".join(words[-3:])
+        # locate a quote's first and last words on the same page
+        hits = [i for i, t in enumerate(pages_text) if head in " ".join(t.split())]
+        ends = [i for i, t in enumerate(pages_text) if tail in " ".join(t.split())]
+        assert hits and ends and hits[0] == ends[0], f"quote split across pages: {q[:60]}"
