@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
+import jinja2
 import jinja2.meta
 
 from . import urls
@@ -35,7 +36,7 @@ from .link import Corpus, body_links, link
 from .load import COLLECTIONS, load_sources
 from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
-from .render import STATIC_DIR, TEMPLATES_DIR, Renderer
+from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .schema import Ref
 from .views import PageSpec, collect_pages, nav_items
 
@@ -206,6 +207,8 @@ class SiteState:
     extras: Mapping[str, str]
     """Exports and sitemap: output path → text."""
     updated: Mapping[str, str]
+    env: jinja2.Environment
+    """Template environment kept between rebuilds as a compile cache (its globals are reset per build)."""
 
 
 @dataclass(frozen=True)
@@ -264,9 +267,17 @@ def classify(paths: Iterable[Path], content: Path) -> Changes:
 # --- rendering and writing ----------------------------------------------------------------
 
 def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
-            updated: Mapping[str, str]) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+            updated: Mapping[str, str], env: jinja2.Environment
+            ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     recorder = RecordingCorpus(corpus)
     renderer = Renderer(recorder, base_url, nav, updated=updated)  # type: ignore[arg-type]
+    # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
+    # the globals are this build's, so nothing of the previous corpus leaks in.
+    env.globals.clear()
+    env.globals.update(renderer.env.globals)
+    env.filters.update(renderer.env.filters)
+    env.tests.update(renderer.env.tests)
+    renderer.env = env
     body = renderer.body
 
     def recorded_body(entity: Entity) -> Any:
@@ -274,7 +285,7 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
         recorder.seen.update(target.lower() for target, _label, _line in body_links(entity))
         return body(entity)
 
-    renderer.env.globals["body"] = recorded_body
+    env.globals["body"] = recorded_body
     html, deps = {}, {}
     for spec in specs:
         seen = recorder.begin()
@@ -347,7 +358,8 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
     nav, updated = nav_items(corpus), last_updated(options.content)
-    html, deps = _render(corpus, pages, base_url, nav, updated)
+    env = make_environment()
+    html, deps = _render(corpus, pages, base_url, nav, updated, env)
     extras = extra_files(corpus, pages, base_url)
     files = {urls.output_path(url): text for url, text in html.items()}
     files.update(extras)
@@ -355,7 +367,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     _check_output(output, options.content.resolve())
     swap(_write_staging(output, files), output)
     state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
-                      MappingProxyType(deps), nav, MappingProxyType(extras), updated)
+                      MappingProxyType(deps), nav, MappingProxyType(extras), updated, env)
     return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
 
 
@@ -401,7 +413,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None) ->
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
     todo = [spec for url, spec in pages.items() if affected(url, spec)]
-    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated)
+    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env)
     output = options.output.resolve()
     written = [urls.output_path(url) for url, text in html.items()
                if _write_if_changed(output, urls.output_path(url), text)]
@@ -418,7 +430,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None) ->
     deps = {url: new_deps[url] if url in new_deps else state.deps[url] for url in pages}
     new_state = SiteState(options, state.base_url, corpus, MappingProxyType(dict(
         sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))), MappingProxyType(pages),
-        MappingProxyType(deps), nav, MappingProxyType(extras), state.updated)
+        MappingProxyType(deps), nav, MappingProxyType(extras), state.updated, state.env)
     return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written))
 
 

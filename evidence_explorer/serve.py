@@ -1,38 +1,367 @@
-"""Development server: build, serve on 127.0.0.1 with live reload, rebuild on change.
+"""Development server: build, serve on 127.0.0.1 with live reload, rebuild incrementally on change.
 
-The last good site keeps being served while the content is broken; the
-diagnostics are printed in the terminal.
+* A :class:`ChangeWatcher` polls ``content/`` (site.yaml included), the templates
+  and the static files, waits until a burst of saves has settled, then asks
+  :func:`~evidence_explorer.incremental.rebuild` to re-render only what changed.
+* While the content is broken the last good site keeps being served; a small
+  dev-only script, injected into HTML responses by this server (never written
+  into the site), polls ``/__evidence-explorer__/status.json`` and shows the
+  diagnostics (``path:line: message``) in an overlay. The terminal shows the same.
+* The Pagefind index is refreshed in a background thread on a hard-linked
+  snapshot of the site and swapped in when done: search may lag by seconds,
+  never stays stale once the edits settle.
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import sys
+import tempfile
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
-from .diagnostics import Report
-from .pipeline import BuildOptions, build
+from .diagnostics import BuildError, Report, Severity
+from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild
+from .pipeline import BuildOptions
 from .render import STATIC_DIR, TEMPLATES_DIR
 
+DEV_PREFIX = "__evidence-explorer__"
+SETTLE_S = 0.25
+"""A burst of saves is over when nothing changed for this long."""
+POLL_MIN_S = 0.1
 
-def _rebuild(options: BuildOptions) -> bool:
-    from .cli import print_report
-    report = Report()
-    result = build(options, report)
-    print_report(report, options.strict, quiet=True)
-    if result.written:
-        print(f"rebuilt {len(result.pages)} pages", file=sys.stderr)
-    return result.written
+OVERLAY_JS = r"""(function () {
+  "use strict";
+  var url = "/__evidence-explorer__/status.json", box = null, shown = null;
+  function show(status) {
+    var key = status.ok ? "" : JSON.stringify(status.diagnostics);
+    if (key === shown) { return; }
+    shown = key;
+    if (status.ok) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("section");
+      box.id = "ee-dev-overlay";
+      box.setAttribute("role", "alert");
+      box.setAttribute("aria-labelledby", "ee-dev-overlay-title");
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;" +
+        "z-index:2147483647;margin:0;padding:1rem 1.25rem;background:#fff;color:#1a1a1a;" +
+        "border-top:4px solid #b00020;box-shadow:0 -2px 12px rgba(0,0,0,.3);font:16px/1.4 sans-serif";
+      document.body.appendChild(box);
+    }
+    box.textContent = "";
+    var h = document.createElement("h2");
+    h.id = "ee-dev-overlay-title";
+    h.style.cssText = "margin:0 0 .5rem;font-size:1.1rem;color:#b00020";
+    h.textContent = status.title;
+    box.appendChild(h);
+    var p = document.createElement("p");
+    p.style.margin = "0 0 .5rem";
+    p.textContent = "Showing the last good build. Fix the files below and save: this message goes away.";
+    box.appendChild(p);
+    var ul = document.createElement("ul");
+    ul.style.cssText = "margin:0;padding-left:1.25rem;font-family:monospace;white-space:pre-wrap";
+    status.diagnostics.forEach(function (d) {
+      var li = document.createElement("li");
+      li.className = "ee-dev-diagnostic";
+      li.textContent = d;
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+  function poll() {
+    fetch(url, {cache: "no-store"}).then(function (r) { return r.json(); }).then(show)
+      .catch(function () {}).then(function () { setTimeout(poll, 500); });
+  }
+  poll();
+})();
+"""
 
 
-def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+NOTHING_BUILT = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Nothing built yet</title>'
+                 b'</head><body><main><h1>Nothing built yet</h1><p>The content has problems; they are listed '
+                 b'below and in the terminal.</p></main></body></html>\n')
+
+
+class BuildStatus:
+    """The outcome of the latest build attempt, as the overlay script reads it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict = {"ok": True, "build": 0, "title": "", "diagnostics": []}
+
+    def set(self, report: Report, ok: bool, strict: bool, problem: str | None = None) -> None:
+        shown = [d.format() for d in report.sorted()
+                 if d.severity is Severity.ERROR or (strict and d.severity is Severity.WARNING)]
+        if problem:
+            shown.append(problem)
+        with self._lock:
+            self._data = {"ok": ok, "build": self._data["build"] + 1,
+                          "title": "" if ok else report.summary(strict) if report.items else "build failed",
+                          "diagnostics": [] if ok else shown}
+
+    def json(self) -> str:
+        with self._lock:
+            return json.dumps(self._data, ensure_ascii=False)
+
+
+class SearchRefresher:
+    """Re-index the site with Pagefind in the background; the newest request always wins."""
+
+    def __init__(self, output: Path, log: Callable[[str], None]):
+        self.output, self.log = output, log
+        self._lock = threading.Lock()
+        self._wanted = 0
+        self._running = False
+        self.done = 0
+        """Number of index refreshes installed (tests wait on it)."""
+
+    def request(self) -> None:
+        with self._lock:
+            self._wanted += 1
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="search-refresh", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                wanted = self._wanted
+            self._index_once()
+            with self._lock:
+                if self._wanted == wanted:
+                    self._running = False
+                    return
+
+    def _index_once(self) -> None:
+        from .search import index_site
+        work = Path(tempfile.mkdtemp(prefix=".search-", dir=self.output.parent))
+        try:
+            snapshot = work / "site"
+            shutil.copytree(self.output, snapshot, copy_function=os.link,
+                            ignore=shutil.ignore_patterns("pagefind"))
+            report = Report()
+            if not index_site(snapshot, report):
+                for d in report.sorted():
+                    self.log(d.format())
+                return
+            old = work / "old-pagefind"
+            target = self.output / "pagefind"
+            if target.exists():
+                os.rename(target, old)
+            os.rename(snapshot / "pagefind", target)
+            self.done += 1
+        except OSError as exc:  # the output moved under us (a full rebuild): the next request redoes it
+            self.log(f"search index not refreshed: {exc}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
+    """path → (mtime_ns, size) of every file below ``roots``; hidden and editor temp files skipped."""
+    out: dict[str, tuple[int, int]] = {}
+    stack = [str(r) for r in roots if r.is_dir()]
+    while stack:
+        top = stack.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp")) or name == "__pycache__":
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    st = entry.stat()
+                    out[entry.path] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue
+    return out
+
+
+class DevServer:
+    """One serve session: the last good build, pending changes, status and search refresher."""
+
+    def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None):
+        self.options = options
+        self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.state: SiteState | None = None
+        self.pending = Changes()
+        self.status = BuildStatus()
+        self.search = SearchRefresher(options.output.resolve(), self.log) if options.search else None
+        self.roots = (options.content.resolve(), TEMPLATES_DIR, STATIC_DIR)
+        self.files = snapshot(self.roots)
+        self._changed: set[str] = set()
+        self._last_change = 0.0
+        self.builds = 0
+
+    # --- building -----------------------------------------------------------------------
+    def build(self, changes: Changes | None = None) -> Outcome | None:
+        """Full build when there is no good state yet, else an incremental rebuild."""
+        start = time.perf_counter()
+        report, problem = Report(), None
+        if changes is not None:
+            self.pending = self.pending | changes
+        try:
+            outcome = (full_build(self.options, report) if self.state is None
+                       else rebuild(self.state, self.pending, report))
+        except BuildError as exc:
+            outcome, problem = None, f"error: {exc}"
+        except Exception as exc:  # a bug: keep serving the last good site, say so
+            outcome, problem = None, f"internal error: {type(exc).__name__}: {exc}"
+        self.builds += 1
+        ok = outcome is not None and outcome.state is not None
+        self.status.set(report, ok, self.options.strict, problem)
+        self._print(report, problem)
+        if not ok:
+            self.log("build failed: still serving the last good site" if self.state else "build failed")
+            return outcome
+        assert outcome is not None and outcome.state is not None
+        self.state, self.pending = outcome.state, Changes()
+        ms = (time.perf_counter() - start) * 1000
+        what = "built" if outcome.full else "rebuilt"
+        self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files changed, "
+                 f"{len(outcome.removed)} removed, in {ms:.0f} ms")
+        if self.search is not None:
+            self.search.request()
+        return outcome
+
+    def _print(self, report: Report, problem: str | None) -> None:
+        """Errors and warnings as ``path:line: severity: message [code]`` (notes stay quiet)."""
+        shown = [d for d in report.sorted() if d.severity is not Severity.NOTE]
+        for d in shown:
+            self.log(d.format())
+        if shown:
+            self.log(report.summary(self.options.strict))
+        if problem:
+            self.log(problem)
+
+    # --- watching -----------------------------------------------------------------------
+    def poll(self, now: float | None = None) -> Outcome | None:
+        """Note changed files; rebuild once no file changed for ``SETTLE_S``. Returns the rebuild."""
+        now = time.monotonic() if now is None else now
+        current = snapshot(self.roots)
+        changed = {p for p in current.keys() | self.files.keys() if current.get(p) != self.files.get(p)}
+        self.files = current
+        if changed:
+            self._changed |= changed
+            self._last_change = now
+            return None
+        if not self._changed or now - self._last_change < SETTLE_S:
+            return None
+        paths, self._changed = self._changed, set()
+        return self.build(classify([Path(p) for p in paths], self.options.content))
+
+
+def _make_server(dev: DevServer):
+    """A livereload Server whose HTML responses carry the overlay script."""
     from livereload import Server
+    from livereload.handlers import LiveReloadHandler, StaticFileHandler
+    from livereload.watcher import Watcher
+    from tornado import ioloop, web
 
+    class ChangeWatcher(Watcher):
+        """Polls with :meth:`DevServer.poll` instead of livereload's per-task mtime checks."""
+
+        def start(self, callback):  # noqa: ARG002 - livereload's poll_tasks is not used
+            interval = {"s": POLL_MIN_S}
+
+            def tick():
+                started = time.perf_counter()
+                outcome = dev.poll()
+                if outcome is not None and outcome.state is not None:
+                    LiveReloadHandler.reload_waiters(path="/")
+                # keep polling cheap on big sites: at most a third of the time spent scanning
+                interval["s"] = max(POLL_MIN_S, 3 * (time.perf_counter() - started))
+                ioloop.IOLoop.current().call_later(interval["s"], tick)
+
+            ioloop.IOLoop.current().call_later(POLL_MIN_S, tick)
+            return True
+
+        def examine(self):
+            return None, None
+
+    class StatusHandler(web.RequestHandler):
+        def get(self) -> None:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.write(dev.status.json())
+
+    class OverlayHandler(web.RequestHandler):
+        def get(self) -> None:
+            self.set_header("Content-Type", "text/javascript; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.write(OVERLAY_JS)
+
+    tag = f'<script src="/{DEV_PREFIX}/overlay.js" defer></script>'.encode()
+
+    class SiteHandler(StaticFileHandler):
+        """Static files; HTML pages get the overlay script before ``</head>``."""
+
+        injected = False
+
+        def compute_etag(self):
+            return None if self.injected else super().compute_etag()
+
+        async def get(self, path: str, include_body: bool = True) -> None:
+            root = os.path.realpath(self.root)
+            rel = path + "index.html" if path == "" or path.endswith("/") else path
+            target = os.path.realpath(os.path.join(root, rel))
+            if os.path.commonpath([root, target]) != root:
+                raise web.HTTPError(403)
+            if os.path.isdir(target) or not (rel.endswith(".html") or not os.path.exists(target)):
+                return await super().get(path, include_body)
+            status = 200
+            if not os.path.isfile(target):
+                target, status = os.path.join(root, "404.html"), 404
+            try:
+                with open(target, "rb") as fh:
+                    html = fh.read()
+            except OSError:  # nothing built yet (the first build failed): a page to carry the overlay
+                html = NOTHING_BUILT
+            self.injected = True
+            self.set_status(status)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            if include_body:
+                self.write(html.replace(b"</head>", tag + b"</head>", 1))
+
+    class DevLiveServer(Server):
+        def get_web_handlers(self, script):
+            return [(rf"/{DEV_PREFIX}/status\.json", StatusHandler),
+                    (rf"/{DEV_PREFIX}/overlay\.js", OverlayHandler),
+                    (r"/(.*)", SiteHandler, {"path": self.root or ".", "default_filename": "index.html"})]
+
+    server = DevLiveServer(watcher=ChangeWatcher())
+    server.watch(str(dev.options.content))  # polled by ChangeWatcher; registered so livereload adds no cwd
+    return server
+
+
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
+          temporary: bool = True) -> int:
+    """Serve until interrupted. ``temporary``: build into a temporary folder removed at exit."""
+    workdir = Path(tempfile.mkdtemp(prefix="evidence-explorer-serve-")) if temporary else None
+    if workdir is not None:
+        options = replace(options, output=workdir / "site")
     options = replace(options, base_url="/")
-    _rebuild(options)
-    server = Server()
-    for path in (options.content, TEMPLATES_DIR, STATIC_DIR):
-        server.watch(str(Path(path) / "**" / "*"), lambda: _rebuild(options), delay=0.3)
-        server.watch(str(path), lambda: _rebuild(options), delay=0.3)
-    print(f"serving {options.output} on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr)
-    server.serve(host=host, port=port, root=str(options.output), open_url_delay=1 if open_browser else None)
-    return 0
+    dev = DevServer(options)
+    try:
+        dev.build()
+        if dev.state is None:
+            dev.log("fix the problems above; serving starts once the content builds")
+            options.output.mkdir(parents=True, exist_ok=True)
+        server = _make_server(dev)
+        dev.log(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        server.serve(host=host, port=port, root=str(options.output),
+                     open_url_delay=1 if open_browser else None)
+        return 0
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
