@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .diagnostics import BuildError, Report
+from .importers import command as import_command
 from .pipeline import BuildOptions, build
 
 COMMANDS: dict[str, str] = {
@@ -53,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--open", action="store_true", help="open a browser")
+    import_command.add_parser(sub)
     return top
 
 
@@ -99,6 +101,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "build": cmd_build,
     "check": lambda a: cmd_build(a, write=False),
+    "import": import_command.cmd_import,
 }
 
 

@@ -1,0 +1,134 @@
+"""Turn records into Markdown files: readable ids, never overwriting, validated before writing.
+
+New files are created with ``open(path, "x")`` (an existing file is never replaced). ``--update``
+rewrites only the lines of the bibliographic keys that changed, so the author's other fields,
+comments and body stay exactly as written. Every file is validated with the model before it is
+written; a record that would not pass ``check`` is reported, not written.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ..config import SiteConfig
+from ..diagnostics import Report
+from ..load import ContentError, SourceFile, parse_yaml, split_front_matter
+from ..model import KINDS, build_entity
+from ..schema import FieldError, check_id, content_fields
+from .existing import Known
+from .records import BIBLIOGRAPHIC, PAPER_ORDER, plain_value
+
+
+def front_matter(fields: Mapping[str, Any], extra: Mapping[str, Any], order: tuple[str, ...]) -> str:
+    data = {k: fields[k] for k in order if k in fields}
+    data.update({k: v for k, v in fields.items() if k not in data})
+    if extra:
+        data["extra"] = dict(extra)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
+
+
+def markdown(fields: Mapping[str, Any], extra: Mapping[str, Any], body: str, order: tuple[str, ...]) -> str:
+    text = "---\n" + front_matter(fields, extra, order) + "---\n"
+    return text + (body.strip() + "\n" if body.strip() else "")
+
+
+def validate(text: str, kind: str, rel: str, shown: str, config: SiteConfig) -> list[str]:
+    """Messages of every problem ``check`` would report for this one file (ids are checked elsewhere)."""
+    report = Report()
+    try:
+        yaml_text, body, body_line = split_front_matter(text)
+        data = parse_yaml(yaml_text, line_offset=1)
+    except ContentError as exc:
+        return [exc.message]
+    src = SourceFile(kind, shown, rel, Path(rel).stem, data, body, body_line)
+    build_entity(src, config, report)
+    return [d.message for d in report.errors]
+
+
+def free_id(stem: str, taken: set[str]) -> str:
+    """``stem``, else ``stem-b``, ``stem-c``… (case-insensitively free); adds it to ``taken``."""
+    candidate, n = stem, 1
+    while candidate.lower() in taken:
+        n += 1
+        suffix = "" if n < 2 else (chr(ord("a") + n - 1) if n <= 26 else str(n))
+        candidate = f"{stem}-{suffix}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def explicit_id(key: str | None, taken: set[str]) -> str | None:
+    if not key:
+        return None
+    try:
+        check_id(key)
+    except FieldError:
+        return None
+    if key.lower() in taken:
+        return None
+    taken.add(key.lower())
+    return key
+
+
+def create(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+# --- --update ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Refresh:
+    text: str
+    changed: tuple[str, ...]
+
+
+def _normalised(kind: str, name: str, value: Any) -> Any:
+    spec = content_fields(KINDS[kind])[name].metadata["spec"]
+    try:
+        return plain_value(spec.parse(value, name, None))
+    except FieldError:
+        return value
+
+
+def refresh(known: Known, file_text: str, fields: Mapping[str, Any]) -> Refresh:
+    """The file with its bibliographic keys set to ``fields``' values; other lines untouched."""
+    text = file_text.lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    yaml_text, _, body_line = split_front_matter(text)
+    close = body_line - 2  # index of the closing '---'
+    data = parse_yaml(yaml_text, line_offset=1)
+    changes = {name: fields[name] for name in BIBLIOGRAPHIC
+               if name in fields and _normalised("paper", name, data.get(name)) != fields[name]}
+    if not changes:
+        return Refresh(file_text, ())
+    starts = sorted((line - 1, key) for key, line in data.lines.items())  # 0-based line indexes
+    spans: dict[str, tuple[int, int]] = {}
+    for i, (start, key) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else close
+        while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        spans[key] = (start, end)
+    out = list(lines)
+    for key in sorted(changes, key=lambda k: spans.get(k, (close, close))[0], reverse=True):
+        dumped = yaml.safe_dump({key: changes[key]}, sort_keys=False, allow_unicode=True, width=10_000)
+        new_lines = dumped.rstrip("\n").split("\n")
+        if key in spans:
+            start, end = spans[key]
+            out[start:end] = new_lines
+        else:
+            out[close:close] = new_lines
+            close += len(new_lines)
+    return Refresh("\n".join(out), tuple(sorted(changes)))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write an updated file atomically (a temporary file beside it, then a rename)."""
+    tmp = path.with_name(f".{path.name}.import-{os.getpid()}")
+    with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
