@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from . import integrity, urls
 from .config import SiteConfig
@@ -57,6 +57,9 @@ class Corpus:
     by_id: Mapping[str, Entity]
     """Lower-cased id → entity."""
     links: Backlinks
+    history: Any = None
+    """:class:`~evidence_explorer.changelog.Changelog` of the content directory, set by ``build()``;
+    None when the content is not in git (then there is no /changes/ page)."""
 
     def get(self, entity_id: str) -> Entity:
         return self.by_id[entity_id.lower()]

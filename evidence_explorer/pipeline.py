@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import urls
+from .changelog import read_history
 from .config import SiteConfig, parse_config
 from .diagnostics import BuildError, Report
 from .export import exports
@@ -19,6 +20,7 @@ from .link import Corpus, link
 from .load import ContentError, load_site_yaml, load_sources
 from .model import build_entity
 from .render import STATIC_DIR, Renderer
+from .review_csv import links_csv
 from .search import index_site
 from .views import PageSpec, collect_pages, nav_items
 
@@ -77,6 +79,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
         return BuildResult(report, config_failed=True)
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
+    corpus = replace(corpus, history=read_history(options.content))
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
     renderer = Renderer(corpus, base_url, nav_items(corpus), updated=last_updated(options.content))
@@ -106,6 +109,7 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> d
     """Every output file that is not a rendered page (exports, sitemap); serve reuses it."""
     files = exports(corpus, base_url)
     files["sitemap.xml"] = sitemap(pages, base_url)
+    files["review/links.csv"] = links_csv(corpus, base_url)
     return files
 
 

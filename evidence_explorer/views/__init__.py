@@ -46,11 +46,13 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
     elif corpus.pages:
         items.append({"url": "pages/", "label": "About", "section": "pages"})
     items.append({"url": "review/", "label": "Advisory review", "section": "review"})
+    if corpus.history is not None:
+        items.append({"url": "changes/", "label": "Changes", "section": "changes"})
     items.append({"url": "data/", "label": "Data", "section": "data"})
     return tuple(items)
 
 
 def collect_pages(corpus: Corpus) -> Iterator[PageSpec]:
-    from . import cmoc, home, maps, matrix, paper, question, review, search, theory
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review):
+    from . import changes, cmoc, home, maps, matrix, paper, question, review, search, theory
+    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
         yield from family.pages(corpus)
