@@ -89,12 +89,12 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
     :data:`SHAPES`. Bubble area is proportional to the count; each bubble is labelled with its count.
     Empty cells are drawn as a dashed outline with the word "gap".
     """
-    col_w, row_h, label_w, header_h = 112, 84, 230, 96
+    col_w, row_h, label_w, header_h = 100, 88, 210, 96
     width = label_w + col_w * len(columns) + 10
     legend_h = 44 if legend else 0
     height = header_h + row_h * len(rows) + legend_h + 10
     shape_of = {key: SHAPES[min(i, len(SHAPES) - 1)] for i, (key, _l) in enumerate(legend)}
-    biggest = max((n for c in cells for _k, n in c.parts), default=1)
+    biggest = max((n for c in cells for _k, n in (c.parts or (("", c.total),))), default=1)
     r_max = 24 if len(legend) <= 1 else 17
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure bubble" id="{escape(svg_id)}" '
            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
@@ -104,12 +104,12 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
     for j, label in enumerate(columns):
         x = label_w + col_w * j + col_w / 2
-        lines = wrap(label, 14, 4)
+        lines = wrap(label, 13, 5)
         out.append(_text(x, header_h - 10 - 15 * (len(lines) - 1), lines, size=12, weight="bold"))
     for i, label in enumerate(rows):
         y = header_h + row_h * i
         out.append(f'<line x1="0" y1="{y}" x2="{width - 10}" y2="{y}" stroke="{LINE}" stroke-width="0.6"/>')
-        lines = wrap(label, 32, 3)
+        lines = wrap(label, 29, 3)
         out.append(_text(6, y + row_h / 2 - 8 * (len(lines) - 1) + 4, lines, size=12, anchor="start"))
     filled = {(c.row, c.column): c for c in cells}
     for i in range(len(rows)):
@@ -119,7 +119,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
             if cell is None:
                 out.append(f'<g class="gap"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" fill="none" '
                            f'stroke="{LINE}" stroke-dasharray="3 3"/>'
-                           + _text(cx, cy + 32, ["gap"], size=11, fill=MUTED) + "</g>")
+                           + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
                 continue
             parts = cell.parts or (("", cell.total),)
             step = col_w / (len(parts) + 1)
@@ -128,7 +128,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
                 x = label_w + col_w * j + step * (k + 1) if len(parts) > 1 else cx
                 r = max(4.0, r_max * math.sqrt(n / biggest))
                 drawn.append(shape(shape_of.get(key, "circle"), x, cy, r))
-                drawn.append(_text(x, cy + 36, [str(n)], size=13, weight="bold"))
+                drawn.append(_text(x, cy + r_max + 16, [str(n)], size=13, weight="bold"))
             out.append(f'<a href="{escape(cell.href)}" class="cell-link"><title>{escape(cell.label)}</title>'
                        f'<rect x="{label_w + col_w * j + 3}" y="{header_h + row_h * i + 3}" width="{col_w - 6}" '
                        f'height="{row_h - 6}" fill="#fff" fill-opacity="0"/>{"".join(drawn)}</a>')
@@ -152,7 +152,7 @@ def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | No
     """A PRISMA-style column of boxes, one per reported stage (stage text and count), joined by
     arrows; beside the last stage, a dashed box with the number of papers present in the content."""
     box_w, gap, side_w = 420, 26, 230
-    heights = [max(52, 22 + 18 * len(wrap(stage, 52, 4))) for stage, _n in steps]
+    heights = [max(52, 22 + 18 * len(wrap(stage, 40, 4))) for stage, _n in steps]
     tops = [10.0 + sum(heights[:k]) + gap * k for k in range(len(steps))]
     last_mid = tops[-1] + heights[-1] / 2 if steps else 10.0
     side_lines = wrap(present_label, 28, 3)
@@ -173,7 +173,7 @@ def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | No
            f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>']
     for k, ((stage, n), h, y) in enumerate(zip(steps, heights, tops)):
         out.append(f'<rect x="10" y="{y:.1f}" width="{box_w}" height="{h}" rx="4" fill="{SOFT}" stroke="{INK}"/>')
-        out.append(_text(24, y + 20, wrap(stage, 52, 4), size=13, anchor="start", leading=1.35))
+        out.append(_text(24, y + 20, wrap(stage, 40, 4), size=13, anchor="start", leading=1.35))
         out.append(_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
         if k < len(steps) - 1:
             out.append(f'<line x1="{10 + box_w / 2}" y1="{y + h:.1f}" x2="{10 + box_w / 2}" '

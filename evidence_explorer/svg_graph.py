@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from .svg import ACCENT, INK, LINE, MUTED, SOFT, _text, wrap
 
-NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 50, 18, 34, 30, 6
+NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 64, 18, 34, 30, 6
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,15 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
             out.append(_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
     for a, b in related:
         if a in pos and b in pos:
-            (x1, y1), (x2, y2) = _centre(pos[a]), _centre(pos[b])
-            bend = 28 if y1 == y2 else 0
-            mx, my = (x1 + x2) / 2, min(y1, y2) - NODE_H / 2 - bend if bend else (y1 + y2) / 2
-            cx = mx + (40 if not bend else 0)
-            out.append(f'<path class="edge-related" d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{my:.1f} {x2:.1f},{y2:.1f}" '
-                       f'fill="none" stroke="{LINE}" stroke-width="1.2" stroke-dasharray="5 4"/>')
+            (x1, y1), (x2, y2) = pos[a], pos[b]
+            if y1 == y2:  # same row: an arc above the row
+                sx, ex, top = x1 + NODE_W / 2, x2 + NODE_W / 2, y1 - 4
+                d = f"M{sx:.1f},{top:.1f} Q{(sx + ex) / 2:.1f},{top - 18 - abs(ex - sx) / 12:.1f} {ex:.1f},{top:.1f}"
+            else:  # from the bottom of the upper node to the top of the lower one
+                (ux, uy), (lx, ly) = ((x1, y1), (x2, y2)) if y1 < y2 else ((x2, y2), (x1, y1))
+                d = f"M{ux + NODE_W / 2:.1f},{uy + NODE_H:.1f} L{lx + NODE_W / 2:.1f},{ly:.1f}"
+            out.append(f'<path class="edge-related" d="{d}" fill="none" stroke="{LINE}" stroke-width="1.2" '
+                       f'stroke-dasharray="5 4"/>')
     for parent, child in hierarchy:
         if parent in pos and child in pos:
             (px, py), (cx_, cy) = pos[parent], pos[child]
@@ -76,12 +79,12 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
                        f'marker-end="url(#{sid}-arrow)"/>')
     for n in nodes:
         x, y0 = pos[n.id]
-        lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 24, 1)
+        lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 25, 2)
         out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.id)}: {escape(n.title)}</title>'
                    f'<rect x="{x}" y="{y0:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{SOFT}" '
                    f'stroke="{ACCENT}" stroke-width="1.5"/>'
                    + _text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
-                   + _text(x + NODE_W / 2, y0 + 38, lines[1:], size=11, fill=INK) + "</a>")
+                   + _text(x + NODE_W / 2, y0 + 37, lines[1:], size=11, fill=INK, leading=1.3) + "</a>")
     legend_y = height - 4
     out.append(_text(width - 10, legend_y, ["solid arrow: part of · dashed line: related"], size=11,
                      anchor="end", fill=MUTED))

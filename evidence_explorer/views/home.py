@@ -26,7 +26,9 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         "counts": counts, "components": components, "evidence": evidence, "reviews": reviews,
         "component_label": corpus.config.theory_kinds[kind],
     }, section="home")
+    if len(corpus.pages) > 1:
+        yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
     for p in corpus.pages:
-        yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section=p.id, sources=(p.id,), entity=p)
+        yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section="pages", sources=(p.id,), entity=p)
     yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})

@@ -48,7 +48,7 @@ def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
                 for v in facet_values(e, facet.key):
                     seen[v] = None
         return [(v, v) for v in sorted(seen)]
-    return [(t.id, f"{t.id}: {t.title}") for t in corpus.theories
+    return [(t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title) for t in corpus.theories
             if axis.theories_kind is None or t.theory_kind == axis.theories_kind]
 
 
