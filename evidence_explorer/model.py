@@ -258,11 +258,12 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
                 report.error(exc.code, exc.message, where(exc.line or line))
                 ok = False
         elif f.metadata["required"]:
-            report.error("schema.required", f"missing required field '{name}'", where(1))
+            report.error("schema.required", f"missing required field '{name}'"
+                         + (" (it is empty)" if name in data else ""), where(data.line_of(name) if name in data else 1))
             ok = False
     facets: dict[str, tuple[str, ...]] = {}
     for facet in config.facets.values():
-        if src.kind not in facet.applies_to or facet.key not in data:
+        if src.kind not in facet.applies_to or data.get(facet.key) is None:  # empty = absent, as for fields
             continue
         try:
             parsed = facet.parse(data[facet.key], data.line_of(facet.key))
@@ -309,7 +310,7 @@ def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
                          Location(src.path, data.line_of("mechanism")))
             ok = False
         elif "mechanism" not in values and not has_split and not any(
-                k in data for k in ("mechanism", "resource", "reasoning")):
+                data.get(k) is not None for k in ("mechanism", "resource", "reasoning")):
             report.error("schema.required", "missing required field 'mechanism' "
                          "(or 'resource' and/or 'reasoning')", Location(src.path, 1))
             ok = False
