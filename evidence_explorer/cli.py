@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .diagnostics import BuildError, Report
 from .importers import command as import_command
+from . import authoring_commands
 from .pipeline import BuildOptions, build
 
 COMMANDS: dict[str, str] = {
@@ -54,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--open", action="store_true", help="open a browser")
+    p.set_defaults(output=None)  # serve builds into a temporary folder unless --output is given
+    authoring_commands.add_parsers(sub)
     import_command.add_parser(sub)
     return top
 
@@ -94,7 +97,9 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
-    return serve(_options(args), host=args.host, port=args.port, open_browser=args.open)
+    temporary = args.output is None
+    args.output = args.output or "site"  # replaced by a temporary folder when none was given
+    return serve(_options(args), host=args.host, port=args.port, open_browser=args.open, temporary=temporary)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -102,6 +107,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build": cmd_build,
     "check": lambda a: cmd_build(a, write=False),
     "import": import_command.cmd_import,
+    "new": authoring_commands.cmd_new,
+    "schema": authoring_commands.cmd_schema,
 }
 
 
