@@ -109,8 +109,8 @@ def read_records(path: Path, fmt: str, kind: str, mapping: dict[str, str], repor
         report.note("import.file", note, Location(shown))
     reader = {"bibtex": read_bibtex, "ris": read_ris, "csl-json": read_csl_json}[fmt]
     records, errors = reader(text)
-    for line, message in errors:
-        report.error("import.syntax", message, Location(shown, line))
+    for line, severity, message in errors:
+        getattr(report, severity)("import.syntax", message, Location(shown, line))
     return records
 
 

@@ -207,14 +207,14 @@ class _Parser:
         return word if word.isdigit() else self.macros.get(word.lower(), word)
 
 
-def read_bibtex(text: str) -> tuple[list[Incoming], list[tuple[int, str]]]:
-    """Records, and (line, message) for entries that could not be parsed."""
+def read_bibtex(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
+    """Records, and (line, severity, message) for what could not be parsed."""
     parser, records, errors = _Parser(text), [], []
     try:
         for kind, key, f, line in parser.entries():
             records.append(_record(kind, key, f, line))
     except BibSyntaxError as exc:
-        errors.append((exc.line, f"BibTeX syntax: {exc.message}; entries after this point were not read"))
+        errors.append((exc.line, "error", f"BibTeX syntax: {exc.message}; entries after this point were not read"))
     return records, errors
 
 

@@ -45,8 +45,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         result = run_import(options, report)
     except OSError as exc:
         raise BuildError(f"cannot read '{args.file}': {exc.strerror or exc}") from None
-    for d in report.sorted():
-        print(d.format(), file=sys.stderr)
+    seen: set[str] = set()
+    for d in report.items:  # in the order of the file's records
+        if d.format() not in seen:
+            seen.add(d.format())
+            print(d.format(), file=sys.stderr)
     verb = {"create": "would create" if args.dry_run else "created",
             "update": "would update" if args.dry_run else "updated"}
     if result.created_site_yaml and not args.quiet:

@@ -146,6 +146,10 @@ def paper_record(where: str, line: int | None, raw: Mapping[str, Any], extra: Ma
                 extra["year_as_imported"] = str(value)
                 continue
             value = year
+        if name == "quality" and isinstance(value, dict):
+            value = _quality(where, value, extra, found)
+            if not value:
+                continue
         if isinstance(value, str) and name not in ("url", "doi"):
             value = clean_text(value)
             if not value:
@@ -162,10 +166,24 @@ def paper_record(where: str, line: int | None, raw: Mapping[str, Any], extra: Ma
     if not fields.get("authors"):
         found.append(Problem("error", "import.missing", f"{where}: no authors (a paper needs at least one "
                              "person or organisation)"))
-    if "year" not in fields and "title" in fields:
-        found.append(Problem("warning", "import.year", f"{where}: no year; written as 'n.d.'"))
+    if "year" not in fields and "title" in fields and fields.get("authors"):
+        if "year_as_imported" not in extra:
+            found.append(Problem("warning", "import.year", f"{where}: no year; written as 'n.d.'"))
         fields["year"] = "n.d."
     return Incoming(where, line, "paper", fields, extra, body, key, tuple(found))
+
+
+def _quality(where: str, value: dict, extra: dict, found: list) -> dict:
+    """Appraisal sub-fields, each checked; one that does not fit goes to extra on its own."""
+    from ..model import Quality
+    good = {}
+    for key, item in value.items():
+        try:
+            good[key] = _spec_check(Quality, key, item)
+        except FieldError as exc:
+            found.append(Problem("warning", "import.value", f"{where}: {exc.message}; kept under extra"))
+            extra[key] = item
+    return good
 
 
 def plain_value(value: Any) -> Any:

@@ -20,9 +20,9 @@ RIS_PREFERRED = {"journal": ("JO", "JF", "T2", "JA", "J2", "BT"), "title": ("TI"
                  "year": ("PY", "Y1", "DA")}
 
 
-def read_ris(text: str) -> tuple[list[Incoming], list[tuple[int, str]]]:
+def read_ris(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
     records: list[Incoming] = []
-    errors: list[tuple[int, str]] = []
+    errors: list[tuple[int, str, str]] = []
     tags: dict[str, list[str]] | None = None
     start = 0
     last: str | None = None
@@ -32,12 +32,12 @@ def read_ris(text: str) -> tuple[list[Incoming], list[tuple[int, str]]]:
             if tags is not None and last and line.strip():
                 tags[last][-1] += " " + line.strip()  # a value continued on the next line
             elif line.strip():
-                errors.append((number, f"not a RIS line (expected 'TAG  - value'): '{line.strip()[:60]}'"))
+                errors.append((number, "note", f"ignored a line outside any record: '{line.strip()[:60]}'"))
             continue
         tag, value = m.group(1), (m.group(2) or "").strip()
         if tag == "TY":
             if tags is not None:
-                errors.append((start, "record without 'ER  -' end line: read up to the next 'TY'"))
+                errors.append((start, "warning", "record without an 'ER  -' end line: read up to the next 'TY'"))
                 records.append(_ris_record(tags, start))
             tags, start, last = {"TY": [value]}, number, "TY"
         elif tag == "ER":
@@ -45,12 +45,12 @@ def read_ris(text: str) -> tuple[list[Incoming], list[tuple[int, str]]]:
                 records.append(_ris_record(tags, start))
             tags, last = None, None
         elif tags is None:
-            errors.append((number, f"'{tag}' line outside a record (records start with 'TY  -')"))
+            errors.append((number, "warning", f"'{tag}' line outside a record (records start with 'TY  -'): ignored"))
         else:
             tags.setdefault(tag, []).append(value)
             last = tag
     if tags is not None:
-        errors.append((start, "last record has no 'ER  -' end line"))
+        errors.append((start, "warning", "the last record has no 'ER  -' end line (read to the end of the file)"))
         records.append(_ris_record(tags, start))
     return records, errors
 
@@ -95,24 +95,24 @@ def _year(item: dict) -> Any:
     return issued
 
 
-def read_csl_json(text: str) -> tuple[list[Incoming], list[tuple[int, str]]]:
+def read_csl_json(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
     """A CSL-JSON array (or ``{"items": [...]}``); each item's line is found for messages."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [], [(exc.lineno, f"not valid JSON: {exc.msg}")]
+        return [], [(exc.lineno, "error", f"not valid JSON: {exc.msg}")]
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        return [], [(1, "CSL-JSON must be a list of items")]
+        return [], [(1, "error", "CSL-JSON must be a list of items")]
     starts = _item_lines(text)
     records, errors = [], []
     for i, item in enumerate(data):
         line = starts[i] if i < len(starts) else None
         if not isinstance(item, dict):
-            errors.append((line or 1, f"item {i + 1} is not an object"))
+            errors.append((line or 1, "error", f"item {i + 1} is not an object"))
             continue
         key = item.get("citation-key") or item.get("id")
         where = f"item '{key}'" if key else f"item {i + 1}"

@@ -244,9 +244,10 @@ def rows_as_dicts(sheet: Sheet, known: dict[str, tuple[str, ...]], overrides: di
             label, prev, probs = pending
             for k, v in cells.items():
                 prev[k] = (prev[k].rstrip() + " " + v.lstrip()) if k in prev else v
-            probs.append(Problem("note", "import.continued-row", f"row {number}: has no "
-                                 f"{', '.join(f for f in identity if f in mapping.values()) or 'key columns'}: "
-                                 f"read as the rest of {label} (a row broken by a page break)"))
+            names = [f.replace("_", " ") for f in identity if f in mapping.values()] or ["key columns"]
+            what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            probs.append(Problem("note", "import.continued-row", f"row {number}: has no {what}: read as the "
+                                 f"rest of {label} (a row broken by a page break)"))
             continue
         if pending:
             yield pending
