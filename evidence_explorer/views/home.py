@@ -29,6 +29,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     if len(corpus.pages) > 1:
         yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
     for p in corpus.pages:
-        yield PageSpec(p.page_url, "page.html", p.title, {"e": p}, section="pages", sources=(p.id,), entity=p)
+        yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
+                       section="pages", sources=(p.id,), entity=p)
     yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})

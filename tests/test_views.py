@@ -1,0 +1,412 @@
+"""Stakeholder views (issue 4): each page kind, asserted on its content.
+
+The demo content is built once for this module without the search index; the minimal fixture
+(``tests/sites/minimal``) covers CMOC directions, relations and review statuses the demo lacks.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SITES, run_cli
+
+DATA = Path(__file__).resolve().parent / "data"
+SEED_MAPS = {m["id"]: m for m in json.loads((DATA / "mcp_evidence_maps.json").read_text(encoding="utf-8"))}
+TEMPLATES = ROOT / "evidence_explorer" / "templates"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("views-demo") / "site"
+    run = run_cli("build", "--content", str(ROOT / "content"), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+@pytest.fixture(scope="module")
+def ev(demo) -> dict:
+    return json.loads((demo / "data" / "evidence.json").read_text(encoding="utf-8"))
+
+
+def read(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def text(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def section(page: str, start: str, end: str = "</section>") -> str:
+    i = page.index(start)
+    return page[i:page.index(end, i)]
+
+
+def table_rows(table: str) -> list[str]:
+    body = table[table.index("<tbody>"):table.index("</tbody>")]
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+
+
+# --- home --------------------------------------------------------------------------------------
+
+def test_home_counts_link_to_their_lists_and_shows_every_component(demo, ev):
+    page = read(demo, "")
+    for url, n, noun in (("theories/", len(ev["theories"]), "theory nodes"), ("papers/", len(ev["papers"]), "papers"),
+                         ("cmocs/", len(ev["cmocs"]), "configurations"), ("maps/", len(ev["maps"]), "evidence maps"),
+                         ("reviews/", len(ev["reviews"]), "reviews")):
+        assert re.search(rf'<a href="/{url}"><strong>{n}</strong> {noun}', page), (url, n)
+    assert '<form class="home-search" role="search" action="/search/"' in page
+    components = [t for t in ev["theories"] if t.get("kind", "component") == "component"]
+    assert len(components) == 8
+    for t in components:
+        assert f'href="/theories/{t["id"]}/"><span class="theory-id">{t["id"]}</span>' in page
+        statement = t["statement"][0] if isinstance(t["statement"], list) else t["statement"]
+        assert html.escape(statement, quote=False) in page or statement in text(page)
+        card = page[page.index(f'<span class="theory-id">{t["id"]}</span>'):]
+        card = card[:card.index("</li>")]
+        n = len(t["cmocs"])
+        assert f"{n} CMOC{'s' if n != 1 else ''} · {len(t['papers'])} paper" in text(card)
+    for r in ev["reviews"]:
+        assert f'href="/reviews/{r["id"]}/">' in page
+
+
+# --- theory pages --------------------------------------------------------------------------------
+
+def test_theory_page_shows_statement_cmocs_with_sources_and_status(demo, ev):
+    page = read(demo, "theories/R1")
+    r1 = next(t for t in ev["theories"] if t["id"] == "R1")
+    assert '<a href="/theories/">Theories</a>' in page and "R1: Community-based, co-ordinated care" in page
+    assert "If primary care providers grow" in page
+    cmocs = section(page, '<section aria-labelledby="cmocs-h">')
+    by_id = {c["id"]: c for c in ev["cmocs"]}
+    assert "Supporting configurations" in cmocs
+    for cid in r1["cmocs"]:
+        c = by_id[cid]
+        assert f'href="/cmocs/{cid}/"' in cmocs
+        entry = cmocs[cmocs.index(f'href="/cmocs/{cid}/"'):]
+        entry = entry[:entry.index('</li>\n\n') if '</li>\n\n' in entry else len(entry)]
+        assert "Proposed" in text(entry[:600])  # the status badge
+        for s in c["sources"]:
+            assert f'href="/papers/{s["paper"]}/"' in entry
+    # the quote and locator of a source appear under its CMOC
+    assert "how the care provided in community settings &#39;fits into their lives&#39;" in cmocs
+    assert "Chapter 4 (R1), Mechanisms: Patient factors, para. 1 (report ref. 178" in cmocs
+    assert f"<strong>{len(r1['cmocs'])}</strong> configurations" in page
+    assert f"<strong>{len(r1['papers'])}</strong> papers" in page
+
+
+def test_theory_page_counts_papers_by_evidence_type(demo, ev):
+    page = read(demo, "theories/R1")
+    r1 = next(t for t in ev["theories"] if t["id"] == "R1")
+    papers = {p["id"]: p for p in ev["papers"]}
+    expected: dict[str, int] = {}
+    for pid in r1["papers"]:
+        for v in papers[pid].get("evidence_type") or ["Not classified"]:
+            expected[v] = expected.get(v, 0) + 1
+    table = section(page, "Papers behind R1 by evidence type", "</table>")
+    rows = {text(m.group(1)): int(m.group(2)) for m in
+            re.finditer(r'<th scope="row">(.*?)</th><td>(\d+)</td>', table)}
+    assert sum(rows.values()) == sum(expected.values()) and sum(rows.values()) >= len(r1["papers"])
+    assert rows["Qualitative research"] == expected["qualitative-research"]
+
+
+def test_mapped_component_embeds_its_evidence_map(demo):
+    page = read(demo, "theories/M1")
+    assert '<a href="/maps/map-M1/">Open the map' in page
+    assert "Care for long-term conditions and multimorbidity" in page and "Grant and Chika-Ezerihoa (2014)" in page
+
+
+def test_theory_page_shows_shared_middle_range_theories(demo):
+    page = read(demo, "theories/R1")
+    related = page[page.index("<h2>Related theories</h2>"):]
+    assert "<h3>Middle-range theory</h3>" in related
+    cas = related[related.index('href="/theories/mrt-cas/"'):]
+    cas = cas[:cas.index("</li>")]
+    assert "also related to" in cas and 'href="/theories/R3/">R3</a>' in cas  # R1 shares CAS with R3
+
+
+def test_theory_page_splits_cmocs_by_relation_and_direction(minimal_site):
+    page = read(minimal_site, "theories/R1")
+    cmocs = section(page, '<section aria-labelledby="cmocs-h">')
+    supporting = cmocs[cmocs.index("Supporting configurations"):cmocs.index("Refining configurations")]
+    refining = cmocs[cmocs.index("Refining configurations"):]
+    assert "<h4>Enablers" in supporting and 'href="/cmocs/c1/"' in supporting
+    assert 'href="/cmocs/c2/"' not in supporting
+    assert 'href="/cmocs/c2/"' in refining and "<h4>Barriers" in refining
+    assert "Agreed" in supporting and "Proposed" in refining
+    assert "We trust each other now." in supporting and "p. 50" in supporting
+
+
+# --- maps --------------------------------------------------------------------------------------
+
+def test_map_m1_lists_table_5_rows_in_order(demo):
+    seed = SEED_MAPS["M1"]
+    page = read(demo, "maps/map-M1")
+    table = section(page, '<table class="map-table" id="map-table">', "</table>")
+    rows = table_rows(table)
+    assert len(rows) == len(seed["rows"]) == 5
+    for row, seed_row in zip(rows, seed["rows"]):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        number, focus, kind, refs = (text(c) for c in cells)
+        assert number == str(seed_row["evidence_set_number"])
+        assert focus == seed_row["focus"]
+        assert kind.lower() == seed_row["kind"]
+        labels = re.findall(r"<a href=\"/papers/[^\"]+/\">([^<]+)</a>", row)
+        assert len(labels) == seed_row["reference_count"]
+        assert [re.sub(r" \(\d{4}\)$", "", html.unescape(x)) for x in labels] == \
+            [r["author_label"] for r in seed_row["references"]]
+        assert all(re.search(r"\(\d{4}\)$", x) for x in labels)  # "Author et al. (year)"
+
+
+@pytest.mark.parametrize("mid", ["M1", "M2", "M3", "M4", "M5"])
+def test_map_paper_by_set_view_agrees_with_the_table(demo, ev, mid):
+    m = next(m for m in ev["maps"] if m["theory"] == mid)
+    page = read(demo, f"maps/{m['id']}")
+    grid = section(page, '<table class="grid-table">', "</table>")
+    rows = table_rows(grid)
+    papers = list(dict.fromkeys(p for row in m["rows"] for p in row["papers"]))
+    assert len(rows) == len(papers)
+    for row, pid in zip(rows, papers):
+        assert f'href="/papers/{pid}/"' in row
+        marks = re.findall(r'<td class="mark">(.*?)</td>', row)
+        assert [">yes<" in x for x in marks] == [pid in r["papers"] for r in m["rows"]]
+        assert row.rstrip().endswith(f'<td class="num">{sum(pid in r["papers"] for r in m["rows"])}</td>')
+
+
+# --- matrices ----------------------------------------------------------------------------------
+
+def _matrix_cells(page: str) -> dict[str, int]:
+    return {m.group(1): int(m.group(2)) for m in
+            re.finditer(r'<td class="cell-filled"><a href="#(cell-\d+-\d+)" class="count">(\d+)<', page)}
+
+
+@pytest.mark.parametrize("mid", ["components-by-outcome", "factors-by-evidence-type"])
+def test_matrix_cell_count_equals_the_evidence_it_links_to(demo, mid):
+    page = read(demo, f"matrix/{mid}")
+    cells = _matrix_cells(page)
+    assert cells, "no filled cells"
+    for anchor, n in cells.items():
+        listing = section(page, f'<section class="cell-evidence" id="{anchor}"')
+        assert len(re.findall(r"<li>", listing)) == n, anchor
+        assert f'href="#{anchor}"' in section(page, "<svg", "</svg>")  # the bubble links there too
+    gaps = page.count('<td class="cell-gap">')
+    assert gaps + len(cells) == len(re.findall(r"<td class=\"cell-(?:gap|filled)\"", page))
+    assert f"<strong>{gaps}</strong> gaps" in page
+
+
+def test_matrix_counts_match_evidence_json(demo, ev):
+    page = read(demo, "matrix/components-by-outcome")
+    table = section(page, '<table class="matrix">', "</table>")
+    domains = ["population-health", "cost-effectiveness", "patient-experience", "staff-experience", "unintended"]
+    components = [t["id"] for t in ev["theories"] if t.get("kind", "component") == "component"]
+    for i, row in enumerate(table_rows(table)):
+        tid = text(re.search(r"<th scope=\"row\">(.*?)</th>", row).group(1)).split(":")[0]
+        assert tid == components[i]
+        cells = re.findall(r"<td class=\"cell-(gap|filled)\">(.*?)</td>", row, re.S)
+        for domain, (kind, body) in zip(domains, cells):
+            expected = sum(1 for c in ev["cmocs"] if domain in (c.get("outcome_domain") or [])
+                           and tid in [x["theory"] for x in c["theories"]])
+            got = 0 if kind == "gap" else int(re.search(r'class="count">(\d+)', body).group(1))
+            assert got == expected, (tid, domain)
+    assert "R1: Community-based, co-ordinated care is more accessible × Patient experience" in page
+
+
+def test_matrix_bubble_view_is_labelled_and_never_colour_only(minimal_site):
+    page = read(minimal_site, "matrix/theory-by-outcome")
+    svg = section(page, "<svg", "</svg>")
+    assert 'role="group"' in svg and "<title id=" in svg and "<desc id=" in svg
+    # the second dimension (direction) is shown by shape and named in the legend and link text
+    assert "Shape shows:" in svg and ">Enabler</tspan>" in svg and ">Barrier</tspan>" in svg
+    enabler_cell = re.search(r'<a href="#cell-0-0" class="cell-link"><title>([^<]*)</title>(.*?)</a>', svg, re.S)
+    assert enabler_cell and "1 CMOCs (1 enabler)" in enabler_cell.group(1)
+    assert "<circle" in enabler_cell.group(2)
+    barrier_cell = re.search(r'<a href="#cell-0-1" class="cell-link"><title>([^<]*)</title>(.*?)</a>', svg, re.S)
+    assert "(1 barrier)" in barrier_cell.group(1) and '<rect x="' in barrier_cell.group(2).split("</rect>")[0]
+    assert ">1</tspan>" in enabler_cell.group(2)  # the count is written, not only drawn
+    assert "gap" in svg  # empty cells are visibly gaps
+    table = section(page, '<table class="matrix">', "</table>")
+    assert "1 enabler" in table and "1 barrier" in table
+
+
+# --- CMOCs -------------------------------------------------------------------------------------
+
+def test_cmoc_page_reads_as_a_chain_with_sources(demo):
+    page = read(demo, "cmocs/cmoc-R1-01")
+    chain = section(page, '<ol class="chain"', "</ol>")
+    steps = [text(s) for s in re.findall(r'<li class="step[^"]*">(.*?)</li>', chain, re.S)]
+    assert [s.split()[0] for s in steps] == ["Context", "Mechanism", "Outcome"]
+    assert "Resource Community-based services placed" in steps[1] and "Reasoning Patients and carers" in steps[1]
+    assert "More use of health services delivered in the community." in steps[2]
+    assert '<a href="/papers/heath-2015/">Heath et al. (2015)</a>' in page
+    assert "<blockquote><p>how the care provided in community settings &#39;fits into their lives&#39;</p>" in page
+    assert "Supports</span> <a" in page and "Proposed" in page
+
+
+def test_cmoc_page_shows_chains_both_ways(minimal_site):
+    c1, c2 = read(minimal_site, "cmocs/c1"), read(minimal_site, "cmocs/c2")
+    assert "This outcome is the context of:</span> <a" in c1 and 'href="/cmocs/c2/"' in c1
+    assert "Its outcome is the context of this one:</span> <a" in c2 and 'href="/cmocs/c1/"' in c2
+
+
+def test_cmoc_index_groups_by_theory_with_direction_columns(minimal_site, demo, ev):
+    page = read(minimal_site, "cmocs")
+    group = section(page, '<section class="cmoc-group" aria-labelledby="t-R1">')
+    enablers = group[group.index("<h3>Enablers"):group.index("<h3>Barriers")]
+    barriers = group[group.index("<h3>Barriers"):]
+    assert 'href="/cmocs/c1/"' in enablers and 'href="/cmocs/c2/"' in barriers
+    assert '<span class="c-label">C</span>' in group and '<span class="c-label">M</span>' in group
+    demo_page = read(demo, "cmocs")
+    for t in ev["theories"]:
+        if t["cmocs"]:
+            g = section(demo_page, f'<section class="cmoc-group" aria-labelledby="t-{t["id"]}">')
+            assert g.count('<li><a href="/cmocs/') == len(t["cmocs"])
+    assert "<h3>Enablers" not in demo_page  # no directions in the demo: no empty columns
+
+
+# --- questions and reviews ----------------------------------------------------------------------
+
+def test_question_page_lists_theory_nodes_with_their_elements(minimal_site, demo, ev):
+    page = read(demo, "questions/rs-q1")
+    q = next(q for q in ev["questions"] if q["id"] == "rs-q1")
+    table = section(page, '<table class="ipt">', "</table>")
+    rows = table_rows(table)
+    assert [re.search(r'href="/theories/([^/]+)/"', r).group(1) for r in rows] == q["theories"]
+    theories = {t["id"]: t for t in ev["theories"]}
+    cmocs = {c["id"]: c for c in ev["cmocs"]}
+    for row, tid in zip(rows, q["theories"]):
+        for cid in theories[tid]["cmocs"]:
+            assert cmocs[cid]["title"] in text(row)
+        assert f"{len(theories[tid]['cmocs'])} CMOC" in text(row)
+    small = read(minimal_site, "questions/Q1")
+    assert "Trust enables shared care" in section(small, '<table class="ipt">', "</table>")
+
+
+@pytest.mark.parametrize("rid", ["realist-synthesis", "rapid-scan", "slr"])
+def test_flow_diagram_shows_each_reported_count(demo, ev, rid):
+    r = next(r for r in ev["reviews"] if r["id"] == rid)
+    page = read(demo, f"reviews/{rid}")
+    if not r.get("flow"):
+        assert "flow-diagram" not in page
+        return
+    svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure flow-diagram"', "</svg>")
+    assert 'role="img"' in svg and "<title id=" in svg
+    for step in r["flow"]:
+        assert f">n = {step['count']:,}</tspan>" in svg, step
+        assert html.escape(step["stage"].split()[0]) in svg
+    present = sum(1 for p in ev["papers"] if rid in (p.get("review") or []))
+    assert f"Papers from this review in this evidence base: {present:,}" in svg  # in <desc>
+    assert f">n = {present:,}</tspan>" in svg
+    assert f'<td class="num">{present}</td>' in page
+
+
+# --- papers ------------------------------------------------------------------------------------
+
+def test_paper_page_has_citation_doi_and_the_quotes_used(demo, ev):
+    p = next(p for p in ev["papers"] if p["id"] == "heath-2015")
+    page = read(demo, "papers/heath-2015")
+    assert '<p class="citation">' in page and "Heath et al. (2015)" in page
+    if p.get("doi"):
+        assert f'<a href="https://doi.org/{p["doi"]}">' in page
+    uses = page[page.index("<h2>Configurations drawn from it</h2>"):]
+    assert 'href="/cmocs/cmoc-R1-01/"' in uses and "fits into their lives" in uses
+    for t in p["theories"]:
+        assert f'href="/theories/{t}/"' in page
+
+
+def test_paper_index_is_a_complete_table_without_javascript(demo, ev):
+    page = read(demo, "papers")
+    table = section(page, '<table class="papers" id="papers-table">', "</table>")
+    assert len(table_rows(table)) == len(ev["papers"])
+    assert '<div id="paper-tools" class="paper-tools" hidden>' in page  # controls appear only with JS
+    assert 'src="/static/papers.js" defer' in page
+
+
+@pytest.mark.browser
+def test_paper_index_sorts_and_filters_in_the_browser(demo, page):
+    from browser import serve_directory
+    with serve_directory(demo) as url:
+        page.goto(f"{url}/papers/")
+        rows = page.locator("#papers-table tbody tr")
+        total = rows.count()
+        page.get_by_label("Filter by text").fill("paediatric")
+        visible = page.locator("#papers-table tbody tr:not([hidden])")
+        assert 0 < visible.count() < total
+        assert all("paediatric" in t.lower() for t in visible.all_inner_texts())
+        assert "of %d papers" % total in page.locator("#paper-status").inner_text()
+        page.get_by_label("Filter by text").fill("")
+        page.get_by_role("button", name="Year").click()
+        years = [int(y) for y in page.locator("#papers-table tbody tr td:nth-child(2)").all_inner_texts()
+                 if y.isdigit()]
+        assert years == sorted(years)
+        assert page.locator("th[aria-sort='ascending']").inner_text().startswith("Year")
+        page.get_by_role("button", name="Year").click()
+        years = [int(y) for y in page.locator("#papers-table tbody tr td:nth-child(2)").all_inner_texts()
+                 if y.isdigit()]
+        assert years == sorted(years, reverse=True)
+        page.select_option("#paper-type", "RCT")
+        types = page.locator("#papers-table tbody tr:not([hidden]) td:nth-child(4)").all_inner_texts()
+        assert types and all("RCT" in t.split("; ") for t in types)
+
+
+# --- theory graph, 404, structure -----------------------------------------------------------------
+
+def test_theory_graph_links_every_node_and_has_a_text_outline(demo, ev):
+    page = read(demo, "graph")
+    svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure theory-graph"', "</svg>")
+    outline = section(page, '<section class="outline"')
+    for t in ev["theories"]:
+        assert f'<a href="/theories/{t["id"]}/" class="node-link"><title>{html.escape(t["id"])}:' in svg
+        assert f'href="/theories/{t["id"]}/">{html.escape(t["id"])}: ' in outline
+    pairs = {tuple(sorted((t["id"], r), key=str.lower)) for t in ev["theories"] for r in t.get("related", [])}
+    assert svg.count('class="edge-related"') == len(pairs)
+    assert f"{len(pairs)} related links" in svg
+
+
+def test_theory_graph_draws_hierarchy(minimal_site):
+    svg = section(read(minimal_site, "graph"), "<svg", "</svg>")
+    assert svg.count('class="edge-parent"') == 1  # R1a is part of R1
+
+
+def test_404_page_offers_search_and_the_main_sections(demo):
+    page = (demo / "404.html").read_text(encoding="utf-8")
+    assert '<form class="home-search" role="search" action="/search/"' in page
+    for url in ("/theories/", "/papers/", "/cmocs/", "/graph/"):
+        assert f'<a href="{url}">' in page
+
+
+def test_content_cannot_inject_markup_into_figures(make_site, tmp_path):
+    evil = '<script>alert(1)</script>'
+    content = make_site({
+        "theories/T1.md": f"---\ntitle: \"{evil}\"\nstatement: \"{evil}\"\n---\n",
+        "papers/p1.md": f"---\ntitle: \"{evil}\"\nauthors: [\"{evil}\"]\nyear: 2020\ntheories: [T1]\n---\n",
+        "cmocs/c1.md": f"---\ncontext: \"{evil}\"\nmechanism: m\noutcome: o\nsources: [p1]\ntheories: [T1]\n"
+                       "direction: enabler\ndomain: [a]\n---\n",
+        "reviews/r1.md": f"---\ntitle: t\nflow:\n  - {{stage: \"{evil}\", count: 3}}\n---\n",
+    }, site_yaml="title: T\nfacets:\n  domain: {label: D, applies_to: [cmoc], values: {a: \"<b>A</b>\"}}\n"
+                 "matrices:\n  - {id: m1, rows: {theories: {}}, columns: {facet: domain}, count: cmocs}\n")
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    for f in out.rglob("*.html"):
+        body = f.read_text(encoding="utf-8")
+        assert "<script>alert" not in body and "<b>A</b>" not in body, f
+
+
+def test_no_template_loops_over_every_entity():
+    """Per-page work depends on neighbours only: templates never iterate a whole collection."""
+    pattern = re.compile(r"\{%-?\s*for\s+[\w, ]+\s+in\s+corpus\.|corpus\.(?:all|by_id)\b")
+    offenders = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html") if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_screenshots_are_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("home", "theory", "map", "matrix", "cmoc", "paper"):
+        for width in (1280, 390):
+            path = ROOT / "docs" / "screenshots" / f"{name}-{width}.png"
+            assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+            assert f"docs/screenshots/{name}-{width}.png" in readme
