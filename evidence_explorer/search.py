@@ -34,6 +34,7 @@ BUILTIN_GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("question", "Review question", True),
     ("review", "Review", True),
     ("direction", "Enabler or barrier", False),
+    ("status", "Review status", False),
     ("design", "Study design", False),
     ("setting", "Setting", False),
     ("country", "Country", False),
@@ -136,6 +137,9 @@ def _filters(corpus: Corpus, e: Entity) -> Iterator[tuple[str, str]]:
         for value in _values(getattr(e, key, None)):
             facet = config.facets.get(key)
             yield key, facet.label_of(value) if facet else (value[:1].upper() + value[1:])
+    if isinstance(e, Cmoc):  # the CMOC's review status and its theory links' (advisory review)
+        for status in dict.fromkeys(x for x in (e.status, *(t.status for t in e.theories)) if x):
+            yield "status", status.capitalize()
     for key, values in e.facets.items():
         facet = config.facets.get(key)
         for value in values:

@@ -125,3 +125,12 @@ def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, pa
         hits = [i for i, t in enumerate(pages_text) if head in " ".join(t.split())]
         ends = [i for i, t in enumerate(pages_text) if tail in " ".join(t.split())]
         assert hits and ends and hits[0] == ends[0], f"quote split across pages: {q[:60]}"
+
+
+def test_cmoc_pages_carry_a_status_search_filter(findings_site):
+    c1 = (findings_site / "cmocs" / "c1" / "index.html").read_text(encoding="utf-8")
+    c2 = (findings_site / "cmocs" / "c2" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'data-pagefind-filter="status">(\w+)<', c1) == ["Agreed"]
+    assert re.findall(r'data-pagefind-filter="status">(\w+)<', c2) == ["Contested"]
+    paper = (findings_site / "papers" / "good-2019" / "index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-filter="status"' not in paper
