@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .diagnostics import BuildError, Report
+from .diagnostics import BuildError, Report, Severity
 from .importers import command as import_command
 from . import authoring_commands
 from .pipeline import BuildOptions, build
@@ -63,10 +63,11 @@ def parser() -> argparse.ArgumentParser:
 
 def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None:
     stream = stream or sys.stderr
-    for d in report.sorted():
+    shown = [d for d in report.sorted() if not (quiet and d.severity is Severity.NOTE)]  # notes aren't problems
+    for d in shown:
         print(d.format(), file=stream)
-    if report.items or not quiet:
-        if report.failed(strict) or report.items:
+    if shown or not quiet:
+        if report.failed(strict) or shown:
             print(report.summary(strict), file=stream)
 
 

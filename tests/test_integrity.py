@@ -146,3 +146,10 @@ def test_demo_passes_strict_with_informational_notes():
     assert run.code == 0, run.err
     assert not [line for line in run.lines if ": warning: " in line]
     assert any("[integrity.source-provenance]" in line for line in run.lines)
+
+
+def test_quiet_hides_notes_but_not_warnings():
+    run = run_cli("check", "--content", str(ROOT / "content"), "--strict", "--quiet")
+    assert run.code == 0 and run.err == ""
+    findings = check(FINDINGS, "--quiet")
+    assert sum(": warning: " in line for line in findings.lines) == len(EXPECTED)
