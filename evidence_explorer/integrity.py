@@ -104,6 +104,8 @@ def parse_integrity(raw: Any, path: str, report: Report) -> IntegrityConfig | No
             report.error("config.unknown-key", f"unknown key '{key}' in integrity{did_you_mean(key, CONFIG_KEYS)}",
                          where)
             ok = False
+        elif value is False:  # bare `off` is a YAML 1.1 boolean
+            levels[key] = "off"
         elif value not in LEVELS:
             report.error("config.invalid", f"'integrity.{key}' must be one of {', '.join(LEVELS)}, got {value!r}"
                          f"{did_you_mean(str(value), LEVELS)}", where)

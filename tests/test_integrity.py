@@ -121,7 +121,7 @@ def test_levels_and_min_sources_from_site_yaml(make_site):
 
 def test_off_level_silences_a_check(make_site):
     content = make_site({"papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n"},
-                        site_yaml="title: T\nintegrity:\n  orphan-paper: 'off'\n")
+                        site_yaml="title: T\nintegrity:\n  orphan-paper: off\n")
     run = run_cli("check", "--content", str(content), "--strict")
     assert run.code == 0, run.err
     assert "link.orphan" not in run.err
