@@ -131,7 +131,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
                        f"and {empty} are gaps. Bubble area shows the number of {noun}"
                        + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
                                                         zip(legend, shape_names([k for k, _l in legend]).values()))
-                          if legend else "") + ". The table above gives the same counts.")
+                          if legend else "") + ". The table on this page gives the same counts.")
         svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
                             [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
         yield PageSpec(m.page_url, "matrix.html", m.title, {
