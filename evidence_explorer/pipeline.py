@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from . import urls
+from .cache import MarkdownCache, cache_root
 from .changelog import read_history
 from .config import SiteConfig, parse_config
 from .diagnostics import BuildError, Report
@@ -19,6 +21,7 @@ from .gitinfo import last_updated
 from .link import Corpus, link
 from .load import ContentError, load_site_yaml, load_sources
 from .model import build_entity
+from .parallel import render_pages
 from .render import STATIC_DIR, Renderer
 from .review_csv import links_csv
 from .search import index_site
@@ -36,6 +39,8 @@ class BuildOptions:
     strict: bool = False
     search: bool = True
     jobs: int = 1
+    cache: bool = True
+    """Reuse Markdown rendered by earlier builds (cache.py); off = a cold build."""
 
 
 @dataclass(frozen=True)
@@ -82,22 +87,28 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     corpus = replace(corpus, history=read_history(options.content))
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
-    renderer = Renderer(corpus, base_url, nav_items(corpus), updated=last_updated(options.content))
-    files = {urls.output_path(p.url): renderer.render(p) for p in pages}
-    files.update(extra_files(corpus, pages, base_url))
+    files = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
     _check_output(output, options.content.resolve())
+    cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
+        if options.cache else None
+    make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
+                            updated=last_updated(options.content), markdown_cache=cache)
     staging = _write_staging(output, files)
     try:
+        files.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
         if options.search and not index_site(staging, report):
             raise _Abort()
         swap(staging, output)
-    except _Abort:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        return BuildResult(report, corpus, pages)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if cache is not None:
+            cache.discard()
+        if isinstance(exc, _Abort):
+            return BuildResult(report, corpus, pages)
         raise
+    if cache is not None:
+        cache.save()
     return BuildResult(report, corpus, pages, written=True, files=tuple(sorted(files)))
 
 

@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, urls
+from .cache import MarkdownCache
 from .citation import full_citation, short_cite
 from .link import Corpus
 from .markup import MarkdownRenderer, is_safe_url
@@ -37,9 +38,11 @@ class Renderer:
     """Per-build rendering context; holds no state across builds."""
 
     def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
-                 updated: Mapping[str, str] | None = None):
-        """``updated``: content-relative path → date of its last commit (gitinfo.py)."""
+                 updated: Mapping[str, str] | None = None, markdown_cache: MarkdownCache | None = None):
+        """``updated``: content-relative path → date of its last commit (gitinfo.py);
+        ``markdown_cache``: body HTML from earlier builds (cache.py)."""
         self.corpus, self.base_url, self.nav = corpus, base_url, nav
+        self.markdown_cache = markdown_cache
         self.env = make_environment()
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
         self._body_cache: dict[str, Markup] = {}
@@ -68,7 +71,9 @@ class Renderer:
     def body(self, entity: Entity) -> Markup:
         key = entity.id.lower()
         if key not in self._body_cache:
-            self._body_cache[key] = self._md.block(entity.body)
+            cache = self.markdown_cache
+            self._body_cache[key] = (cache.block(entity.body, self._md.block, self._resolve) if cache
+                                     else self._md.block(entity.body))
         return self._body_cache[key]
 
     def facet_label(self, facet_key: str, value: str) -> str:

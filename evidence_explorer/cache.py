@@ -1,0 +1,145 @@
+"""Markdown render cache: body HTML keyed by a hash of everything that shapes it.
+
+The cache lives in a versioned directory beside the output,
+``<output parent>/.cache/evidence-explorer/v<version>-<code hash>/``, where the
+code hash covers the Markdown renderer (``markup.py``, this module) and the
+version of Python-Markdown. A directory of another version is deleted when a
+build opens the cache, and a failed build discards the cache altogether, so a
+stale or half-written cache can never leak into a site.
+
+An entry's key hashes the Markdown text, the base URL and raw-HTML setting, and
+the resolution of every ``[[id]]`` link in the text (target href and title), so
+renaming a linked entity re-renders the bodies that link to it. Entries are
+stored in one ``marshal`` file (plain data, never code) written atomically
+after a successful build; only entries used by that build are kept.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+from hashlib import blake2b
+from pathlib import Path
+from typing import Callable
+
+import markdown
+from markupsafe import Markup
+
+from . import __version__
+from .link import WIKILINK
+from .markup import Resolver
+
+CACHE_FILE = "markdown.marshal"
+FORMAT = 1
+"""Bump when the layout of the cache file changes."""
+
+Delta = tuple[dict[bytes, str], frozenset[bytes]]
+"""(entries added, keys used) by one worker, sent back to the parent process."""
+
+
+def cache_root(output: Path) -> Path:
+    """Where the caches of builds into ``output`` live."""
+    return output.parent / ".cache" / "evidence-explorer"
+
+
+def code_fingerprint() -> str:
+    """``v<version>-<hash>`` of everything that changes how Markdown becomes HTML."""
+    h = blake2b(digest_size=8)
+    h.update(f"{__version__}|{markdown.__version__}|{FORMAT}".encode())
+    here = Path(__file__).parent
+    for name in ("markup.py", "cache.py"):
+        h.update((here / name).read_bytes())
+    return f"v{__version__}-{h.hexdigest()}"
+
+
+class MarkdownCache:
+    """Entries loaded from the last successful build plus those rendered in this one.
+
+    One per build; worker processes get a copy (fork) and report their
+    :meth:`delta` back, which the parent merges before :meth:`save`.
+    """
+
+    def __init__(self, directory: Path | None, salt: str, entries: dict[bytes, str] | None = None):
+        self.directory = directory
+        self._salt = salt.encode()
+        self._entries: dict[bytes, str] = entries or {}
+        self._added: dict[bytes, str] = {}
+        self._used: set[bytes] = set()
+        self.hits = self.misses = 0
+
+    @classmethod
+    def open(cls, root: Path, salt: str) -> "MarkdownCache":
+        """Load the cache of this code version under ``root``; delete other versions."""
+        directory = root / code_fingerprint()
+        if root.is_dir():
+            for old in root.iterdir():
+                if old != directory:
+                    _remove(old)
+        entries: dict[bytes, str] = {}
+        try:
+            loaded = marshal.loads((directory / CACHE_FILE).read_bytes())
+            if isinstance(loaded, dict):
+                entries = loaded
+        except (OSError, ValueError, EOFError, TypeError):
+            entries = {}  # no cache yet, or unreadable: start cold
+        return cls(directory, salt, entries)
+
+    def key(self, text: str, resolve: Resolver) -> bytes:
+        h = blake2b(self._salt, digest_size=16)
+        h.update(text.encode("utf-8", "surrogatepass"))
+        if "[[" in text:
+            for m in WIKILINK.finditer(text):
+                target = m.group(1).strip()
+                h.update(b"\0" + repr((target, resolve(target))).encode("utf-8", "surrogatepass"))
+        return h.digest()
+
+    def block(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> Markup:
+        """``convert(text)``, from the cache when the same input was rendered before."""
+        key = self.key(text, resolve)
+        self._used.add(key)
+        html = self._entries.get(key)
+        if html is None:
+            html = self._added.get(key)
+        if html is not None:
+            self.hits += 1
+            return Markup(html)
+        self.misses += 1
+        result = convert(text)
+        self._added[key] = str(result)
+        return result
+
+    def delta(self) -> Delta:
+        return dict(self._added), frozenset(self._used)
+
+    def merge(self, delta: Delta) -> None:
+        added, used = delta
+        self._added.update(added)
+        self._used.update(used)
+
+    def save(self) -> None:
+        """Write the entries this build used, atomically; a no-op when nothing changed."""
+        if self.directory is None:
+            return
+        keep = {k: v for k, v in {**self._entries, **self._added}.items() if k in self._used}
+        if not self._added and len(keep) == len(self._entries):
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{CACHE_FILE}.{os.getpid()}"
+        tmp.write_bytes(marshal.dumps(keep))
+        os.replace(tmp, self.directory / CACHE_FILE)
+
+    def discard(self) -> None:
+        """Forget everything (after a failed build): the next build starts cold."""
+        self._entries, self._added, self._used = {}, {}, set()
+        if self.directory is not None:
+            _remove(self.directory)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass

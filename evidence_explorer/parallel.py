@@ -1,0 +1,113 @@
+"""Render pages into the staging directory, across worker processes.
+
+Pages are split into ``jobs`` interleaved shares (page families are
+contiguous, so interleaving balances heavy and light pages). The parent
+renders the first share itself; each other share goes to a forked child,
+which inherits the corpus, the pages and the Markdown cache without pickling,
+builds its own :class:`~evidence_explorer.render.Renderer` once, writes its
+pages straight into the staging directory (so rendered HTML never travels
+between processes or piles up in memory), and sends back only the paths it
+wrote and its Markdown-cache delta.
+
+Where ``fork`` is unavailable (Windows, or ``jobs`` of 1) everything renders
+in this process; the output is byte-identical either way.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from . import urls
+from .cache import Delta, MarkdownCache
+from .views import PageSpec
+
+if TYPE_CHECKING:
+    from .render import Renderer
+
+MIN_PAGES_PER_JOB = 50
+"""Below this many pages per worker a process costs more than it saves."""
+
+RendererFactory = Callable[[], "Renderer"]
+
+
+class RenderError(Exception):
+    """A page failed to render in a worker process (a bug: templates get validated data)."""
+
+
+def effective_jobs(jobs: int, n_pages: int) -> int:
+    """Worker count actually used: at least 1, at most one per ``MIN_PAGES_PER_JOB`` pages."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(jobs, n_pages // MIN_PAGES_PER_JOB))
+
+
+def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,
+                 cache: MarkdownCache | None = None) -> tuple[str, ...]:
+    """Render every page into ``staging``; return the output paths written, sorted."""
+    jobs = effective_jobs(jobs, len(pages))
+    shares = [tuple(pages[i::jobs]) for i in range(jobs)]
+    ctx = multiprocessing.get_context("fork") if jobs > 1 else None
+    workers = []
+    try:
+        for share in shares[1:]:
+            assert ctx is not None
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_worker, args=(share, make_renderer, staging, send), daemon=True)
+            process.start()
+            send.close()
+            workers.append((process, receive))
+        written = list(_render_share(shares[0], _renderer(make_renderer), staging))
+        for process, receive in workers:
+            try:
+                status, paths, delta = receive.recv()
+            except EOFError:
+                raise RenderError(f"a render worker exited unexpectedly (exit code {process.exitcode})") from None
+            if status != "ok":
+                raise RenderError(f"rendering failed in a worker process:\n{paths}")
+            written += paths
+            if cache is not None and delta is not None:
+                cache.merge(delta)
+    finally:
+        for process, receive in workers:
+            receive.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    return tuple(sorted(written))
+
+
+def _renderer(make_renderer: RendererFactory) -> "Renderer":
+    renderer = make_renderer()
+    renderer.env.auto_reload = False  # templates cannot change during one pass: skip a stat per page
+    return renderer
+
+
+def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path) -> list[str]:
+    written = []
+    made: set[Path] = set()
+    for page in pages:
+        rel = urls.output_path(page.url)
+        path = staging / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(renderer.render(page), encoding="utf-8")
+        written.append(rel)
+    return written
+
+
+def _worker(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, send) -> None:
+    """Child process body: render a share, report paths and cache delta (or the traceback)."""
+    try:
+        renderer = _renderer(make_renderer)
+        paths = _render_share(pages, renderer, staging)
+        cache = getattr(renderer, "markdown_cache", None)
+        delta: Delta | None = cache.delta() if cache is not None else None
+        send.send(("ok", paths, delta))
+    except BaseException:  # reported to the parent, which raises it as a build error
+        send.send(("error", traceback.format_exc(), None))
+    finally:
+        send.close()

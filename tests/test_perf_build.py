@@ -1,0 +1,248 @@
+"""Performance machinery, tested for correctness (timings live in benchmarks/, not here).
+
+- the synthetic corpus of benchmarks/synth.py is deterministic and valid under ``check --strict``;
+- a build with a warm Markdown cache is byte-identical to a cold one, and renders no Markdown;
+- the cache key follows ``[[id]]`` targets; a failed build or a code-version change discards it;
+- ``--jobs 2`` (forked workers) is byte-identical to ``--jobs 1``; worker failures are reported;
+- per-page rendering work does not grow with the size of the site (function calls counted).
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from evidence_explorer import markup, parallel
+from evidence_explorer.cache import CACHE_FILE, MarkdownCache, cache_root, code_fingerprint
+from evidence_explorer.diagnostics import Report
+from evidence_explorer.pipeline import BuildOptions, build, load_corpus
+from evidence_explorer.render import Renderer
+from evidence_explorer.views import collect_pages, nav_items
+
+from conftest import ROOT, run_cli
+
+_spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+synth = importlib.util.module_from_spec(_spec)
+sys.modules["synth"] = synth
+_spec.loader.exec_module(synth)  # type: ignore[union-attr]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def assert_same_tree(a: Path, b: Path) -> None:
+    ta, tb = tree(a), tree(b)
+    assert sorted(ta) == sorted(tb)
+    different = [name for name in ta if ta[name] != tb[name]]
+    assert different == [], f"files differ: {different[:5]}"
+
+
+@pytest.fixture(scope="module")
+def synth_content(tmp_path_factory) -> Path:
+    return synth.write(40, tmp_path_factory.mktemp("synth") / "content")
+
+
+def count_markdown_conversions(monkeypatch) -> list[int]:
+    calls = [0]
+    original = markup.MarkdownRenderer.block
+
+    def counting(self, text):
+        calls[0] += 1
+        return original(self, text)
+
+    monkeypatch.setattr(markup.MarkdownRenderer, "block", counting)
+    return calls
+
+
+# --- the synthetic corpus ------------------------------------------------------------------
+
+def test_synth_is_deterministic_and_valid(tmp_path):
+    a = synth.write(30, tmp_path / "a")
+    b = synth.write(30, tmp_path / "b")
+    assert_same_tree(a, b)
+    assert len(list((a / "papers").glob("*.md"))) == 30
+    assert len(list((a / "cmocs").glob("*.md"))) == 60
+    assert len(list((a / "theories").glob("*.md"))) == 5
+    assert synth.write(30, tmp_path / "c", seed=2) and tree(tmp_path / "c") != tree(a)
+    run = run_cli("check", "--strict", "--content", str(a))
+    assert run.code == 0, run.err
+    assert " error: " not in run.err and " warning: " not in run.err, run.err
+
+
+def test_synth_cli_refuses_a_non_empty_directory(tmp_path, capsys):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "keep.txt").write_text("mine")
+    assert synth.main(["20", str(tmp_path / "x")]) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
+
+
+# --- the Markdown cache --------------------------------------------------------------------
+
+def test_warm_cache_build_is_byte_identical_and_renders_no_markdown(synth_content, tmp_path, monkeypatch):
+    cold = build(BuildOptions(content=synth_content, output=tmp_path / "cold", search=False, cache=False))
+    assert cold.written
+    assert not cache_root(tmp_path / "cold").exists()  # cache=False neither reads nor writes
+
+    calls = count_markdown_conversions(monkeypatch)
+    first = build(BuildOptions(content=synth_content, output=tmp_path / "site", search=False))
+    rendered_first = calls[0]
+    cache_file = cache_root(tmp_path / "site") / code_fingerprint() / CACHE_FILE
+    assert first.written and cache_file.is_file()
+    assert rendered_first >= 40 + 80  # every paper and CMOC body at least
+
+    calls[0] = 0
+    second = build(BuildOptions(content=synth_content, output=tmp_path / "site", search=False))
+    assert second.written
+    assert calls[0] == 0, "a warm cache should render no Markdown body"
+    assert_same_tree(tmp_path / "cold", tmp_path / "site")
+
+
+def test_cache_key_follows_link_targets(make_site, tmp_path):
+    files = {
+        "theories/T1.md": "---\ntitle: Old title\n---\nA theory.\n",
+        "papers/p1.md": "---\ntitle: A paper\nauthors: [Smith J]\nyear: 2020\ntheories: [T1]\n---\n"
+                        "Coded to [[T1]] and *emphasised*.\n",
+    }
+    content = make_site(files)
+    out = tmp_path / "site"
+    assert build(BuildOptions(content=content, output=out, search=False)).written
+    page = (out / "papers" / "p1" / "index.html").read_text()
+    assert "T1: Old title</a>" in page
+
+    (content / "theories" / "T1.md").write_text("---\ntitle: New title\n---\nA theory.\n")
+    assert build(BuildOptions(content=content, output=out, search=False)).written
+    page = (out / "papers" / "p1" / "index.html").read_text()
+    assert "T1: New title</a>" in page and "Old title" not in page
+    assert build(BuildOptions(content=content, output=tmp_path / "cold", search=False, cache=False)).written
+    assert_same_tree(tmp_path / "cold", out)
+
+
+def test_cache_entries_differ_by_base_url_and_raw_html():
+    resolve = {"t1": ("/x/theories/t1/", "T1")}.get
+    a = MarkdownCache(None, "/|False").key("see [[t1]]", resolve)
+    assert a == MarkdownCache(None, "/|False").key("see [[t1]]", resolve)
+    assert a != MarkdownCache(None, "/sub/|False").key("see [[t1]]", resolve)
+    assert a != MarkdownCache(None, "/|True").key("see [[t1]]", resolve)
+    assert a != MarkdownCache(None, "/|False").key("see [[t1]]", {"t1": ("/x/theories/t1/", "T2")}.get)
+
+
+def test_other_cache_versions_are_deleted(tmp_path):
+    root = tmp_path / ".cache" / "evidence-explorer"
+    (root / "v0.0.1-deadbeef").mkdir(parents=True)
+    (root / "v0.0.1-deadbeef" / CACHE_FILE).write_bytes(b"old")
+    cache = MarkdownCache.open(root, "/|False")
+    assert not (root / "v0.0.1-deadbeef").exists()
+    assert cache.directory == root / code_fingerprint()
+
+
+def test_unreadable_cache_file_means_a_cold_start(tmp_path):
+    root = tmp_path / "cache"
+    (root / code_fingerprint()).mkdir(parents=True)
+    (root / code_fingerprint() / CACHE_FILE).write_bytes(b"\x00not marshal data")
+    cache = MarkdownCache.open(root, "s")
+    html = cache.block("*hi*", lambda t: markup.Markup("<p><em>hi</em></p>"), lambda i: None)
+    assert str(html) == "<p><em>hi</em></p>" and (cache.hits, cache.misses) == (0, 1)
+
+
+def test_failed_build_discards_cache_and_keeps_previous_site(synth_content, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    assert build(BuildOptions(content=synth_content, output=out, search=False)).written
+    before = tree(out)
+    assert (cache_root(out) / code_fingerprint() / CACHE_FILE).is_file()
+
+    original = Renderer.render
+
+    def broken(self, page):
+        if page.url.startswith("cmocs/cmoc-000007"):
+            raise RuntimeError("template exploded")
+        return original(self, page)
+
+    monkeypatch.setattr(Renderer, "render", broken)
+    with pytest.raises(RuntimeError, match="template exploded"):
+        build(BuildOptions(content=synth_content, output=out, search=False))
+    assert not (cache_root(out) / code_fingerprint()).exists()
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
+
+
+# --- parallel rendering --------------------------------------------------------------------
+
+def test_jobs_2_is_byte_identical_to_jobs_1(synth_content, tmp_path):
+    one = build(BuildOptions(content=synth_content, output=tmp_path / "one", search=False, jobs=1, cache=False))
+    assert parallel.effective_jobs(2, len(one.pages)) == 2, "site too small to exercise the workers"
+    two = build(BuildOptions(content=synth_content, output=tmp_path / "two", search=False, jobs=2, cache=False))
+    assert one.files == two.files
+    assert_same_tree(tmp_path / "one", tmp_path / "two")
+
+
+def test_jobs_2_with_cache_fills_it_from_every_worker(synth_content, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    assert build(BuildOptions(content=synth_content, output=out, search=False, jobs=2)).written
+    calls = count_markdown_conversions(monkeypatch)
+    assert build(BuildOptions(content=synth_content, output=out, search=False, jobs=1)).written
+    assert calls[0] == 0, "bodies rendered in the worker process were not saved to the cache"
+
+
+def test_worker_failure_is_reported_with_its_traceback(synth_content, tmp_path, monkeypatch):
+    original = Renderer.render
+    corpus = load_corpus(synth_content, Report())
+    pages = tuple(collect_pages(corpus))
+    victim = pages[1].url  # share 1 of 2: rendered by the forked worker
+
+    def broken(self, page):
+        if page.url == victim:
+            raise ValueError("bad page in worker")
+        return original(self, page)
+
+    monkeypatch.setattr(Renderer, "render", broken)
+    with pytest.raises(parallel.RenderError, match="bad page in worker"):
+        parallel.render_pages(pages, lambda: Renderer(corpus, "/", nav_items(corpus)), tmp_path / "staging", jobs=2)
+
+
+def test_effective_jobs():
+    assert parallel.effective_jobs(1, 10_000) == 1
+    assert parallel.effective_jobs(4, 10_000) == 4
+    assert parallel.effective_jobs(4, parallel.MIN_PAGES_PER_JOB * 2) == 2
+    assert parallel.effective_jobs(8, 3) == 1
+    assert parallel.effective_jobs(0, 10_000) == 1
+
+
+# --- no per-page work proportional to the size of the site ---------------------------------
+
+def _calls_per_page(content: Path, prefixes: tuple[str, ...], sample: int) -> dict[str, float]:
+    corpus = load_corpus(content, Report())
+    renderer = Renderer(corpus, "/", nav_items(corpus))
+    pages = tuple(collect_pages(corpus))
+    counts: dict[str, float] = {}
+    for prefix in prefixes:
+        chosen = [p for p in pages if p.url.startswith(prefix) and p.url != prefix][:sample]
+        calls = [0]
+
+        def profiler(frame, event, arg):
+            if event in ("call", "c_call"):
+                calls[0] += 1
+
+        renderer.render(chosen[0])  # warm the template cache
+        sys.setprofile(profiler)
+        try:
+            for page in chosen:
+                renderer.render(page)
+        finally:
+            sys.setprofile(None)
+        counts[prefix] = calls[0] / len(chosen)
+    return counts
+
+
+def test_entity_pages_cost_the_same_in_a_site_twice_as_big(tmp_path):
+    small = synth.write(250, tmp_path / "small")
+    big = synth.write(500, tmp_path / "big")
+    kinds = ("papers/", "cmocs/", "theories/")
+    per_small = _calls_per_page(small, kinds, sample=25)
+    per_big = _calls_per_page(big, kinds, sample=25)
+    for kind in kinds:
+        ratio = per_big[kind] / per_small[kind]
+        assert ratio < 1.3, f"{kind} pages: {per_small[kind]:.0f} → {per_big[kind]:.0f} calls per page"
