@@ -5,6 +5,7 @@ which is stateful); nothing here is global.
 """
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from typing import Callable
@@ -22,7 +23,14 @@ Resolver = Callable[[str], "tuple[str, str] | None"]
 
 
 def is_safe_url(url: str) -> bool:
-    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url or "")
+    """True for http(s), mailto and relative URLs, as a browser will read them.
+
+    Character references are decoded first (Python-Markdown keeps ``&#x09;`` in
+    attributes, and a browser turns ``java&#x09;script:`` into ``javascript:``),
+    then the control characters and spaces browsers ignore are removed.
+    """
+    decoded = html.unescape((url or "").replace(markdown.util.AMP_SUBSTITUTE, "&"))
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", decoded)
     try:
         scheme = urlsplit(cleaned).scheme.lower()
     except ValueError:
@@ -57,6 +65,11 @@ class _SafeUrls(Treeprocessor):
                 if attr in el.attrib and not is_safe_url(el.attrib[attr]):
                     del el.attrib[attr]
                     el.set("data-unsafe-url", "removed")
+            if el.tag == "img" and "src" not in el.attrib:  # an <img> needs a src: keep its alt text
+                alt = el.attrib.get("alt", "")
+                el.tag, el.text = "span", alt
+                el.attrib.clear()
+                el.set("data-unsafe-url", "removed")
         return None
 
 
