@@ -140,6 +140,7 @@ class SearchRefresher:
     def _index_once(self) -> None:
         from .search import index_site
         work = Path(tempfile.mkdtemp(prefix=".search-", dir=self.output.parent))
+        installed = False
         try:
             snapshot = work / "site"
             shutil.copytree(self.output, snapshot, copy_function=os.link,
@@ -154,11 +155,13 @@ class SearchRefresher:
             if target.exists():
                 os.rename(target, old)
             os.rename(snapshot / "pagefind", target)
-            self.done += 1
+            installed = True
         except OSError as exc:  # the output moved under us (a full rebuild): the next request redoes it
             self.log(f"search index not refreshed: {exc}")
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        if installed:
+            self.done += 1
 
 
 def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
