@@ -11,7 +11,8 @@ An entry's key hashes the Markdown text, the base URL and raw-HTML setting, and
 the resolution of every ``[[id]]`` link in the text (target href and title), so
 renaming a linked entity re-renders the bodies that link to it. Entries are
 stored in one ``marshal`` file (plain data, never code) written atomically
-after a successful build; only entries used by that build are kept.
+after a successful build; only entries used by that build are kept. Compiled
+Jinja templates are cached beside them (``jinja/``, keyed by template source).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Callable
 
+import jinja2
 import markdown
 from markupsafe import Markup
 
@@ -107,6 +109,13 @@ class MarkdownCache:
         result = convert(text)
         self._added[key] = str(result)
         return result
+
+    def bytecode_cache(self) -> jinja2.BytecodeCache | None:
+        """Compiled templates, beside the Markdown entries (Jinja checks each source's checksum)."""
+        if self.directory is None:
+            return None
+        (self.directory / "jinja").mkdir(parents=True, exist_ok=True)
+        return jinja2.FileSystemBytecodeCache(str(self.directory / "jinja"))
 
     def delta(self) -> Delta:
         return dict(self._added), frozenset(self._used)

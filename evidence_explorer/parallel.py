@@ -2,10 +2,11 @@
 
 Pages are split into ``jobs`` interleaved shares (page families are
 contiguous, so interleaving balances heavy and light pages). The parent
-renders the first share itself; each other share goes to a forked child,
-which inherits the corpus, the pages and the Markdown cache without pickling,
-builds its own :class:`~evidence_explorer.render.Renderer` once, writes its
-pages straight into the staging directory (so rendered HTML never travels
+builds one :class:`~evidence_explorer.render.Renderer`, compiles every
+template the pages use, and renders the first share itself; each other share
+goes to a forked child, which inherits that renderer (corpus, compiled
+templates, Markdown cache) without pickling, writes its pages straight into
+the staging directory (so rendered HTML never travels
 between processes or piles up in memory), and sends back only the paths it
 wrote and its Markdown-cache delta.
 
@@ -49,16 +50,17 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     jobs = effective_jobs(jobs, len(pages))
     shares = [tuple(pages[i::jobs]) for i in range(jobs)]
     ctx = multiprocessing.get_context("fork") if jobs > 1 else None
+    renderer = _renderer(make_renderer, cache)
     workers = []
     try:
         for share in shares[1:]:
             assert ctx is not None
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker, args=(share, make_renderer, staging, send), daemon=True)
+            process = ctx.Process(target=_worker, args=(share, renderer, staging, send), daemon=True)
             process.start()
             send.close()
             workers.append((process, receive))
-        written = list(_render_share(shares[0], _renderer(make_renderer), staging))
+        written = list(_render_share(shares[0], renderer, staging))
         for process, receive in workers:
             try:
                 status, paths, delta = receive.recv()
@@ -79,9 +81,15 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     return tuple(sorted(written))
 
 
-def _renderer(make_renderer: RendererFactory) -> "Renderer":
+def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "Renderer":
+    """A renderer with every template compiled (once, before any fork; from the bytecode
+    cache when the template did not change since the last build)."""
     renderer = make_renderer()
     renderer.env.auto_reload = False  # templates cannot change during one pass: skip a stat per page
+    if cache is not None:
+        renderer.env.bytecode_cache = cache.bytecode_cache()
+    for name in renderer.env.list_templates(extensions=["html"]):
+        renderer.env.get_template(name)
     return renderer
 
 
@@ -99,10 +107,9 @@ def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path
     return written
 
 
-def _worker(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, send) -> None:
+def _worker(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path, send) -> None:
     """Child process body: render a share, report paths and cache delta (or the traceback)."""
     try:
-        renderer = _renderer(make_renderer)
         paths = _render_share(pages, renderer, staging)
         cache = getattr(renderer, "markdown_cache", None)
         delta: Delta | None = cache.delta() if cache is not None else None

@@ -1,0 +1,338 @@
+"""Benchmark Evidence Explorer against Hugo and MkDocs on the same synthetic papers.
+
+    .venv/bin/python benchmarks/compare.py                 # every figure of docs/performance.md
+    .venv/bin/python benchmarks/compare.py --only compare  # just the Hugo/MkDocs comparison
+
+Figures, all from this one run:
+
+1. ``compare``: N papers (default 5,000) built by Hugo (Debian's ``hugo``; the same
+   Markdown files with a minimal layout), by Evidence Explorer cold (empty cache,
+   search off; the N papers plus their 2N CMOCs and N/50 theories) and warm (cache
+   filled, nothing changed), alternating runs, medians and ratios to Hugo; MkDocs on
+   a small N (its time grows quadratically with the navigation).
+2. ``scale``: cold build time and peak memory at N = 1k, 5k, 10k, 30k papers.
+3. ``serve``: at 30,000 entities (10k papers + 20k CMOCs + theories), the time from
+   saving one CMOC to its page being rewritten by ``serve``'s incremental rebuild.
+
+Peak memory is the largest sum, over the build process and its workers, of the
+proportional set size (PSS: shared copy-on-write pages counted once), sampled
+every 10 ms. MkDocs runs from ``benchmarks/.venv`` (``python -m venv
+benchmarks/.venv && benchmarks/.venv/bin/pip install mkdocs``); it is skipped
+when missing. Work files go to ``benchmarks/.work/`` (git-ignored).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import synth  # noqa: E402
+
+HUGO_LAYOUT = {
+    "config.yaml": "baseURL: /\ntitle: Synthetic evidence base\ndisableKinds: [taxonomy, term, RSS]\n",
+    "layouts/_default/baseof.html": (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>'
+        '<link rel="stylesheet" href="/style.css"></head>\n<body><header><a href="/">Home</a> '
+        '<a href="/papers/">Papers</a></header>\n<main>{{ block "main" . }}{{ end }}</main></body></html>\n'),
+    "layouts/_default/single.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>\n<p>{{ delimit .Params.authors ", " }} '
+        '({{ .Params.year }}) <i>{{ .Params.journal }}</i>. doi:{{ .Params.doi }}</p>\n'
+        '<dl><dt>Design</dt><dd>{{ .Params.design }}</dd><dt>Aim</dt><dd>{{ .Params.aim }}</dd>'
+        '<dt>Results</dt><dd>{{ .Params.results }}</dd></dl>\n{{ .Content }}{{ end }}\n'),
+    "layouts/_default/list.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">'
+        '{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'),
+}
+
+
+# --- measuring a command ------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_pss_kb(pid: int) -> int:
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _pss_kb(p)
+        todo += _children(p)
+    return total
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, peak MB of the process tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_pss_kb(proc.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
+    return elapsed, peak[0] / 1024
+
+
+# --- preparing the inputs -----------------------------------------------------------------
+
+def corpus(work: Path, n: int) -> Path:
+    """The synthetic evidence base for N papers (generated once, reused)."""
+    content = work / f"ee-{n}" / "content"
+    stamp = content / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(content, ignore_errors=True)
+        synth.write(n, content)
+        stamp.write_text("ok\n")
+    return content
+
+
+def hugo_site(work: Path, n: int) -> Path:
+    site = work / f"hugo-{n}"
+    if not (site / ".complete").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        for rel, text in HUGO_LAYOUT.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_text(text)
+        shutil.copytree(corpus(work, n) / "papers", site / "content" / "papers")
+        (site / "static").mkdir()
+        shutil.copy(ROOT / "evidence_explorer" / "static" / "style.css", site / "static" / "style.css")
+        (site / ".complete").write_text("ok\n")
+    return site
+
+
+def mkdocs_site(work: Path, n: int) -> Path:
+    site = work / f"mkdocs-{n}"
+    if not (site / ".complete").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.copytree(corpus(work, n) / "papers", site / "docs" / "papers")
+        (site / "docs" / "index.md").write_text("# Synthetic evidence base\n")
+        (site / "mkdocs.yml").write_text("site_name: Synthetic evidence base\n")
+        (site / ".complete").write_text("ok\n")
+    return site
+
+
+def ee_build(work: Path, n: int, jobs: int, cold: bool) -> tuple[float, float]:
+    from evidence_explorer.cache import cache_root
+    out = work / f"ee-{n}" / "site"
+    if cold:
+        shutil.rmtree(cache_root(out), ignore_errors=True)
+    return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
+                "--output", str(out), "--no-search", "--quiet", "--jobs", str(jobs)])
+
+
+def hugo_build(work: Path, n: int) -> tuple[float, float]:
+    site = hugo_site(work, n)
+    shutil.rmtree(site / "public", ignore_errors=True)
+    shutil.rmtree(site / "resources", ignore_errors=True)
+    return run(["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")])
+
+
+def mkdocs_build(work: Path, n: int) -> tuple[float, float]:
+    site = mkdocs_site(work, n)
+    return run([str(HERE / ".venv" / "bin" / "mkdocs"), "build", "--quiet", "--clean",
+                "--config-file", str(site / "mkdocs.yml"), "--site-dir", str(site / "public")])
+
+
+# --- the three figures --------------------------------------------------------------------
+
+def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
+    tools = {"hugo": lambda: hugo_build(work, n), "ee_cold": lambda: ee_build(work, n, jobs, cold=True),
+             "ee_warm": lambda: ee_build(work, n, jobs, cold=False)}
+    if mkdocs_n and (HERE / ".venv" / "bin" / "mkdocs").exists():
+        tools["mkdocs"] = lambda: mkdocs_build(work, mkdocs_n)
+        tools["hugo_small"] = lambda: hugo_build(work, mkdocs_n)
+        tools["ee_small"] = lambda: ee_build(work, mkdocs_n, jobs, cold=True)
+    for make in (hugo_site, mkdocs_site):
+        make(work, n if make is hugo_site else mkdocs_n)
+    hugo_site(work, mkdocs_n)
+    for f in tools.values():  # warm the file cache and the .pyc files; not counted
+        f()
+    times: dict[str, list[float]] = {k: [] for k in tools}
+    for i in range(runs):
+        for name, f in tools.items():  # alternating: one of each per round
+            times[name].append(f()[0])
+            log(f"  round {i + 1}: {name} {times[name][-1]:.2f} s")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med,
+              "ratio_cold": med["ee_cold"] / med["hugo"], "ratio_warm": med["ee_warm"] / med["hugo"]}
+    if "mkdocs" in med:
+        result.update(mkdocs_n=mkdocs_n, ratio_mkdocs=med["mkdocs"] / med["hugo_small"],
+                      ratio_ee_small=med["ee_small"] / med["hugo_small"])
+    return result
+
+
+def scale(work: Path, sizes: list[int], jobs: int) -> dict:
+    rows = []
+    for n in sizes:
+        corpus(work, n)
+        seconds, peak = ee_build(work, n, jobs, cold=True)
+        entities = n + 2 * n + max(5, n // 50)
+        rows.append({"n": n, "entities": entities, "seconds": seconds, "peak_mb": peak})
+        log(f"  N={n}: {seconds:.2f} s, peak {peak:.0f} MB")
+        shutil.rmtree(work / f"ee-{n}" / "site", ignore_errors=True)
+    by_n = {r["n"]: r for r in rows}
+    growth = by_n[10000]["seconds"] / by_n[1000]["seconds"] if 1000 in by_n and 10000 in by_n else None
+    return {"rows": rows, "ratio_10k_1k": growth}
+
+
+def serve_latency(work: Path, n: int, edits: int) -> dict:
+    """Full build in a DevServer, then edit one CMOC at a time: time until its page is rewritten."""
+    from evidence_explorer.incremental import classify
+    from evidence_explorer.pipeline import BuildOptions
+    from evidence_explorer.serve import SETTLE_S, DevServer, snapshot
+    content = corpus(work, n)
+    out = work / f"ee-{n}" / "serve-site"
+    shutil.rmtree(out, ignore_errors=True)
+    dev = DevServer(BuildOptions(content=content, output=out, search=False), log=lambda text: None)
+    start = time.perf_counter()
+    dev.build()
+    full = time.perf_counter() - start
+    latencies, scans = [], []
+    for k in range(edits):
+        cmoc_id = f"cmoc-{(k * 7919) % (2 * n) + 1:06d}"
+        path = content / "cmocs" / f"{cmoc_id}.md"
+        original = path.read_text()
+        marker = f"Edited outcome {k} at {time.time_ns()}."
+        try:
+            start = time.perf_counter()
+            path.write_text(original.replace("\noutcome: '", f"\noutcome: '{marker} ", 1))
+            dev.build(classify([path], content))
+            page = (out / "cmocs" / cmoc_id / "index.html").read_text()
+            latencies.append(time.perf_counter() - start)
+            if marker not in page:
+                raise SystemExit(f"serve did not rewrite cmocs/{cmoc_id}/ with the edit")
+            start = time.perf_counter()
+            snapshot(dev.roots)
+            scans.append(time.perf_counter() - start)
+        finally:
+            path.write_text(original)
+            dev.build(classify([path], content))
+    entities = n + 2 * n + max(5, n // 50)
+    return {"n": n, "entities": entities, "full_build_s": full, "edits_ms": [x * 1000 for x in latencies],
+            "median_ms": statistics.median(latencies) * 1000, "watch_scan_ms": statistics.median(scans) * 1000,
+            "settle_ms": SETTLE_S * 1000}
+
+
+# --- report -------------------------------------------------------------------------------
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    mem = next((int(line.split()[1]) // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split(" ")[:2]
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
+            "hugo": " ".join(hugo), "load_avg_at_start": os.getloadavg()}
+
+
+def markdown_report(r: dict) -> str:
+    lines = [f"Machine: {r['machine']['cpu']}, {r['machine']['cores']} cores, {r['machine']['memory_mb']} MB; "
+             f"Python {r['machine']['python']}; {r['machine']['hugo']}; "
+             f"load average at start {r['machine']['load_avg_at_start'][0]:.2f}", ""]
+    if "compare" in r:
+        c = r["compare"]
+        lines += [f"| N = {c['n']} papers, {c['runs']} alternating runs, --jobs {c['jobs']} | median s | ratio to Hugo |",
+                  "|---|---:|---:|",
+                  f"| Hugo ({c['n']} papers) | {c['median']['hugo']:.2f} | 1.00 |",
+                  f"| Evidence Explorer cold ({c['n']} papers + {2 * c['n']} CMOCs + theories) | "
+                  f"{c['median']['ee_cold']:.2f} | {c['ratio_cold']:.2f} |",
+                  f"| Evidence Explorer warm cache, nothing changed | {c['median']['ee_warm']:.2f} | {c['ratio_warm']:.2f} |"]
+        if "mkdocs" in c["median"]:
+            lines += [f"| Hugo ({c['mkdocs_n']} papers) | {c['median']['hugo_small']:.2f} | 1.00 |",
+                      f"| MkDocs ({c['mkdocs_n']} papers) | {c['median']['mkdocs']:.2f} | {c['ratio_mkdocs']:.2f} |",
+                      f"| Evidence Explorer cold ({c['mkdocs_n']} papers + CMOCs + theories) | "
+                      f"{c['median']['ee_small']:.2f} | {c['ratio_ee_small']:.2f} |"]
+        lines.append("")
+    if "scale" in r:
+        lines += ["| N papers | entities | cold build s | peak memory MB |", "|---:|---:|---:|---:|"]
+        lines += [f"| {x['n']} | {x['entities']} | {x['seconds']:.2f} | {x['peak_mb']:.0f} |" for x in r["scale"]["rows"]]
+        if r["scale"]["ratio_10k_1k"]:
+            lines.append(f"\n10k / 1k build time: {r['scale']['ratio_10k_1k']:.1f}× (linear would be 10×)")
+        lines.append("")
+    if "serve" in r:
+        s = r["serve"]
+        lines += [f"Serve at {s['entities']} entities: full build {s['full_build_s']:.1f} s; one edited CMOC "
+                  f"rewritten in {s['median_ms']:.0f} ms (median of {len(s['edits_ms'])}; "
+                  f"{', '.join(f'{x:.0f}' for x in s['edits_ms'])}); the watcher's scan takes "
+                  f"{s['watch_scan_ms']:.0f} ms per poll, and serve waits {s['settle_ms']:.0f} ms "
+                  "for edits to settle.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", choices=["compare", "scale", "serve"], action="append")
+    p.add_argument("--n", type=int, default=5000, help="papers for the Hugo comparison (default 5000)")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--mkdocs-n", type=int, default=500, help="papers for MkDocs (0: skip)")
+    p.add_argument("--scale", default="1000,5000,10000,30000")
+    p.add_argument("--serve-n", type=int, default=10000, help="papers for the serve figure (3N entities)")
+    p.add_argument("--edits", type=int, default=5)
+    p.add_argument("--work", type=Path, default=HERE / ".work")
+    p.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = p.parse_args(argv)
+    if shutil.which("hugo") is None:
+        print("error: hugo not found (apt-get install hugo)", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    todo = args.only or ["compare", "scale", "serve"]
+    result: dict = {"machine": machine()}
+    if "compare" in todo:
+        log(f"compare: N={args.n}")
+        result["compare"] = compare(args.work, args.n, args.runs, args.jobs, args.mkdocs_n)
+    if "scale" in todo:
+        log("scale")
+        result["scale"] = scale(args.work, [int(x) for x in args.scale.split(",")], args.jobs)
+    if "serve" in todo:
+        log(f"serve: N={args.serve_n}")
+        result["serve"] = serve_latency(args.work, args.serve_n, args.edits)
+    print(markdown_report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
