@@ -78,8 +78,8 @@ def scaffold_text(kind: str, entity_id: str, config: SiteConfig | None) -> str:
 
 
 def _body_hint(kind: str) -> str:
-    return ("Narrative in Markdown. Link any entity with [[id]] or [[id|label]]."
-            if kind != "page" else "Page text in Markdown. Link any entity with [[id]].")
+    return ("Narrative in Markdown. Link any entity with `[[id]]` or `[[id|label]]`."
+            if kind != "page" else "Page text in Markdown. Link any entity with `[[id]]`.")
 
 
 def plan(content: Path, kind: str, entity_id: str, config: SiteConfig | None) -> Scaffold:
