@@ -174,6 +174,9 @@ def test_demo_index_holds_every_entity_page_and_nothing_else(demo_site, demo_ind
     assert set(demo_index) == urls | pages
     for listing in ("/", "/papers/", "/theories/", "/cmocs/", "/search/", "/data/", "/maps/"):
         assert listing not in demo_index
+    bundle = {p.name for p in (demo_site / "pagefind").iterdir()}
+    assert {"pagefind.js", "pagefind-worker.js", "fragment", "index", "filter"} <= bundle
+    assert not {n for n in bundle if n.endswith("ui.js") or n.endswith("ui.css")}  # our own UI only
     entry = json.loads((demo_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(demo_index)
 
