@@ -72,11 +72,6 @@ function filtersExcept(skip) {
   for (const [key, values] of state.selected) {
     if (key !== skip && values.size) filters[key] = { any: [...values] };
   }
-  // Browsing with no words and no filter: match every record through its kind. Pagefind's own
-  // "everything" search downloads the whole word index, which is megabytes on a large site.
-  if (!state.q.trim() && !Object.keys(filters).length) {
-    filters.kind = { any: Object.keys(available.kind || {}) };
-  }
   return filters;
 }
 
