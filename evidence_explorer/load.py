@@ -27,7 +27,8 @@ COLLECTIONS: dict[str, str] = {
 }
 """Folder name → entity kind, in load (and display) order."""
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Larger files are rejected: ten times any real page, and Markdown of this size takes seconds."""
 MAX_YAML_DEPTH = 50
 
 
