@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__, urls
 from .cache import MarkdownCache
@@ -46,6 +46,7 @@ class Renderer:
         self.env = make_environment()
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
         self._body_cache: dict[str, Markup] = {}
+        self._cite_cache: dict[str, str] = {}
         self.env.globals.update(
             site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
@@ -63,10 +64,14 @@ class Renderer:
     def link(self, entity: Entity | str, label: str | None = None) -> Markup:
         e = self.corpus.get(entity) if isinstance(entity, str) else entity
         text = label or title_of(e)
-        return Markup('<a href="{}">{}</a>').format(self.href(e.page_url), text)
+        # same output as Markup('<a href="{}">{}</a>').format(...), without string.Formatter (hot path)
+        return Markup(f'<a href="{escape(self.href(e.page_url))}">{escape(text)}</a>')
 
     def cite(self, paper: Paper) -> str:
-        return short_cite(paper.authors, paper.year)
+        key = paper.id.lower()
+        if key not in self._cite_cache:  # per build: a paper is cited on many pages
+            self._cite_cache[key] = short_cite(paper.authors, paper.year)
+        return self._cite_cache[key]
 
     def body(self, entity: Entity) -> Markup:
         key = entity.id.lower()
