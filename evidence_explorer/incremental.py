@@ -20,7 +20,6 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +37,7 @@ from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .schema import Ref
+from .static_files import static_outputs
 from .views import PageSpec, collect_pages, nav_items
 
 ANY = "*"
@@ -329,15 +329,13 @@ def sync_static(output: Path) -> list[str]:
     """Copy changed static files into ``output/static``; remove ones deleted from the package."""
     written, target = [], output / "static"
     present = set()
-    for src in STATIC_DIR.rglob("*"):
-        if src.is_file():
-            rel = src.relative_to(STATIC_DIR).as_posix()
-            present.add(rel)
-            dst = target / rel
-            if not dst.exists() or dst.read_bytes() != src.read_bytes():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dst)
-                written.append(f"static/{rel}")
+    for rel, data in static_outputs():
+        present.add(rel)
+        dst = target / rel
+        if not dst.exists() or dst.read_bytes() != data:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(data)
+            written.append(f"static/{rel}")
     for dst in list(target.rglob("*")) if target.is_dir() else []:
         if dst.is_file() and dst.relative_to(target).as_posix() not in present:
             dst.unlink()

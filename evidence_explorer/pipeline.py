@@ -22,9 +22,10 @@ from .link import Corpus, link
 from .load import ContentError, load_site_yaml, load_sources
 from .model import build_entity
 from .parallel import render_pages
-from .render import STATIC_DIR, Renderer
+from .render import Renderer
 from .review_csv import links_csv
 from .search import index_site
+from .static_files import write_static
 from .views import PageSpec, collect_pages, nav_items
 
 MARKER = ".evidence-explorer"
@@ -146,7 +147,7 @@ def _write_staging(output: Path, files: dict[str, str]) -> Path:
     if staging.exists():
         shutil.rmtree(staging)
     try:
-        shutil.copytree(STATIC_DIR, staging / "static")
+        write_static(staging / "static")
         for rel, text in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)

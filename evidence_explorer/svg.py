@@ -37,32 +37,65 @@ def wrap(text: str, width: int, max_lines: int = 4) -> list[str]:
     return lines or [""]
 
 
+def num(v: float) -> str:
+    """A coordinate: one decimal at most, no trailing zeros (``120``, ``56.5``)."""
+    text = f"{v:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+FIGURE_STYLE = (
+    "<style>"
+    ".figure text{font-size:13px;text-anchor:middle;fill:#1b1f24}"
+    ".figure .l{text-anchor:start}.figure .r{text-anchor:end}.figure .b{font-weight:700}"
+    ".figure .m{fill:#4a5560}.figure .a{fill:#0b5cad}"
+    ".figure .s11{font-size:11px}.figure .s12{font-size:12px}.figure .s14{font-size:14px}"
+    ".figure .s15{font-size:15px}"
+    ".figure .sh{fill:#0b5cad;fill-opacity:.85;stroke:#1b1f24;stroke-width:1.5}"
+    ".figure .hit{fill:#fff;fill-opacity:0}"
+    ".figure .gap circle{fill:none;stroke:#6b7580;stroke-dasharray:3 3}"
+    ".figure .rule{stroke:#6b7580;stroke-width:.6}"
+    ".figure .box{fill:#f3f6f9;stroke:#1b1f24}"
+    ".figure .here{fill:#fff;stroke:#0b5cad;stroke-width:2;stroke-dasharray:6 4}"
+    ".figure .ink{stroke:#1b1f24;stroke-width:1.5}.figure .dash{stroke:#1b1f24;stroke-dasharray:4 3}"
+    ".figure .node{fill:#f3f6f9;stroke:#0b5cad;stroke-width:1.5}"
+    ".figure .edge-related{fill:none;stroke:#6b7580;stroke-width:1.2;stroke-dasharray:5 4}"
+    ".figure .edge-parent{stroke:#1b1f24;stroke-width:2}"
+    "</style>")
+"""Presentation of every figure, once per SVG (the same rules in each, so two figures on one page agree).
+Shapes and text carry classes instead of repeating fill, stroke and font attributes."""
+
+_FILL_CLASS = {INK: "", MUTED: "m", ACCENT: "a"}
+_ANCHOR_CLASS = {"middle": "", "start": "l", "end": "r"}
+
+
 def _text(x: float, y: float, lines: Sequence[str], *, size: int = 13, anchor: str = "middle",
           weight: str = "normal", fill: str = INK, leading: float = 1.25, cls: str = "") -> str:
-    """A multi-line ``<text>`` whose first baseline is at ``y``."""
-    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else size * leading:.1f}">{escape(s)}</tspan>'
-                    for i, s in enumerate(lines))
-    c = f' class="{cls}"' if cls else ""
-    return (f'<text{c} x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}" fill="{fill}">{spans}</text>')
+    """A multi-line ``<text>`` whose first baseline is at ``y``; presentation by class (FIGURE_STYLE)."""
+    classes = [cls, "" if size == 13 else f"s{size}", _ANCHOR_CLASS[anchor],
+               "b" if weight == "bold" else "", _FILL_CLASS.get(fill, "")]
+    c = " ".join(k for k in classes if k)
+    attrs = (f' class="{c}"' if c else "") + ("" if fill in _FILL_CLASS else f' fill="{fill}"')
+    first, *rest = lines or [""]
+    spans = "".join(f'<tspan x="{num(x)}" dy="{num(size * leading)}">{escape(s)}</tspan>' for s in rest)
+    return f'<text{attrs} x="{num(x)}" y="{num(y)}">{escape(first)}{spans}</text>'
 
 
-def shape(kind: str, cx: float, cy: float, r: float, *, fill: str = ACCENT, stroke: str = INK) -> str:
-    """A shape of about the same area as a circle of radius ``r``."""
-    common = f'fill="{fill}" fill-opacity="0.85" stroke="{stroke}" stroke-width="1.5"'
+def shape(kind: str, cx: float, cy: float, r: float) -> str:
+    """A shape of about the same area as a circle of radius ``r`` (styled by the ``sh`` class)."""
     if kind == "circle":
-        return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" {common}/>'
+        return f'<circle cx="{num(cx)}" cy="{num(cy)}" r="{num(r)}" class="sh"/>'
     if kind == "square":
         s = r * math.sqrt(math.pi)  # same area as the circle
-        return f'<rect x="{cx - s / 2:.1f}" y="{cy - s / 2:.1f}" width="{s:.1f}" height="{s:.1f}" {common}/>'
+        return (f'<rect x="{num(cx - s / 2)}" y="{num(cy - s / 2)}" width="{num(s)}" height="{num(s)}" '
+                f'class="sh"/>')
     if kind == "diamond":
         d = r * math.sqrt(math.pi / 2) * 1.0
         pts = [(cx, cy - d * 1.15), (cx + d * 1.15, cy), (cx, cy + d * 1.15), (cx - d * 1.15, cy)]
     else:  # triangle
         d = r * 1.55
         pts = [(cx, cy - d), (cx + d * 0.95, cy + d * 0.6), (cx - d * 0.95, cy + d * 0.6)]
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-    return f'<polygon points="{points}" {common}/>'
+    points = " ".join(f"{num(x)},{num(y)}" for x, y in pts)
+    return f'<polygon points="{points}" class="sh"/>'
 
 
 # --- gap matrix bubble view ------------------------------------------------------------------
@@ -100,15 +133,17 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
            f'aria-labelledby="{escape(svg_id)}-t {escape(svg_id)}-d">',
            f'<title id="{escape(svg_id)}-t">{escape(title)}</title>',
-           f'<desc id="{escape(svg_id)}-d">{escape(description)}</desc>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+           f'<desc id="{escape(svg_id)}-d">{escape(description)}</desc>', FIGURE_STYLE,
+           '<rect width="100%" height="100%" fill="#fff"/>']
     for j, label in enumerate(columns):
         x = label_w + col_w * j + col_w / 2
         lines = wrap(label, 13, 5)
         out.append(_text(x, header_h - 10 - 15 * (len(lines) - 1), lines, size=12, weight="bold"))
+    if rows:
+        out.append('<path class="rule" d="' + "".join(f"M0 {header_h + row_h * i}H{width - 10}"
+                                                       for i in range(len(rows))) + '"/>')
     for i, label in enumerate(rows):
         y = header_h + row_h * i
-        out.append(f'<line x1="0" y1="{y}" x2="{width - 10}" y2="{y}" stroke="{LINE}" stroke-width="0.6"/>')
         lines = wrap(label, 29, 3)
         out.append(_text(6, y + row_h / 2 - 8 * (len(lines) - 1) + 4, lines, size=12, anchor="start"))
     filled = {(c.row, c.column): c for c in cells}
@@ -117,8 +152,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
             cx, cy = label_w + col_w * j + col_w / 2, header_h + row_h * i + row_h / 2 - 6
             cell = filled.get((i, j))
             if cell is None:
-                out.append(f'<g class="gap"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" fill="none" '
-                           f'stroke="{LINE}" stroke-dasharray="3 3"/>'
+                out.append(f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
                            + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
                 continue
             parts = cell.parts or (("", cell.total),)
@@ -131,7 +165,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
                 drawn.append(_text(x, cy + r_max + 16, [str(n)], size=13, weight="bold"))
             out.append(f'<a href="{escape(cell.href)}" class="cell-link"><title>{escape(cell.label)}</title>'
                        f'<rect x="{label_w + col_w * j + 3}" y="{header_h + row_h * i + 3}" width="{col_w - 6}" '
-                       f'height="{row_h - 6}" fill="#fff" fill-opacity="0"/>{"".join(drawn)}</a>')
+                       f'height="{row_h - 6}" class="hit"/>{"".join(drawn)}</a>')
     if legend:
         y = header_h + row_h * len(rows) + 26
         x = 6.0
@@ -170,21 +204,19 @@ def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | No
            f'width="{width}" height="{height}" role="img" aria-labelledby="{sid}-t {sid}-d">',
            f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(desc)}</desc>',
            f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
-           f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>']
+           f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
+           FIGURE_STYLE]
     for k, ((stage, n), h, y) in enumerate(zip(steps, heights, tops)):
-        out.append(f'<rect x="10" y="{y:.1f}" width="{box_w}" height="{h}" rx="4" fill="{SOFT}" stroke="{INK}"/>')
+        out.append(f'<rect x="10" y="{num(y)}" width="{box_w}" height="{h}" rx="4" class="box"/>')
         out.append(_text(24, y + 20, wrap(stage, 40, 4), size=13, anchor="start", leading=1.35))
         out.append(_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
         if k < len(steps) - 1:
-            out.append(f'<line x1="{10 + box_w / 2}" y1="{y + h:.1f}" x2="{10 + box_w / 2}" '
-                       f'y2="{y + h + gap - 2:.1f}" stroke="{INK}" stroke-width="1.5" '
-                       f'marker-end="url(#{sid}-arrow)"/>')
+            out.append(f'<line x1="{num(10 + box_w / 2)}" y1="{num(y + h)}" x2="{num(10 + box_w / 2)}" '
+                       f'y2="{num(y + h + gap - 2)}" class="ink" marker-end="url(#{sid}-arrow)"/>')
     if show_present:
         x = 10 + box_w + 40
-        out.append(f'<line x1="{10 + box_w}" y1="{last_mid:.1f}" x2="{x - 2}" y2="{last_mid:.1f}" stroke="{INK}" '
-                   f'stroke-dasharray="4 3"/>')
-        out.append(f'<rect x="{x}" y="{side_top:.1f}" width="{side_w}" height="{side_h}" rx="4" fill="#fff" '
-                   f'stroke="{ACCENT}" stroke-width="2" stroke-dasharray="6 4"/>')
+        out.append(f'<line x1="{10 + box_w}" y1="{num(last_mid)}" x2="{x - 2}" y2="{num(last_mid)}" class="dash"/>')
+        out.append(f'<rect x="{x}" y="{num(side_top)}" width="{side_w}" height="{side_h}" rx="4" class="here"/>')
         out.append(_text(x + 12, side_top + 20, side_lines, size=12, anchor="start"))
         out.append(_text(x + 12, side_top + side_h - 12, [f"n = {present:,}"], size=15, anchor="start",
                          weight="bold"))

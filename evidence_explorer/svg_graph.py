@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from .svg import ACCENT, INK, LINE, MUTED, SOFT, _text, wrap
+from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, _text, num, wrap
 
 NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 64, 18, 34, 30, 6
 
@@ -55,8 +55,8 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
            f'width="{width}" height="{height}" role="group" aria-labelledby="{sid}-t {sid}-d">',
            f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(description)}</desc>',
            f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-           f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+           f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>', FIGURE_STYLE,
+           '<rect width="100%" height="100%" fill="#fff"/>']
     for b, label in enumerate(bands):
         if any(n.band == b for n in nodes):
             out.append(_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
@@ -65,24 +65,21 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
             (x1, y1), (x2, y2) = pos[a], pos[b]
             if y1 == y2:  # same row: an arc above the row
                 sx, ex, top = x1 + NODE_W / 2, x2 + NODE_W / 2, y1 - 4
-                d = f"M{sx:.1f},{top:.1f} Q{(sx + ex) / 2:.1f},{top - 18 - abs(ex - sx) / 12:.1f} {ex:.1f},{top:.1f}"
+                d = f"M{num(sx)},{num(top)} Q{num((sx + ex) / 2)},{num(top - 18 - abs(ex - sx) / 12)} {num(ex)},{num(top)}"
             else:  # from the bottom of the upper node to the top of the lower one
                 (ux, uy), (lx, ly) = ((x1, y1), (x2, y2)) if y1 < y2 else ((x2, y2), (x1, y1))
-                d = f"M{ux + NODE_W / 2:.1f},{uy + NODE_H:.1f} L{lx + NODE_W / 2:.1f},{ly:.1f}"
-            out.append(f'<path class="edge-related" d="{d}" fill="none" stroke="{LINE}" stroke-width="1.2" '
-                       f'stroke-dasharray="5 4"/>')
+                d = f"M{num(ux + NODE_W / 2)},{num(uy + NODE_H)} L{num(lx + NODE_W / 2)},{num(ly)}"
+            out.append(f'<path class="edge-related" d="{d}"/>')
     for parent, child in hierarchy:
         if parent in pos and child in pos:
             (px, py), (cx_, cy) = pos[parent], pos[child]
-            out.append(f'<line class="edge-parent" x1="{px + NODE_W / 2:.1f}" y1="{py + NODE_H:.1f}" '
-                       f'x2="{cx_ + NODE_W / 2:.1f}" y2="{cy - 2:.1f}" stroke="{INK}" stroke-width="2" '
-                       f'marker-end="url(#{sid}-arrow)"/>')
+            out.append(f'<line class="edge-parent" x1="{num(px + NODE_W / 2)}" y1="{num(py + NODE_H)}" '
+                       f'x2="{num(cx_ + NODE_W / 2)}" y2="{num(cy - 2)}" marker-end="url(#{sid}-arrow)"/>')
     for n in nodes:
         x, y0 = pos[n.id]
         lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 25, 2)
         out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.id)}: {escape(n.title)}</title>'
-                   f'<rect x="{x}" y="{y0:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{SOFT}" '
-                   f'stroke="{ACCENT}" stroke-width="1.5"/>'
+                   f'<rect x="{num(x)}" y="{num(y0)}" width="{NODE_W}" height="{NODE_H}" rx="6" class="node"/>'
                    + _text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
                    + _text(x + NODE_W / 2, y0 + 37, lines[1:], size=11, fill=INK, leading=1.3) + "</a>")
     legend_y = height - 4

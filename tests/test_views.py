@@ -220,13 +220,13 @@ def test_matrix_bubble_view_is_labelled_and_never_colour_only(minimal_site):
     svg = section(page, "<svg", "</svg>")
     assert 'role="group"' in svg and "<title id=" in svg and "<desc id=" in svg
     # the second dimension (direction) is shown by shape and named in the legend and link text
-    assert "Shape shows:" in svg and ">Enabler</tspan>" in svg and ">Barrier</tspan>" in svg
+    assert "Shape shows:" in svg and ">Enabler</text>" in svg and ">Barrier</text>" in svg
     enabler_cell = re.search(r'<a href="#cell-0-0" class="cell-link"><title>([^<]*)</title>(.*?)</a>', svg, re.S)
     assert enabler_cell and "1 CMOCs (1 enabler)" in enabler_cell.group(1)
     assert "<circle" in enabler_cell.group(2)
     barrier_cell = re.search(r'<a href="#cell-0-1" class="cell-link"><title>([^<]*)</title>(.*?)</a>', svg, re.S)
     assert "(1 barrier)" in barrier_cell.group(1) and '<rect x="' in barrier_cell.group(2).split("</rect>")[0]
-    assert ">1</tspan>" in enabler_cell.group(2)  # the count is written, not only drawn
+    assert ">1</text>" in enabler_cell.group(2)  # the count is written, not only drawn
     assert "gap" in svg  # empty cells are visibly gaps
     table = section(page, '<table class="matrix">', "</table>")
     assert "1 enabler" in table and "1 barrier" in table
@@ -295,11 +295,11 @@ def test_flow_diagram_shows_each_reported_count(demo, ev, rid):
     svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure flow-diagram"', "</svg>")
     assert 'role="img"' in svg and "<title id=" in svg
     for step in r["flow"]:
-        assert f">n = {step['count']:,}</tspan>" in svg, step
+        assert f">n = {step['count']:,}</text>" in svg, step
         assert html.escape(step["stage"].split()[0]) in svg
     present = sum(1 for p in ev["papers"] if rid in (p.get("review") or []))
     assert f"Papers from this review in this evidence base: {present:,}" in svg  # in <desc>
-    assert f">n = {present:,}</tspan>" in svg
+    assert f">n = {present:,}</text>" in svg
     assert f'<td class="num">{present}</td>' in page
 
 

@@ -1,0 +1,60 @@
+"""The files of ``static/`` as a build writes them: stylesheets minified, everything else verbatim.
+
+The source stylesheets stay readable (comments, one rule per line); every page downloads them, so
+the build strips comments and the whitespace CSS does not need (DESIGN §6: a page under 60 KB of
+HTML+CSS). The minifier is deliberately tiny and conservative: it never touches quoted strings,
+keeps the space of descendant combinators, and keeps spaces around ``+``/``-`` (``calc()``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+from .render import STATIC_DIR
+
+_TOKENS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(/\*.*?\*/)|(\s+)|([^"'/\s]+|/)""", re.S)
+_TIGHT = set("{};,>:")
+"""Characters around which whitespace is never needed (``:`` only after it; see :func:`minify_css`)."""
+
+
+def minify_css(css: str) -> str:
+    """Drop comments and needless whitespace; strings are copied unchanged."""
+    out: list[str] = []
+    pending_space = False
+    for string, comment, space, other in _TOKENS.findall(css):
+        if comment:
+            continue
+        if space:
+            pending_space = True
+            continue
+        token = string or other
+        if pending_space and out:
+            prev = out[-1][-1]
+            # ``a :hover`` differs from ``a:hover``: keep a space before ':'; drop it after one.
+            if prev not in _TIGHT and token[0] not in _TIGHT - {":"}:
+                out.append(" ")
+        pending_space = False
+        out.append(token)
+    text = "".join(out)
+    return text.replace(";}", "}") + "\n"
+
+
+def static_outputs(root: Path = STATIC_DIR) -> Iterator[tuple[str, bytes]]:
+    """(path relative to ``static/``, bytes to write) for every static file, in a stable order."""
+    for src in sorted(root.rglob("*")):
+        if not src.is_file():
+            continue
+        rel = src.relative_to(root).as_posix()
+        data = src.read_bytes()
+        if src.suffix == ".css":
+            data = minify_css(data.decode("utf-8")).encode("utf-8")
+        yield rel, data
+
+
+def write_static(target: Path) -> None:
+    """Write every static file into ``target`` (the output's ``static/``)."""
+    for rel, data in static_outputs():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
