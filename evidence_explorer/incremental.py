@@ -20,7 +20,7 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -204,8 +204,8 @@ class SiteState:
     deps: Mapping[str, frozenset[str]]
     """Site URL → lower-cased ids its output depends on (``*``: any)."""
     nav: tuple[dict, ...]
-    extras: Mapping[str, str]
-    """Exports and sitemap: output path → text."""
+    extras: frozenset[str]
+    """Output paths of the files that are not pages (exports, sitemap)."""
     updated: Mapping[str, str]
     env: jinja2.Environment
     """Template environment kept between rebuilds as a compile cache (its globals are reset per build)."""
@@ -365,12 +365,15 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     _check_output(output, options.content.resolve())
     swap(_write_staging(output, files), output)
     state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
-                      MappingProxyType(deps), nav, MappingProxyType(extras), updated, env)
+                      MappingProxyType(deps), nav, frozenset(extras), updated, env)
     return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
 
 
-def rebuild(state: SiteState, changes: Changes, report: Report | None = None) -> Outcome:
-    """Bring the served site up to date with ``changes``; a full build when site.yaml changed."""
+def rebuild(state: SiteState, changes: Changes, report: Report | None = None, extras: bool = True) -> Outcome:
+    """Bring the served site up to date with ``changes``; a full build when site.yaml changed.
+
+    ``extras=False`` leaves the exports and sitemap to :func:`write_extras` (serve runs it in
+    the background, after the pages are written and the browser reloaded)."""
     report = report or Report()
     options = state.options
     if changes.config:
@@ -418,18 +421,28 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None) ->
     removed = tuple(url for url in state.pages if url not in pages)
     for url in removed:
         _remove(output, urls.output_path(url))
-    extras = extra_files(corpus, tuple(pages.values()), state.base_url)
-    written += [rel for rel, text in extras.items()
-                if state.extras.get(rel) != text and _write_if_changed(output, rel, text)]
-    for rel in set(state.extras) - set(extras):
-        _remove(output, rel)
     if changes.static:
         written += sync_static(output)
     deps = {url: new_deps[url] if url in new_deps else state.deps[url] for url in pages}
     new_state = SiteState(options, state.base_url, corpus, MappingProxyType(dict(
         sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))), MappingProxyType(pages),
-        MappingProxyType(deps), nav, MappingProxyType(extras), state.updated, state.env)
+        MappingProxyType(deps), nav, state.extras, state.updated, state.env)
+    if extras:
+        new_state, extra_written = write_extras(new_state)
+        written += extra_written
     return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written))
+
+
+def write_extras(state: SiteState) -> tuple[SiteState, tuple[str, ...]]:
+    """Recompute the exports and sitemap of ``state``; write the ones that differ on disk and
+    remove the ones no longer produced. Returns the state with their names, and what changed."""
+    output = state.options.output.resolve()
+    files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
+    written = [rel for rel, text in files.items() if _write_if_changed(output, rel, text)]
+    for rel in sorted(state.extras - set(files)):
+        _remove(output, rel)
+        written.append(rel)
+    return replace(state, extras=frozenset(files)), tuple(written)
 
 
 def _by_rel(corpus: Corpus) -> Mapping[str, Entity]:

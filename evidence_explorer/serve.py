@@ -7,9 +7,10 @@
   dev-only script, injected into HTML responses by this server (never written
   into the site), polls ``/__evidence-explorer__/status.json`` and shows the
   diagnostics (``path:line: message``) in an overlay. The terminal shows the same.
-* The Pagefind index is refreshed in a background thread on a hard-linked
-  snapshot of the site and swapped in when done: search may lag by seconds,
-  never stays stale once the edits settle.
+* The exports and sitemap, then the Pagefind index (built on a hard-linked
+  snapshot of the site and swapped in when done) are refreshed in a background
+  thread once the pages are written: they may lag by seconds, never stay stale
+  once the edits settle.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import BuildError, Report, Severity
-from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild
+from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild, write_extras
 from .pipeline import BuildOptions
 from .render import STATIC_DIR, TEMPLATES_DIR
 
@@ -108,32 +109,42 @@ class BuildStatus:
             return json.dumps(self._data, ensure_ascii=False)
 
 
-class SearchRefresher:
-    """Re-index the site with Pagefind in the background; the newest request always wins."""
+class BackgroundRefresher:
+    """After each good build, in a background thread: rewrite the exports and sitemap that
+    changed, then re-index the site with Pagefind. The newest state always wins."""
 
-    def __init__(self, output: Path, log: Callable[[str], None]):
-        self.output, self.log = output, log
+    def __init__(self, output: Path, search: bool, log: Callable[[str], None]):
+        self.output, self.search, self.log = output, search, log
         self._lock = threading.Lock()
-        self._wanted = 0
+        self._wanted: SiteState | None = None
         self._running = False
         self.done = 0
-        """Number of index refreshes installed (tests wait on it)."""
+        """Number of refreshes completed (tests wait on it)."""
+        self.indexed = 0
+        """Number of search indexes installed."""
 
-    def request(self) -> None:
+    def request(self, state: SiteState) -> None:
         with self._lock:
-            self._wanted += 1
+            self._wanted = state
             if self._running:
                 return
             self._running = True
-        threading.Thread(target=self._run, name="search-refresh", daemon=True).start()
+        threading.Thread(target=self._run, name="site-refresh", daemon=True).start()
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                wanted = self._wanted
-            self._index_once()
+                state = self._wanted
+            try:
+                if state is not None:
+                    write_extras(state)
+                if self.search:
+                    self._index_once()
+            except Exception as exc:  # a bug or a vanished folder: say so, keep serving
+                self.log(f"background refresh failed: {type(exc).__name__}: {exc}")
             with self._lock:
-                if self._wanted == wanted:
+                self.done += 1
+                if self._wanted is state:
                     self._running = False
                     return
 
@@ -161,7 +172,7 @@ class SearchRefresher:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if installed:
-            self.done += 1
+            self.indexed += 1
 
 
 def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
@@ -198,7 +209,7 @@ class DevServer:
         self.state: SiteState | None = None
         self.pending = Changes()
         self.status = BuildStatus()
-        self.search = SearchRefresher(options.output.resolve(), self.log) if options.search else None
+        self.refresher = BackgroundRefresher(options.output.resolve(), options.search, self.log)
         self.roots = (options.content.resolve(), TEMPLATES_DIR, STATIC_DIR)
         self.files = snapshot(self.roots)
         self._changed: set[str] = set()
@@ -214,7 +225,7 @@ class DevServer:
             self.pending = self.pending | changes
         try:
             outcome = (full_build(self.options, report) if self.state is None
-                       else rebuild(self.state, self.pending, report))
+                       else rebuild(self.state, self.pending, report, extras=False))
         except BuildError as exc:
             outcome, problem = None, f"error: {exc}"
         except Exception as exc:  # a bug: keep serving the last good site, say so
@@ -232,8 +243,7 @@ class DevServer:
         what = "built" if outcome.full else "rebuilt"
         self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files changed, "
                  f"{len(outcome.removed)} removed, in {ms:.0f} ms")
-        if self.search is not None:
-            self.search.request()
+        self.refresher.request(outcome.state)
         return outcome
 
     def _print(self, report: Report, problem: str | None) -> None:

@@ -190,24 +190,37 @@ def test_serve_without_output_uses_a_temporary_folder(make_site, tmp_path):
     assert not (content.parent / "site").exists()  # nothing written next to the content
 
 
+def wait_for(predicate, seconds: float = 120) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_exports_follow_in_the_background(dev):
+    evidence = dev.options.output / "data" / "evidence.json"
+    wait_for(lambda: dev.refresher.done >= 1)
+    done = dev.refresher.done
+    touch_later(dev.options.content / "papers" / "doe-2020.md", PAPER.replace("A study", "A retitled study"))
+    dev.poll(now=0.0)
+    outcome = dev.poll(now=10.0)
+    assert outcome is not None and "data/evidence.json" not in outcome.written  # pages first…
+    assert wait_for(lambda: dev.refresher.done > done)  # …then the exports
+    paper = next(p for p in json.loads(evidence.read_text(encoding="utf-8"))["papers"] if p["id"] == "doe-2020")
+    assert paper["title"] == "A retitled study"
+
+
 def test_search_index_is_refreshed_after_a_rebuild(make_site, tmp_path):
     content = make_site({"papers/doe-2020.md": PAPER, "theories/T1.md": THEORY})
     logs: list[str] = []
     dev = DevServer(BuildOptions(content=content, output=tmp_path / "out", search=True), log=logs.append)
     dev.build()
-    assert dev.search is not None
-    deadline = time.monotonic() + 120
-    while dev.search.done < 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert dev.search.done >= 1, logs
+    assert wait_for(lambda: dev.refresher.indexed >= 1), logs
     assert (dev.options.output / "pagefind" / "pagefind.js").is_file()
     entry = (dev.options.output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8")
     touch_later(content / "papers" / "doe-2020.md", PAPER.replace("Body of the study.", "Zymurgyword appears."))
     dev.poll(now=0.0)
     assert dev.poll(now=10.0) is not None
-    deadline = time.monotonic() + 120
-    while dev.search.done < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert dev.search.done >= 2, logs
+    assert wait_for(lambda: dev.refresher.indexed >= 2), logs
     assert (dev.options.output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8") != entry
-    assert not list(dev.options.output.parent.glob(".search-*"))  # snapshots cleaned up
+    assert wait_for(lambda: not list(dev.options.output.parent.glob(".search-*")), 10)  # snapshots removed
