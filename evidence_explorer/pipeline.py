@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -160,9 +161,28 @@ def _write_staging(output: Path, files: dict[str, str]) -> Path:
     return staging
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    False when the system or filesystem cannot, and nothing was changed.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def swap(staging: Path, output: Path) -> None:
-    """Replace ``output`` by ``staging``: two renames on one filesystem, then clean up."""
+    """Replace ``output`` by ``staging``, then clean up: one atomic exchange where the system has
+    one (so a kill at any moment leaves a whole site in place), else two renames on one filesystem."""
     old = output.parent / f".{output.name}.old-{os.getpid()}"
+    if output.exists() and _exchange(staging, output):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous site
+        return
     if output.exists():
         os.rename(output, old)
     os.rename(staging, output)

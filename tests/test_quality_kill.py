@@ -64,3 +64,23 @@ def test_sigkill_during_rendering_keeps_previous_site(tmp_path):
     assert run_cli("build", "--content", str(content), "--output", str(clean), "--no-search",
                    "--quiet").code == 0
     assert _files(out) == _files(clean)
+
+
+def test_swap_replaces_the_site_in_one_step(tmp_path, monkeypatch):
+    """The publish step is one atomic exchange on Linux; without it, two renames still end whole."""
+    from evidence_explorer import pipeline
+    for atomic in (True, False):
+        out, staging = tmp_path / "site", tmp_path / ".site.staging-1"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        (out / "old.html").write_text("old")
+        staging.mkdir()
+        (staging / "new.html").write_text("new")
+        if not atomic:
+            monkeypatch.setattr(pipeline, "_exchange", lambda a, b: False)
+        elif sys.platform.startswith("linux"):
+            assert pipeline._exchange(staging, out) and (staging / "old.html").exists()
+            pipeline._exchange(staging, out)  # and back
+        pipeline.swap(staging, out)
+        assert [p.name for p in out.iterdir()] == ["new.html"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "nothing may be left beside it"
