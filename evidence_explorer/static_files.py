@@ -18,6 +18,14 @@ _TIGHT = set("{};,>:")
 """Characters around which whitespace is never needed (``:`` only after it; see :func:`minify_css`)."""
 
 
+_ZERO = re.compile(r"(?<![\w.])0\.(\d)")
+
+
+def _shorten(token: str) -> str:
+    """``0.5rem`` → ``.5rem`` (the space before ``!important`` goes in :func:`minify_css`)."""
+    return _ZERO.sub(r".\1", token)
+
+
 def minify_css(css: str) -> str:
     """Drop comments and needless whitespace; strings are copied unchanged."""
     out: list[str] = []
@@ -28,11 +36,11 @@ def minify_css(css: str) -> str:
         if space:
             pending_space = True
             continue
-        token = string or other
+        token = string or _shorten(other)
         if pending_space and out:
             prev = out[-1][-1]
             # ``a :hover`` differs from ``a:hover``: keep a space before ':'; drop it after one.
-            if prev not in _TIGHT and token[0] not in _TIGHT - {":"}:
+            if prev not in _TIGHT and token[0] not in (_TIGHT - {":"}) | {"!"}:
                 out.append(" ")
         pending_space = False
         out.append(token)

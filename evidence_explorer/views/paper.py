@@ -1,14 +1,19 @@
-"""Paper index (sortable, filterable in the browser) and paper pages."""
+"""Paper index (sortable, filterable in the browser, in pages), each theory's paper list, paper pages."""
 from __future__ import annotations
 
 from typing import Iterator
 
+from ..citation import short_cite
 from ..export_refs import reference_meta
 from ..link import Corpus
-from ..model import Paper
+from ..model import Paper, Theory
 from ..render import facet_values
+from .pagination import paginate, text_bytes, theory_papers_url
 from .theory import paper_type_facet
 from . import PageSpec
+
+ROW_MARKUP = 90
+"""Bytes of a paper-table row besides its text (69 of tags and URL prefix, room for a base URL)."""
 
 
 def paper_type(corpus: Corpus, p: Paper, key: str | None) -> str:
@@ -19,14 +24,32 @@ def paper_type(corpus: Corpus, p: Paper, key: str | None) -> str:
     return "; ".join(facet.label_of(v) for v in facet_values(p, key))
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def _row_weight(row: tuple[Paper, str]) -> int:
+    p, t = row
+    return ROW_MARKUP + text_bytes(p.id, short_cite(p.authors, p.year), p.year, p.title, t)
+
+
+def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: str, context: dict,
+                 section: str = "papers", extra_sources: tuple[str, ...] = ()) -> Iterator[PageSpec]:
+    """The table of ``papers`` at ``base``, split into pages that stay within the page budget."""
     key = paper_type_facet(corpus.config)
-    rows = tuple((p, paper_type(corpus, p, key)) for p in corpus.papers)
-    types = sorted({t for _p, t in rows if t})
-    yield PageSpec("papers/", "papers.html", "Papers", {
-        "rows": rows, "types": types,
-        "type_heading": corpus.config.facets[key].label if key else "Design",
-    }, section="papers")
+    rows = tuple((p, paper_type(corpus, p, key)) for p in papers)
+    heading = corpus.config.facets[key].label if key else "Design"
+    for chunk, pager in paginate(rows, base, _row_weight):
+        yield PageSpec(pager.url, "papers.html", pager.title(title), {
+            **context, "rows": chunk, "types": sorted({t for _p, t in chunk if t}), "type_heading": heading,
+            "pager": pager,
+        }, section=section, sources=extra_sources + tuple(p.id for p, _t in chunk))
+
+
+def pages(corpus: Corpus) -> Iterator[PageSpec]:
+    yield from paper_tables(corpus, corpus.papers, "papers/", "Papers", {"theory": None})
+    for t in corpus.theories:
+        papers = corpus.rel("theory_papers", t.id)
+        url = theory_papers_url(t.page_url, len(papers))
+        if url:
+            yield from paper_tables(corpus, papers, url, f"Papers behind {t.id}: {t.title}",  # type: ignore[arg-type]
+                                    {"theory": t}, section="theories", extra_sources=(t.id,))
     for p in corpus.papers:
         cmocs = corpus.rel("paper_cmocs", p.id)
         uses = tuple((c, tuple(s for s in c.sources if s.paper.lower() == p.id.lower())) for c in cmocs)

@@ -10,6 +10,7 @@ from ..model import RELATIONS, Cmoc, EvidenceMap, Paper, Source, Theory
 from ..render import facet_values
 from ..svg_graph import GraphNode, theory_graph
 from . import PageSpec
+from .pagination import theory_papers_url
 
 RELATION_HEADINGS = {"supports": "Supporting configurations", "refutes": "Refuting configurations",
                      "refines": "Refining configurations"}
@@ -147,6 +148,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "cmoc_groups": cmoc_groups(corpus, t), "n_cmocs": len(corpus.links.theory_cmocs.get(t.id.lower(), ())),
             "maps": tuple((m, map_title(corpus, m), map_rows(corpus, m)) for m in maps),  # type: ignore[arg-type]
             "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": papers,
+            "papers_url": theory_papers_url(t.page_url, len(papers)),
             "type_counts": evidence_type_counts(corpus, papers),  # type: ignore[arg-type]
             "related_groups": related_groups(corpus, t, related),
             "questions": tuple(corpus.get(q) for q in t.question),
