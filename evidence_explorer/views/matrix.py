@@ -1,6 +1,7 @@
 """Evidence gap matrices declared in site.yaml: an accessible table and an SVG bubble view.
 
-Each non-empty cell links to the list of its evidence on the same page (``#cell-R-C``). The
+Each non-empty cell links to the list of its evidence: on the same page (``#cell-R-C``) while the
+lists fit the page budget, else on a page of its own (``matrix/ID/cell-R-C/``, paginated). The
 bubble view's second dimension is the CMOC direction (for CMOC matrices whose CMOCs have one) or
 the paper evidence type (for paper matrices not already split by it), shown by shape and label.
 """
@@ -13,9 +14,17 @@ from ..config import Axis, Matrix
 from ..link import Corpus
 from ..model import Entity
 from ..render import facet_values
+from ..citation import short_cite
 from ..svg import BubbleCell, bubble_matrix, shape_names
+from .pagination import paginate, text_bytes
 from .theory import paper_type_facet
 from . import PageSpec
+
+MATRIX_HTML = 44_000
+"""Bytes of HTML a matrix page may take with its cell lists in it (60 KB less the stylesheet and
+margin); past it, each cell's evidence gets a page of its own."""
+ITEM_MARKUP = 60
+"""Bytes of one cell-list item besides its text."""
 
 NOT_STATED = "~"
 """Second-dimension key of items that have no value."""
@@ -121,7 +130,9 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         matrix_cells, legend = build_cells(corpus, m, rows, columns)
         noun = "CMOCs" if m.count == "cmocs" else "papers"
         labels = dict(legend)
-        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, f"#{c.anchor}",
+        separate = _lists_bytes(matrix_cells) + 200 * len(rows) * len(columns) > MATRIX_HTML
+        links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
+        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
                                    f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
                                    + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
                                       if c.parts else ""))
@@ -136,6 +147,23 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
                             [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
         yield PageSpec(m.page_url, "matrix.html", m.title, {
             "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in matrix_cells},
-            "cell_list": matrix_cells, "legend": legend, "labels": labels, "noun": noun, "svg": svg,
-            "empty": empty,
+            "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
+            "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
         }, section="matrix")
+        if separate:
+            for c in matrix_cells:
+                for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes):
+                    yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
+                        "m": m, "c": c, "items": chunk, "pager": pager, "noun": noun,
+                    }, section="matrix", sources=tuple(x.id for x in chunk))
+
+
+def _item_bytes(item: Entity) -> int:
+    label = short_cite(item.authors, item.year) if item.kind == "paper" else item.display_title  # type: ignore[attr-defined]
+    return ITEM_MARKUP + text_bytes(item.id, label, getattr(item, "direction", None))
+
+
+def _lists_bytes(cells: tuple[Cell, ...]) -> int:
+    """Estimated bytes of every cell's evidence list on the matrix page."""
+    return sum(200 + text_bytes(c.row_label, c.column_label) + sum(_item_bytes(x) for x in c.items)
+               for c in cells)

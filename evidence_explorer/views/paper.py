@@ -35,9 +35,10 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
     key = paper_type_facet(corpus.config)
     rows = tuple((p, paper_type(corpus, p, key)) for p in papers)
     heading = corpus.config.facets[key].label if key else "Design"
+    types = sorted({t for _p, t in rows if t})  # of the whole list: the same filter on every page
     for chunk, pager in paginate(rows, base, _row_weight):
         yield PageSpec(pager.url, "papers.html", pager.title(title), {
-            **context, "rows": chunk, "types": sorted({t for _p, t in chunk if t}), "type_heading": heading,
+            **context, "rows": chunk, "types": types, "type_heading": heading,
             "pager": pager,
         }, section=section, sources=extra_sources + tuple(p.id for p, _t in chunk))
 
