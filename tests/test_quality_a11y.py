@@ -167,8 +167,8 @@ def test_keyboard_header(demo_url, page):
     page.goto(f"{demo_url}/theories/", wait_until="networkidle")
     _tab_until(page, lambda e: e["tag"] == "input" and e["type"] == "search")
     page.keyboard.type("continuity")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "/search/" in page.url and "q=continuity" in page.url, page.url
 
 
@@ -185,8 +185,8 @@ def test_keyboard_matrix_cells(demo_site, demo_url, page):
         _tab_until(page, lambda e: e["tag"] == "a" and e["in_cell"], limit=3)
     el = _focused(page)
     assert el["tag"] == "a" and el["href"], el
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.url.rstrip("/").endswith(el["href"].rstrip("/")), (page.url, el["href"])
     assert page.locator("h1").count() == 1
 

@@ -115,7 +115,9 @@ def test_no_payload_runs_and_all_are_shown_literally(hostile_site, hostile_url, 
     paths = sorted(p.relative_to(hostile_site).as_posix() for p in hostile_site.rglob("*.html"))
     for rel in paths:
         path = rel.removesuffix("index.html")
-        page.goto(f"{hostile_url}/{path}", wait_until="load")
+        # pages that draw with JavaScript (search filters) are read once their requests are done
+        page.goto(f"{hostile_url}/{path}", wait_until="load" if "<script" not in
+                  (hostile_site / rel).read_text(encoding="utf-8") else "networkidle")
         result = page.evaluate(AUDIT)  # no on* attribute anywhere: no hover or focus payload either
         if result["pwned"]:
             problems.append(f"/{path}: payload ran: {result['pwned']}")
