@@ -29,6 +29,7 @@ import jinja2
 import jinja2.meta
 
 from . import urls
+from .changelog import read_history
 from .diagnostics import Report
 from .gitinfo import last_updated
 from .link import Corpus, body_links, link
@@ -351,6 +352,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     corpus = load_corpus(options.content, report)
     if corpus is None:
         return Outcome(report, None, full=True, config_failed=True)
+    corpus = replace(corpus, history=read_history(options.content))  # as pipeline.build() does
     if report.failed(options.strict):
         return Outcome(report, None, full=True)
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
@@ -395,7 +397,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     if report.failed(options.strict):
         return Outcome(report, None)
     ordered = [entities[rel] for rel in sorted(entities, key=_walk_key)]
-    corpus = link(ordered, state.corpus.config, report)
+    corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
     if report.failed(options.strict):
         return Outcome(report, None)
 

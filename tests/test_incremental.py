@@ -4,7 +4,9 @@ from __future__ import annotations
 import filecmp
 import json
 import re
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,11 @@ def demo_state(tmp_path_factory):
     """The demo built once for this module, with a pristine copy of its content and output."""
     base = tmp_path_factory.mktemp("incremental")
     shutil.copytree(ROOT / "content", base / "content")
+    if shutil.which("git"):  # in git, like a real evidence base: /changes/ and last-updated dates
+        env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org",
+               "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.org"}
+        for args in (["init", "-q"], ["add", "content"], ["commit", "-q", "-m", "demo"]):
+            subprocess.run(["git", "-C", str(base), *args], check=True, capture_output=True, env=env)
     outcome = full_build(BuildOptions(content=base / "content", output=base / "site", search=False))
     assert outcome.state is not None, [d.format() for d in outcome.report.sorted()]
     shutil.copytree(base / "content", base / "pristine-content")
@@ -74,6 +81,9 @@ def edit(path: Path, pattern: str, repl: str) -> None:
 
 def test_full_build_for_serve_equals_the_pipeline_build(demo_state, tmp_path):
     options = demo_state.options
+    if shutil.which("git"):
+        assert (options.output / "changes" / "index.html").is_file()
+        assert "Last updated" in (options.output / "cmocs/cmoc-R1-01/index.html").read_text(encoding="utf-8")
     assert tree_diff(options.output, full_reference(options.content, tmp_path)) == []
 
 
