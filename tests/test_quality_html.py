@@ -37,3 +37,12 @@ def test_minimal_fixture_is_valid_html(minimal_site: Path):
     """The minimal fixture uses every kind and every field: optional parts render validly too."""
     errors = validate(vnu_jar(), [minimal_site], root=minimal_site)
     assert not errors, _report(errors)
+
+
+def test_stylesheets_are_valid_css(demo_site: Path, tmp_path):
+    sheets = sorted((demo_site / "static").glob("*.css"))
+    assert sheets
+    errors = validate(vnu_jar(), sheets, root=demo_site, css=True)
+    assert not errors, _report(errors)
+    (tmp_path / "bad.css").write_text("a { colr: red; margin: 1 }\n", encoding="utf-8")
+    assert validate(vnu_jar(), [tmp_path / "bad.css"], css=True), "the CSS check can fail"

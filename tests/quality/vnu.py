@@ -19,13 +19,15 @@ class HtmlError:
 
 
 def validate(jar: Path, targets: list[Path], root: Path | None = None,
-             timeout: float = 600) -> list[HtmlError]:
+             timeout: float = 600, css: bool = False) -> list[HtmlError]:
     """Errors (not warnings) vnu reports for ``targets`` (HTML files or directories).
 
-    Non-HTML files in a directory are skipped. Paths in the result are relative to ``root``.
+    Non-HTML files in a directory are skipped (with ``css``: the targets are stylesheets).
+    Paths in the result are relative to ``root``.
     """
+    mode = ["--css"] if css else ["--skip-non-html"]
     proc = subprocess.run(
-        ["java", "-Xss8m", "-jar", str(jar), "--errors-only", "--skip-non-html", "--format", "json",
+        ["java", "-Xss8m", "-jar", str(jar), "--errors-only", *mode, "--format", "json",
          *map(str, targets)],
         capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode not in (0, 1):
