@@ -60,6 +60,9 @@ def tick(page, group: str, value: str) -> None:
     box.focus()
     page.keyboard.press("Space")
     wait_for_search(page, before)
+    # the panel is redrawn with new counts; keyboard focus stays on the box just ticked
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value, "
+                         "document.activeElement.checked]") == [group, value, True]
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +157,11 @@ def test_two_values_in_one_group_widen_and_two_groups_narrow(page, demo_url, evi
     cmocs = result_urls(page)
     assert cmocs and all(u.startswith("/cmocs/") for u in cmocs)
     assert set(cmocs) < both
+    # counts in the other groups now count CMOCs only
+    label = page.locator("input[name='theory'][value='R1'] + label").text_content()
+    r1_cmocs = {u for u in linked_to_theory(evidence, "R1") if u.startswith("/cmocs/")}
+    assert int(re.search(r"\((\d+) results?\)", label).group(1)) == len(r1_cmocs) > 0
+    assert set(cmocs) == r1_cmocs | {u for u in linked_to_theory(evidence, "M2") if u.startswith("/cmocs/")}
     assert page.url.endswith("/search/?kind=CMOC&theory=M2&theory=R1")
 
 
