@@ -20,16 +20,16 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import jinja2
-import jinja2.meta
 
 from . import urls
 from .changelog import read_history
+from .dependencies import ANY, RecordingCorpus, context_deps, template_closure
 from .diagnostics import Report
 from .gitinfo import last_updated
 from .link import Corpus, body_links, link
@@ -37,157 +37,8 @@ from .load import COLLECTIONS, load_sources
 from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
-from .schema import Ref
 from .static_files import static_outputs
 from .views import PageSpec, collect_pages, nav_items
-
-ANY = "*"
-"""Dependency on every entity: the page read a whole collection while rendering."""
-
-_GROUPS = frozenset({"reviews", "questions", "theories", "maps", "papers", "cmocs", "pages", "by_id", "all"})
-
-
-# --- recording what a page looks up -------------------------------------------------------
-
-class _RecordingIndex:
-    """A backlink index (id → ids) that notes each key read and the ids it returned."""
-
-    def __init__(self, index: Mapping[str, tuple[str, ...]], seen: set[str]):
-        self._index, self._seen = index, seen
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self._index.get(key, default)
-        self._seen.add(str(key).lower())
-        self._seen.update(v.lower() for v in value or ())
-        return value
-
-    def __getitem__(self, key: str) -> tuple[str, ...]:
-        return self.get(key) if key in self._index else self._index[key]
-
-    def __contains__(self, key: object) -> bool:
-        self._seen.add(str(key).lower())
-        return key in self._index
-
-    def __getattr__(self, name: str) -> Any:  # items(), keys(), iteration: depends on everything
-        self._seen.add(ANY)
-        return getattr(self._index, name)
-
-    def __iter__(self):
-        self._seen.add(ANY)
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        self._seen.add(ANY)
-        return len(self._index)
-
-
-class _RecordingLinks:
-    def __init__(self, links: Any, seen: set[str]):
-        self._links, self._seen = links, seen
-
-    def __getattr__(self, name: str) -> _RecordingIndex:
-        return _RecordingIndex(getattr(self._links, name), self._seen)
-
-
-class RecordingCorpus:
-    """A read-only view of a :class:`Corpus` that records the ids looked up through it.
-
-    Made once per (re)build; :meth:`begin` starts a fresh record for the next page.
-    """
-
-    def __init__(self, corpus: Corpus):
-        self._corpus = corpus
-        self.seen: set[str] = set()
-
-    def begin(self) -> set[str]:
-        self.seen = set()
-        return self.seen
-
-    @property
-    def links(self) -> _RecordingLinks:
-        return _RecordingLinks(self._corpus.links, self.seen)
-
-    def get(self, entity_id: str) -> Entity:
-        self.seen.add(entity_id.lower())
-        return self._corpus.get(entity_id)
-
-    def find(self, entity_id: str) -> Entity | None:
-        self.seen.add(entity_id.lower())
-        return self._corpus.find(entity_id)
-
-    def rel(self, index: str, entity_id: str) -> tuple[Entity, ...]:
-        found = self._corpus.rel(index, entity_id)
-        self.seen.add(entity_id.lower())
-        self.seen.update(e.id.lower() for e in found)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _GROUPS:
-            self.seen.add(ANY)
-        return getattr(self._corpus, name)
-
-
-# --- static dependencies ------------------------------------------------------------------
-
-def context_deps(spec: PageSpec) -> set[str]:
-    """Ids of the entities (and bare id references) a page's context holds.
-
-    Ids the page *resolves* while rendering (``link(t.parent)``, ``[[wikilinks]]`` in a
-    rendered body, backlink lookups) are recorded by :class:`RecordingCorpus` instead."""
-    ids: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Entity):
-            ids.add(value.id.lower())
-        elif isinstance(value, Ref):
-            ids.add(value.lower())
-        elif isinstance(value, (str, bytes, int, float, bool)) or value is None:
-            return
-        elif isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(k)
-                walk(v)
-        elif isinstance(value, (tuple, list, set, frozenset)):
-            for v in value:
-                walk(v)
-        elif is_dataclass(value) and not isinstance(value, type):
-            for f in fields(value):
-                walk(getattr(value, f.name))
-
-    walk(spec.context)
-    walk(spec.entity)
-    return ids
-
-
-def template_closure(names: Iterable[str]) -> dict[str, frozenset[str]]:
-    """Template name → itself and every template it extends, includes or imports."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
-    direct: dict[str, frozenset[str]] = {}
-
-    def refs(name: str) -> frozenset[str]:
-        if name not in direct:
-            direct[name] = frozenset()
-            try:
-                source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
-                found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
-            except (jinja2.TemplateError, OSError):
-                found = {None}
-            # a template chosen at run time ({% include var %}) may be any template
-            direct[name] = frozenset(ANY if n is None else n for n in found)
-        return direct[name]
-
-    out: dict[str, frozenset[str]] = {}
-    for name in names:
-        seen, todo = {name}, [name]
-        while todo:
-            for r in refs(todo.pop()):
-                if r not in seen:
-                    seen.add(r)
-                    if r != ANY:
-                        todo.append(r)
-        out[name] = frozenset(seen)
-    return out
-
 
 # --- state between rebuilds ---------------------------------------------------------------
 
