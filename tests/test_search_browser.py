@@ -113,6 +113,7 @@ def test_typing_a_query_updates_results_and_url(page, demo_url):
     urls = result_urls(page)
     assert urls[0] == "/papers/house-of-commons-2015/"
     assert status(page) == f"{len(urls)} result{'s' if len(urls) != 1 else ''} for “Hinchingsbrooke”."
+    assert page.title().startswith("“Hinchingsbrooke” · Search · ")
 
 
 def test_a_theory_filter_with_an_empty_query_lists_records_linked_to_it(page, demo_url, evidence):

@@ -21,6 +21,7 @@ let results = [];
 let shown = 0;
 let generation = 0;
 let timer = 0;
+const baseTitle = document.title;
 
 // --- URL <-> state ---------------------------------------------------------------------------
 function urlValue(group, value) {
@@ -92,12 +93,10 @@ async function run() {
   // Counts: for a group with a selection, count against every *other* group's selection, so
   // each value says how many results ticking it would give (OR within the group).
   const counts = { ...main.filters };
-  for (const key of state.selected.keys()) {
-    if (!state.selected.get(key).size) continue;
-    const other = await pagefind.search(term, { filters: filtersExcept(key) });
-    if (other === null || mine !== generation) return;
-    counts[key] = other.filters[key] || {};
-  }
+  const chosen = [...state.selected.keys()].filter((key) => state.selected.get(key).size);
+  const others = await Promise.all(chosen.map((key) => pagefind.search(term, { filters: filtersExcept(key) })));
+  if (mine !== generation || others.includes(null)) return;
+  chosen.forEach((key, i) => { counts[key] = others[i].filters[key] || {}; });
   results = main.results;
   shown = 0;
   list.replaceChildren();
@@ -106,6 +105,7 @@ async function run() {
   if (mine !== generation) return;
   announce();
   writeUrl();
+  document.title = (state.q.trim() ? `“${state.q.trim()}” · ` : "") + baseTitle;
   list.setAttribute("aria-busy", "false");
   form.dataset.searches = String(mine); // how many searches have completed (tests wait on it)
 }
@@ -247,6 +247,7 @@ function onFilterChange(event) {
 
 async function start() {
   const bundle = form.dataset.bundle;
+  statusEl.textContent = "Loading the search index…";
   pagefind = await import(bundle + "pagefind.js");
   await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 });
   await pagefind.init();
