@@ -11,6 +11,7 @@ import io
 from typing import Any, Iterable
 
 from .citation import full_citation
+from .csvsafe import protect_row
 from .link import Corpus
 
 PAPER_COLUMNS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "publisher", "doi",
@@ -44,7 +45,7 @@ def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, str]], extra: list[s
     writer = csv.DictWriter(buf, fieldnames=list(columns) + extra, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(protect_row(row))
     return "\ufeff" + buf.getvalue()
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 import yaml
 
 from . import urls
+from .csvsafe import protect_row, unprotect
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .load import ContentError, decode, parse_yaml, split_front_matter
 from .model import CMOC_STATUSES
@@ -68,7 +69,7 @@ def links_csv(corpus: Corpus, base_url: str) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(link_rows(corpus, base_url))
+    writer.writerows(protect_row(row) for row in link_rows(corpus, base_url))
     return buf.getvalue()
 
 
@@ -129,7 +130,7 @@ def read_decisions(path: Path, shown: str, report: Report) -> list[_Decision]:
     reader.fieldnames = header
     out = []
     for row in reader:
-        get = lambda key: (row.get(key) or "").strip()  # noqa: E731
+        get = lambda key: unprotect((row.get(key) or "").strip())  # noqa: E731
         decision, comment = get("decision").lower(), get("comment")
         if not decision and not comment:
             continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..csvsafe import unprotect
 from ..diagnostics import BuildError
 from .names import split_cell
 from .records import Incoming, Problem, clean_text, paper_record, split_list
@@ -121,7 +122,7 @@ def read_delimited(path: Path, delimiter: str | None) -> Sheet:
     rows = []
     try:
         for number, row in enumerate(reader, start=1):
-            rows.append((number, tuple(c for c in row)))
+            rows.append((number, tuple(unprotect(c) for c in row)))
     except csv.Error as exc:
         raise BuildError(f"{path}: cannot read as {'TSV' if delimiter == chr(9) else 'CSV'} near row "
                          f"{len(rows) + 1}: {exc}") from None
