@@ -103,3 +103,43 @@ def test_changes_omitted_when_no_commit_touches_the_content(tmp_path):
     commit(repo, "Only a readme", "2024-01-01T10:00:00+00:00")
     (repo / "content" / "site.yaml").write_text("title: Untracked\n")
     assert read_history(repo / "content") is None
+
+
+def test_long_history_is_paginated_newest_first_with_every_change_once(tmp_path):
+    """A first import of 400 papers outweighs a page: its list continues over pages, each under budget."""
+    repo = tmp_path / "repo"
+    content = repo / "content"
+    (content / "papers").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (content / "site.yaml").write_text("title: History\n")
+    for n in range(400):
+        (content / "papers" / f"p{n:03}.md").write_text(PAPER.format(title=f"Study number {n} of a long import"))
+    commit(repo, "Import 400 papers", "2024-01-01T10:00:00+00:00")
+    for n in range(3):
+        (content / "papers" / f"p{n:03}.md").write_text(PAPER.format(title=f"Study {n}, corrected"))
+        commit(repo, f"Correct study {n}", f"2024-02-0{n + 1}T10:00:00+00:00")
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    first = (out / "changes" / "index.html").read_text(encoding="utf-8")
+    count = int(re.search(r"Page 1 of (\d+)", first).group(1))
+    assert count >= 2
+    urls = ["changes/"] + [f"changes/page/{n}/" for n in range(2, count + 1)]
+    assert not (out / "changes" / "page" / str(count + 1)).exists()
+    headings, linked = [], []
+    for n, url in enumerate(urls, 1):
+        page = (out / url / "index.html").read_text(encoding="utf-8")
+        assert len(page.encode("utf-8")) < 45_000
+        assert f"<title>Changes (page {n} of {count})" in page
+        assert f'<a href="/{url}" aria-current="page"><span class="visually-hidden">Page </span>{n}</a>' in page
+        assert ('rel="next"' in page) == (n < count) and ('rel="prev"' in page) == (n > 1)
+        headings += re.findall(r'<h2 id="commit-[0-9a-f]+">(.*?)</h2>', page)
+        linked += re.findall(r'<a href="/papers/(p\d+)/">', page.split('<ul class="changes">', 1)[-1])
+    # newest first; the import's heading repeats, marked, on each page its list continues on
+    assert headings[:4] == ["Correct study 2", "Correct study 1", "Correct study 0", "Import 400 papers"]
+    assert headings[4:] == ['Import 400 papers <span class="meta">(continued)</span>'] * (count - 1)
+    assert linked[:3] == ["p002", "p001", "p000"]
+    assert linked[3:] == [f"p{n:03}" for n in range(400)]  # every file of the import once, in order
+    assert "Continued on the <a href=\"/changes/page/2/\">next page</a>" in first
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert all(f"<loc>/{url}</loc>" in sitemap for url in urls)
