@@ -115,7 +115,7 @@ def test_every_section_passes_axe(demo_site, demo_url, page):
     assert not problems, "\n".join(problems)
 
 
-def test_axe_detects_violations(page, tmp_path):
+def test_axe_detects_violations(page):
     """The gate can fail: a page with an unlabelled input and an image without alt is reported."""
     page.set_content('<!DOCTYPE html><html><body><main><input type="text"><img src="data:,">'
                      '<a href="#x"></a></main></body></html>')

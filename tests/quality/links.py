@@ -11,7 +11,6 @@ import html
 import html.parser
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -59,12 +58,15 @@ class _Page:
     base: str | None
 
 
-@lru_cache(maxsize=None)
-def _parse(path: Path) -> _Page:
-    c = _Collector()
-    c.feed(path.read_text(encoding="utf-8"))
-    c.close()
-    return _Page(tuple(c.urls), frozenset(c.ids), c.base)
+class _Pages(dict):
+    """Parsed pages of one check, by path (each page is read once)."""
+
+    def __missing__(self, path: Path) -> _Page:
+        c = _Collector()
+        c.feed(path.read_text(encoding="utf-8"))
+        c.close()
+        page = self[path] = _Page(tuple(c.urls), frozenset(c.ids), c.base)
+        return page
 
 
 def page_url(root: Path, file: Path, base_url: str) -> str:
@@ -93,24 +95,24 @@ def target_file(root: Path, path: str, base_url: str) -> tuple[Path | None, str]
 
 def check_site(root: Path, base_url: str = "/") -> list[Broken]:
     """Every broken internal link and missing fragment of the site in ``root``."""
-    _parse.cache_clear()
     root = root.resolve()
+    parsed_pages = _Pages()
     broken: list[Broken] = []
     pages = sorted(root.rglob("*.html"))
     for file in pages:
         here = page_url(root, file, base_url)
-        parsed = _parse(file)
+        parsed = parsed_pages[file]
         shown = file.relative_to(root).as_posix()
         for url in parsed.urls:
             problem = check_url(root, base_url, urljoin(parsed.base or here, url) if url else here,
-                                url, file)
+                                url, parsed_pages)
             if problem:
                 broken.append(Broken(shown, url, problem))
     return broken
 
 
-def check_url(root: Path, base_url: str, absolute: str, raw: str, page: Path) -> str:
-    """'' when ``raw`` (found on ``page``, resolving to ``absolute``) is fine, else why not."""
+def check_url(root: Path, base_url: str, absolute: str, raw: str, pages: _Pages) -> str:
+    """'' when ``raw`` (resolving to ``absolute``) is fine, else why not."""
     if raw == "":
         return "empty URL"
     cleaned = re.sub(r"[\x00-\x20\x7f]+", "", raw)
@@ -126,7 +128,7 @@ def check_url(root: Path, base_url: str, absolute: str, raw: str, page: Path) ->
     if parts.fragment:
         if file.suffix != ".html":
             return "fragment on a non-HTML file"
-        if unquote(parts.fragment) not in _parse(file).ids:
+        if unquote(parts.fragment) not in pages[file].ids:
             return f"no id '{unquote(parts.fragment)}' on the target page"
     return ""
 
