@@ -1,5 +1,6 @@
 """Advisory-group pages: ``/review/`` (theories with link counts by status), one printable review
-packet per theory, and ``/review/integrity/`` (the integrity findings)."""
+packet per theory, and ``/review/integrity/`` (a summary of the integrity
+findings, then one page per check: ``review/integrity/CHECK/``, in pages when long)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,11 +8,19 @@ from typing import Iterator
 
 from .. import integrity
 from ..link import Corpus
+from ..render import title_of
 from ..model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
 from . import PageSpec
+from .pagination import paginate, text_bytes
 
 STATUS_COLUMNS = (*CMOC_STATUSES, "")
 """Status columns of the index: the three statuses, then links nobody has reviewed yet."""
+PREVIEW = 5
+"""Findings of each check the integrity summary shows before linking the check's own page."""
+RELATED_SHOWN = 20
+"""Related ids a finding links; more are counted ("and 12 more")."""
+FINDING_MARKUP = 160
+"""Bytes of a finding's list item besides its text (tags, link prefix, room for a base URL)."""
 
 
 def packet_url(theory: Theory) -> str:
@@ -56,13 +65,47 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus)
-    cfg = integrity.config_of(corpus)
-    groups = [(name, check, cfg.level(name), [f for f in findings if f.check == name])
-              for name, check in integrity.CHECKS.items()]
     yield PageSpec("review/", "review/index.html", "Advisory review", {
         "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
         "n_findings": len(findings), "n_links": sum(r[2] for r in rows),
     }, section="review")
+    yield from integrity_pages(corpus, findings)
+
+
+def check_url(name: str) -> str:
+    return f"review/integrity/{name}/"
+
+
+def _finding_weight(corpus: Corpus):
+    def weight(f: integrity.Finding) -> int:
+        e = corpus.find(f.entity)
+        related = sum(2 * len(r) + 30 for r in f.related[:RELATED_SHOWN])
+        return FINDING_MARKUP + related + text_bytes(f.message, str(f.location), title_of(e) if e else f.entity)
+    return weight
+
+
+def _shown_ids(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for f in items for i in (f.entity, *f.related[:RELATED_SHOWN])))
+
+
+def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> Iterator[PageSpec]:
+    """The summary (counts and level per check, the first findings of each) and a page per check with
+    findings, split into pages within the page budget."""
+    cfg = integrity.config_of(corpus)
+    by_check: dict[str, list[integrity.Finding]] = {name: [] for name in integrity.CHECKS}
+    for f in findings:
+        by_check[f.check].append(f)
+    groups = tuple((name, check, cfg.level(name), tuple(by_check[name]), check_url(name))
+                   for name, check in integrity.CHECKS.items())
     yield PageSpec("review/integrity/", "review/integrity.html", "Integrity report", {
-        "groups": groups, "min_sources": cfg.min_sources,
-    }, section="review")
+        "groups": groups, "min_sources": cfg.min_sources, "preview": PREVIEW, "related_shown": RELATED_SHOWN,
+    }, section="review", sources=_shown_ids(f for g in groups for f in g[3][:PREVIEW]))
+    weight = _finding_weight(corpus)
+    for name, check, level, items, url in groups:
+        if not items:
+            continue
+        for chunk, pager in paginate(items, url, weight):
+            yield PageSpec(pager.url, "review/integrity_check.html", pager.title(f"Integrity: {check.title}"), {
+                "name": name, "check": check, "level": level, "items": chunk, "pager": pager,
+                "related_shown": RELATED_SHOWN,
+            }, section="review", sources=_shown_ids(chunk))

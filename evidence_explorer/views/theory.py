@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from ..citation import short_cite
 from ..config import SiteConfig
 from ..link import Corpus
 from ..model import RELATIONS, Cmoc, EvidenceMap, Paper, Source, Theory
 from ..render import facet_values
 from ..svg_graph import GraphNode, theory_graph
 from . import PageSpec
-from .pagination import theory_papers_url
+from .pagination import paginate, text_bytes, theory_papers_url
 
 RELATION_HEADINGS = {"supports": "Supporting configurations", "refutes": "Refuting configurations",
                      "refines": "Refining configurations"}
@@ -32,10 +33,42 @@ class CmocGroup:
     heading: str
     columns: tuple[tuple[str, tuple[CmocEntry, ...]], ...]
     """(direction heading, entries); a single column with an empty heading when no direction is set."""
+    total: int
+    """CMOCs of the theory with this relation (a group may continue over pages)."""
+    column_totals: tuple[int, ...] = ()
+    """CMOCs of each column in the whole list (same order as ``columns``)."""
+    continued: bool = False
+    """The group began on an earlier page."""
+    continues: bool = False
+    """The group goes on on the next page."""
 
     @property
     def count(self) -> int:
-        return sum(len(entries) for _h, entries in self.columns)
+        return self.total
+
+
+ENTRY_MARKUP = 560
+"""Bytes of a theory-page CMOC entry besides its text (link, badges, C/M/O labels, list tags)."""
+SOURCE_MARKUP = 70
+"""Bytes of one source line besides its text."""
+INLINE_CMOC_BYTES = 20_000
+"""A theory page lists its CMOCs (with sources, quotes and locators) itself up to this estimated
+weight (a third of the page budget: the rest of a theory page, its aside, narrative, coded papers and
+evidence map, needs the other 25 KB beside the stylesheet); heavier lists get their own pages
+(``theories/ID/cmocs/``) and the theory page a count by relation and direction that links them."""
+SUMMARY_TITLES = 30
+"""A theory page whose CMOCs have their own pages still names them (titles only) up to this many."""
+TRUNCATE = 113
+"""Characters of context, mechanism and outcome a short CMOC shows (``truncate(110)`` plus dots)."""
+
+
+def entry_weight(entry: CmocEntry) -> int:
+    """Estimated bytes of one CMOC entry (its short C → M → O and its sources)."""
+    c = entry.cmoc
+    return ENTRY_MARKUP + text_bytes(c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
+                                     (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
+        SOURCE_MARKUP + len(p.page_url) + text_bytes(short_cite(p.authors, p.year), s.locator, s.quote)
+        for s, p in entry.sources)
 
 
 def breadcrumb(corpus: Corpus, theory: Theory) -> list[Theory]:
@@ -74,9 +107,9 @@ def evidence_type_counts(corpus: Corpus, papers: tuple[Paper, ...]) -> tuple[tup
     return tuple(out)
 
 
-def cmoc_groups(corpus: Corpus, theory: Theory) -> tuple[CmocGroup, ...]:
-    """The theory's CMOCs by relation (supports / refutes / refines), each split by direction when any
-    CMOC of the theory has a direction."""
+def cmoc_entries(corpus: Corpus, theory: Theory) -> tuple[CmocEntry, ...]:
+    """The theory's CMOCs in the order its pages list them: by relation (supports, refutes, refines),
+    then by direction (enablers, barriers, not stated) when any of them has a direction."""
     entries = []
     for c in corpus.rel("theory_cmocs", theory.id):
         assert isinstance(c, Cmoc)
@@ -84,19 +117,65 @@ def cmoc_groups(corpus: Corpus, theory: Theory) -> tuple[CmocGroup, ...]:
         sources = tuple((s, corpus.get(s.paper)) for s in c.sources)
         entries.append(CmocEntry(c, relation, sources))  # type: ignore[arg-type]
     split = any(e.cmoc.direction for e in entries)
+    directions = [d for d, _h in DIRECTION_HEADINGS]
+    return tuple(sorted(entries, key=lambda e: (RELATIONS.index(e.relation),
+                                                directions.index(e.cmoc.direction) if split else 0)))
+
+
+def _columns(entries: tuple[CmocEntry, ...], split: bool, keep_empty: bool
+             ) -> tuple[tuple[str, tuple[CmocEntry, ...]], ...]:
+    if not split:
+        return (("", entries),)
+    columns = tuple((heading, tuple(e for e in entries if e.cmoc.direction == d)) for d, heading in DIRECTION_HEADINGS)
+    return tuple(col for col in columns if col[1] or (keep_empty and col[0] != "Direction not stated"))
+
+
+def cmoc_groups(entries: tuple[CmocEntry, ...], whole: tuple[CmocEntry, ...] | None = None,
+                continued: bool = False, continues: bool = False) -> tuple[CmocGroup, ...]:
+    """``entries`` (a theory's, or one page of them) by relation, each split into direction columns
+    when any CMOC of the theory (``whole``) has a direction. A page's first group may have begun on
+    the page before (``continued``) and its last may go on (``continues``)."""
+    whole = entries if whole is None else whole
+    split = any(e.cmoc.direction for e in whole)
     groups = []
-    for relation in RELATIONS:
-        mine = [e for e in entries if e.relation == relation]
-        if not mine:
-            continue
-        if split:
-            columns = tuple((heading, tuple(e for e in mine if e.cmoc.direction == d))
-                            for d, heading in DIRECTION_HEADINGS)
-            columns = tuple(col for col in columns if col[1] or col[0] != "Direction not stated")
-        else:
-            columns = (("", tuple(mine)),)
-        groups.append(CmocGroup(relation, RELATION_HEADINGS[relation], columns))
+    present = [r for r in RELATIONS if any(e.relation == r for e in entries)]
+    for k, relation in enumerate(present):
+        mine = tuple(e for e in entries if e.relation == relation)
+        every = tuple(e for e in whole if e.relation == relation)
+        first_cont, last_cont = continued and k == 0, continues and k == len(present) - 1
+        columns = _columns(mine, split, keep_empty=not (first_cont or last_cont))
+        totals = {h: len(col) for h, col in _columns(every, split, keep_empty=True)}
+        groups.append(CmocGroup(relation, RELATION_HEADINGS[relation], columns, len(every),
+                                tuple(totals.get(h, 0) for h, _c in columns), first_cont, last_cont))
     return tuple(groups)
+
+
+def cmocs_url(theory: Theory, entries: tuple[CmocEntry, ...]) -> str | None:
+    """Site URL of the theory's own CMOC list, or None when its page lists the CMOCs itself."""
+    return f"{theory.page_url}cmocs/" if sum(map(entry_weight, entries)) > INLINE_CMOC_BYTES else None
+
+
+def cmoc_summary(groups: tuple[CmocGroup, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...], int], ...]]:
+    """(direction headings, rows of (relation heading, count per direction, total)) for a theory page
+    whose CMOCs are listed on their own pages."""
+    headings = tuple(dict.fromkeys(h for g in groups for h, _c in g.columns if h))
+    rows = []
+    for g in groups:
+        per = dict(zip((h for h, _c in g.columns), g.column_totals))
+        rows.append((g.heading, tuple(per.get(h, 0) for h in headings), g.total))
+    return headings, tuple(rows)
+
+
+def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ...], url: str) -> Iterator[PageSpec]:
+    """``theories/ID/cmocs/`` (and ``page/N/``): every CMOC of a theory with its sources, in pages."""
+    chunks = paginate(entries, url, entry_weight)
+    for n, (chunk, pager) in enumerate(chunks):
+        continued = n > 0 and chunks[n - 1][0][-1].relation == chunk[0].relation
+        continues = n + 1 < len(chunks) and chunks[n + 1][0][0].relation == chunk[-1].relation
+        yield PageSpec(pager.url, "theory_cmocs.html", pager.title(f"Configurations of {theory.id}: {theory.title}"), {
+            "e": theory, "cmoc_groups": cmoc_groups(chunk, entries, continued, continues), "pager": pager,
+        }, section="theories", sources=(theory.id, *dict.fromkeys(
+            i for x in chunk for i in (x.cmoc.id, *(p.id for _s, p in x.sources)))), entity=None)
 
 
 def map_rows(corpus: Corpus, m: EvidenceMap) -> list:
@@ -143,9 +222,14 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     for t in corpus.theories:
         papers = corpus.rel("theory_papers", t.id)
         maps = corpus.rel("theory_maps", t.id)
+        entries = cmoc_entries(corpus, t)
+        groups = cmoc_groups(entries)
+        own_url = cmocs_url(t, entries)
         yield PageSpec(t.page_url, "theory.html", f"{t.id}: {t.title}", {
             "e": t, "trail": breadcrumb(corpus, t), "children": corpus.rel("theory_children", t.id),
-            "cmoc_groups": cmoc_groups(corpus, t), "n_cmocs": len(corpus.links.theory_cmocs.get(t.id.lower(), ())),
+            "cmoc_groups": () if own_url else groups, "n_cmocs": len(entries), "cmocs_url": own_url,
+            "cmoc_summary": cmoc_summary(groups) if own_url else None,
+            "cmoc_titles": entries if own_url and len(entries) <= SUMMARY_TITLES else (),
             "maps": tuple((m, map_title(corpus, m), map_rows(corpus, m)) for m in maps),  # type: ignore[arg-type]
             "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": papers,
             "papers_url": theory_papers_url(t.page_url, len(papers)),
@@ -154,6 +238,8 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "questions": tuple(corpus.get(q) for q in t.question),
             "reviews": tuple(corpus.get(r) for r in t.review),
         }, section="theories", sources=(t.id,), entity=t)
+        if own_url:
+            yield from cmoc_list_pages(corpus, t, entries, own_url)
 
 
 def graph_page(corpus: Corpus, groups: list) -> PageSpec:
