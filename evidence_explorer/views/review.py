@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .. import integrity
+from ..citation import short_cite
 from ..link import Corpus
 from ..render import title_of
 from ..model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
@@ -62,6 +63,8 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         if items:
             yield PageSpec(packet_url(t), "review/packet.html", f"Review packet: {t.id}: {t.title}", {
                 "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
+                "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
+                                           key=lambda p: (short_cite(p.authors, p.year).lower(), p.id.lower()))),
             }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus)
