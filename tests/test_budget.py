@@ -7,7 +7,10 @@ and any other ``<link rel="stylesheet">``), for every page of the demo; and, on 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,14 +23,14 @@ from evidence_explorer.views.pagination import Pager, paginate
 BUDGET = 60_000
 """Bytes of HTML plus linked CSS allowed per page."""
 
-KNOWN_OVER: dict[str, str] = {
-    "changes/index.html": "changelog lists every commit of the content's history on one page (grows with "
-                          "each commit): needs pagination or a cap by its owner",
-    "review/integrity/index.html": "advisory-review integrity findings on one page: needs trimming or pages",
-    "review/packet/R3/index.html": "printable review packet of R3: every link with quotes, plus review.css",
+PRINT_DOCUMENTS = {
+    "review/packet/*/index.html": "a review packet is one printable document per theory, every CMOC with "
+                                  "every source, locator and quote (that is its purpose), so it grows with the "
+                                  "theory: ~2 KB per CMOC, ~290 KB for 130 CMOCs on the synthetic corpus. "
+                                  "Splitting it would defeat printing it for a meeting; the demo's fit.",
 }
-"""Pages of other page families known to be over budget (reported, not hidden: each is a strict
-xfail, so the entry must go once the page fits)."""
+"""Page patterns exempt from the budget on the synthetic corpus, with the reason. They are measured
+on the demo like every other page."""
 
 STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
 
@@ -57,18 +60,10 @@ def offenders(measured: dict[str, tuple[int, int]]) -> list[str]:
 def test_every_demo_page_is_under_budget(demo_site):
     measured = weights(demo_site)
     assert len(measured) > 300  # every entity page, not a sample
-    over = [line for line in offenders(measured) if line.split(":")[0] not in KNOWN_OVER]
-    assert not over, "pages over %d bytes of HTML+CSS:\n%s" % (BUDGET, "\n".join(over))
-
-
-@pytest.mark.parametrize("url", sorted(KNOWN_OVER))
-def test_known_offenders_of_other_page_families(demo_site, url):
-    if not (demo_site / url).exists():
-        pytest.skip(f"{url} is not built")
-    html, css = page_weight(demo_site, demo_site / url)
-    if html + css >= BUDGET:
-        pytest.xfail(f"{url}: {html + css:,} bytes ({html:,} HTML + {css:,} CSS): {KNOWN_OVER[url]}")
-    pytest.fail(f"{url} now fits ({html + css:,} bytes): remove it from KNOWN_OVER")
+    for family in ("changes/index.html", "review/integrity/index.html", "review/packet/R3/index.html",
+                   "theories/R3/index.html"):
+        assert family in measured, family  # the pages that used to be over are built and measured
+    assert not offenders(measured), "pages over %d bytes of HTML+CSS:\n%s" % (BUDGET, "\n".join(offenders(measured)))
 
 
 def test_served_stylesheets_are_minified_and_equivalent(demo_site):
@@ -174,7 +169,12 @@ def test_long_theory_paper_lists_get_their_own_table(demo_site):
             assert not own.exists() and f"Show all {len(t['papers'])} papers" in page or not t["papers"]
 
 
-# --- a synthetic corpus: list pages stay bounded --------------------------------------------
+# --- a synthetic corpus: every page stays bounded ---------------------------------------------
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=Synth", "-c", "user.email=synth@example.org", "-c", "commit.gpgsign=false",
+                    "-C", str(repo), *args], check=True, capture_output=True)
+
 
 @pytest.fixture(scope="module")
 def synthetic_site(tmp_path_factory) -> Path:
@@ -183,23 +183,35 @@ def synthetic_site(tmp_path_factory) -> Path:
     spec.loader.exec_module(synth)  # type: ignore[union-attr]
     base = tmp_path_factory.mktemp("budget-synth")
     assert synth.main(["300", str(base / "content")]) == 0
+    if shutil.which("git"):  # in git, like a real evidence base: /changes/ lists the import of every file
+        _git(base, "init", "-q")
+        _git(base, "add", "content")
+        _git(base, "commit", "-q", "-m", "Import the synthetic evidence base")
     run = run_cli("build", "--content", str(base / "content"), "--output", str(base / "site"), "--no-search",
                   "--quiet")
     assert run.code == 0, run.err
     return base / "site"
 
 
-LIST_PAGES = ("papers/index.html", "papers/page/*/index.html", "cmocs/index.html", "cmocs/page/*/index.html",
-              "theories/*/papers/index.html", "theories/*/papers/page/*/index.html",
-              "matrix/*/index.html", "matrix/*/*/index.html", "matrix/*/*/page/*/index.html")
+FAMILIES = ("papers/page/2/", "cmocs/page/2/", "theories/*/papers/", "theories/*/cmocs/page/2/",
+            "questions/*/cmocs/", "review/integrity/", "review/integrity/*/page/2/", "matrix/*/")
+"""Paginated or split page families that must exist on the synthetic corpus (so they are measured)."""
 
 
-def test_synthetic_list_pages_are_paginated_under_budget(synthetic_site):
-    pages = sorted({p for pattern in LIST_PAGES for p in synthetic_site.glob(pattern)})
-    measured = weights(synthetic_site, pages)
+def test_every_synthetic_page_is_under_budget_except_print_documents(synthetic_site):
+    pages = [p for p in synthetic_site.rglob("*.html") if "pagefind" not in p.parts]
+    exempt = {p for pattern in PRINT_DOCUMENTS for p in synthetic_site.glob(pattern)}
+    assert exempt, "the exemption still names pages that exist"
+    measured = weights(synthetic_site, [p for p in pages if p not in exempt])
+    assert len(measured) > 900  # entity pages and every list page
+    for family in FAMILIES + (("changes/page/2/",) if shutil.which("git") else ()):
+        assert list(synthetic_site.glob(family + "index.html")), f"no {family} page on the synthetic corpus"
     assert not offenders(measured), "\n".join(offenders(measured))
-    assert (synthetic_site / "papers" / "page" / "2" / "index.html").exists()
-    assert (synthetic_site / "cmocs" / "page" / "2" / "index.html").exists()
+    # the exemption is needed: these print documents are over (if they fit one day, drop it)
+    assert all(sum(page_weight(synthetic_site, p)) >= BUDGET for p in exempt)
+
+
+def test_synthetic_paper_index_lists_every_paper_once(synthetic_site):
     listed = [pid for p in sorted(synthetic_site.glob("papers/**/index.html"))
               if p.parent.name == "papers" or p.parent.parent.name == "page"
               for pid in _rows(p.read_text(encoding="utf-8"))]
@@ -220,3 +232,114 @@ def test_synthetic_cmoc_index_pages_cover_every_theory_link(synthetic_site):
             tid = group[:group.index('"')]
             seen += [("" if tid == "unlinked" else tid, c) for c in re.findall(r'<li><a href="/cmocs/([^/"]+)/">', group)]
     assert sorted(seen) == sorted(expected)
+
+
+# --- split lists cover their entity exactly once (demo and synthetic corpus) ----------------------
+
+def _numbered(site: Path, base: str) -> list[Path]:
+    """The pages of a paginated list at ``base``, in order (only those that exist)."""
+    first = site / base / "index.html"
+    rest = sorted((site / base / "page").glob("*/index.html"), key=lambda p: int(p.parent.name))
+    return ([first] if first.exists() else []) + rest
+
+
+ENTRY = re.compile(r'<li class="cmoc-entry"><a href="/cmocs/([^/"]+)/">(.*?)</li>(?=\s*(?:<li class="cmoc-entry"|</ul>))',
+                   re.S)
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_theory_cmocs_are_listed_once_with_their_sources(which, request):
+    site = request.getfixturevalue("demo_site" if which == "demo" else "synthetic_site")
+    ev = json.loads((site / "data" / "evidence.json").read_text("utf-8"))
+    sources = {c["id"]: {s["paper"] for s in c["sources"]} for c in ev["cmocs"]}
+    split = 0
+    for t in ev["theories"]:
+        page = (site / "theories" / t["id"] / "index.html").read_text(encoding="utf-8")
+        own = _numbered(site, f"theories/{t['id']}/cmocs")
+        texts = [p.read_text(encoding="utf-8") for p in (own or [site / "theories" / t["id"] / "index.html"])]
+        if own:
+            split += 1
+            n = len(t["cmocs"])
+            assert f'<a href="/theories/{t["id"]}/cmocs/">All {n} configurations of {t["id"]}</a>' in page
+            assert 'class="cmoc-entry"' not in page
+            rows = re.findall(r'<tr><th scope="row">(\w+) configurations</th>(.*?)</tr>', page)
+            assert sum(int(re.findall(r"<td>(\d+)</td>", cells)[-1]) for _r, cells in rows) == n
+            for k, text in enumerate(texts, 1):
+                assert ('rel="next"' in text) == (k < len(texts))
+                assert f'<a href="/theories/{t["id"]}/">{t["id"]}</a>' in text  # breadcrumb back to the theory
+        listed = []
+        for text in texts:
+            for cid, entry in ENTRY.findall(text):
+                listed.append(cid)
+                assert set(re.findall(r'<a href="/papers/([^/"]+)/">', entry)) == sources[cid], (t["id"], cid)
+        assert sorted(listed) == sorted(t["cmocs"]), t["id"]
+    assert split >= 1  # demo: R3 (12 CMOCs, many sources); synthetic: every theory of 100+ CMOCs
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_question_elements_are_listed_once_per_node(which, request):
+    site = request.getfixturevalue("demo_site" if which == "demo" else "synthetic_site")
+    ev = json.loads((site / "data" / "evidence.json").read_text("utf-8"))
+    theories = {t["id"]: t for t in ev["theories"]}
+    for q in ev["questions"]:
+        page = (site / "questions" / q["id"] / "index.html").read_text(encoding="utf-8")
+        own = _numbered(site, f"questions/{q['id']}/cmocs")
+        found: dict[str, list[str]] = {}
+        if own:
+            assert '<ul class="elements">' not in page
+            for p in own:
+                for tid, body in re.findall(r'<section aria-labelledby="n-([^"]+)">(.*?)</section>',
+                                            p.read_text(encoding="utf-8"), re.S):
+                    found.setdefault(tid, []).extend(re.findall(r'<li><a href="/cmocs/([^/"]+)/">', body))
+            for tid in q["theories"]:
+                if theories[tid]["cmocs"]:  # the node row links where its list starts
+                    assert re.search(rf'<a href="/questions/{q["id"]}/cmocs/(page/\d+/)?#n-{re.escape(tid)}">'
+                                     rf'{len(theories[tid]["cmocs"])} configuration', page), tid
+        else:
+            table = page[page.index('<table class="ipt">'):] if q["theories"] else ""
+            for tid, body in re.findall(r'<tr><th scope="row"><a href="/theories/([^/"]+)/">(.*?)</tr>', table, re.S):
+                found[tid] = re.findall(r'<li><a href="/cmocs/([^/"]+)/">', body)
+        expected = {tid: theories[tid]["cmocs"] for tid in q["theories"] if theories[tid]["cmocs"]}
+        assert {k: sorted(v) for k, v in found.items() if v} == {k: sorted(v) for k, v in expected.items()}, q["id"]
+    if which == "synthetic":
+        assert all(_numbered(site, f"questions/{q['id']}/cmocs") for q in ev["questions"])
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_integrity_summary_counts_match_the_pages_of_each_check(which, request):
+    site = request.getfixturevalue("demo_site" if which == "demo" else "synthetic_site")
+    summary = (site / "review" / "integrity" / "index.html").read_text(encoding="utf-8")
+    table = summary[summary.index('<table class="integrity-summary">'):summary.index("</table>")]
+    linked = re.findall(r'<a href="/review/integrity/([a-z-]+)/">[^<]+</a></th>\s*<td>(\w+)</td><td class="num">(\d+)</td>',
+                        table)
+    assert linked
+    paged = 0
+    for check, level, count in linked:
+        pages = _numbered(site, f"review/integrity/{check}")
+        paged += len(pages) > 1
+        items = []
+        for k, p in enumerate(pages, 1):
+            text = p.read_text(encoding="utf-8")
+            assert f"({count}, {level})</span></h1>" in text
+            body = text[text.index('<ul class="findings">'):]
+            items += re.findall(r"^<li>", body[:body.index("</ul>")], re.M)
+        assert len(items) == int(count), check
+        section = summary[summary.index(f'<h2 id="{check}">'):]
+        section = section[:section.index("</section>")]
+        assert len(re.findall(r"^<li>", section, re.M)) == min(int(count), 5)
+        if int(count) > 5:
+            assert f'<a href="/review/integrity/{check}/">All {count} findings' in section
+    assert paged >= 1  # demo: 175 sources without a quote or locator
+
+
+def test_synthetic_changes_list_every_imported_file_once(synthetic_site):
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    pages = _numbered(synthetic_site, "changes")
+    assert len(pages) >= 2
+    listed = [u for p in pages for u in re.findall(r'<li><span class="badge change-added">Added</span> \w+\n'
+                                                    r'<a href="/([a-z]+/[^"]+)">', p.read_text(encoding="utf-8"))]
+    ev = json.loads((synthetic_site / "data" / "evidence.json").read_text("utf-8"))
+    urls = [r["url"].lstrip("/") for kind in ("reviews", "questions", "theories", "maps", "papers", "cmocs")
+            for r in ev[kind]]
+    assert len(listed) == len(set(listed)) and sorted(listed) == sorted(u for u in urls if u.count("/") == 2)
