@@ -15,6 +15,7 @@ in this process; the output is byte-identical either way.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import traceback
 from pathlib import Path
@@ -52,6 +53,8 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     ctx = multiprocessing.get_context("fork") if jobs > 1 else None
     renderer = _renderer(make_renderer, cache)
     workers = []
+    if jobs > 1:
+        gc.freeze()  # the children's garbage collector then leaves inherited objects alone: shared pages stay shared
     try:
         for share in shares[1:]:
             assert ctx is not None
@@ -72,6 +75,8 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
             if cache is not None and delta is not None:
                 cache.merge(delta)
     finally:
+        if jobs > 1:
+            gc.unfreeze()
         for process, receive in workers:
             receive.close()
             process.join(timeout=5)
