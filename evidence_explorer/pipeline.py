@@ -97,6 +97,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
                             updated=last_updated(options.content), markdown_cache=cache)
     staging = _write_staging(output, files)
+    files = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
     try:
         files.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
         if options.search and not index_site(staging, report):
