@@ -6,7 +6,7 @@ a test fails when the committed file differs, so the docs cannot drift.
 from __future__ import annotations
 
 from .config import SITE_KEYS
-from .load import COLLECTIONS
+from .load import COLLECTIONS, MAX_FILE_BYTES, MAX_YAML_DEPTH
 from .model import KINDS, FlowStep, MapRow, Quality, Source, TheoryLink
 from .schema import Record, content_fields
 
@@ -35,6 +35,9 @@ def reference_markdown() -> str:
         "across all collections, ignoring case. Unknown fields are errors. Facet keys declared in `site.yaml`",
         "are also allowed on the kinds they apply to. Any body may link an entity with `[[id]]` or",
         "`[[id|label]]`. Dates stay text: YAML never turns them into datetimes.",
+        f"Files are UTF-8 (a BOM is accepted) with LF or CRLF line ends, at most "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MB; YAML aliases",
+        f"(`*name`) are not allowed and YAML may nest at most {MAX_YAML_DEPTH} levels deep.",
         "",
         "## site.yaml",
         "",
