@@ -255,7 +255,8 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
             try:
                 values[name] = spec.parse(data[name], name, line)
             except FieldError as exc:
-                report.error(exc.code, exc.message, where(exc.line or line))
+                for err in exc.each():
+                    report.error(err.code, err.message, where(err.line or line))
                 ok = False
         elif f.metadata["required"]:
             report.error("schema.required", f"missing required field '{name}'"

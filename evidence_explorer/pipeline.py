@@ -143,19 +143,35 @@ def _check_output(output: Path, content: Path) -> None:
                          "evidence-explorer (no .evidence-explorer marker); choose another --output")
 
 
+def _remove_abandoned(output: Path) -> None:
+    """Delete staging/old folders left by builds that were killed (their process is gone)."""
+    for leftover in output.parent.glob(f".{output.name}.*-*"):
+        kind, _, pid = leftover.name.rpartition("-")
+        if not kind.endswith((".staging", ".old")) or not pid.isdigit() or not (leftover / MARKER).exists():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass  # alive but not ours to signal: leave it
+
+
 def _write_staging(output: Path, files: dict[str, str]) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(output)
     staging = output.parent / f".{output.name}.staging-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     try:
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_text("This directory is written by evidence-explorer and replaced on "
+                                      "every build.\n", encoding="utf-8")  # first: marks leftovers as ours
         write_static(staging / "static")
         for rel, text in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        (staging / MARKER).write_text("This directory is written by evidence-explorer and replaced on "
-                                      "every build.\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -21,6 +21,19 @@ class FieldError(Exception):
     def __init__(self, message: str, line: int | None = None, code: str = "schema.type"):
         super().__init__(message)
         self.message, self.line, self.code = message, line, code
+        self.others: tuple[FieldError, ...] = ()
+
+    def each(self) -> tuple["FieldError", ...]:
+        """This error and the others found in the same value (every bad item of a list)."""
+        return (self, *self.others)
+
+
+def raise_all(errors: list[FieldError]) -> None:
+    """Raise the first error carrying the rest, so every bad item is reported at once."""
+    if errors:
+        first = errors[0]
+        first.others = tuple(e for err in errors[1:] for e in err.each()) + first.others
+        raise first
 
 
 class Ref(str):
@@ -127,7 +140,14 @@ class ListOf(Spec):
             if self.single_ok and value is not None and not isinstance(value, dict):
                 return (self.item.parse(value, name, line),)
             raise FieldError(f"'{name}' must be a list, got {_describe(value)}", line)
-        return tuple(self.item.parse(v, name, _line_of(value, i) or line) for i, v in enumerate(value))
+        items, errors = [], []
+        for i, v in enumerate(value):
+            try:
+                items.append(self.item.parse(v, name, _line_of(value, i) or line))
+            except FieldError as exc:
+                errors.append(exc)
+        raise_all(errors)
+        return tuple(items)
 
     def json_schema(self):
         item = self.item.json_schema()
@@ -269,17 +289,20 @@ class Record(Spec):
             value = {self.shorthand: value}
         if not isinstance(value, dict):
             raise FieldError(f"'{name}' items must be mappings, got {_describe(value)}", line)
-        for key in value:
-            if key not in specs:
-                raise FieldError(f"unknown field '{key}' in '{name}'{did_you_mean(key, specs)}",
-                                 _line_of(value, key) or line, "schema.unknown-field")
+        errors = [FieldError(f"unknown field '{key}' in '{name}'{did_you_mean(key, specs)}",
+                             _line_of(value, key) or line, "schema.unknown-field")
+                  for key in value if key not in specs]
         kwargs = {}
         for fname, f in specs.items():
             if fname in value:
-                kwargs[fname] = f.metadata["spec"].parse(value[fname], fname, _line_of(value, fname) or line)
+                try:
+                    kwargs[fname] = f.metadata["spec"].parse(value[fname], fname, _line_of(value, fname) or line)
+                except FieldError as exc:
+                    errors.append(exc)
             elif f.metadata["required"]:
-                raise FieldError(f"'{name}' item lacks required field '{fname}'",
-                                 getattr(value, "line", None) or line, "schema.required")
+                errors.append(FieldError(f"'{name}' item lacks required field '{fname}'",
+                                         getattr(value, "line", None) or line, "schema.required"))
+        raise_all(errors)
         kwargs["line"] = getattr(value, "line", None) or line
         return self.cls(**kwargs)
 

@@ -57,9 +57,11 @@ def test_sigkill_during_rendering_keeps_previous_site(tmp_path):
     rendered = _kill_while_rendering(content, out)
     assert rendered >= 10
     assert tree_digest(out) == before, "SIGKILL during rendering changed the published site"
-    # The next build succeeds and gives the same site as a clean build elsewhere.
+    assert list(tmp_path.glob(".site.staging-*")), "the killed build's staging folder is there"
+    # The next build succeeds, removes the abandoned staging folder, and equals a clean build.
     run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
     assert run.code == 0, run.err
+    assert not list(tmp_path.glob(".site.staging-*")), "abandoned staging folder left behind"
     clean = tmp_path / "clean" / "site"
     assert run_cli("build", "--content", str(content), "--output", str(clean), "--no-search",
                    "--quiet").code == 0
