@@ -94,7 +94,13 @@ class Renderer:
 def title_of(e: Entity) -> str:
     if isinstance(e, Paper):
         return f"{short_cite(e.authors, e.year)} {e.title}"
-    return f"{e.id}: {e.display_title}" if e.kind in ("theory",) and e.display_title != e.id else e.display_title
+    if e.kind == "theory" and e.display_title != e.id and len(e.id) <= SHORT_ID:
+        return f"{e.id}: {e.display_title}"  # "R1: …" reads well; "mrt-cas: …" does not
+    return e.display_title
+
+
+SHORT_ID = 6
+"""Theory ids up to this length (R1, M5, Q1R4) prefix their title in links."""
 
 
 def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:
