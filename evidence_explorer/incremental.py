@@ -32,7 +32,8 @@ from .changelog import read_history
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure
 from .diagnostics import Report
 from .gitinfo import last_updated
-from .link import Corpus, body_links, link
+from . import integrity
+from .link import Corpus, _refs, _sort_key, body_links, link
 from .load import COLLECTIONS, load_sources
 from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
@@ -76,6 +77,8 @@ class Outcome:
     """Output paths whose content actually changed on disk."""
     full: bool = False
     config_failed: bool = False
+    relinked: bool = False
+    """The previous corpus's id index and backlinks were reused (see :func:`relink`)."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         return full_build(options, report)
     entities = dict(state.entities)
     changed_ids: set[str] = set()
+    pairs: list[tuple[Entity, Entity]] = []
+    added_or_removed = False
     fresh = {s.rel: s for s in load_sources(options.content, str(options.content), report,
                                             only=set(changes.content))}
     for rel in changes.content:
@@ -244,11 +249,18 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         if old is not None and new is not None and old == new:
             entities[rel] = old  # unchanged: keep the very object (pages compare by identity first)
             continue
+        if old is not None and new is not None:
+            pairs.append((old, new))
+        else:
+            added_or_removed = True
         changed_ids.update(e.id.lower() for e in (old, new) if e is not None)
     if report.failed(options.strict):
         return Outcome(report, None)
-    ordered = [entities[rel] for rel in sorted(entities, key=_walk_key)]
-    corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
+    corpus = relink(state.corpus, pairs, report) if not added_or_removed else None
+    relinked = corpus is not None
+    if corpus is None:
+        ordered = [entities[rel] for rel in sorted(entities, key=_walk_key)]
+        corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
     if report.failed(options.strict):
         return Outcome(report, None)
 
@@ -283,7 +295,39 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     if extras:
         new_state, extra_written = write_extras(new_state)
         written += extra_written
-    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written))
+    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
+                   relinked=relinked)
+
+
+_GROUP_OF = MappingProxyType({"review": "reviews", "question": "questions", "theory": "theories",
+                              "map": "maps", "paper": "papers", "cmoc": "cmocs", "page": "pages"})
+
+
+def _relations(entity: Entity) -> tuple[tuple[str, str, str], ...]:
+    return tuple((name, kind, str(ref)) for name, kind, ref in _refs(entity))
+
+
+def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]], report: Report) -> Corpus | None:
+    """``previous`` with each ``(old, new)`` entity swapped, reusing its id index and backlinks, when
+    the edits cannot change what :func:`~evidence_explorer.link.link` computes from them: same kind,
+    id, URL, list position and relations, and every ``[[link]]`` resolves. None otherwise (then
+    the caller re-links everything). The integrity checks run again on the result, as link() does."""
+    by_id = dict(previous.by_id)
+    swapped: dict[int, Entity] = {}
+    for old, new in pairs:
+        if (type(old) is not type(new) or old.id != new.id or old.page_url != new.page_url
+                or by_id.get(old.id.lower()) is not old or _sort_key(old) != _sort_key(new)
+                or _relations(old) != _relations(new)):
+            return None
+        if any(target.lower() not in by_id for target, _label, _line in body_links(new)):
+            return None
+        by_id[new.id.lower()] = new
+        swapped[id(old)] = new
+    names = {_GROUP_OF[new.kind] for _old, new in pairs}
+    groups = {name: tuple(swapped.get(id(e), e) for e in getattr(previous, name)) for name in names}
+    corpus = replace(previous, by_id=MappingProxyType(by_id), **groups)
+    integrity.report_findings(corpus, report)
+    return corpus
 
 
 def write_extras(state: SiteState) -> tuple[SiteState, tuple[str, ...]]:

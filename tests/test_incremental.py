@@ -214,3 +214,36 @@ def test_site_yaml_change_is_a_full_build(demo, tmp_path):
     assert outcome.full and len(outcome.rendered) == len(state.pages)
     assert "A retitled evidence base" in (options.output / "index.html").read_text(encoding="utf-8")
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_text_edit_reuses_the_links_and_equals_a_full_build(demo, tmp_path):
+    content, options, state = demo
+    edit(content / CMOC, r"^outcome: .*$", 'outcome: "A text-only edit: RELINK-REUSED."')
+    outcome = rebuild(state, Changes(content=frozenset({CMOC})))
+    assert outcome.state is not None, [d.format() for d in outcome.report.sorted()]
+    assert outcome.relinked and outcome.state.corpus.links is state.corpus.links
+    new = outcome.state.corpus.get("cmoc-R1-01")
+    assert new.outcome == "A text-only edit: RELINK-REUSED." and new in outcome.state.corpus.cmocs
+    assert outcome.state.corpus.papers is state.corpus.papers  # untouched groups are the same tuples
+    assert "RELINK-REUSED" in (options.output / "cmocs/cmoc-R1-01/index.html").read_text(encoding="utf-8")
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_relation_edit_relinks_everything(demo, tmp_path):
+    content, options, state = demo
+    text = (content / CMOC).read_text(encoding="utf-8")
+    assert "chains_to:" not in text
+    (content / CMOC).write_text(text.replace("\n---\n", "\nchains_to: [cmoc-R3-06]\n---\n", 1), encoding="utf-8")
+    outcome = rebuild(state, Changes(content=frozenset({CMOC})))
+    assert outcome.state is not None, [d.format() for d in outcome.report.sorted()]
+    assert not outcome.relinked and outcome.state.corpus.links is not state.corpus.links
+    assert outcome.state.corpus.links.cmoc_chained_from["cmoc-r3-06"] == ("cmoc-R1-01",)
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_new_unknown_wikilink_in_a_text_edit_is_reported(demo):
+    content, options, state = demo
+    edit(content / CMOC, r"^---\n(?![\s\S]*^---\n)", "---\nSee [[no-such-id]].\n")
+    outcome = rebuild(state, Changes(content=frozenset({CMOC})))
+    assert outcome.state is None and not outcome.relinked
+    assert any("error: unknown id 'no-such-id' in [[link]]" in d.format() for d in outcome.report.sorted())
