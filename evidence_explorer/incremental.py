@@ -34,7 +34,8 @@ from .diagnostics import Report
 from .gitinfo import last_updated
 from . import integrity
 from .link import Corpus, _refs, _sort_key, body_links, link
-from .load import COLLECTIONS, load_sources
+from .diagnostics import Location
+from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
@@ -149,6 +150,27 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
     return html, deps
 
 
+def read_changed(content: Path, rels: Iterable[str], report: Report) -> list[SourceFile]:
+    """Read the changed Markdown files that a build would load (as ``load_sources`` does, without
+    walking the whole tree): in a collection folder, no folder or file name starting with ``.``
+    or ``_``. Files that are gone (or excluded) are simply not returned."""
+    out = []
+    for rel in sorted(rels, key=_walk_key):
+        parts = rel.split("/")
+        if (len(parts) < 2 or parts[0] not in COLLECTIONS or not rel.endswith(".md")
+                or any(part.startswith((".", "_")) for part in parts[1:])):
+            continue
+        path = content / rel
+        if path.is_dir() or not os.path.lexists(path):
+            continue
+        shown = display_path(content, str(content), rel)
+        try:
+            out.append(read_source(path, shown, rel, COLLECTIONS[parts[0]]))
+        except ContentError as exc:
+            report.error(exc.code, exc.message, Location(shown, exc.line))
+    return out
+
+
 def _walk_key(rel: str) -> tuple:
     """Sort key reproducing load order: collection, then os.walk order (files before subfolders)."""
     parts = rel.split("/")
@@ -238,8 +260,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     changed_ids: set[str] = set()
     pairs: list[tuple[Entity, Entity]] = []
     added_or_removed = False
-    fresh = {s.rel: s for s in load_sources(options.content, str(options.content), report,
-                                            only=set(changes.content))}
+    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report)}
     for rel in changes.content:
         old = entities.pop(rel, None)
         src = fresh.get(rel)

@@ -247,3 +247,19 @@ def test_new_unknown_wikilink_in_a_text_edit_is_reported(demo):
     outcome = rebuild(state, Changes(content=frozenset({CMOC})))
     assert outcome.state is None and not outcome.relinked
     assert any("error: unknown id 'no-such-id' in [[link]]" in d.format() for d in outcome.report.sorted())
+
+
+def test_read_changed_reads_only_what_a_build_loads(tmp_path):
+    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.incremental import read_changed
+    content = tmp_path / "content"
+    for rel in ("cmocs/a.md", "cmocs/_draft.md", "cmocs/.hidden/b.md", "cmocs/sub/c.md", "papers/broken.md"):
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text("---\ntitle: T\n---\nBody\n" if "broken" not in rel else "---\ntitle: [\n",
+                                   encoding="utf-8")
+    report = Report()
+    found = read_changed(content, {"cmocs/a.md", "cmocs/_draft.md", "cmocs/.hidden/b.md", "cmocs/sub/c.md",
+                                   "cmocs/gone.md", "papers/broken.md"}, report)
+    assert [(s.rel, s.kind) for s in found] == [("cmocs/a.md", "cmoc"), ("cmocs/sub/c.md", "cmoc")]
+    assert [d.format() for d in report.sorted()] == [
+        f"{content}/papers/broken.md:1: error: unclosed front matter: no closing '---' line [file.front-matter]"]
