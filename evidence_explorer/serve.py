@@ -135,20 +135,59 @@ class BackgroundRefresher:
         while True:
             with self._lock:
                 state = self._wanted
-            try:
-                if state is not None:
-                    write_extras(state)
-                if self.search:
-                    self._index_once()
-            except Exception as exc:  # a bug or a vanished folder: say so, keep serving
-                self.log(f"background refresh failed: {type(exc).__name__}: {exc}")
+            lines, indexed = self._refresh_apart(state) if hasattr(os, "fork") else self._refresh(state)
+            for line in lines:
+                self.log(line)
             with self._lock:
                 self.done += 1
+                self.indexed += indexed
                 if self._wanted is state:
                     self._running = False
                     return
 
-    def _index_once(self) -> None:
+    def _refresh(self, state: SiteState | None) -> tuple[list[str], bool]:
+        """Rewrite the exports of ``state`` and re-index: (lines to log, whether an index was installed)."""
+        lines: list[str] = []
+        try:
+            if state is not None:
+                write_extras(state)
+            return lines, self._index_once(lines) if self.search else False
+        except Exception as exc:  # a bug or a vanished folder: say so, keep serving
+            lines.append(f"background refresh failed: {type(exc).__name__}: {exc}")
+            return lines, False
+
+    def _refresh_apart(self, state: SiteState | None) -> tuple[list[str], bool]:
+        """:meth:`_refresh` in a forked child, so that computing the exports (seconds on a large site)
+        does not hold the interpreter lock while the next edit is being rebuilt. The child inherits
+        ``state`` without pickling and sends back only its result, as JSON through a pipe."""
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: do it here
+            os.close(read_fd)
+            os.close(write_fd)
+            return self._refresh(state)
+        if pid == 0:  # the child: never returns, never runs the parent's cleanup
+            code = 1
+            try:
+                os.close(read_fd)
+                lines, indexed = self._refresh(state)
+                with os.fdopen(write_fd, "w", encoding="utf-8") as fh:
+                    json.dump({"lines": lines, "indexed": indexed}, fh)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        with os.fdopen(read_fd, encoding="utf-8") as fh:
+            text = fh.read()
+        _pid, status = os.waitpid(pid, 0)
+        try:
+            result = json.loads(text)
+            return list(result["lines"]), bool(result["indexed"])
+        except (ValueError, KeyError, TypeError):
+            return [f"background refresh failed: its process ended with status {status}"], False
+
+    def _index_once(self, lines: list[str]) -> bool:
         from .search import index_site
         work = Path(tempfile.mkdtemp(prefix=".search-", dir=self.output.parent))
         installed = False
@@ -158,9 +197,8 @@ class BackgroundRefresher:
                             ignore=shutil.ignore_patterns("pagefind"))
             report = Report()
             if not index_site(snapshot, report):
-                for d in report.sorted():
-                    self.log(d.format())
-                return
+                lines.extend(d.format() for d in report.sorted())
+                return False
             old = work / "old-pagefind"
             target = self.output / "pagefind"
             if target.exists():
@@ -168,11 +206,10 @@ class BackgroundRefresher:
             os.rename(snapshot / "pagefind", target)
             installed = True
         except OSError as exc:  # the output moved under us (a full rebuild): the next request redoes it
-            self.log(f"search index not refreshed: {exc}")
+            lines.append(f"search index not refreshed: {exc}")
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if installed:
-            self.indexed += 1
+        return installed
 
 
 def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:

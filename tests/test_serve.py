@@ -224,3 +224,21 @@ def test_search_index_is_refreshed_after_a_rebuild(make_site, tmp_path):
     assert wait_for(lambda: dev.refresher.indexed >= 2), logs
     assert (dev.options.output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8") != entry
     assert wait_for(lambda: not list(dev.options.output.parent.glob(".search-*")), 10)  # snapshots removed
+
+
+def test_background_refresh_runs_in_another_process_and_reports_failures(dev, monkeypatch):
+    import evidence_explorer.serve as serve_module
+    assert wait_for(lambda: not dev.refresher._running)
+    marker = dev.options.output / "refresh-pid"
+
+    def failing_write_extras(state):
+        marker.write_text(str(os.getpid()), encoding="utf-8")
+        raise RuntimeError("exports exploded")
+
+    monkeypatch.setattr(serve_module, "write_extras", failing_write_extras)
+    done = dev.refresher.done
+    dev.refresher.request(dev.state)
+    assert wait_for(lambda: dev.refresher.done > done)
+    assert "background refresh failed: RuntimeError: exports exploded" in dev.logs  # type: ignore[attr-defined]
+    if hasattr(os, "fork"):  # the exports are computed apart from the process serving and rebuilding
+        assert int(marker.read_text(encoding="utf-8")) != os.getpid()
