@@ -20,7 +20,7 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -41,6 +41,7 @@ from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files,
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .static_files import static_outputs
 from .views import PageSpec, collect_pages, nav_items
+from .views.memo import Memo
 
 # --- state between rebuilds ---------------------------------------------------------------
 
@@ -63,6 +64,9 @@ class SiteState:
     updated: Mapping[str, str]
     env: jinja2.Environment
     """Template environment kept between rebuilds as a compile cache (its globals are reset per build)."""
+    memo: Mapping[tuple, tuple] = field(default_factory=lambda: MappingProxyType({}))
+    """Per-entity values the page specs were computed from (row weights, short citations), keyed by
+    entity identity (see :mod:`.views.memo`): the next rebuild recomputes them only for new objects."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +236,8 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     if report.failed(options.strict):
         return Outcome(report, None, full=True)
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
-    pages = tuple(collect_pages(corpus))
+    memo = Memo()
+    pages = tuple(collect_pages(corpus, memo))
     nav, updated = nav_items(corpus), last_updated(options.content)
     env = make_environment()
     html, deps = _render(corpus, pages, base_url, nav, updated, env)
@@ -243,7 +248,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     _check_output(output, options.content.resolve())
     swap(_write_staging(output, files), output)
     state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
-                      MappingProxyType(deps), nav, frozenset(extras), updated, env)
+                      MappingProxyType(deps), nav, frozenset(extras), updated, env, memo.entries)
     return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
 
 
@@ -286,7 +291,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         return Outcome(report, None)
 
     nav = nav_items(corpus)
-    pages = {p.url: p for p in collect_pages(corpus)}
+    memo = Memo(state.memo)
+    pages = {p.url: p for p in collect_pages(corpus, memo)}
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
     everything = nav != state.nav
 
@@ -312,7 +318,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     deps = {url: new_deps[url] if url in new_deps else state.deps[url] for url in pages}
     new_state = SiteState(options, state.base_url, corpus, MappingProxyType(dict(
         sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))), MappingProxyType(pages),
-        MappingProxyType(deps), nav, state.extras, state.updated, state.env)
+        MappingProxyType(deps), nav, state.extras, state.updated, state.env, memo.entries)
     if extras:
         new_state, extra_written = write_extras(new_state)
         written += extra_written

@@ -15,6 +15,8 @@ from evidence_explorer import urls
 from evidence_explorer.incremental import Changes, classify, full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
 from evidence_explorer.render import TEMPLATES_DIR
+from evidence_explorer.views import collect_pages
+from evidence_explorer.views.memo import Memo
 
 ROOT = Path(__file__).resolve().parents[1]
 CMOC = "cmocs/cmoc-R1-01.md"
@@ -263,3 +265,36 @@ def test_read_changed_reads_only_what_a_build_loads(tmp_path):
     assert [(s.rel, s.kind) for s in found] == [("cmocs/a.md", "cmoc"), ("cmocs/sub/c.md", "cmoc")]
     assert [d.format() for d in report.sorted()] == [
         f"{content}/papers/broken.md:1: error: unclosed front matter: no closing '---' line [file.front-matter]"]
+
+
+def test_second_text_edit_recomputes_page_weights_only_for_the_edited_cmoc(demo, tmp_path, monkeypatch):
+    """Serve keeps per-entity pagination values (row weights, short cites) keyed by entity identity:
+    after a text-only CMOC edit the next rebuild computes them only for the new CMOC object, and the
+    page specs are those a fresh collect_pages gives."""
+    content, options, state = demo
+    computed: list[tuple[str, tuple[str, ...]]] = []
+    original_get = Memo.get
+
+    def recording_get(self, name, objects, compute):
+        def counted():
+            computed.append((name, tuple(o.id for o in objects)))
+            return compute()
+        return original_get(self, name, objects, counted)
+
+    monkeypatch.setattr(Memo, "get", recording_get)
+    edit(content / CMOC, r"^outcome: .*$", 'outcome: "First text edit: MEMO-ONE."')
+    first = rebuild(state, Changes(content=frozenset({CMOC})))
+    assert first.state is not None and first.relinked, [d.format() for d in first.report.sorted()]
+    computed.clear()
+    edit(content / CMOC, r"^outcome: .*$", 'outcome: "Second text edit: MEMO-TWO, a little longer."')
+    second = rebuild(first.state, Changes(content=frozenset({CMOC})))
+    assert second.state is not None and second.relinked
+    assert computed, "the edited CMOC's weights must be recomputed"
+    assert {ids[0] for _name, ids in computed} == {"cmoc-R1-01"}, computed
+    assert {"cmoc_row", "cmoc_entry"} <= {name for name, _ids in computed}
+    assert len(second.state.memo) == len(first.state.memo)  # replaced objects' entries are not kept
+    assert all(objects[0] is not first.state.corpus.get("cmoc-R1-01") for objects, _v in second.state.memo.values())
+    fresh = tuple(collect_pages(second.state.corpus))
+    assert tuple(second.state.pages.values()) == fresh
+    assert "MEMO-TWO" in (options.output / "cmocs/cmoc-R1-01/index.html").read_text(encoding="utf-8")
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []

@@ -7,9 +7,12 @@ every entity of the site for each of its pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..link import Corpus
+
+if TYPE_CHECKING:
+    from .memo import Memo
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,12 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
     return tuple(items)
 
 
-def collect_pages(corpus: Corpus) -> Iterator[PageSpec]:
+def collect_pages(corpus: Corpus, memo: "Memo | None" = None) -> Iterator[PageSpec]:
+    """Every page of the site. ``memo`` carries per-entity values (row weights) over from the
+    previous serve rebuild (see :mod:`.memo`); without one a fresh memo is used."""
     from . import changes, cmoc, home, maps, matrix, paper, question, review, search, theory
+    from .memo import Memo
+    memo = Memo() if memo is None else memo
+    with_memo = (theory, matrix, cmoc, paper, question, review)
     for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
-        yield from family.pages(corpus)
+        yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)

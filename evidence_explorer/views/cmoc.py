@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..link import Corpus
 from ..model import Cmoc, Theory
 from . import PageSpec
+from .memo import Memo
 from .pagination import paginate, text_bytes
 
 DIRECTION_COLUMNS = (("enabler", "Enablers"), ("barrier", "Barriers"), (None, "Direction not stated"))
@@ -54,10 +55,13 @@ def _entries(corpus: Corpus) -> list[tuple[Theory | None, Cmoc]]:
     return out
 
 
-def _weight(entry: tuple[Theory | None, Cmoc]) -> int:
-    c = entry[1]
-    return ENTRY_MARKUP + text_bytes(c.id, c.display_title, c.context[:113],
-                                     (c.mechanism or c.reasoning or c.resource or "")[:113], c.outcome[:113])
+def _weight(memo: Memo) -> Callable[[tuple[Theory | None, Cmoc]], int]:
+    def weight(entry: tuple[Theory | None, Cmoc]) -> int:
+        c = entry[1]
+        return memo.get("cmoc_row", (c,), lambda: ENTRY_MARKUP + text_bytes(
+            c.id, c.display_title, c.context[:113], (c.mechanism or c.reasoning or c.resource or "")[:113],
+            c.outcome[:113]))
+    return weight
 
 
 def _groups(chunk: tuple[tuple[Theory | None, Cmoc], ...], totals: dict, before: set, after: set
@@ -75,13 +79,13 @@ def _groups(chunk: tuple[tuple[Theory | None, Cmoc], ...], totals: dict, before:
     return tuple(out)
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     entries = _entries(corpus)
     totals: dict[str | None, int] = {}
     for t, _c in entries:
         totals[t.id if t else None] = totals.get(t.id if t else None, 0) + 1
     counts = {d: sum(1 for c in corpus.cmocs if c.direction == d) for d in ("enabler", "barrier")}
-    chunks = paginate(entries, "cmocs/", _weight)
+    chunks = paginate(entries, "cmocs/", _weight(Memo() if memo is None else memo))
     for k, (chunk, pager) in enumerate(chunks):
         first, last = chunk[0][0] if chunk else None, chunk[-1][0] if chunk else None
         before = {first.id if first else None} if k and chunks[k - 1][0][-1][0] is first else set()

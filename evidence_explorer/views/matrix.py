@@ -8,14 +8,14 @@ the paper evidence type (for paper matrices not already split by it), shown by s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..config import Axis, Matrix
 from ..link import Corpus
 from ..model import Entity
 from ..render import facet_values
-from ..citation import short_cite
 from ..svg import BubbleCell, bubble_matrix, shape_names
+from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
 from .theory import paper_type_facet
 from . import PageSpec
@@ -120,7 +120,8 @@ def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tu
     return tuple(out), [(v, label) for v, label in legend if v in used]
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
     if not corpus.config.matrices:
         return
     yield PageSpec("matrix/", "matrices.html", "Evidence gap matrices", {"matrices": corpus.config.matrices},
@@ -130,7 +131,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         matrix_cells, legend = build_cells(corpus, m, rows, columns)
         noun = "CMOCs" if m.count == "cmocs" else "papers"
         labels = dict(legend)
-        separate = _lists_bytes(matrix_cells) + 200 * len(rows) * len(columns) > MATRIX_HTML
+        separate = _lists_bytes(matrix_cells, memo) + 200 * len(rows) * len(columns) > MATRIX_HTML
         links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
         bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
                                    f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
@@ -152,18 +153,22 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         }, section="matrix")
         if separate:
             for c in matrix_cells:
-                for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes):
+                for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes(memo)):
                     yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
                         "m": m, "c": c, "items": chunk, "pager": pager, "noun": noun,
                     }, section="matrix", sources=tuple(x.id for x in chunk))
 
 
-def _item_bytes(item: Entity) -> int:
-    label = short_cite(item.authors, item.year) if item.kind == "paper" else item.display_title  # type: ignore[attr-defined]
-    return ITEM_MARKUP + text_bytes(item.id, label, getattr(item, "direction", None))
+def _item_bytes(memo: Memo) -> Callable[[Entity], int]:
+    def weight(item: Entity) -> int:
+        def compute() -> int:
+            label = cite_of(memo, item) if item.kind == "paper" else item.display_title  # type: ignore[attr-defined]
+            return ITEM_MARKUP + text_bytes(item.id, label, getattr(item, "direction", None))
+        return memo.get("matrix_item", (item,), compute)
+    return weight
 
 
-def _lists_bytes(cells: tuple[Cell, ...]) -> int:
+def _lists_bytes(cells: tuple[Cell, ...], memo: Memo) -> int:
     """Estimated bytes of every cell's evidence list on the matrix page."""
-    return sum(200 + text_bytes(c.row_label, c.column_label) + sum(_item_bytes(x) for x in c.items)
-               for c in cells)
+    weight = _item_bytes(memo)
+    return sum(200 + text_bytes(c.row_label, c.column_label) + sum(map(weight, c.items)) for c in cells)

@@ -7,12 +7,13 @@ node table with counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..link import Corpus
 from ..model import Cmoc, Theory
 from ..svg import flow_diagram
 from . import PageSpec
+from .memo import Memo
 from .pagination import paginate, text_bytes
 
 NODE_MARKUP = 420
@@ -35,13 +36,15 @@ class NodeElements:
     continues: bool
 
 
-def _element_weight(pair: tuple[Theory, Cmoc]) -> int:
-    t, c = pair
-    return ELEMENT_MARKUP + text_bytes(c.id, c.display_title) + len(c.page_url)
+def _element_weight(memo: Memo) -> Callable[[tuple[Theory, Cmoc]], int]:
+    def weight(pair: tuple[Theory, Cmoc]) -> int:
+        c = pair[1]
+        return memo.get("element", (c,), lambda: ELEMENT_MARKUP + text_bytes(c.id, c.display_title) + len(c.page_url))
+    return weight
 
 
-def _node_weight(t: Theory) -> int:
-    return NODE_MARKUP + text_bytes(t.id, t.title, *t.statement)
+def _node_weight(memo: Memo, t: Theory) -> int:
+    return memo.get("node", (t,), lambda: NODE_MARKUP + text_bytes(t.id, t.title, *t.statement))
 
 
 def _by_node(chunk: tuple[tuple[Theory, Cmoc], ...], totals: dict, continued: bool, continues: bool
@@ -58,11 +61,11 @@ def _by_node(chunk: tuple[tuple[Theory, Cmoc], ...], totals: dict, continued: bo
     return tuple(out)
 
 
-def element_pages(q, nodes: tuple, url: str) -> tuple[tuple[PageSpec, ...], dict[str, str]]:
+def element_pages(q, nodes: tuple, url: str, memo: Memo | None = None) -> tuple[tuple[PageSpec, ...], dict[str, str]]:
     """The pages of a question's element list, and where each node's list starts (URL with anchor)."""
     pairs = tuple((t, c) for t, elements, _n in nodes for c in elements)
     totals = {t.id: len(elements) for t, elements, _n in nodes}
-    chunks = paginate(pairs, url, _element_weight)
+    chunks = paginate(pairs, url, _element_weight(Memo() if memo is None else memo))
     specs, starts = [], {}
     for n, (chunk, pager) in enumerate(chunks):
         for t, _c in chunk:
@@ -75,7 +78,9 @@ def element_pages(q, nodes: tuple, url: str) -> tuple[tuple[PageSpec, ...], dict
     return tuple(specs), starts
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
+    element_weight = _element_weight(memo)
     if corpus.questions:
         yield PageSpec("questions/", "questions.html", "Review questions", {"questions": corpus.questions},
                        section="questions")
@@ -83,10 +88,10 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         theories = corpus.rel("question_theories", q.id)
         nodes = tuple((t, corpus.rel("theory_cmocs", t.id), len(corpus.links.theory_papers.get(t.id.lower(), ())))
                       for t in theories)
-        weight = sum(_node_weight(t) + sum(_element_weight((t, c)) for c in elements)  # type: ignore[arg-type]
+        weight = sum(_node_weight(memo, t) + sum(element_weight((t, c)) for c in elements)  # type: ignore[arg-type]
                      for t, elements, _n in nodes)
         own_url = f"{q.page_url}cmocs/" if weight > INLINE_ELEMENT_BYTES else None
-        own, starts = element_pages(q, nodes, own_url) if own_url else ((), {})
+        own, starts = element_pages(q, nodes, own_url, memo) if own_url else ((), {})
         yield PageSpec(q.page_url, "question.html", q.display_title, {
             "e": q, "nodes": nodes, "cmocs": corpus.rel("question_cmocs", q.id), "elements_url": own_url,
             "node_urls": starts,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .. import integrity
-from ..citation import short_cite
 from ..link import Corpus
 from ..render import title_of
 from ..model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
 from . import PageSpec
+from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
 
 STATUS_COLUMNS = (*CMOC_STATUSES, "")
@@ -54,7 +54,8 @@ def entries(corpus: Corpus, theory: Theory) -> tuple[PacketEntry, ...]:
     return tuple(out)
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
     rows = []
     for t in corpus.theories:
         items = entries(corpus, t)
@@ -64,7 +65,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             yield PageSpec(packet_url(t), "review/packet.html", f"Review packet: {t.id}: {t.title}", {
                 "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
                 "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
-                                           key=lambda p: (short_cite(p.authors, p.year).lower(), p.id.lower()))),
+                                           key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
             }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus)

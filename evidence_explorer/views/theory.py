@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
-from ..citation import short_cite
 from ..config import SiteConfig
 from ..link import Corpus
 from ..model import RELATIONS, Cmoc, EvidenceMap, Paper, Source, Theory
 from ..render import facet_values
 from ..svg_graph import GraphNode, theory_graph
 from . import PageSpec
+from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes, theory_papers_url
 
 RELATION_HEADINGS = {"supports": "Supporting configurations", "refutes": "Refuting configurations",
@@ -62,13 +62,19 @@ TRUNCATE = 113
 """Characters of context, mechanism and outcome a short CMOC shows (``truncate(110)`` plus dots)."""
 
 
-def entry_weight(entry: CmocEntry) -> int:
-    """Estimated bytes of one CMOC entry (its short C → M → O and its sources)."""
-    c = entry.cmoc
-    return ENTRY_MARKUP + text_bytes(c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
-                                     (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
-        SOURCE_MARKUP + len(p.page_url) + text_bytes(short_cite(p.authors, p.year), s.locator, s.quote)
-        for s, p in entry.sources)
+def entry_weight(memo: Memo) -> Callable[[CmocEntry], int]:
+    """Estimated bytes of one CMOC entry (its short C → M → O and its sources): the CMOC's own text
+    and each source paper's link are remembered per object in ``memo``."""
+    def weight(entry: CmocEntry) -> int:
+        c = entry.cmoc
+        papers = tuple(p for _s, p in entry.sources)  # which sources resolve depends on the papers too
+        return memo.get("cmoc_entry", (c, *papers), lambda: ENTRY_MARKUP + text_bytes(
+            c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
+            (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
+                SOURCE_MARKUP + text_bytes(s.locator, s.quote) for s, _p in entry.sources)) + sum(
+            memo.get("source_link", (p,), lambda: len(p.page_url) + text_bytes(cite_of(memo, p)))
+            for p in papers)
+    return weight
 
 
 def breadcrumb(corpus: Corpus, theory: Theory) -> list[Theory]:
@@ -150,9 +156,10 @@ def cmoc_groups(entries: tuple[CmocEntry, ...], whole: tuple[CmocEntry, ...] | N
     return tuple(groups)
 
 
-def cmocs_url(theory: Theory, entries: tuple[CmocEntry, ...]) -> str | None:
+def cmocs_url(theory: Theory, entries: tuple[CmocEntry, ...], memo: Memo | None = None) -> str | None:
     """Site URL of the theory's own CMOC list, or None when its page lists the CMOCs itself."""
-    return f"{theory.page_url}cmocs/" if sum(map(entry_weight, entries)) > INLINE_CMOC_BYTES else None
+    weight = entry_weight(Memo() if memo is None else memo)
+    return f"{theory.page_url}cmocs/" if sum(map(weight, entries)) > INLINE_CMOC_BYTES else None
 
 
 def cmoc_summary(groups: tuple[CmocGroup, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...], int], ...]]:
@@ -166,9 +173,10 @@ def cmoc_summary(groups: tuple[CmocGroup, ...]) -> tuple[tuple[str, ...], tuple[
     return headings, tuple(rows)
 
 
-def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ...], url: str) -> Iterator[PageSpec]:
+def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ...], url: str,
+                    memo: Memo | None = None) -> Iterator[PageSpec]:
     """``theories/ID/cmocs/`` (and ``page/N/``): every CMOC of a theory with its sources, in pages."""
-    chunks = paginate(entries, url, entry_weight)
+    chunks = paginate(entries, url, entry_weight(Memo() if memo is None else memo))
     for n, (chunk, pager) in enumerate(chunks):
         continued = n > 0 and chunks[n - 1][0][-1].relation == chunk[0].relation
         continues = n + 1 < len(chunks) and chunks[n + 1][0][0].relation == chunk[-1].relation
@@ -212,7 +220,8 @@ def related_groups(corpus: Corpus, theory: Theory, related: Mapping[str, tuple[T
     return groups
 
 
-def pages(corpus: Corpus) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
     kinds = corpus.config.theory_kinds
     groups = [(key, label, [t for t in corpus.theories if t.theory_kind == key]) for key, label in kinds.items()]
     yield PageSpec("theories/", "theories.html", "Programme theory", {"groups": groups}, section="theories")
@@ -224,7 +233,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         maps = corpus.rel("theory_maps", t.id)
         entries = cmoc_entries(corpus, t)
         groups = cmoc_groups(entries)
-        own_url = cmocs_url(t, entries)
+        own_url = cmocs_url(t, entries, memo)
         yield PageSpec(t.page_url, "theory.html", f"{t.id}: {t.title}", {
             "e": t, "trail": breadcrumb(corpus, t), "children": corpus.rel("theory_children", t.id),
             "cmoc_groups": () if own_url else groups, "n_cmocs": len(entries), "cmocs_url": own_url,
@@ -239,7 +248,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
             "reviews": tuple(corpus.get(r) for r in t.review),
         }, section="theories", sources=(t.id,), entity=t)
         if own_url:
-            yield from cmoc_list_pages(corpus, t, entries, own_url)
+            yield from cmoc_list_pages(corpus, t, entries, own_url, memo)
 
 
 def graph_page(corpus: Corpus, groups: list) -> PageSpec:

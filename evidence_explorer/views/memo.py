@@ -1,0 +1,58 @@
+"""Values the views derive from single entities (row weights, short citations), remembered by identity.
+
+Paginating the long lists (every paper, the CMOCs of a theory, a matrix cell) needs an estimated
+weight for every row, and those weights were most of the time a serve rebuild spent recomputing page
+specs. An unchanged entity is the very same object from one serve rebuild to the next, and an edited
+one is a new object, so a value keyed by the identity of the entities it was computed from stays valid
+as long as those objects do. :class:`Memo` holds such values for one build; ``Memo(memo.entries)``
+starts the next build's memo from the entries this build used, so the values of replaced entities are
+dropped instead of piling up over a long session. It is passed explicitly (``collect_pages(corpus,
+memo)``); a full build uses a fresh one, so memoised and fresh specs are the same by construction.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, TypeVar
+
+from ..citation import short_cite
+
+V = TypeVar("V")
+
+_Entry = tuple[tuple[Any, ...], Any]
+"""(the objects the value was computed from, the value): keeping the objects keeps their ids unique."""
+
+
+class Memo:
+    """Values keyed by a name and the identities of the objects they were computed from."""
+
+    def __init__(self, previous: Mapping[tuple, _Entry] | None = None) -> None:
+        self._previous: Mapping[tuple, _Entry] = previous or {}
+        self._used: dict[tuple, _Entry] = {}
+        self._computed: list[tuple[str, tuple[Any, ...]]] = []
+
+    def get(self, name: str, objects: tuple[Any, ...], compute: Callable[[], V]) -> V:
+        """The value ``name`` of ``objects``: remembered when these very objects were seen before,
+        else ``compute()`` (which must depend on nothing but ``objects`` and the site config)."""
+        key = (name, *map(id, objects))
+        entry = self._used.get(key) or self._previous.get(key)
+        if entry is None or any(a is not b for a, b in zip(entry[0], objects)):
+            entry = (objects, compute())
+            self._computed.append((name, objects))
+        self._used[key] = entry
+        return entry[1]
+
+    @property
+    def computed(self) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+        """(name, objects) of every value this memo had to compute (for tests and profiling)."""
+        return tuple(self._computed)
+
+    @property
+    def entries(self) -> Mapping[tuple, _Entry]:
+        """A read-only copy of the entries this build used: ``Memo(entries)`` starts the next build
+        from them (what a serve session keeps between rebuilds)."""
+        return MappingProxyType(dict(self._used))
+
+
+def cite_of(memo: Memo, paper: Any) -> str:
+    """The paper's short citation ("Smith & Jones 2020"), remembered per paper object."""
+    return memo.get("short_cite", (paper,), lambda: short_cite(paper.authors, paper.year))
