@@ -34,8 +34,10 @@ class Memo:
         """The value ``name`` of ``objects``: remembered when these very objects were seen before,
         else ``compute()`` (which must depend on nothing but ``objects`` and the site config)."""
         key = (name, *map(id, objects))
-        entry = self._used.get(key) or self._previous.get(key)
-        if entry is None or any(a is not b for a, b in zip(entry[0], objects)):
+        entry = self._used.get(key)
+        if entry is None:
+            entry = self._previous.get(key)
+        if entry is None:  # equal ids are the same objects: an entry keeps its objects alive
             entry = (objects, compute())
             self._computed.append((name, objects))
         self._used[key] = entry

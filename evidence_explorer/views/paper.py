@@ -36,10 +36,11 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
                  memo: Memo | None = None) -> Iterator[PageSpec]:
     """The table of ``papers`` at ``base``, split into pages that stay within the page budget."""
     key = paper_type_facet(corpus.config)
-    rows = tuple((p, paper_type(corpus, p, key)) for p in papers)
+    memo = Memo() if memo is None else memo
+    rows = tuple((p, memo.get("paper_type", (p,), lambda: paper_type(corpus, p, key))) for p in papers)
     heading = corpus.config.facets[key].label if key else "Design"
     types = sorted({t for _p, t in rows if t})  # of the whole list: the same filter on every page
-    for chunk, pager in paginate(rows, base, _row_weight(Memo() if memo is None else memo)):
+    for chunk, pager in paginate(rows, base, _row_weight(memo)):
         yield PageSpec(pager.url, "papers.html", pager.title(title), {
             **context, "rows": chunk, "types": types, "type_heading": heading,
             "pager": pager,
@@ -47,6 +48,7 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
 
 
 def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
     yield from paper_tables(corpus, corpus.papers, "papers/", "Papers", {"theory": None}, memo=memo)
     for t in corpus.theories:
         papers = corpus.rel("theory_papers", t.id)
@@ -61,5 +63,6 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
             "e": p, "uses": uses, "theories": corpus.rel("paper_theories", p.id),
             "maps": corpus.rel("paper_maps", p.id),
             "questions": tuple(corpus.get(q) for q in p.questions),
-            "reviews": tuple(corpus.get(r) for r in p.review), "ref_meta": reference_meta(p),
+            "reviews": tuple(corpus.get(r) for r in p.review),
+            "ref_meta": memo.get("ref_meta", (p,), lambda: reference_meta(p)),
         }, section="papers", sources=(p.id,), entity=p)
