@@ -63,17 +63,15 @@ TRUNCATE = 113
 
 
 def entry_weight(memo: Memo) -> Callable[[CmocEntry], int]:
-    """Estimated bytes of one CMOC entry (its short C → M → O and its sources): the CMOC's own text
-    and each source paper's link are remembered per object in ``memo``."""
+    """Estimated bytes of one CMOC entry (its short C → M → O and its sources), remembered in ``memo``
+    per CMOC object and the paper objects of its sources (which sources resolve depends on them)."""
     def weight(entry: CmocEntry) -> int:
         c = entry.cmoc
-        papers = tuple(p for _s, p in entry.sources)  # which sources resolve depends on the papers too
-        return memo.get("cmoc_entry", (c, *papers), lambda: ENTRY_MARKUP + text_bytes(
+        return memo.get("cmoc_entry", (c, *(p for _s, p in entry.sources)), lambda: ENTRY_MARKUP + text_bytes(
             c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
             (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
-                SOURCE_MARKUP + text_bytes(s.locator, s.quote) for s, _p in entry.sources)) + sum(
-            memo.get("source_link", (p,), lambda: len(p.page_url) + text_bytes(cite_of(memo, p)))
-            for p in papers)
+                SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.quote)
+                for s, p in entry.sources))
     return weight
 
 
