@@ -20,11 +20,9 @@ TEMPLATES = ROOT / "evidence_explorer" / "templates"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("views-demo") / "site"
-    run = run_cli("build", "--content", str(ROOT / "content"), "--output", str(out), "--no-search", "--quiet")
-    assert run.code == 0, run.err
-    return out
+def demo(demo_site) -> Path:
+    """The demo built once per session (conftest), shared with the search and quality tests."""
+    return demo_site
 
 
 @pytest.fixture(scope="module")
