@@ -18,6 +18,7 @@ from .diagnostics import BuildError, Report, Severity
 from .importers import command as import_command
 from . import authoring_commands
 from .pipeline import BuildOptions, build
+from . import uptodate
 
 COMMANDS: dict[str, str] = {
     "build": "validate, render, index for search, write the site atomically (default)",
@@ -36,7 +37,9 @@ def _build_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default="site", metavar="DIR", help="output directory (default: site)")
     p.add_argument("--base-url", metavar="PATH", help="path prefix when hosted below the domain root, e.g. /evidence/")
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for rendering")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for loading and rendering")
+    p.add_argument("--no-cache", action="store_true", help="a cold build: neither read nor write the caches "
+                   "(rendered Markdown, compiled templates, the up-to-date manifest)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -74,12 +77,19 @@ def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None
 def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
     start = time.perf_counter()
     options = _options(args)
+    if write and not options.cache:
+        uptodate.forget(options.output)
+    probe = uptodate.probe(options) if write and options.cache else None
+    if probe is not None and probe.fresh is not None:
+        return _up_to_date(args, options, probe, start)
     result = build(options, write=write)
     print_report(result.report, args.strict, args.quiet)
     if result.config_failed:
         return 2
     if result.report.failed(args.strict) or (write and not result.written):
         return 1
+    if probe is not None:
+        uptodate.record(options, probe.inputs, result.report, len(result.pages))
     if not args.quiet:
         elapsed = time.perf_counter() - start
         if write:
@@ -90,10 +100,27 @@ def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
     return 0
 
 
+def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate.Probe, start: float) -> int:
+    """Nothing changed since the last successful build: its diagnostics again, nothing written."""
+    manifest = probe.fresh
+    assert manifest is not None and probe.inputs is not None
+    report = uptodate.replay(manifest)
+    print_report(report, args.strict, args.quiet)
+    if report.failed(args.strict):
+        return 1
+    if probe.refresh:  # touched files were re-hashed: remember their stat (the site is not touched)
+        uptodate.write_manifest(uptodate.manifest_path(options.output), uptodate.refreshed(manifest, probe.inputs))
+    if not args.quiet:
+        print(f"{options.output} is up to date ({manifest.pages} pages, nothing changed since the last "
+              f"build) in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
                         base_url=getattr(args, "base_url", None), strict=args.strict,
-                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1))
+                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1),
+                        cache=not getattr(args, "no_cache", False))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

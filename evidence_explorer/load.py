@@ -263,6 +263,15 @@ def load_sources(content_dir: Path, shown_root: str, report: Report,
     return sources
 
 
+def source_paths(content_dir: Path) -> list[str] | None:
+    """Content-relative paths of every file :func:`load_sources` reads, in load order;
+    None when the walk would report a problem (a symbolic link loop)."""
+    report = Report()
+    found = [rel for folder in COLLECTIONS if (content_dir / folder).is_dir()
+             for rel in _walk_markdown(content_dir / folder, folder, content_dir, "", report)]
+    return None if report.items else found
+
+
 def _walk_markdown(base: Path, folder: str, content_dir: Path, shown_root: str,
                    report: Report) -> list[str]:
     """Relative paths of Markdown files below ``base``; symlink loops are reported."""

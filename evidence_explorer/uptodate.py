@@ -1,0 +1,250 @@
+""""Nothing changed since the last build": a manifest of every input and output, like ninja's log.
+
+After every successful ``build`` (with caching on) the CLI stores a :class:`Manifest` in the
+versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) holding:
+
+- the tool: version, a hash of every file of the package (code, templates, static files), the
+  Python and library versions (Jinja2, MarkupSafe, Python-Markdown, PyYAML, Pagefind);
+- the build options that shape the output (content and output paths, base URL, search, strict);
+- the content signature: ``site.yaml`` and every Markdown file the loader reads (the same walk,
+  see ``load.source_paths``), each with size, mtime, ctime, inode and a content hash;
+- git: ``HEAD`` of the content's repository (``gitinfo.py`` and ``changelog.py`` read ``git log``,
+  which depends only on the commits; the working tree is covered by the content signature);
+- the output signature: every file of the site with size, mtime, ctime and inode;
+- the diagnostics the build printed, and its page count.
+
+The next build compares: when everything matches it replays the diagnostics and writes nothing;
+any difference or doubt (unreadable manifest, another version, a symlink loop, git failing in a
+new way) means a normal full build. The manifest is deleted before any full build starts, so a
+failed build can never leave one behind that claims "up to date".
+
+Content files are compared the way git's index does: a file whose stat (size, mtime_ns,
+ctime_ns, inode) is unchanged *and* was last modified more than :data:`RACY_NS` before the
+previous signature was taken is trusted without reading; any other file is read and hashed, so a
+``touch`` (or a checkout that rewrites a file with the same bytes) costs one hash, not a rebuild,
+while an edit that keeps size and mtime (``touch -d``, or a write within the same clock tick as
+the last build) is still seen: the ctime changes on every write and cannot be set back, and
+recently written files are always hashed. Output files are compared by stat alone (nothing but
+a build is meant to write there; any change at all means a rebuild).
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import cache_root, code_fingerprint
+from .diagnostics import Diagnostic, Location, Report, Severity
+from .load import source_paths
+
+MANIFEST = "uptodate.marshal"
+FORMAT = 1
+"""Bump when the layout of the manifest changes."""
+RACY_NS = 2_000_000_000
+"""Files modified less than this before a signature was taken are always re-hashed (FAT has 2 s)."""
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "pagefind", "pagefind_bin")
+
+Stat = tuple[int, int, int, int]
+"""(size, mtime_ns, ctime_ns, inode)."""
+ContentSig = dict[str, tuple[Stat, bytes]]
+"""Content-relative path → (stat, blake2b of the bytes)."""
+OutputSig = dict[str, Stat]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a build reads, taken just before it starts (so edits during the build are seen later)."""
+
+    key: tuple
+    """Tool fingerprint, options and git HEAD: must be equal for the site to be up to date."""
+    content: ContentSig
+    taken_ns: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    inputs: Inputs
+    output: OutputSig
+    diagnostics: tuple[Diagnostic, ...]
+    pages: int
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The result of :func:`probe`: the inputs now, and the manifest when the site is up to date."""
+
+    inputs: Inputs | None
+    """None when the inputs cannot be signed (a symlink loop, an unreadable file): never record."""
+    fresh: Manifest | None
+    refresh: bool = False
+    """Up to date, but some files were re-hashed (touched): store their new stat."""
+
+
+def manifest_path(output: Path) -> Path:
+    return cache_root(output.resolve()) / code_fingerprint() / MANIFEST
+
+
+def probe(options: Any) -> Probe:
+    """Sign the inputs of a build with ``options`` and compare with the last successful build.
+
+    When the site is not up to date, the old manifest is deleted before returning.
+    """
+    path = manifest_path(options.output)
+    old = read_manifest(path)
+    inputs = sign_inputs(options, old.inputs if old else None)
+    if old is not None and inputs is not None and inputs.key == old.inputs.key \
+            and _same_content(inputs.content, old.inputs.content):
+        output = sign_output(options.output.resolve())
+        if output is not None and output == old.output:
+            return Probe(inputs, old, refresh=inputs.content != old.inputs.content)
+    forget(options.output)
+    return Probe(inputs, None)
+
+
+def replay(manifest: Manifest) -> Report:
+    return Report(list(manifest.diagnostics))
+
+
+def record(options: Any, inputs: Inputs | None, report: Report, pages: int) -> None:
+    """Store the manifest of a build that succeeded and wrote ``options.output``."""
+    output = sign_output(options.output.resolve())
+    if inputs is None or output is None:
+        return
+    write_manifest(manifest_path(options.output), Manifest(inputs, output, tuple(report.items), pages))
+
+
+def refreshed(manifest: Manifest, inputs: Inputs) -> Manifest:
+    """The same manifest with the content stats taken now (after touched files were re-hashed)."""
+    return Manifest(inputs, manifest.output, manifest.diagnostics, manifest.pages)
+
+
+def forget(output: Path) -> None:
+    try:
+        manifest_path(output).unlink()
+    except OSError:
+        pass
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+def sign_inputs(options: Any, previous: Inputs | None) -> Inputs | None:
+    taken = time.time_ns()
+    content = Path(options.content).resolve()
+    rels = source_paths(content)
+    if rels is None:
+        return None
+    old = previous.content if previous else {}
+    trusted_before = (previous.taken_ns - RACY_NS) if previous else 0
+    sig: ContentSig = {}
+    for rel in ["site.yaml", *rels]:
+        try:
+            st = os.stat(content / rel)
+            stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            known = old.get(rel)
+            if known is not None and known[0] == stat and max(stat[1], stat[2]) < trusted_before:
+                sig[rel] = known
+            else:
+                sig[rel] = (stat, blake2b((content / rel).read_bytes(), digest_size=16).digest())
+        except OSError:
+            return None
+    key = (FORMAT, tool_fingerprint(), str(content), str(Path(options.output).resolve()),
+           options.base_url, bool(options.search), bool(options.strict), git_head(content))
+    return Inputs(key, sig, taken)
+
+
+def _same_content(now: ContentSig, before: ContentSig) -> bool:
+    return now.keys() == before.keys() and all(now[rel][1] == before[rel][1] for rel in now)
+
+
+def sign_output(output: Path) -> OutputSig | None:
+    """Every file below ``output`` (symlinks as themselves), by relative path; None if unreadable."""
+    sig: OutputSig = {}
+    stack = [("", str(output))]
+    try:
+        while stack:
+            prefix, directory = stack.pop()
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((rel + "/", entry.path))
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                        sig[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    except OSError:
+        return None
+    return sig
+
+
+def tool_fingerprint() -> str:
+    """Version, every file of the package, the Python and library versions."""
+    from importlib import metadata
+    h = blake2b(digest_size=16)
+    h.update(f"{__version__}|{sys.version}|{sys.implementation.name}".encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"|{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"|{name}=-".encode())
+    package = Path(__file__).resolve().parent
+    for dirpath, dirnames, filenames in os.walk(package):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(dirpath, name)
+            h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def git_head(content: Path) -> str:
+    """``HEAD`` of the repository holding ``content``; a marker when there is none or git is missing."""
+    try:
+        proc = subprocess.run(["git", "-C", str(content), "rev-parse", "--verify", "-q", "HEAD"],
+                              capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "no git"
+    return proc.stdout.decode("ascii", "replace").strip() if proc.returncode == 0 else f"none ({proc.returncode})"
+
+
+# --- storage -------------------------------------------------------------------------------
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    data = {
+        "format": FORMAT,
+        "key": manifest.inputs.key,
+        "content": manifest.inputs.content,
+        "taken_ns": manifest.inputs.taken_ns,
+        "output": manifest.output,
+        "diagnostics": tuple((d.severity.value, d.code, d.message,
+                              d.location.path if d.location else None,
+                              d.location.line if d.location else None) for d in manifest.diagnostics),
+        "pages": manifest.pages,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(marshal.dumps(data))
+    os.replace(tmp, path)
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """The stored manifest, or None when there is none or it cannot be trusted."""
+    try:
+        data = marshal.loads(path.read_bytes())
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return None
+        diagnostics = tuple(Diagnostic(Severity(sev), code, message,
+                                       Location(where, line) if where is not None else None)
+                            for sev, code, message, where, line in data["diagnostics"])
+        inputs = Inputs(tuple(data["key"]), dict(data["content"]), int(data["taken_ns"]))
+        return Manifest(inputs, dict(data["output"]), diagnostics, int(data["pages"]))
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        return None
