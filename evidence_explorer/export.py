@@ -38,7 +38,7 @@ coded to directly; ``theories`` is the resolved list of every theory it informs)
 
 
 def plain(value: Any) -> Any:
-    """Frozen model values → JSON-ready values."""
+    """Frozen model values → JSON-ready values (the reference for :func:`_jsonable`)."""
     if is_dataclass(value):
         return {f.name: plain(getattr(value, f.name)) for f in fields(value)
                 if f.name != "line" and getattr(value, f.name) is not None}
@@ -51,30 +51,59 @@ def plain(value: Any) -> Any:
     return value
 
 
-def record(corpus: Corpus, e: Entity, base_url: str) -> dict[str, Any]:
+def _jsonable(names: dict[type, tuple[str, ...]]):
+    """``default`` hook for :func:`json.dumps`: what :func:`plain` does for the values the C encoder
+    cannot write itself (nested records, read-only mappings); ``names`` remembers each record type's fields."""
+
+    def default(value: Any) -> Any:
+        cls = type(value)
+        if is_dataclass(value):
+            if cls not in names:
+                names[cls] = tuple(f.name for f in fields(value) if f.name != "line")
+            return {name: v for name in names[cls] if (v := getattr(value, name)) is not None}
+        if hasattr(value, "items"):
+            return {str(k): v for k, v in value.items()}
+        raise TypeError(f"{cls.__name__} is not JSON serialisable")
+
+    return default
+
+
+def record(corpus: Corpus, e: Entity, base_url: str, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """One entity's record; values are model values (see :func:`plain`). ``names``: its content fields."""
     out: dict[str, Any] = {"id": e.id, "url": base_url + e.page_url}
-    for name in content_fields(type(e)):
-        if name in ("id",):
+    for name in content_fields(type(e)) if names is None else names:
+        if name == "id":
             continue
         value = getattr(e, name)
-        if value in (None, (), {}) or (name == "extra" and not value):
+        if value is None or value == () or value == {} or (name == "extra" and not value):
             continue
-        key = RENAMED.get((e.kind, name), name)
-        out[key] = plain(value)
+        out[RENAMED.get((e.kind, name), name)] = value
     if e.kind == "theory":
         out["kind"] = e.theory_kind  # type: ignore[attr-defined]
     for key, values in e.facets.items():
         out[key] = list(values)
+    links = corpus.links
     for key, index in RELATIONS.get(e.kind, {}).items():
-        out[key] = list(getattr(corpus.links, index).get(e.id.lower(), ()))
+        out[key] = list(getattr(links, index).get(e.id.lower(), ()))
     if e.kind == "paper":
         out["citation"] = full_citation(e)  # type: ignore[arg-type]
     return out
 
 
+def json_lines(head: dict[str, Any], arrays: dict[str, Any], default=None) -> str:
+    """A JSON object written by the C encoder, readable: one top-level key per line and one array
+    item per line (``json.dumps(indent=…)`` would use the pure-Python encoder, ten times slower)."""
+    dump = json.JSONEncoder(ensure_ascii=False, default=default).encode
+    lines = [f" {dump(k)}: {dump(v)}" for k, v in head.items()]
+    for key, items in arrays.items():
+        body = ",\n  ".join(dump(item) for item in items)
+        lines.append(f" {dump(key)}: [\n  {body}\n ]" if body else f" {dump(key)}: []")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def evidence_json(corpus: Corpus, base_url: str) -> str:
     cfg = corpus.config
-    data = {
+    head = {
         "format": FORMAT_VERSION,
         "generator": f"evidence-explorer {__version__}",
         "site": {"title": cfg.title, "description": cfg.description, "base_url": base_url,
@@ -84,10 +113,12 @@ def evidence_json(corpus: Corpus, base_url: str) -> str:
                  "matrices": [{"id": str(m.id), "title": m.title, "count": m.count, "url": base_url + m.page_url}
                               for m in cfg.matrices]},
     }
+    arrays = {}
     for key, items in (("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
                        ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs)):
-        data[key] = [record(corpus, e, base_url) for e in items]
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        names = tuple(content_fields(type(items[0]))) if items else ()
+        arrays[key] = [record(corpus, e, base_url, names) for e in items]
+    return json_lines(head, arrays, _jsonable({}))
 
 
 DOWNLOADS = (

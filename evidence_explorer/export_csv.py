@@ -11,7 +11,7 @@ import io
 from typing import Any, Iterable
 
 from .citation import full_citation
-from .csvsafe import protect_row
+from .csvsafe import protect_cells
 from .link import Corpus
 
 PAPER_COLUMNS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "publisher", "doi",
@@ -42,10 +42,10 @@ def _text(value: Any) -> str:
 
 def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, str]], extra: list[str]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns) + extra, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(protect_row(row))
+    writer = csv.writer(buf, lineterminator="\r\n")
+    names = list(columns) + extra
+    writer.writerow(names)
+    writer.writerows(protect_cells(row.get(name, "") for name in names) for row in rows)
     return "\ufeff" + buf.getvalue()
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 import yaml
 
 from . import urls
-from .csvsafe import protect_row, unprotect
+from .csvsafe import protect_cells, unprotect
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .load import ContentError, decode, parse_yaml, split_front_matter
 from .model import CMOC_STATUSES
@@ -67,9 +68,10 @@ def link_rows(corpus: Corpus, base_url: str) -> Iterator[dict[str, str]]:
 def links_csv(corpus: Corpus, base_url: str) -> str:
     """``/review/links.csv``: every link, with empty decision and comment columns."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(protect_row(row) for row in link_rows(corpus, base_url))
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    cells = itemgetter(*COLUMNS)
+    writer.writerows(protect_cells(cells(row)) for row in link_rows(corpus, base_url))
     return buf.getvalue()
 
 
