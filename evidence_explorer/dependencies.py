@@ -17,7 +17,7 @@ import jinja2.meta
 
 from .link import Corpus
 from .model import Entity
-from .render import TEMPLATES_DIR
+from .render import TEMPLATES_DIR, fragment_templates
 from .schema import Ref
 from .views import PageSpec
 
@@ -149,7 +149,8 @@ def template_closure(names: Iterable[str]) -> dict[str, frozenset[str]]:
             direct[name] = frozenset()
             try:
                 source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
-                found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
+                tree = env.parse(source)
+                found = set(jinja2.meta.find_referenced_templates(tree)) | fragment_templates(tree)
             except (jinja2.TemplateError, OSError):
                 found = {None}
             # a template chosen at run time ({% include var %}) may be any template
@@ -166,4 +167,40 @@ def template_closure(names: Iterable[str]) -> dict[str, frozenset[str]]:
                     if r != ANY:
                         todo.append(r)
         out[name] = frozenset(seen)
+    return out
+
+
+# --- pages by dependency ------------------------------------------------------------------
+
+def users_of(deps: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """``deps`` (URL → ids) reversed: id → URLs of the pages that depend on it."""
+    out: dict[str, set[str]] = {}
+    for url, ids in deps.items():
+        for i in ids:
+            out.setdefault(i, set()).add(url)
+    return {i: frozenset(u) for i, u in out.items()}
+
+
+def update_users(users: Mapping[str, frozenset[str]], old_deps: Mapping[str, frozenset[str]],
+                 new_deps: Mapping[str, frozenset[str]], removed: Iterable[str]) -> dict[str, frozenset[str]]:
+    """:func:`users_of` of the deps after the pages ``new_deps`` were re-rendered and ``removed`` deleted,
+    from ``users`` of ``old_deps``; in proportion to the pages touched."""
+    out = dict(users)
+    drop: dict[str, set[str]] = {}
+    add: dict[str, set[str]] = {}
+    for url in removed:
+        for i in old_deps.get(url, ()):
+            drop.setdefault(i, set()).add(url)
+    for url, ids in new_deps.items():
+        before = old_deps.get(url, frozenset())
+        for i in before - ids:
+            drop.setdefault(i, set()).add(url)
+        for i in ids - before:
+            add.setdefault(i, set()).add(url)
+    for i in drop.keys() | add.keys():
+        value = (out.get(i, frozenset()) - drop.get(i, set())) | add.get(i, set())
+        if value:
+            out[i] = frozenset(value)
+        else:
+            out.pop(i, None)
     return out

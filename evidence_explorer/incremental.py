@@ -29,7 +29,7 @@ import jinja2
 
 from . import urls
 from .changelog import read_history
-from .dependencies import ANY, RecordingCorpus, context_deps, template_closure
+from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .diagnostics import Report
 from .gitinfo import last_updated
 from . import integrity
@@ -40,8 +40,12 @@ from .model import Entity, build_entity
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .static_files import static_outputs
-from .views import PageSpec, collect_pages, nav_items
+from .views import PageSpec, collect_pages, delta, nav_items
 from .views.memo import Memo
+
+MEMO_STALE = 200
+"""Replaced entities after which a rebuild drops the memo values of replaced objects (a scan of the
+whole memo, so not after every edit; until then they only take memory)."""
 
 # --- state between rebuilds ---------------------------------------------------------------
 
@@ -67,6 +71,12 @@ class SiteState:
     memo: Mapping[tuple, tuple] = field(default_factory=lambda: MappingProxyType({}))
     """Per-entity values the page specs were computed from (row weights, short citations), keyed by
     entity identity (see :mod:`.views.memo`): the next rebuild recomputes them only for new objects."""
+    findings: tuple[integrity.Finding, ...] = ()
+    """The corpus's integrity findings (diagnostics and the integrity pages share them)."""
+    users: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    """Lower-cased id (or ``*``) → URLs of the pages whose ``deps`` hold it: ``deps`` reversed."""
+    stale: int = 0
+    """Entities replaced since ``memo`` last dropped the values of replaced objects."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class Outcome:
     config_failed: bool = False
     relinked: bool = False
     """The previous corpus's id index and backlinks were reused (see :func:`relink`)."""
+    proportional: bool = False
+    """Only the page specs the edit can change were recomputed (see :mod:`.views.delta`)."""
 
 
 @dataclass(frozen=True)
@@ -237,7 +249,8 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
         return Outcome(report, None, full=True)
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     memo = Memo()
-    pages = tuple(collect_pages(corpus, memo))
+    found = integrity.findings(corpus)
+    pages = tuple(collect_pages(corpus, memo, found))
     nav, updated = nav_items(corpus), last_updated(options.content)
     env = make_environment()
     html, deps = _render(corpus, pages, base_url, nav, updated, env)
@@ -248,7 +261,8 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     _check_output(output, options.content.resolve())
     swap(_write_staging(output, files), output)
     state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
-                      MappingProxyType(deps), nav, frozenset(extras), updated, env, memo.entries)
+                      MappingProxyType(deps), nav, frozenset(extras), updated, env, memo.entries, found,
+                      MappingProxyType(users_of(deps)))
     return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
 
 
@@ -267,11 +281,13 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     added_or_removed = False
     fresh = {s.rel: s for s in read_changed(options.content, changes.content, report)}
     for rel in changes.content:
-        old = entities.pop(rel, None)
+        old = entities.get(rel)
         src = fresh.get(rel)
         new = build_entity(src, state.corpus.config, report) if src is not None else None
         if new is not None:
-            entities[rel] = new
+            entities[rel] = new  # in place when it was there: the load order stays
+        elif old is not None:
+            del entities[rel]
         if old is not None and new is not None and old == new:
             entities[rel] = old  # unchanged: keep the very object (pages compare by identity first)
             continue
@@ -282,17 +298,38 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         changed_ids.update(e.id.lower() for e in (old, new) if e is not None)
     if report.failed(options.strict):
         return Outcome(report, None)
-    corpus = relink(state.corpus, pairs, report) if not added_or_removed else None
+    if added_or_removed:
+        entities = dict(sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))
+    corpus = relink(state.corpus, pairs) if not added_or_removed else None
     relinked = corpus is not None
+    proportional = relinked and not changes.templates and all(delta.neutral(old, new) for old, new in pairs)
     if corpus is None:
-        ordered = [entities[rel] for rel in sorted(entities, key=_walk_key)]
+        ordered = list(entities.values())
         corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
+        found = integrity.findings(corpus)  # link() reported them
+    else:  # the checks of a full link, once, shared with the integrity pages
+        found = (integrity.refresh(corpus, state.findings, frozenset(new.id.lower() for _old, new in pairs
+                                                                      if new.kind == "cmoc"))
+                 if proportional else integrity.findings(corpus))
+        integrity.report_findings(corpus, report, found)
     if report.failed(options.strict):
         return Outcome(report, None)
 
     nav = nav_items(corpus)
     memo = Memo(state.memo)
-    pages = {p.url: p for p in collect_pages(corpus, memo)}
+    pages, stale, memo_entries = None, 0, None
+    if proportional and nav == state.nav:
+        candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in changed_ids))
+        pages = delta.respec(state.pages, corpus, pairs, candidates, memo, found, state.findings)
+    proportional = pages is not None
+    if pages is not None:  # only some specs recomputed: keep the other entries of the memo
+        stale = state.stale + len(pairs)
+        memo_entries = memo.carried(None if stale < MEMO_STALE else lambda o: corpus.by_id.get(o.id.lower()) is o)
+        stale = stale if stale < MEMO_STALE else 0
+        check = candidates | {url for url, spec in pages.items() if state.pages.get(url) is not spec}
+    else:
+        pages = {p.url: p for p in collect_pages(corpus, memo, found)}
+        memo_entries, check = memo.entries, pages.keys()
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
     everything = nav != state.nav
 
@@ -305,7 +342,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         hit = closure.get(spec.template, frozenset())
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
-    todo = [spec for url, spec in pages.items() if affected(url, spec)]
+    todo = [pages[url] for url in (pages if everything else check) if url in pages and affected(url, pages[url])]
     html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env)
     output = options.output.resolve()
     written = [urls.output_path(url) for url, text in html.items()
@@ -315,15 +352,19 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         _remove(output, urls.output_path(url))
     if changes.static:
         written += sync_static(output)
-    deps = {url: new_deps[url] if url in new_deps else state.deps[url] for url in pages}
-    new_state = SiteState(options, state.base_url, corpus, MappingProxyType(dict(
-        sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))), MappingProxyType(pages),
-        MappingProxyType(deps), nav, state.extras, state.updated, state.env, memo.entries)
+    deps = dict(state.deps)
+    deps.update(new_deps)
+    for url in removed:
+        del deps[url]
+    users = update_users(state.users, state.deps, new_deps, removed)
+    new_state = SiteState(options, state.base_url, corpus, MappingProxyType(entities), MappingProxyType(pages),
+                          MappingProxyType(deps), nav, state.extras, state.updated, state.env, memo_entries,
+                          found, MappingProxyType(users), stale)
     if extras:
         new_state, extra_written = write_extras(new_state)
         written += extra_written
     return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
-                   relinked=relinked)
+                   relinked=relinked, proportional=proportional)
 
 
 _GROUP_OF = MappingProxyType({"review": "reviews", "question": "questions", "theory": "theories",
@@ -334,11 +375,11 @@ def _relations(entity: Entity) -> tuple[tuple[str, str, str], ...]:
     return tuple((name, kind, str(ref)) for name, kind, ref in _refs(entity))
 
 
-def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]], report: Report) -> Corpus | None:
+def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | None:
     """``previous`` with each ``(old, new)`` entity swapped, reusing its id index and backlinks, when
     the edits cannot change what :func:`~evidence_explorer.link.link` computes from them: same kind,
     id, URL, list position and relations, and every ``[[link]]`` resolves. None otherwise (then
-    the caller re-links everything). The integrity checks run again on the result, as link() does."""
+    the caller re-links everything). The caller runs the integrity checks on the result, as link() does."""
     by_id = dict(previous.by_id)
     swapped: dict[int, Entity] = {}
     for old, new in pairs:
@@ -352,9 +393,7 @@ def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]], report: Report)
         swapped[id(old)] = new
     names = {_GROUP_OF[new.kind] for _old, new in pairs}
     groups = {name: tuple(swapped.get(id(e), e) for e in getattr(previous, name)) for name in names}
-    corpus = replace(previous, by_id=MappingProxyType(by_id), **groups)
-    integrity.report_findings(corpus, report)
-    return corpus
+    return replace(previous, by_id=MappingProxyType(by_id), **groups)
 
 
 def write_extras(state: SiteState) -> tuple[SiteState, tuple[str, ...]]:

@@ -145,11 +145,35 @@ def findings(corpus: Corpus) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def report_findings(corpus: Corpus, report: Report) -> None:
-    """Warnings per finding; one counted note per informational check."""
+def refresh(corpus: Corpus, previous: tuple[Finding, ...], cmocs: frozenset[str]) -> tuple[Finding, ...]:
+    """``findings(corpus)`` from those of the previous corpus when only the CMOCs ``cmocs`` (lower-case
+    ids) changed, and only in what the per-CMOC checks read (:data:`LOCAL_CHECKS`: their sources'
+    quotes, locators and lines): those checks are recomputed for these CMOCs, every other finding kept.
+    The caller vouches that nothing else changed (serve's edits that keep every relation and status)."""
+    cfg = config_of(corpus)
+    kept: dict[str, dict[str, list[Finding]]] = {name: {} for name in LOCAL_CHECKS}
+    out: list[Finding] = []
+    for f in previous:
+        if f.check in kept:
+            kept[f.check].setdefault(f.entity, []).append(f)
+    for name, fn in _CHECK_FUNCTIONS.items():
+        if cfg.level(name) == "off":
+            continue
+        if name not in LOCAL_CHECKS:
+            out.extend(f for f in previous if f.check == name)
+            continue
+        local, mine = LOCAL_CHECKS[name], kept[name]
+        for c in corpus.cmocs:
+            out.extend(local(c, cfg) if c.id.lower() in cmocs else mine.get(c.id, ()))
+    return tuple(out)
+
+
+def report_findings(corpus: Corpus, report: Report, found: tuple[Finding, ...] | None = None) -> None:
+    """Warnings per finding; one counted note per informational check. ``found``: the corpus's
+    findings when the caller has them (else computed here)."""
     cfg = config_of(corpus)
     notes: dict[str, list[Finding]] = {}
-    for f in findings(corpus):
+    for f in findings(corpus) if found is None else found:
         if cfg.level(f.check) == "warning":
             report.warning(f.code, f.message, f.location)
         else:
@@ -197,20 +221,31 @@ def _empty_map_rows(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
 
 def _few_sources(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
     for c in corpus.cmocs:
-        n = len({s.paper.lower() for s in c.sources})
-        if n < cfg.min_sources:
-            yield Finding("few-sources", f"CMOC rests on {n} source{'s' if n != 1 else ''} "
-                          f"(the integrity minimum is {cfg.min_sources})", c.location("sources"), c.id,
-                          tuple(s.paper for s in c.sources))
+        yield from _cmoc_few_sources(c, cfg)
+
+
+def _cmoc_few_sources(c: Any, cfg: IntegrityConfig) -> list[Finding]:
+    n = len({s.paper.lower() for s in c.sources})
+    if n >= cfg.min_sources:
+        return []
+    return [Finding("few-sources", f"CMOC rests on {n} source{'s' if n != 1 else ''} "
+                    f"(the integrity minimum is {cfg.min_sources})", c.location("sources"), c.id,
+                    tuple(s.paper for s in c.sources))]
 
 
 def _source_provenance(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
     for c in corpus.cmocs:
-        for s in c.sources:
-            missing = [name for name in ("quote", "locator") if not getattr(s, name)]
-            if missing:
-                yield Finding("source-provenance", f"source '{s.paper}' has no {' or '.join(missing)}",
-                              Location(c.path, s.line or c.line_of("sources")), c.id, (s.paper,))
+        yield from _cmoc_source_provenance(c, cfg)
+
+
+def _cmoc_source_provenance(c: Any, cfg: IntegrityConfig) -> list[Finding]:
+    out = []
+    for s in c.sources:
+        missing = [name for name in ("quote", "locator") if not getattr(s, name)]
+        if missing:
+            out.append(Finding("source-provenance", f"source '{s.paper}' has no {' or '.join(missing)}",
+                               Location(c.path, s.line or c.line_of("sources")), c.id, (s.paper,)))
+    return out
 
 
 def _duplicate_dois(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
@@ -280,3 +315,6 @@ _CHECK_FUNCTIONS = {
     "map-paper-unused": _map_papers_unused,
 }
 assert _CHECK_FUNCTIONS.keys() == CHECKS.keys()
+
+LOCAL_CHECKS = MappingProxyType({"few-sources": _cmoc_few_sources, "source-provenance": _cmoc_source_provenance})
+"""Checks whose findings about a CMOC depend on that CMOC alone (its sources), in content order."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import urls
+from evidence_explorer import incremental, urls
 from evidence_explorer.incremental import Changes, classify, full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
 from evidence_explorer.render import TEMPLATES_DIR
@@ -282,6 +282,7 @@ def test_second_text_edit_recomputes_page_weights_only_for_the_edited_cmoc(demo,
         return original_get(self, name, objects, counted)
 
     monkeypatch.setattr(Memo, "get", recording_get)
+    monkeypatch.setattr(incremental, "MEMO_STALE", 1)  # drop replaced objects' values on every rebuild
     edit(content / CMOC, r"^outcome: .*$", 'outcome: "First text edit: MEMO-ONE."')
     first = rebuild(state, Changes(content=frozenset({CMOC})))
     assert first.state is not None and first.relinked, [d.format() for d in first.report.sorted()]

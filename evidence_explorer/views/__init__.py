@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from ..link import Corpus
 
 if TYPE_CHECKING:
+    from ..integrity import Finding
     from .memo import Memo
 
 
@@ -55,12 +56,17 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
     return tuple(items)
 
 
-def collect_pages(corpus: Corpus, memo: "Memo | None" = None) -> Iterator[PageSpec]:
+def collect_pages(corpus: Corpus, memo: "Memo | None" = None,
+                  findings: "tuple[Finding, ...] | None" = None) -> Iterator[PageSpec]:
     """Every page of the site. ``memo`` carries per-entity values (row weights) over from the
-    previous serve rebuild (see :mod:`.memo`); without one a fresh memo is used."""
+    previous serve rebuild (see :mod:`.memo`); without one a fresh memo is used. ``findings``: the
+    corpus's integrity findings when the caller computed them already (else computed here)."""
     from . import changes, cmoc, home, maps, matrix, paper, question, review, search, theory
     from .memo import Memo
     memo = Memo() if memo is None else memo
-    with_memo = (theory, matrix, cmoc, paper, question, review)
+    with_memo = (theory, matrix, cmoc, paper, question)
     for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
-        yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)
+        if family is review:
+            yield from review.pages(corpus, memo, findings)
+        else:
+            yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)

@@ -55,12 +55,16 @@ def _entries(corpus: Corpus) -> list[tuple[Theory | None, Cmoc]]:
     return out
 
 
+def row_weight(c: Cmoc) -> int:
+    """Estimated bytes of the CMOC's entry on the index."""
+    return ENTRY_MARKUP + text_bytes(c.id, c.display_title, c.context[:113],
+                                     (c.mechanism or c.reasoning or c.resource or "")[:113], c.outcome[:113])
+
+
 def _weight(memo: Memo) -> Callable[[tuple[Theory | None, Cmoc]], int]:
     def weight(entry: tuple[Theory | None, Cmoc]) -> int:
         c = entry[1]
-        return memo.get("cmoc_row", (c,), lambda: ENTRY_MARKUP + text_bytes(
-            c.id, c.display_title, c.context[:113], (c.mechanism or c.reasoning or c.resource or "")[:113],
-            c.outcome[:113]))
+        return memo.get("cmoc_row", (c,), lambda: row_weight(c))
     return weight
 
 
@@ -80,6 +84,13 @@ def _groups(chunk: tuple[tuple[Theory | None, Cmoc], ...], totals: dict, before:
 
 
 def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    yield from index_pages(corpus, memo)
+    for c in corpus.cmocs:
+        yield entity_page(corpus, c)
+
+
+def index_pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    """``cmocs/`` and its numbered pages."""
     entries = _entries(corpus)
     totals: dict[str | None, int] = {}
     for t, _c in entries:
@@ -95,13 +106,16 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
             "groups": _groups(chunk, totals, before, after), "total": len(corpus.cmocs),
             "direction_counts": counts, "pager": pager,
         }, section="cmocs", sources=theories + tuple(dict.fromkeys(c.id for _t, c in chunk)))
-    for c in corpus.cmocs:
-        yield PageSpec(c.page_url, "cmoc.html", c.display_title, {
-            "e": c,
-            "sources": tuple((s, corpus.get(s.paper)) for s in c.sources),
-            "theories": tuple((link, corpus.get(link.theory)) for link in c.theories),
-            "chains_to": tuple(corpus.get(x) for x in c.chains_to),
-            "chained_from": corpus.rel("cmoc_chained_from", c.id),
-            "questions": tuple(corpus.get(q) for q in c.question),
-            "reviews": tuple(corpus.get(r) for r in c.review),
-        }, section="cmocs", sources=(c.id,), entity=c)
+
+
+def entity_page(corpus: Corpus, c: Cmoc) -> PageSpec:
+    """The CMOC's own page."""
+    return PageSpec(c.page_url, "cmoc.html", c.display_title, {
+        "e": c,
+        "sources": tuple((s, corpus.get(s.paper)) for s in c.sources),
+        "theories": tuple((link, corpus.get(link.theory)) for link in c.theories),
+        "chains_to": tuple(corpus.get(x) for x in c.chains_to),
+        "chained_from": corpus.rel("cmoc_chained_from", c.id),
+        "questions": tuple(corpus.get(q) for q in c.question),
+        "reviews": tuple(corpus.get(r) for r in c.review),
+    }, section="cmocs", sources=(c.id,), entity=c)

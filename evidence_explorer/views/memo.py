@@ -54,6 +54,15 @@ class Memo:
         from them (what a serve session keeps between rebuilds)."""
         return MappingProxyType(dict(self._used))
 
+    def carried(self, live: Callable[[Any], bool] | None = None) -> Mapping[tuple, _Entry]:
+        """The previous entries and this build's (a rebuild that recomputed only some specs used
+        only some entries). With ``live``, only entries whose every object is live are kept (the
+        objects of replaced entities are not: their values would otherwise pile up)."""
+        out = {**self._previous, **self._used}
+        if live is not None:
+            out = {k: v for k, v in out.items() if all(map(live, v[0]))}
+        return MappingProxyType(out)
+
 
 def cite_of(memo: Memo, paper: Any) -> str:
     """The paper's short citation ("Smith & Jones 2020"), remembered per paper object."""

@@ -57,12 +57,17 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
             yield from paper_tables(corpus, papers, url, f"Papers behind {t.id}: {t.title}",  # type: ignore[arg-type]
                                     {"theory": t}, section="theories", extra_sources=(t.id,), memo=memo)
     for p in corpus.papers:
-        cmocs = corpus.rel("paper_cmocs", p.id)
-        uses = tuple((c, tuple(s for s in c.sources if s.paper.lower() == p.id.lower())) for c in cmocs)
-        yield PageSpec(p.page_url, "paper.html", p.title, {
-            "e": p, "uses": uses, "theories": corpus.rel("paper_theories", p.id),
-            "maps": corpus.rel("paper_maps", p.id),
-            "questions": tuple(corpus.get(q) for q in p.questions),
-            "reviews": tuple(corpus.get(r) for r in p.review),
-            "ref_meta": memo.get("ref_meta", (p,), lambda: reference_meta(p)),
-        }, section="papers", sources=(p.id,), entity=p)
+        yield entity_page(corpus, p, memo)
+
+
+def entity_page(corpus: Corpus, p: Paper, memo: Memo) -> PageSpec:
+    """The paper's own page."""
+    cmocs = corpus.rel("paper_cmocs", p.id)
+    uses = tuple((c, tuple(s for s in c.sources if s.paper.lower() == p.id.lower())) for c in cmocs)
+    return PageSpec(p.page_url, "paper.html", p.title, {
+        "e": p, "uses": uses, "theories": corpus.rel("paper_theories", p.id),
+        "maps": corpus.rel("paper_maps", p.id),
+        "questions": tuple(corpus.get(q) for q in p.questions),
+        "reviews": tuple(corpus.get(r) for r in p.review),
+        "ref_meta": memo.get("ref_meta", (p,), lambda: reference_meta(p)),
+    }, section="papers", sources=(p.id,), entity=p)

@@ -54,7 +54,10 @@ def entries(corpus: Corpus, theory: Theory) -> tuple[PacketEntry, ...]:
     return tuple(out)
 
 
-def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+def pages(corpus: Corpus, memo: Memo | None = None,
+          findings: tuple[integrity.Finding, ...] | None = None) -> Iterator[PageSpec]:
+    """``findings``: ``integrity.findings(corpus)`` when the caller has them already (one computation
+    per build, shared with the integrity diagnostics); computed here otherwise."""
     memo = Memo() if memo is None else memo
     rows = []
     for t in corpus.theories:
@@ -62,18 +65,23 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         counts = {s: sum(1 for e in items if e.status == s) for s in STATUS_COLUMNS}
         rows.append((t, counts, len(items)))
         if items:
-            yield PageSpec(packet_url(t), "review/packet.html", f"Review packet: {t.id}: {t.title}", {
-                "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
-                "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
-                                           key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
-            }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
+            yield packet_page(corpus, t, items, memo)
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
-    findings = integrity.findings(corpus)
+    findings = integrity.findings(corpus) if findings is None else findings
     yield PageSpec("review/", "review/index.html", "Advisory review", {
         "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
         "n_findings": len(findings), "n_links": sum(r[2] for r in rows),
     }, section="review")
     yield from integrity_pages(corpus, findings)
+
+
+def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo) -> PageSpec:
+    """A theory's printable review packet (``items``: :func:`entries`, not empty)."""
+    return PageSpec(packet_url(t), "review/packet.html", f"Review packet: {t.id}: {t.title}", {
+        "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
+        "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
+                                   key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
+    }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
 
 
 def check_url(name: str) -> str:

@@ -225,28 +225,34 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     yield PageSpec("theories/", "theories.html", "Programme theory", {"groups": groups}, section="theories")
     yield graph_page(corpus, groups)
     related = related_index(corpus)
-    from .maps import map_title
     for t in corpus.theories:
-        papers = corpus.rel("theory_papers", t.id)
-        maps = corpus.rel("theory_maps", t.id)
-        entries = cmoc_entries(corpus, t)
-        groups = cmoc_groups(entries)
-        own_url = cmocs_url(t, entries, memo)
-        yield PageSpec(t.page_url, "theory.html", f"{t.id}: {t.title}", {
-            "e": t, "trail": breadcrumb(corpus, t), "children": corpus.rel("theory_children", t.id),
-            "cmoc_groups": () if own_url else groups, "n_cmocs": len(entries), "cmocs_url": own_url,
-            "cmoc_summary": cmoc_summary(groups) if own_url else None,
-            "cmoc_titles": entries if own_url and len(entries) <= SUMMARY_TITLES else (),
-            "maps": tuple((m, map_title(corpus, m), map_rows(corpus, m)) for m in maps),  # type: ignore[arg-type]
-            "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": papers,
-            "papers_url": theory_papers_url(t.page_url, len(papers)),
-            "type_counts": evidence_type_counts(corpus, papers),  # type: ignore[arg-type]
-            "related_groups": related_groups(corpus, t, related),
-            "questions": tuple(corpus.get(q) for q in t.question),
-            "reviews": tuple(corpus.get(r) for r in t.review),
-        }, section="theories", sources=(t.id,), entity=t)
-        if own_url:
-            yield from cmoc_list_pages(corpus, t, entries, own_url, memo)
+        yield from theory_pages(corpus, t, memo, related)
+
+
+def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tuple[Theory, ...]]
+                 ) -> Iterator[PageSpec]:
+    """The theory's page, then its own CMOC list pages when it has them. ``related``: :func:`related_index`."""
+    from .maps import map_title
+    papers = corpus.rel("theory_papers", t.id)
+    maps = corpus.rel("theory_maps", t.id)
+    entries = cmoc_entries(corpus, t)
+    groups = cmoc_groups(entries)
+    own_url = cmocs_url(t, entries, memo)
+    yield PageSpec(t.page_url, "theory.html", f"{t.id}: {t.title}", {
+        "e": t, "trail": breadcrumb(corpus, t), "children": corpus.rel("theory_children", t.id),
+        "cmoc_groups": () if own_url else groups, "n_cmocs": len(entries), "cmocs_url": own_url,
+        "cmoc_summary": cmoc_summary(groups) if own_url else None,
+        "cmoc_titles": entries if own_url and len(entries) <= SUMMARY_TITLES else (),
+        "maps": tuple((m, map_title(corpus, m), map_rows(corpus, m)) for m in maps),  # type: ignore[arg-type]
+        "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": papers,
+        "papers_url": theory_papers_url(t.page_url, len(papers)),
+        "type_counts": evidence_type_counts(corpus, papers),  # type: ignore[arg-type]
+        "related_groups": related_groups(corpus, t, related),
+        "questions": tuple(corpus.get(q) for q in t.question),
+        "reviews": tuple(corpus.get(r) for r in t.review),
+    }, section="theories", sources=(t.id,), entity=t)
+    if own_url:
+        yield from cmoc_list_pages(corpus, t, entries, own_url, memo)
 
 
 def graph_page(corpus: Corpus, groups: list) -> PageSpec:

@@ -1,0 +1,150 @@
+"""Random edits in serve: the page specs kept in proportion to each edit (``views.delta``) equal a fresh
+``collect_pages``, the integrity findings kept per CMOC equal fresh ones, and the written site equals a
+full build. Edits cover text fields (handled in proportion) and fields that change lists, groupings and
+labels (title, direction, status, relation, year: recomputed in full), on a synthetic corpus whose CMOC
+index and theory lists run over several pages."""
+from __future__ import annotations
+
+import importlib.util
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evidence_explorer import integrity
+from evidence_explorer.incremental import Changes, full_build, rebuild
+from evidence_explorer.pipeline import BuildOptions
+from evidence_explorer.views import collect_pages
+
+from test_incremental import full_reference, tree_diff
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = ("care", "staff", "trust", "funding", "older", "people", "access", "community", "digital", "capacity",
+         "nurses", "referrals", "outcomes", "records", "leadership", "continuity", "engagement", "hospital")
+
+
+HEAVY = ("R&D", "<&&&&&&&&&&>", "&&&&&&&&&&&&&&&&&&&&")
+"""Words whose escaped HTML is five times longer: row weights swing enough to move page boundaries."""
+
+
+def words(rng: random.Random, low: int, high: int) -> str:
+    pool = WORDS + HEAVY if rng.random() < 0.5 else WORDS
+    return " ".join(rng.choice(pool) for _ in range(rng.randint(low, high))).capitalize()
+
+
+def sub(pattern: str, repl) -> "callable":
+    return lambda text, rng: re.sub(pattern, lambda m: repl(m, rng), text, count=1, flags=re.M)
+
+
+CMOC_EDITS = {  # name → (text, rng) → new text
+    "outcome": sub(r"^outcome: '.*'$", lambda m, r: f"outcome: '{words(r, 1, 30)}.'"),
+    "context": sub(r"^context: '.*'$", lambda m, r: f"context: '{words(r, 1, 25)}.'"),
+    "quote": sub(r"^  quote: '.*'$", lambda m, r: f"  quote: '{words(r, 2, 80)}'"),
+    "no-quote": sub(r"^  quote: '.*'\n", lambda m, r: ""),
+    "locator": sub(r"^  locator: '.*'$", lambda m, r: f"  locator: 'p. {r.randint(1, 300)}'"),
+    "body": sub(r"^---\n(?![\s\S]*^---\n)", lambda m, r: f"---\n{words(r, 3, 12)}.\n"),
+    "note-line": sub(r"\A---\n", lambda m, r: f"---\nreview_note: '{words(r, 1, 5)}'\n"),
+    "title": sub(r"^title: '.*'$", lambda m, r: f"title: '{words(r, 1, 8)}'"),
+    "direction": sub(r"^direction: (\w+)$", lambda m, r: "direction: " + ("barrier" if m[1] == "enabler" else "enabler")),
+    "status": sub(r"^status: (\w+)$", lambda m, r: "status: " + r.choice(["agreed", "contested", "proposed"])),
+    "relation": sub(r"^  relation: (\w+)$", lambda m, r: "  relation: " + r.choice(["supports", "refutes", "refines"])),
+}
+PAPER_EDITS = {
+    "aim": sub(r"^aim: '.*'$", lambda m, r: f"aim: '{words(r, 2, 20)}.'"),
+    "results": sub(r"^results: '.*'$", lambda m, r: f"results: '{words(r, 2, 40)}.'"),
+    "journal": sub(r"^journal: .*$", lambda m, r: f"journal: {words(r, 1, 4)}"),
+    "body": sub(r"^---\n(?![\s\S]*^---\n)", lambda m, r: f"---\n{words(r, 3, 12)}.\n"),
+    "title": sub(r"^title: '.*'$", lambda m, r: f"title: '{words(r, 1, 8)}'"),
+    "year": sub(r"^year: (\d+)$", lambda m, r: f"year: {r.randint(1990, 2024)}"),
+}
+THEORY_EDITS = {
+    "body": sub(r"^---\n(?![\s\S]*^---\n)", lambda m, r: f"---\n{words(r, 3, 12)}.\n"),
+    "title": sub(r"^title: '.*'$", lambda m, r: f"title: '{words(r, 1, 6)}'"),
+}
+EDITS = {"cmocs": CMOC_EDITS, "papers": PAPER_EDITS, "theories": THEORY_EDITS}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)  # type: ignore[union-attr]
+    base = tmp_path_factory.mktemp("incremental-random")
+    assert synth.main(["120", str(base / "pristine")]) == 0
+    return base
+
+
+def check_state(state) -> None:
+    fresh = tuple(collect_pages(state.corpus))
+    kept = tuple(state.pages.values())
+    assert [s.url for s in kept] == [s.url for s in fresh]
+    for a, b in zip(kept, fresh):
+        assert a == b, f"spec of {a.url} differs from a fresh collect_pages"
+    assert state.findings == integrity.findings(state.corpus)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_path, seed):
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    assert len([u for u in state.pages if u.startswith("cmocs/page/")]) >= 2  # the index runs over pages
+    rng = random.Random(seed)
+    files = {kind: sorted((content / kind).glob("*.md")) for kind in EDITS}
+    proportional, done = 0, []
+    for step in range(40):
+        kind = rng.choice(["cmocs"] * 5 + ["papers"] * 2 + ["theories"])
+        path = rng.choice(files[kind])
+        name = rng.choice(sorted(EDITS[kind]))
+        text = path.read_text(encoding="utf-8")
+        new = EDITS[kind][name](text, rng)
+        if new == text:
+            continue
+        path.write_text(new, encoding="utf-8")
+        outcome = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=True)
+        assert outcome.state is not None, (name, [d.format() for d in outcome.report.sorted()])
+        state = outcome.state
+        done.append((kind, name, outcome.proportional))
+        proportional += outcome.proportional
+        check_state(state)
+        if step % 20 == 19:
+            assert tree_diff(options.output, full_reference(content, tmp_path)) == [], done
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == [], done
+    assert proportional >= 5, done  # the text edits took the proportional path
+    assert any(not p for _k, _n, p in done), done  # and the others the full one
+
+
+def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
+    """Make the first CMOC of each index page heavy, then light: the page before may then take it
+    (and a heavy row may push rows on): specs still equal fresh ones, pages move as a full build's."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    moved = proportional = 0
+    for weight in ("heavy", "light", "heavy", "light"):
+        for url in [u for u in state.pages if u.startswith("cmocs/page/")]:
+            spec = state.pages.get(url)
+            if spec is None:
+                continue
+            first = spec.context["groups"][0].columns
+            c = next(x for _h, column in first for x in column)
+            path = content / c.rel
+            text = "'" + ("&&&&&&&&&& " * 10 if weight == "heavy" else "A") + ".'"
+            new = re.sub(r"^(context|outcome): '.*'$", lambda m: f"{m[1]}: {text}", path.read_text(encoding="utf-8"),
+                         flags=re.M)
+            path.write_text(new, encoding="utf-8")
+            outcome = rebuild(state, Changes(content=frozenset({c.rel})))
+            assert outcome.state is not None
+            state = outcome.state
+            proportional += outcome.proportional
+            moved += state.pages[url].context["groups"][0].columns[0][1][:1] != (c,)
+            check_state(state)
+    assert moved, "no edit moved a page boundary"
+    assert proportional, "no edit took the proportional path"
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
