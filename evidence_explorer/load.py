@@ -241,6 +241,29 @@ def display_path(content_dir: Path, shown_root: str, rel: str) -> str:
     return rel if shown_root in ("", ".") else f"{shown_root.rstrip('/')}/{rel}"
 
 
+@dataclass(frozen=True)
+class SourceRef:
+    """A content file to read: where it is and what it holds."""
+
+    rel: str
+    shown: str
+    kind: str
+
+
+def source_refs(content_dir: Path, shown_root: str, report: Report,
+                only: set[str] | None = None) -> list[SourceRef]:
+    """Every ``*.md`` file of every collection folder, in load order (walk problems are reported)."""
+    refs: list[SourceRef] = []
+    for folder, kind in COLLECTIONS.items():
+        base = content_dir / folder
+        if not base.is_dir():
+            continue
+        for rel in _walk_markdown(base, folder, content_dir, shown_root, report):
+            if only is None or rel in only:
+                refs.append(SourceRef(rel, display_path(content_dir, shown_root, rel), kind))
+    return refs
+
+
 def load_sources(content_dir: Path, shown_root: str, report: Report,
                  only: set[str] | None = None) -> list[SourceFile]:
     """Read every ``*.md`` file of every collection folder, in a stable order.
@@ -248,18 +271,11 @@ def load_sources(content_dir: Path, shown_root: str, report: Report,
     Problems become diagnostics; a file that cannot be read is skipped.
     """
     sources: list[SourceFile] = []
-    for folder, kind in COLLECTIONS.items():
-        base = content_dir / folder
-        if not base.is_dir():
-            continue
-        for rel in _walk_markdown(base, folder, content_dir, shown_root, report):
-            shown = display_path(content_dir, shown_root, rel)
-            if only is not None and rel not in only:
-                continue
-            try:
-                sources.append(read_source(content_dir / rel, shown, rel, kind))
-            except ContentError as exc:
-                report.error(exc.code, exc.message, Location(shown, exc.line))
+    for ref in source_refs(content_dir, shown_root, report, only):
+        try:
+            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind))
+        except ContentError as exc:
+            report.error(exc.code, exc.message, Location(ref.shown, exc.line))
     return sources
 
 

@@ -20,8 +20,8 @@ from .diagnostics import BuildError, Report
 from .export import exports
 from .gitinfo import last_updated
 from .link import Corpus, link
-from .load import ContentError, load_site_yaml, load_sources
-from .model import build_entity
+from .load import ContentError, load_site_yaml
+from .parallel_load import load_entities
 from .parallel import render_pages
 from .render import Renderer
 from .review_csv import links_csv
@@ -67,21 +67,22 @@ def load_config(content: Path, report: Report) -> SiteConfig | None:
     return parse_config(data, shown, report)
 
 
-def load_corpus(content: Path, report: Report) -> Corpus | None:
-    """Read, validate and link an evidence base. None when site.yaml is unusable."""
+def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
+    """Read, validate and link an evidence base. None when site.yaml is unusable.
+
+    ``jobs`` > 1 reads and validates the files in forked workers (parallel_load.py), with the
+    same entities and diagnostics."""
     if not content.is_dir():
         raise BuildError(f"content directory '{content}' not found")
     config = load_config(content, report)
     if config is None:
         return None
-    sources = load_sources(content, str(content), report)
-    entities = [e for e in (build_entity(s, config, report) for s in sources) if e is not None]
-    return link(entities, config, report)
+    return link(load_entities(content, str(content), config, report, jobs), config, report)
 
 
 def build(options: BuildOptions, report: Report | None = None, write: bool = True) -> BuildResult:
     report = report or Report()
-    corpus = load_corpus(options.content, report)
+    corpus = load_corpus(options.content, report, options.jobs)
     if corpus is None:
         return BuildResult(report, config_failed=True)
     if report.failed(options.strict) or not write:

@@ -1,0 +1,151 @@
+"""Read, parse and validate the content files across forked worker processes (``--jobs N``).
+
+The parent walks the content tree (:func:`load.source_refs`), splits the files into ``jobs``
+interleaved shares (collections are contiguous, so interleaving balances papers against the
+smaller CMOC files), keeps the first share and forks a child for each other one. A child reads,
+parses and validates its files (``load.read_source`` then ``model.build_entity``, exactly the
+serial steps) and sends back, per file, the entity (or None) and the diagnostics of each step,
+pickled (a read-only mapping is sent as the dict it wraps). The parent puts the results back in
+load order and reports every reading diagnostic, then every validation diagnostic, as the serial
+:func:`load.load_sources` followed by :func:`model.build_entity` does: the diagnostics, their order
+and the entities are the same as a serial load (tested).
+
+Where ``fork`` is unavailable, or there are too few files to pay for a process, everything is
+loaded in this process by the serial code.
+"""
+from __future__ import annotations
+
+import copyreg
+import gc
+import io
+import multiprocessing
+import pickle
+import traceback
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Sequence
+
+from .config import SiteConfig
+from .diagnostics import Diagnostic, Location, Report
+from .load import ContentError, SourceRef, read_source, source_refs
+from .model import Entity, build_entity
+
+MIN_FILES_PER_JOB = 400
+"""Below this many files per worker a process (fork, pickling) costs more than it saves."""
+
+Loaded = tuple[Entity | None, tuple[Diagnostic, ...], tuple[Diagnostic, ...]]
+"""Per file: the entity (None when invalid or unreadable), reading and validation diagnostics."""
+
+
+class LoadError(Exception):
+    """A worker process failed (a bug: reading and validating report problems as diagnostics)."""
+
+
+def effective_jobs(jobs: int, n_files: int) -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(jobs, n_files // MIN_FILES_PER_JOB))
+
+
+def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
+                  jobs: int = 1) -> list[Entity]:
+    """Every valid entity of the content directory, in load order; problems go to ``report``."""
+    refs = source_refs(content_dir, shown_root, report)
+    jobs = effective_jobs(jobs, len(refs))
+    if jobs == 1:
+        return _serial(content_dir, refs, config, report)
+    results: list[Loaded | None] = [None] * len(refs)
+    ctx = multiprocessing.get_context("fork")
+    workers = []
+    try:
+        for i in range(1, jobs):
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_worker, args=(content_dir, refs[i::jobs], config, send), daemon=True)
+            process.start()
+            send.close()
+            workers.append((i, process, receive))
+        results[0::jobs] = load_share(content_dir, refs[0::jobs], config)
+        for i, process, receive in workers:
+            try:
+                payload = receive.recv_bytes()
+            except EOFError:
+                raise LoadError(f"a loading worker exited unexpectedly (exit code {process.exitcode})") from None
+            results[i::jobs] = _unpickle(payload)
+    finally:
+        for _, process, receive in workers:
+            receive.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    done: list[Loaded] = [r for r in results if r is not None]
+    assert len(done) == len(refs)
+    for _, read, _ in done:
+        report.extend(read)
+    for _, _, checked in done:
+        report.extend(checked)
+    return [entity for entity, _, _ in done if entity is not None]
+
+
+def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report) -> list[Entity]:
+    """What ``load_sources`` then ``build_entity`` do, for the files already walked."""
+    sources = []
+    for ref in refs:
+        try:
+            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind))
+        except ContentError as exc:
+            report.error(exc.code, exc.message, Location(ref.shown, exc.line))
+    return [e for e in (build_entity(s, config, report) for s in sources) if e is not None]
+
+
+def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig) -> list[Loaded]:
+    """Read and validate ``refs`` one by one, keeping each file's diagnostics apart."""
+    out: list[Loaded] = []
+    for ref in refs:
+        read = Report()
+        try:
+            source = read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind)
+        except ContentError as exc:
+            read.error(exc.code, exc.message, Location(ref.shown, exc.line))
+            out.append((None, tuple(read.items), ()))
+            continue
+        checked = Report()
+        entity = build_entity(source, config, checked)
+        out.append((entity, (), tuple(checked.items)))
+    return out
+
+
+def _worker(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, send) -> None:
+    try:
+        payload = _pickle(("ok", load_share(content_dir, refs, config)))
+    except BaseException:  # reported to the parent, which fails the build with it
+        payload = _pickle(("error", traceback.format_exc()))
+    try:
+        send.send_bytes(payload)
+    finally:
+        send.close()
+
+
+def _proxy(data: dict) -> MappingProxyType:
+    return MappingProxyType(data)
+
+
+def _pickle(value: Any) -> bytes:
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
+    pickler.dump(value)
+    return buf.getvalue()
+
+
+def _unpickle(payload: bytes) -> list[Loaded]:
+    enabled = gc.isenabled()
+    gc.disable()  # unpickling makes ~10^5 containers: a collection per 700 of them costs 4x the loads
+    try:
+        status, value = pickle.loads(payload)
+    finally:
+        if enabled:
+            gc.enable()
+    if status != "ok":
+        raise LoadError(f"loading failed in a worker process:\n{value}")
+    return value

@@ -1,0 +1,92 @@
+"""Loading in forked workers (parallel_load.py) gives the same entities and the same diagnostics,
+in the same order, as the serial load; a worker's failure fails the build."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from evidence_explorer import model, parallel_load
+from evidence_explorer.diagnostics import Report
+from evidence_explorer.pipeline import load_config, load_corpus
+
+from conftest import ROOT, SITES, run_cli
+
+INVALID = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
+FOLDERS = [ROOT / "content", SITES / "minimal", SITES / "hostile", SITES / "integrity"] + \
+          [SITES / "invalid" / name for name in INVALID]
+
+pytestmark = pytest.mark.skipif(parallel_load.effective_jobs(2, 10 ** 6) == 1, reason="no fork here")
+
+
+@pytest.fixture
+def small_shares(monkeypatch):
+    monkeypatch.setattr(parallel_load, "MIN_FILES_PER_JOB", 1)
+
+
+def entities(folder, jobs):
+    report = Report()
+    config = load_config(folder, report)
+    if config is None:
+        return None, report.items
+    return parallel_load.load_entities(folder, str(folder), config, report, jobs), report.items
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_same_entities_and_diagnostics_as_serial(folder, small_shares):
+    serial = entities(folder, 1)
+    for jobs in (2, 3):
+        assert entities(folder, jobs) == serial
+
+
+def test_the_shares_are_really_loaded_elsewhere(small_shares, monkeypatch):
+    parent = os.getpid()
+    seen = []
+    original = parallel_load.load_share
+
+    def spy(content_dir, refs, config):
+        if os.getpid() == parent:
+            seen.append(len(refs))
+        return original(content_dir, refs, config)
+
+    monkeypatch.setattr(parallel_load, "load_share", spy)
+    loaded, _ = entities(ROOT / "content", 2)
+    serial, _ = entities(ROOT / "content", 1)
+    assert loaded == serial
+    assert seen and sum(seen) < len(serial)  # this process read only its share: the rest came from the worker
+
+
+def test_corpus_equal_with_jobs(small_shares):
+    one, two = Report(), Report()
+    a = load_corpus(ROOT / "content", one, jobs=1)
+    b = load_corpus(ROOT / "content", two, jobs=2)
+    assert a is not None and b is not None
+    assert tuple(a.all()) == tuple(b.all()) and a.links == b.links and one.items == two.items
+
+
+@pytest.mark.parametrize("case", ["duplicate-key", "missing-required", "unknown-ids", "yaml-syntax"])
+def test_invalid_transcripts_with_jobs(case, small_shares, tmp_path):
+    folder = SITES / "invalid" / case
+    runs = [run_cli("build", "--content", ".", "--output", str(tmp_path / f"site{jobs}"), "--no-search",
+                    "--jobs", str(jobs), cwd=folder) for jobs in (1, 2)]
+    assert runs[0].code == runs[1].code != 0
+    assert runs[0].err == runs[1].err == (folder / "expected.txt").read_text(encoding="utf-8").rsplit("exit:", 1)[0]
+
+
+def test_a_worker_failure_fails_the_load(small_shares, monkeypatch, tmp_path):
+    parent = os.getpid()
+    original = model.build_entity
+
+    def broken(src, config, report):
+        if os.getpid() != parent:
+            raise RuntimeError("boom in a worker")
+        return original(src, config, report)
+
+    monkeypatch.setattr(parallel_load, "build_entity", broken)
+    with pytest.raises(parallel_load.LoadError, match="boom in a worker"):
+        entities(SITES / "minimal", 2)
+    content = tmp_path / "content"
+    shutil.copytree(SITES / "minimal", content)
+    run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "site"), "--no-search", "--jobs", "2")
+    assert run.code == 3 and "internal error: LoadError" in run.err and not (tmp_path / "site").exists()
