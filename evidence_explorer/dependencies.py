@@ -9,6 +9,7 @@ the pages whose output can change.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import fields, is_dataclass
 from typing import Any, Iterable, Mapping
 
@@ -115,28 +116,68 @@ def context_deps(spec: PageSpec) -> set[str]:
     Ids the page *resolves* while rendering (``link(t.parent)``, ``[[wikilinks]]`` in a
     rendered body, backlink lookups) are recorded by :class:`RecordingCorpus` instead."""
     ids: set[str] = set()
+    entered: set[int] = set()  # containers shared within the context are walked once
 
     def walk(value: Any) -> None:
-        if isinstance(value, Entity):
+        shape = shape_of(type(value))
+        if shape is ENTITY:
             ids.add(value.id.lower())
-        elif isinstance(value, Ref):
+        elif shape is REF:
             ids.add(value.lower())
-        elif isinstance(value, (str, bytes, int, float, bool)) or value is None:
+        elif shape is LEAF or id(value) in entered:
             return
-        elif isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(k)
-                walk(v)
-        elif isinstance(value, (tuple, list, set, frozenset)):
-            for v in value:
-                walk(v)
-        elif is_dataclass(value) and not isinstance(value, type):
-            for f in fields(value):
-                walk(getattr(value, f.name))
+        else:
+            entered.add(id(value))
+            if shape is MAPPING:
+                for k, v in value.items():
+                    walk(k)
+                    walk(v)
+            elif flat(value):  # entities and plain values only (a list of CMOCs)
+                ids.update(v.id.lower() if shape_of(type(v)) is ENTITY else v.lower()
+                           for v in value if shape_of(type(v)) is not LEAF)
+            elif shape is SEQUENCE:
+                for v in value:
+                    walk(v)
+            elif shape is RECORD:
+                for name in field_names(type(value)):
+                    walk(getattr(value, name))
 
     walk(spec.context)
     walk(spec.entity)
     return ids
+
+
+ENTITY, REF, LEAF, MAPPING, SEQUENCE, RECORD = "entity", "ref", "leaf", "mapping", "sequence", "record"
+
+
+@functools.cache
+def shape_of(cls: type) -> str:
+    """How :func:`context_deps` (and :mod:`.views.delta`) treat a value of class ``cls``."""
+    if issubclass(cls, Entity):
+        return ENTITY
+    if issubclass(cls, Ref):
+        return REF
+    if issubclass(cls, (str, bytes, int, float, bool, type(None))):
+        return LEAF
+    if issubclass(cls, Mapping):
+        return MAPPING
+    if issubclass(cls, (tuple, list, set, frozenset)):
+        return SEQUENCE
+    if is_dataclass(cls):
+        return RECORD
+    return LEAF
+
+
+def flat(value: Any) -> bool:
+    """A sequence holding no container: only entities, id references and plain values."""
+    return (shape_of(type(value)) is SEQUENCE
+            and all(shape_of(t) in (ENTITY, REF, LEAF) for t in set(map(type, value))))
+
+
+@functools.cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass ``cls`` (``dataclasses.fields`` rebuilds the tuple on every call)."""
+    return tuple(f.name for f in fields(cls))
 
 
 def template_closure(names: Iterable[str]) -> dict[str, frozenset[str]]:

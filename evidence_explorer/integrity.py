@@ -151,21 +151,40 @@ def refresh(corpus: Corpus, previous: tuple[Finding, ...], cmocs: frozenset[str]
     quotes, locators and lines): those checks are recomputed for these CMOCs, every other finding kept.
     The caller vouches that nothing else changed (serve's edits that keep every relation and status)."""
     cfg = config_of(corpus)
-    kept: dict[str, dict[str, list[Finding]]] = {name: {} for name in LOCAL_CHECKS}
-    out: list[Finding] = []
+    by_check: dict[str, list[Finding]] = {}
     for f in previous:
-        if f.check in kept:
-            kept[f.check].setdefault(f.entity, []).append(f)
-    for name, fn in _CHECK_FUNCTIONS.items():
+        by_check.setdefault(f.check, []).append(f)
+    out: list[Finding] = []
+    for name in _CHECK_FUNCTIONS:
         if cfg.level(name) == "off":
             continue
-        if name not in LOCAL_CHECKS:
-            out.extend(f for f in previous if f.check == name)
-            continue
-        local, mine = LOCAL_CHECKS[name], kept[name]
-        for c in corpus.cmocs:
-            out.extend(local(c, cfg) if c.id.lower() in cmocs else mine.get(c.id, ()))
+        mine = by_check.get(name, [])
+        if name in LOCAL_CHECKS and cmocs:
+            mine = _refresh_local(corpus, cfg, LOCAL_CHECKS[name], mine, cmocs)
+        out.extend(mine)
     return tuple(out)
+
+
+def _refresh_local(corpus: Corpus, cfg: IntegrityConfig, check: Any, previous: list[Finding],
+                   cmocs: frozenset[str]) -> list[Finding]:
+    """One per-CMOC check's findings (in CMOC order) with those of ``cmocs`` recomputed: each CMOC's
+    findings replace its previous ones where they were (one pass over the findings, not the CMOCs)."""
+    changed = {corpus.get(key).id: key for key in cmocs}
+    where = [k for k, f in enumerate(previous) if f.entity in changed]
+    spans: dict[str, list[int]] = {}
+    for k in where:
+        spans.setdefault(previous[k].entity, []).append(k)
+    fresh = {i: check(corpus.get(key), cfg) for i, key in changed.items()}
+    if any(found and i not in spans for i, found in fresh.items()):  # a CMOC's first finding: find its place
+        groups: dict[str, list[Finding]] = {}
+        for f in previous:
+            groups.setdefault(f.entity, []).append(f)
+        groups.update(fresh)
+        return [f for c in corpus.cmocs for f in groups.get(c.id, ())]
+    out = list(previous)
+    for i, ks in sorted(spans.items(), key=lambda kv: -kv[1][0]):  # from the end: earlier spans keep place
+        out[ks[0]:ks[-1] + 1] = fresh[i]
+    return out
 
 
 def report_findings(corpus: Corpus, report: Report, found: tuple[Finding, ...] | None = None) -> None:

@@ -90,35 +90,44 @@ def substitute(value: Any, swap: Mapping[int, Any], done: dict[int, Any] | None 
     """``value`` with every object of ``swap`` replaced, rebuilding only the containers that held one
     (others stay the very same objects). Entities not in ``swap`` are not entered (they hold no other
     entity's objects)."""
+    from ..dependencies import ENTITY, LEAF, MAPPING, RECORD, REF, field_names, flat, shape_of
     done = {} if done is None else done
-    key = id(value)
-    if key in swap:
-        return swap[key]
-    if key in done:
-        return done[key]
-    out = value
-    if isinstance(value, (str, int, float, bytes, bool)) or value is None or isinstance(value, Entity):
-        return value
-    if isinstance(value, (tuple, list)):
-        items = [substitute(v, swap, done) for v in value]
-        if any(a is not b for a, b in zip(items, value)):
-            out = type(value)(items) if isinstance(value, list) or type(value) is tuple else type(value)(*items)
-    elif isinstance(value, dict):
-        pairs = [(substitute(k, swap, done), substitute(v, swap, done)) for k, v in value.items()]
-        if any(a is not k or b is not v for (a, b), (k, v) in zip(pairs, value.items())):
-            out = dict(pairs)
-    elif is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for f in fields(value):
-            if f.init:
-                old = getattr(value, f.name)
-                new = substitute(old, swap, done)
+
+    def sub(value: Any) -> Any:
+        key = id(value)
+        if key in swap:
+            return swap[key]
+        shape = shape_of(type(value))
+        if shape is LEAF or shape is ENTITY or shape is REF:
+            return value
+        if key in done:
+            return done[key]
+        out = value
+        if shape is MAPPING:
+            items = [(sub(k), sub(v)) for k, v in value.items()]
+            if any(a is not k or b is not v for (a, b), (k, v) in zip(items, value.items())):
+                out = dict(items)
+        elif shape is RECORD:
+            changes = {}
+            for name in field_names(type(value)):
+                old = getattr(value, name)
+                new = sub(old)
                 if new is not old:
-                    changes[f.name] = new
-        if changes:
-            out = replace(value, **changes)
-    done[key] = out
-    return out
+                    changes[name] = new
+            if changes:
+                out = replace(value, **changes)
+        elif flat(value):  # entities and plain values only (a list of CMOCs): one pass in C
+            if not swap.keys().isdisjoint(map(id, value)):
+                items = [swap.get(id(v), v) for v in value]
+                out = list(items) if isinstance(value, list) else type(value)(items)
+        else:
+            items = [sub(v) for v in value]
+            if any(a is not b for a, b in zip(items, value)):
+                out = list(items) if isinstance(value, list) else type(value)(items)
+        done[key] = out
+        return out
+
+    return sub(value)
 
 
 def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],
