@@ -66,6 +66,9 @@ class _Loader(yaml.SafeLoader):
 
     line_offset = 0
 
+    def construct_value(self, node):
+        return self.construct_object(node, deep=True)
+
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
@@ -86,8 +89,9 @@ class _Loader(yaml.SafeLoader):
         result = LineDict()
         result.line = node.start_mark.line + 1 + self.line_offset
         result.lines = {}
+        value_of = self.construct_value
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            key = value_of(key_node)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise ContentError("mapping keys must be plain text",
                                    key_node.start_mark.line + 1 + self.line_offset, "yaml.key")
@@ -96,12 +100,12 @@ class _Loader(yaml.SafeLoader):
             if key in result:
                 raise ContentError(f"duplicate key '{key}' (first on line {result.lines[key]})",
                                    line, "yaml.duplicate-key")
-            result[key] = self.construct_object(value_node, deep=True)
+            result[key] = value_of(value_node)
             result.lines[key] = line
         return result
 
     def construct_sequence(self, node, deep=False):  # type: ignore[override]
-        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result = LineList(map(self.construct_value, node.value))
         result.line = node.start_mark.line + 1 + self.line_offset
         result.lines = [child.start_mark.line + 1 + self.line_offset for child in node.value]
         return result
@@ -116,6 +120,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
     """The same constructors over libyaml's C parser (about 20× faster). It cannot see
     aliases or limit depth while composing, so :func:`parse_yaml` uses it only for text
@@ -125,6 +132,13 @@ class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
     line_offset = 0
     construct_mapping = _Loader.construct_mapping
     construct_sequence = _Loader.construct_sequence
+
+    def construct_value(self, node):
+        """A plain string scalar is its text (what ``construct_object`` returns for it after four
+        calls); anything else goes the usual way. Safe here: this loader never sees aliases."""
+        if node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode:
+            return node.value
+        return self.construct_object(node, deep=True)
     yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
@@ -137,10 +151,12 @@ _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]")
 
 
 def _fast_path_safe(text: str) -> bool:
-    if "\t" in text or _ANCHOR_OR_ALIAS.search(text):
+    """No tab, no possible anchor/alias, and 2 × (deepest indent) + brackets < MAX_YAML_DEPTH."""
+    if "\t" in text or (("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text)):
         return False
-    indent = max((len(line) - len(line.lstrip(" ")) for line in text.split("\n")), default=0)
-    return 2 * indent + text.count("[") + text.count("{") < MAX_YAML_DEPTH
+    brackets = text.count("[") + text.count("{")
+    too_deep = (MAX_YAML_DEPTH - 1 - brackets) // 2 + 1  # the smallest indent that fails
+    return too_deep > 0 and re.search(f"^ {{{too_deep}}}", text, re.MULTILINE) is None
 
 
 def parse_yaml(text: str, line_offset: int = 0) -> Any:

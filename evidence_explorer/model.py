@@ -250,10 +250,10 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
             ok = False
     values: dict[str, Any] = {}
     for name, f in content_fields(cls).items():
-        spec, line = f.metadata["spec"], data.line_of(name)
         if name in data and data[name] is not None:
+            line = data.line_of(name)
             try:
-                values[name] = spec.parse(data[name], name, line)
+                values[name] = f.metadata["spec"].parse(data[name], name, line)
             except FieldError as exc:
                 for err in exc.each():
                     report.error(err.code, err.message, where(err.line or line))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cache
+from types import MappingProxyType
 from typing import Any, Mapping
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -266,9 +268,12 @@ def field_(spec: Spec, doc: str, required: bool = False, default: Any = None, fa
     return field(default=default, metadata=meta)
 
 
-def content_fields(cls: type) -> dict[str, Any]:
-    """name → dataclass Field of the fields an author may write (those with a spec)."""
-    return {f.name: f for f in fields(cls) if "spec" in f.metadata}
+@cache
+def content_fields(cls: type) -> Mapping[str, Any]:
+    """name → dataclass Field of the fields an author may write (those with a spec).
+
+    Computed once per class (classes do not change; validation asks ~5 times per file), read-only."""
+    return MappingProxyType({f.name: f for f in fields(cls) if "spec" in f.metadata})
 
 
 class Record(Spec):
