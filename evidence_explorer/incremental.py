@@ -139,8 +139,12 @@ def classify(paths: Iterable[Path], content: Path) -> Changes:
 # --- rendering and writing ----------------------------------------------------------------
 
 def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
-            updated: Mapping[str, str], env: jinja2.Environment
+            updated: Mapping[str, str], env: jinja2.Environment,
+            known: Mapping[str, frozenset[str]] = MappingProxyType({})
             ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """HTML and dependencies of ``specs``. ``known``: URL → ids that include those the page's context
+    holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
+    its previous dependencies; the context of a page like a matrix holds thousands of entities)."""
     recorder = RecordingCorpus(corpus)
     renderer = Renderer(recorder, base_url, nav, updated=updated)  # type: ignore[arg-type]
     # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
@@ -162,7 +166,8 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
     for spec in specs:
         seen = recorder.begin()
         html[spec.url] = renderer.render(spec)
-        deps[spec.url] = frozenset(seen | context_deps(spec))
+        ids = known.get(spec.url)
+        deps[spec.url] = frozenset(seen | (context_deps(spec) if ids is None else ids))
     return html, deps
 
 
@@ -317,17 +322,20 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
 
     nav = nav_items(corpus)
     memo = Memo(state.memo)
-    pages, stale, memo_entries = None, 0, None
+    stale, memo_entries, respecced, known = 0, None, None, {}
     if proportional and nav == state.nav:
         candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in changed_ids))
-        pages = delta.respec(state.pages, corpus, pairs, candidates, memo, found, state.findings)
-    proportional = pages is not None
-    if pages is not None:  # only some specs recomputed: keep the other entries of the memo
+        respecced = delta.respec(state.pages, corpus, pairs, candidates, memo, found, state.findings)
+    proportional = respecced is not None
+    if respecced is not None:  # only some specs recomputed: keep the other entries of the memo
+        pages, recomputed = respecced
         stale = state.stale + len(pairs)
         memo_entries = memo.carried(None if stale < MEMO_STALE else lambda o: corpus.by_id.get(o.id.lower()) is o)
         stale = stale if stale < MEMO_STALE else 0
-        check = candidates | {url for url, spec in pages.items() if state.pages.get(url) is not spec}
+        check = candidates | recomputed
+        known = {url: state.deps[url] for url in candidates - recomputed if url in state.deps}
     else:
+        memo = Memo(dict(state.memo))  # one flat dict for the many look-ups of a full recomputation
         pages = {p.url: p for p in collect_pages(corpus, memo, found)}
         memo_entries, check = memo.entries, pages.keys()
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
@@ -343,7 +351,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
     todo = [pages[url] for url in (pages if everything else check) if url in pages and affected(url, pages[url])]
-    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env)
+    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env, known)
     output = options.output.resolve()
     written = [urls.output_path(url) for url, text in html.items()
                if _write_if_changed(output, urls.output_path(url), text)]
@@ -392,7 +400,8 @@ def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | Non
         by_id[new.id.lower()] = new
         swapped[id(old)] = new
     names = {_GROUP_OF[new.kind] for _old, new in pairs}
-    groups = {name: tuple(swapped.get(id(e), e) for e in getattr(previous, name)) for name in names}
+    groups = {name: tuple(map(swapped.get, map(id, getattr(previous, name)), getattr(previous, name)))
+              for name in names}
     return replace(previous, by_id=MappingProxyType(by_id), **groups)
 
 

@@ -191,14 +191,14 @@ def report_findings(corpus: Corpus, report: Report, found: tuple[Finding, ...] |
     """Warnings per finding; one counted note per informational check. ``found``: the corpus's
     findings when the caller has them (else computed here)."""
     cfg = config_of(corpus)
-    notes: dict[str, list[Finding]] = {}
+    warn = {name for name in CHECKS if cfg.level(name) == "warning"}
+    notes: dict[str, int] = {}
     for f in findings(corpus) if found is None else found:
-        if cfg.level(f.check) == "warning":
+        if f.check in warn:
             report.warning(f.code, f.message, f.location)
         else:
-            notes.setdefault(f.check, []).append(f)
-    for name, items in notes.items():
-        n = len(items)
+            notes[f.check] = notes.get(f.check, 0) + 1
+    for name, n in notes.items():
         report.note(CHECKS[name].code,
                     f"{CHECKS[name].title}: {n} (informational, listed on /review/integrity/; set "
                     f"'integrity: {{{name}: warning}}' in site.yaml to report each one)",

@@ -1,7 +1,8 @@
 """Development server: build, serve on 127.0.0.1 with live reload, rebuild incrementally on change.
 
-* A :class:`ChangeWatcher` polls ``content/`` (site.yaml included), the templates
-  and the static files, waits until a burst of saves has settled, then asks
+* A :class:`ChangeWatcher` follows ``content/`` (site.yaml included), the templates
+  and the static files through the OS's file events (:mod:`.watch`; polling where
+  there are none), waits until a burst of saves has settled, then asks
   :func:`~evidence_explorer.incremental.rebuild` to re-render only what changed.
 * While the content is broken the last good site keeps being served; a small
   dev-only script, injected into HTML responses by this server (never written
@@ -14,6 +15,7 @@
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -29,10 +31,12 @@ from .diagnostics import BuildError, Report, Severity
 from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild, write_extras
 from .pipeline import BuildOptions
 from .render import STATIC_DIR, TEMPLATES_DIR
+from .watch import EventWatcher, snapshot
 
 DEV_PREFIX = "__evidence-explorer__"
 SETTLE_S = 0.25
-"""A burst of saves is over when nothing changed for this long."""
+"""Polling only: a burst of saves is over when nothing changed for this long (file events settle
+in :data:`.watch.QUIET_MS`)."""
 POLL_MIN_S = 0.1
 
 OVERLAY_JS = r"""(function () {
@@ -212,31 +216,6 @@ class BackgroundRefresher:
         return installed
 
 
-def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
-    """path → (mtime_ns, size) of every file below ``roots``; hidden and editor temp files skipped."""
-    out: dict[str, tuple[int, int]] = {}
-    stack = [str(r) for r in roots if r.is_dir()]
-    while stack:
-        top = stack.pop()
-        try:
-            entries = list(os.scandir(top))
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp")) or name == "__pycache__":
-                continue
-            try:
-                if entry.is_dir():
-                    stack.append(entry.path)
-                elif entry.is_file():
-                    st = entry.stat()
-                    out[entry.path] = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                continue
-    return out
-
-
 class DevServer:
     """One serve session: the last good build, pending changes, status and search refresher."""
 
@@ -261,6 +240,8 @@ class DevServer:
         if changes is not None:
             self.pending = self.pending | changes
         try:
+            if self.state is None or self.pending.config:
+                gc.unfreeze()  # the objects of a previous full build may be garbage now
             outcome = (full_build(self.options, report) if self.state is None
                        else rebuild(self.state, self.pending, report, extras=False))
         except BuildError as exc:
@@ -276,6 +257,9 @@ class DevServer:
             return outcome
         assert outcome is not None and outcome.state is not None
         self.state, self.pending = outcome.state, Changes()
+        if outcome.full:  # the corpus, pages and compiled templates live for the session: stop the
+            gc.collect()  # collector from rescanning them after every rebuild
+            gc.freeze()
         ms = (time.perf_counter() - start) * 1000
         what = "built" if outcome.full else "rebuilt"
         self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files changed, "
@@ -294,6 +278,11 @@ class DevServer:
             self.log(problem)
 
     # --- watching -----------------------------------------------------------------------
+    def notice(self, paths: set[str]) -> Outcome | None:
+        """Rebuild for changed paths that file events reported (already settled); None if none matter."""
+        changes = classify([Path(p) for p in paths], self.options.content)
+        return self.build(changes) if changes or self.state is None else None
+
     def poll(self, now: float | None = None) -> Outcome | None:
         """Note changed files; rebuild once no file changed for ``SETTLE_S``. Returns the rebuild."""
         now = time.monotonic() if now is None else now
@@ -317,22 +306,39 @@ def _make_server(dev: DevServer):
     from livereload.watcher import Watcher
     from tornado import ioloop, web
 
+    def start_polling() -> None:
+        """Poll with :meth:`DevServer.poll`, at most a third of the time spent scanning (big sites)."""
+        interval = {"s": POLL_MIN_S}
+
+        def tick():
+            started = time.perf_counter()
+            outcome = dev.poll()
+            if outcome is not None and outcome.state is not None:
+                LiveReloadHandler.reload_waiters(path="/")
+            interval["s"] = max(POLL_MIN_S, 3 * (time.perf_counter() - started))
+            ioloop.IOLoop.current().call_later(interval["s"], tick)
+
+        ioloop.IOLoop.current().call_later(POLL_MIN_S, tick)
+
     class ChangeWatcher(Watcher):
-        """Polls with :meth:`DevServer.poll` instead of livereload's per-task mtime checks."""
+        """File events (:class:`.watch.EventWatcher`) or, without them, :meth:`DevServer.poll`, instead
+        of livereload's per-task mtime checks."""
 
         def start(self, callback):  # noqa: ARG002 - livereload's poll_tasks is not used
-            interval = {"s": POLL_MIN_S}
+            loop = ioloop.IOLoop.current()
 
-            def tick():
-                started = time.perf_counter()
-                outcome = dev.poll()
+            def changed(paths: set[str]) -> None:  # on the server's loop, like requests
+                outcome = dev.notice(paths)
                 if outcome is not None and outcome.state is not None:
                     LiveReloadHandler.reload_waiters(path="/")
-                # keep polling cheap on big sites: at most a third of the time spent scanning
-                interval["s"] = max(POLL_MIN_S, 3 * (time.perf_counter() - started))
-                ioloop.IOLoop.current().call_later(interval["s"], tick)
 
-            ioloop.IOLoop.current().call_later(POLL_MIN_S, tick)
+            def failed(problem: str) -> None:
+                dev.log(f"file events stopped ({problem}): polling instead")
+                dev.files = snapshot(dev.roots)
+                loop.add_callback(start_polling)
+
+            if not EventWatcher(dev.roots, lambda paths: loop.add_callback(changed, paths), failed).start():
+                start_polling()
             return True
 
         def examine(self):

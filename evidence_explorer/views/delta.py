@@ -132,14 +132,16 @@ def substitute(value: Any, swap: Mapping[int, Any], done: dict[int, Any] | None 
 
 def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],
            candidates: Iterable[str], memo: Memo, findings: tuple[integrity.Finding, ...],
-           old_findings: tuple[integrity.Finding, ...]) -> dict[str, PageSpec] | None:
+           old_findings: tuple[integrity.Finding, ...]) -> tuple[dict[str, PageSpec], set[str]] | None:
     """The specs of ``corpus`` (the previous corpus with ``pairs`` swapped by a re-link that kept every
     relation and position), from the previous ``pages``; ``candidates``: the URLs of every page whose
-    spec may hold an edited entity. None when an edit is not :func:`neutral` or a list would gain or
-    lose a page: the caller then recomputes every spec."""
+    spec may hold an edited entity. Returns the specs and the URLs of those recomputed (the others
+    changed at most by the swap, so the ids their contexts hold are the same as before). None when an
+    edit is not :func:`neutral` or a list would gain or lose a page: the caller then recomputes every spec."""
     if not all(neutral(old, new) for old, new in pairs):
         return None
     out = dict(pages)
+    recomputed: set[str] = set()
     swap, done = swap_map(pairs), {}
     for url in candidates:
         spec = out.get(url)
@@ -149,31 +151,34 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
     for old, new in pairs:
         if isinstance(new, Paper):
             out[new.page_url] = paper.entity_page(corpus, new, memo)
+            recomputed.add(new.page_url)
         elif isinstance(new, Cmoc):
             related = theory.related_index(corpus) if related is None else related
             for link in new.theories:
                 t = corpus.get(link.theory)
-                if not _replace_unit(out, list(theory.theory_pages(corpus, t, memo, related)),  # type: ignore[arg-type]
+                if not _replace_unit(out, recomputed, list(theory.theory_pages(corpus, t, memo, related)),  # type: ignore[arg-type]
                                      _theory_urls(pages, t)):
                     return None
             if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo):
-                if not _replace_unit(out, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
+                if not _replace_unit(out, recomputed, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
                     return None
     if findings != old_findings:
         review_index = out["review/"]
         out["review/"] = replace(review_index, context={**review_index.context, "n_findings": len(findings)})
+        recomputed.add("review/")
         urls = [u for u in pages if u.startswith("review/integrity/")]
-        if not _replace_unit(out, list(review.integrity_pages(corpus, findings)), urls):
+        if not _replace_unit(out, recomputed, list(review.integrity_pages(corpus, findings)), urls):
             return None
-    return out
+    return out, recomputed
 
 
-def _replace_unit(out: dict[str, PageSpec], specs: list[PageSpec], urls: list[str]) -> bool:
+def _replace_unit(out: dict[str, PageSpec], recomputed: set[str], specs: list[PageSpec], urls: list[str]) -> bool:
     """Put ``specs`` in place of the pages ``urls``; False when the URLs differ (pages added/removed)."""
     if [s.url for s in specs] != urls:
         return False
     for s in specs:
         out[s.url] = s
+    recomputed.update(urls)
     return True
 
 

@@ -11,12 +11,16 @@ memo)``); a full build uses a fresh one, so memoised and fresh specs are the sam
 """
 from __future__ import annotations
 
+from collections import ChainMap
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, TypeVar
 
 from ..citation import short_cite
 
 V = TypeVar("V")
+
+LAYERS = 16
+"""Rebuilds whose new entries are layered over the previous ones before they are merged into one dict."""
 
 _Entry = tuple[tuple[Any, ...], Any]
 """(the objects the value was computed from, the value): keeping the objects keeps their ids unique."""
@@ -56,11 +60,13 @@ class Memo:
 
     def carried(self, live: Callable[[Any], bool] | None = None) -> Mapping[tuple, _Entry]:
         """The previous entries and this build's (a rebuild that recomputed only some specs used
-        only some entries). With ``live``, only entries whose every object is live are kept (the
-        objects of replaced entities are not: their values would otherwise pile up)."""
-        out = {**self._previous, **self._used}
-        if live is not None:
-            out = {k: v for k, v in out.items() if all(map(live, v[0]))}
+        only some entries), layered without copying the previous ones (up to :data:`LAYERS` deep).
+        With ``live``, only entries whose every object is live are kept (the objects of replaced
+        entities are not: their values would otherwise pile up); the result is then one flat dict."""
+        layers = list(self._previous.maps) if isinstance(self._previous, ChainMap) else [self._previous]
+        if live is None and len(layers) < LAYERS:
+            return ChainMap(dict(self._used), *layers)
+        out = {k: v for k, v in ChainMap(self._used, *layers).items() if live is None or all(map(live, v[0]))}
         return MappingProxyType(out)
 
 
