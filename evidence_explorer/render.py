@@ -47,11 +47,16 @@ class Renderer:
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
         self._body_cache: dict[str, Markup] = {}
         self._cite_cache: dict[str, str] = {}
+        self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
+        self._links: dict[int, tuple[Entity, Markup]] = {}
+        self._recording = hasattr(corpus, "seen")
+        self._templates: dict[str, jinja2.Template] = {}
         self.env.globals.update(
             site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
-            facet_values=facet_values, search_record=search_record, updated=updated or {})
+            facet_values=facet_values, search_record=search_record, updated=updated or {},
+            fragment=self.fragment, cite_link=self.cite_link)
 
     # --- helpers exposed to templates -------------------------------------------------
     def href(self, url: str) -> str:
@@ -59,13 +64,59 @@ class Renderer:
 
     def _resolve(self, entity_id: str) -> tuple[str, str] | None:
         e = self.corpus.find(entity_id)
-        return (self.href(e.page_url), title_of(e)) if e else None
+        return (self.href(e.page_url), self._title(e)) if e else None
+
+    def _title(self, e: Entity) -> str:
+        """:func:`title_of`, with the paper's short citation made once per build."""
+        return f"{self.cite(e)} {e.title}" if isinstance(e, Paper) else title_of(e)
 
     def link(self, entity: Entity | str, label: str | None = None) -> Markup:
         e = self.corpus.get(entity) if isinstance(entity, str) else entity
-        text = label or title_of(e)
+        if label is None:  # the common case, many times per entity in a build: made once
+            hit = self._links.get(id(e))
+            if hit is not None:
+                return hit[1]
+        text = label or self._title(e)
         # same output as Markup('<a href="{}">{}</a>').format(...), without string.Formatter (hot path)
-        return Markup(f'<a href="{escape(self.href(e.page_url))}">{escape(text)}</a>')
+        html = Markup(f'<a href="{escape(self.href(e.page_url))}">{escape(text)}</a>')
+        if label is None:
+            self._links[id(e)] = (e, html)  # the entry keeps ``e`` alive, so its id is not reused
+        return html
+
+    def cite_link(self, paper: Paper) -> Markup:
+        """``<a href="…paper page">Short cite (year)</a>``, made once per paper and build."""
+        hit = self._links.get(~id(paper))
+        if hit is None:
+            html = Markup(f'<a href="{escape(self.href(paper.page_url))}">{escape(self.cite(paper))}</a>')
+            hit = self._links[~id(paper)] = (paper, html)
+        return hit[1]
+
+    def fragment(self, name: str, **values: Any) -> Markup:
+        """The template ``name`` rendered with ``values`` (and the globals), once per build for
+        the same values: strings and numbers by value, anything else (entities, sources) by
+        identity (the cache entry keeps them alive). A page listing an entity many other pages
+        list too reuses its fragment instead of re-running the template.
+
+        When the corpus records lookups (``serve``'s :class:`~evidence_explorer.dependencies.
+        RecordingCorpus`, which has a ``seen`` set), the ids a fragment looked up are noted again
+        on every page that reuses it, so each page's recorded dependencies stay complete."""
+        key = (name, *[(k, _identity(v)) for k, v in values.items()])
+        hit = self._fragments.get(key)
+        recording = self.corpus.seen if self._recording else None  # type: ignore[attr-defined]
+        if hit is None:
+            if recording is None:
+                html, looked = self._render_fragment(name, values), frozenset()
+            else:
+                self.corpus.seen = set()  # type: ignore[misc]
+                try:
+                    html = self._render_fragment(name, values)
+                finally:
+                    looked = frozenset(self.corpus.seen)  # type: ignore[attr-defined]
+                    self.corpus.seen = recording  # type: ignore[misc]
+            hit = self._fragments[key] = (values, html, looked)
+        if recording is not None and hit[2]:
+            recording.update(hit[2])
+        return hit[1]
 
     def cite(self, paper: Paper) -> str:
         key = paper.id.lower()
@@ -81,6 +132,23 @@ class Renderer:
                                      else self._md.block(entity.body))
         return self._body_cache[key]
 
+    def _render_fragment(self, name: str, values: dict[str, Any]) -> Markup:
+        """What ``{% include name %}`` with ``values`` would output (without ``Template.render``'s
+        per-call overhead: most fragments are small)."""
+        template = self._templates.get(name)
+        if template is None or template.environment is not self.env:  # serve swaps ``env`` in
+            template = self._templates[name] = self.env.get_template(name)
+        return Markup(self._run(template, values))
+
+    def _run(self, template: jinja2.Template, values: Mapping[str, Any]) -> str:
+        """``template.render(**values)``, minus its cost of copying the globals out of a ChainMap
+        on every call (``shared=True``: the context is exactly the dict given)."""
+        context = template.new_context({**self.env.globals, **values}, shared=True)
+        try:
+            return "".join(template.root_render_func(context))
+        except Exception:
+            self.env.handle_exception()  # re-raises with the template's lines in the traceback
+
     def facet_label(self, facet_key: str, value: str) -> str:
         facet = self.corpus.config.facets.get(facet_key)
         return facet.label_of(value) if facet else value
@@ -88,7 +156,30 @@ class Renderer:
     # --- rendering ------------------------------------------------------------------------
     def render(self, page: PageSpec) -> str:
         template = self.env.get_template(page.template)
-        return template.render(page=page, **page.context)
+        return self._run(template, {"page": page, **page.context})
+
+
+def fragment_templates(tree: jinja2.nodes.Template) -> set[str | None]:
+    """Templates that a parsed template renders through ``fragment("name", …)`` (besides its
+    includes, which ``jinja2.meta.find_referenced_templates`` finds); None for a name computed
+    at run time, which may be any template."""
+    found: set[str | None] = set()
+    for call in tree.find_all(jinja2.nodes.Call):
+        if isinstance(call.node, jinja2.nodes.Name) and call.node.name == "fragment":
+            first = call.args[0] if call.args else None
+            found.add(first.value if isinstance(first, jinja2.nodes.Const) and isinstance(first.value, str)
+                      else None)
+    return found
+
+
+def _identity(value: Any) -> Any:
+    """Cache key of a fragment value: plain values by type and value, tuples item by item,
+    anything else by identity."""
+    if value is None or isinstance(value, (str, int, float)):
+        return type(value), value
+    if isinstance(value, tuple):
+        return tuple(_identity(v) for v in value)
+    return id(value)
 
 
 def title_of(e: Entity) -> str:

@@ -1,0 +1,130 @@
+"""Rendering shortcuts give the same output as the slow paths they replace.
+
+- ``markup._QuickInline`` (skips inline patterns that cannot match) against Python-Markdown's
+  stock inline processor, on tricky snippets and on every body and short field of the demo and
+  hostile sites;
+- ``Renderer.fragment`` renders a fragment once per build for the same values, gives the same
+  HTML as rendering the template directly, and replays the ids a fragment looked up on every page
+  that reuses it (serve's dependency recording);
+- ``link``/``cite_link`` made once per entity equal freshly made links;
+- serve's template closure sees the templates pages render through ``fragment``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from evidence_explorer.dependencies import RecordingCorpus, template_closure
+from evidence_explorer.diagnostics import Report
+from evidence_explorer.markup import MarkdownRenderer
+from evidence_explorer.pipeline import load_corpus
+from evidence_explorer.render import Renderer, title_of
+from evidence_explorer.views import collect_pages, nav_items
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SNIPPETS = [
+    "plain words only", "a `code span` and ``double `tick` span``", "escaped \\`not code\\` and \\\\`code`",
+    "*em* **strong** ***both*** _u_ __uu__ ___uuu___ snake_case_word 2 * 3 * 4", "un*closed and `unclosed",
+    "[link](http://x.org 'title') ![img](a.png) [ref][r] [r]\n\n[r]: http://r.org", "<http://auto.link> <a@b.org>",
+    "line  \nbreak", "&amp; &#169; &copy; & < > \"", "<b>raw</b> <script>alert(1)</script>",
+    "[[demo-id]] [[missing-id|label]] [[ spaced ]] [not [[nested]] link](x)", "[x](javascript:alert(1)) [y](java&#x09;script:z)",
+    "| a | b |\n|---|---|\n| `c` | *d* |", "```\nfenced `code` *not em*\n```", "1. one\n2. `two`\n\n- a\n- b *c*",
+    "> quote with `code` and [[demo-id]]", "`` ` `` and ``` `` ```", "\\\\\\`", "`a`b`c`", "**`x`** _`y`_ [`z`](q)",
+]
+
+
+def _renderers():
+    resolve = {"demo-id": ("/t/demo-id/", "Demo"), "spaced": ("/s/", "Spaced")}.get
+    return MarkdownRenderer(resolve, quick_inline=True), MarkdownRenderer(resolve, quick_inline=False)
+
+
+@pytest.mark.parametrize("text", SNIPPETS)
+def test_quick_inline_equals_stock_on_snippets(text):
+    quick, stock = _renderers()
+    assert quick.block(text) == stock.block(text)
+    assert quick.inline(text) == stock.inline(text)
+
+
+@pytest.mark.parametrize("site", [ROOT / "content", ROOT / "tests" / "sites" / "hostile"])
+def test_quick_inline_equals_stock_on_site_content(site):
+    corpus = load_corpus(site, Report())
+    assert corpus is not None
+    resolve = Renderer(corpus, "/", nav_items(corpus))._resolve
+    for raw in (False, True):
+        quick, stock = MarkdownRenderer(resolve, raw, True), MarkdownRenderer(resolve, raw, False)
+        n = 0
+        for e in corpus.all():
+            assert quick.block(e.body) == stock.block(e.body), e.id
+            for field in ("context", "mechanism", "resource", "reasoning", "outcome"):
+                value = getattr(e, field, None)
+                if value:
+                    assert quick.inline(value) == stock.inline(value), (e.id, field)
+            n += 1
+        assert n > 5
+
+
+@pytest.fixture(scope="module")
+def demo_corpus():
+    corpus = load_corpus(ROOT / "content", Report())
+    assert corpus is not None
+    return corpus
+
+
+def _with_templates(renderer: Renderer, templates: dict[str, str]) -> None:
+    renderer.env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(templates), renderer.env.loader])
+
+
+def test_fragment_renders_once_per_value_and_equals_the_template(demo_corpus):
+    renderer = Renderer(demo_corpus, "/sub/", nav_items(demo_corpus))
+    calls = []
+    renderer.env.globals["count"] = lambda: calls.append(1) or ""
+    _with_templates(renderer, {"t.html": "{{ count() }}<b>{{ c.id }}</b> {{ n }}"})
+    c1, c2 = demo_corpus.cmocs[:2]
+    a = renderer.fragment("t.html", c=c1, n=1)
+    assert renderer.fragment("t.html", c=c1, n=1) is a and len(calls) == 1
+    assert renderer.fragment("t.html", c=c1, n="1") == a and len(calls) == 2  # 1 and "1": different keys
+    assert renderer.fragment("t.html", c=c2, n=1) != a and len(calls) == 3
+    assert a == renderer.env.get_template("t.html").render(c=c1, n=1)
+    for cmoc in demo_corpus.cmocs:
+        direct = renderer.env.get_template("partials/cmoc_short.html").render(c=cmoc)
+        assert renderer.fragment("partials/cmoc_short.html", c=cmoc) == direct
+
+
+def test_fragment_replays_recorded_lookups_on_reuse(demo_corpus):
+    recorder = RecordingCorpus(demo_corpus)
+    renderer = Renderer(recorder, "/", nav_items(demo_corpus))  # type: ignore[arg-type]
+    paper = demo_corpus.papers[0]
+    _with_templates(renderer, {"looks.html": "{{ link(pid) }}"})
+    first = recorder.begin()
+    first.add("page-one")
+    renderer.fragment("looks.html", pid=paper.id)
+    assert first == {"page-one", paper.id.lower()}  # recorded into the page's own set
+    second = recorder.begin()
+    renderer.fragment("looks.html", pid=paper.id)  # reused: the lookup is noted again
+    assert second == {paper.id.lower()}
+    assert recorder.seen is second
+
+
+def test_cached_links_equal_fresh_ones(demo_corpus):
+    renderer = Renderer(demo_corpus, "/sub/", nav_items(demo_corpus))
+    for e in demo_corpus.all():
+        expected = f'<a href="{jinja2.utils.markupsafe.escape("/sub/" + e.page_url)}">' \
+                   f'{jinja2.utils.markupsafe.escape(title_of(e))}</a>'
+        assert renderer.link(e) == expected and renderer.link(e) == expected
+        assert renderer.link(e.id) == expected
+        assert renderer.link(e, "Other <label>") == \
+            f'<a href="{jinja2.utils.markupsafe.escape("/sub/" + e.page_url)}">Other &lt;label&gt;</a>'
+    for p in demo_corpus.papers:
+        expected = f'<a href="{jinja2.utils.markupsafe.escape("/sub/" + p.page_url)}">' \
+                   f'{jinja2.utils.markupsafe.escape(renderer.cite(p))}</a>'
+        assert renderer.cite_link(p) == expected and renderer.cite_link(p) == expected
+
+
+def test_template_closure_follows_fragments(demo_corpus):
+    templates = {p.template for p in collect_pages(demo_corpus)}
+    closure = template_closure(templates)
+    for name in templates:
+        assert "partials/header.html" in closure[name], name
