@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from . import __version__, urls
@@ -56,7 +57,8 @@ class Renderer:
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
             facet_values=facet_values, search_record=search_record, updated=updated or {},
-            fragment=self.fragment, cite_link=self.cite_link)
+            fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
+            paper_meta=self.paper_meta)
 
     # --- helpers exposed to templates -------------------------------------------------
     def href(self, url: str) -> str:
@@ -148,6 +150,32 @@ class Renderer:
             return "".join(template.root_render_func(context))
         except Exception:
             self.env.handle_exception()  # re-raises with the template's lines in the traceback
+
+    # Machine-readable metadata of a page (for Pagefind, reference managers): plain loops over
+    # data, written here rather than in templates because every entity page carries 20–40 values
+    # and a Jinja loop costs several times as much per value (escaping is the same markupsafe call).
+    def search_meta(self, entity: Entity) -> Markup:
+        """Pagefind filters, metadata and sort keys of ``entity``'s page (see search.py), hidden
+        and kept out of the indexed text. Element content (not attribute values) carries each
+        value, so commas and colons survive."""
+        record = search_record(self.corpus, entity)
+        out = ['<div class="search-record" data-pagefind-ignore hidden>\n']
+        for attr, pairs in (("filter", record.filters), ("meta", record.meta), ("sort", record.sorts)):
+            out += [f'<span data-pagefind-{attr}="{escape(k)}">{escape(v)}</span>\n' for k, v in pairs]
+        out.append("</div>\n")
+        return Markup("".join(out))
+
+    def paper_meta(self, paper: Paper, ref_meta: Mapping[str, Any]) -> Markup:
+        """A paper page's reference-manager metadata: Highwire ``citation_*`` tags (Zotero's
+        connector, Google Scholar) and schema.org JSON-LD, dumped as Jinja's ``|tojson`` does
+        (``<``, ``>``, ``&`` and ``'`` escaped, so no value can end the script)."""
+        out = [f'<meta name="{escape(name)}" content="{escape(content)}">\n' for name, content in ref_meta["highwire"]]
+        policies = self.env.policies
+        jsonld = htmlsafe_json_dumps({**ref_meta["jsonld"], "url": self.href(paper.page_url)},
+                                     dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+        out.append(f'<script type="application/ld+json">{jsonld}</script>\n'
+                   f'<script src="{escape(self.href("static/cite.js"))}" defer></script>\n')
+        return Markup("".join(out))
 
     def facet_label(self, facet_key: str, value: str) -> str:
         facet = self.corpus.config.facets.get(facet_key)

@@ -2,7 +2,7 @@
 
 :func:`search_record` turns one entity (with its neighbours from the corpus's
 backlink indexes) into the filters, metadata and sort keys its page carries;
-``partials/search_meta.html`` writes them inside ``<main data-pagefind-body>``.
+``Renderer.search_meta`` (render.py) writes them inside ``<main data-pagefind-body>``.
 :func:`index_site` runs the Pagefind binary shipped by ``pagefind[bin]`` over
 the staging directory. Its failures become ``search.failed`` diagnostics.
 """

@@ -128,3 +128,39 @@ def test_template_closure_follows_fragments(demo_corpus):
     closure = template_closure(templates)
     for name in templates:
         assert "partials/header.html" in closure[name], name
+
+
+# The templates search_meta and paper_meta replaced: the reference for their output.
+OLD_SEARCH_META = """{% set record = search_record(corpus, e) %}
+<div class="search-record" data-pagefind-ignore hidden>
+{% for key, value in record.filters %}<span data-pagefind-filter="{{ key }}">{{ value }}</span>
+{% endfor %}
+{% for key, value in record.meta %}<span data-pagefind-meta="{{ key }}">{{ value }}</span>
+{% endfor %}
+{% for key, value in record.sorts %}<span data-pagefind-sort="{{ key }}">{{ value }}</span>
+{% endfor %}
+</div>
+"""
+OLD_PAPER_META = """{% for name, content in ref_meta.highwire %}
+<meta name="{{ name }}" content="{{ content }}">
+{% endfor %}
+<script type="application/ld+json">{{ dict(ref_meta.jsonld, url=href(e.page_url)) | tojson }}</script>
+<script src="{{ href('static/cite.js') }}" defer></script>
+"""
+
+
+@pytest.mark.parametrize("site", [ROOT / "content", ROOT / "tests" / "sites" / "hostile"])
+def test_page_metadata_equals_the_templates_it_replaced(site):
+    from evidence_explorer.export_refs import reference_meta
+    corpus = load_corpus(site, Report())
+    assert corpus is not None
+    renderer = Renderer(corpus, "/sub dir/", nav_items(corpus))
+    _with_templates(renderer, {"old_search.html": OLD_SEARCH_META, "old_paper.html": OLD_PAPER_META})
+    search_t, paper_t = renderer.env.get_template("old_search.html"), renderer.env.get_template("old_paper.html")
+    for e in corpus.all():
+        assert renderer.search_meta(e) == search_t.render(e=e), e.id
+    for p in corpus.papers:
+        meta = reference_meta(p)
+        html = renderer.paper_meta(p, meta)
+        assert html == paper_t.render(e=p, ref_meta=meta), p.id
+        assert html.count("</script>") == 2
