@@ -12,6 +12,7 @@ and a level set in ``site.yaml``'s ``integrity:`` section:
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -149,19 +150,17 @@ def refresh(corpus: Corpus, previous: tuple[Finding, ...], cmocs: frozenset[str]
     """``findings(corpus)`` from those of the previous corpus when only the CMOCs ``cmocs`` (lower-case
     ids) changed, and only in what the per-CMOC checks read (:data:`LOCAL_CHECKS`: their sources'
     quotes, locators and lines): those checks are recomputed for these CMOCs, every other finding kept.
-    The caller vouches that nothing else changed (serve's edits that keep every relation and status)."""
+    The caller vouches that nothing else changed (serve's edits that keep every relation and status).
+    Findings come in check order, so each check's share is found by bisection."""
     cfg = config_of(corpus)
-    by_check: dict[str, list[Finding]] = {}
-    for f in previous:
-        by_check.setdefault(f.check, []).append(f)
-    out: list[Finding] = []
-    for name in _CHECK_FUNCTIONS:
-        if cfg.level(name) == "off":
+    order = {name: k for k, name in enumerate(_CHECK_FUNCTIONS)}
+    out = list(previous)
+    for name, check in LOCAL_CHECKS.items():
+        if cfg.level(name) == "off" or not cmocs:
             continue
-        mine = by_check.get(name, [])
-        if name in LOCAL_CHECKS and cmocs:
-            mine = _refresh_local(corpus, cfg, LOCAL_CHECKS[name], mine, cmocs)
-        out.extend(mine)
+        start = bisect.bisect_left(out, order[name], key=lambda f: order[f.check])
+        end = bisect.bisect_right(out, order[name], key=lambda f: order[f.check])
+        out[start:end] = _refresh_local(corpus, cfg, check, out[start:end], cmocs)
     return tuple(out)
 
 

@@ -7,7 +7,7 @@ the paper evidence type (for paper matrices not already split by it), shown by s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from ..config import Axis, Matrix
@@ -36,7 +36,8 @@ class Cell:
     column: int
     row_label: str
     column_label: str
-    items: tuple[Entity, ...]
+    items: tuple[Entity, ...] | tuple[str, ...]
+    """The cell's items; only their ids where a page shows just the count (:func:`counted`)."""
     parts: tuple[tuple[str, int], ...]
     """(second-dimension key, count), in legend order."""
 
@@ -146,17 +147,24 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
                           if legend else "") + ". The table on this page gives the same counts.")
         svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
                             [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
+        shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
         yield PageSpec(m.page_url, "matrix.html", m.title, {
-            "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in matrix_cells},
+            "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
             "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
             "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
         }, section="matrix")
         if separate:
-            for c in matrix_cells:
+            for c, brief in zip(matrix_cells, shown):
                 for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes(memo)):
                     yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
-                        "m": m, "c": c, "items": chunk, "pager": pager, "noun": noun,
+                        "m": m, "c": brief, "items": chunk, "pager": pager, "noun": noun,
                     }, section="matrix", sources=tuple(x.id for x in chunk))
+
+
+def counted(cell: Cell) -> Cell:
+    """The cell with its items' ids instead of the items, for pages that show only its count: such a
+    page then does not depend on (and is not re-rendered for) every edit of every item."""
+    return replace(cell, items=tuple(x.id for x in cell.items))
 
 
 def _item_bytes(memo: Memo) -> Callable[[Entity], int]:
