@@ -10,7 +10,8 @@ versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) hol
   see ``load.source_paths``), each with size, mtime, ctime, inode and a content hash;
 - git: ``HEAD`` of the content's repository (``gitinfo.py`` and ``changelog.py`` read ``git log``,
   which depends only on the commits; the working tree is covered by the content signature);
-- the output signature: every file of the site with size, mtime, ctime and inode;
+- the output signature: every file and folder of the site with size, mtime, ctime and inode
+  (checked with one ``stat`` each: a folder's times change when an entry is added or removed);
 - the diagnostics the build printed, and its page count.
 
 The next build compares: when everything matches it replays the diagnostics and writes nothing;
@@ -56,6 +57,7 @@ Stat = tuple[int, int, int, int]
 ContentSig = dict[str, tuple[Stat, bytes]]
 """Content-relative path → (stat, blake2b of the bytes)."""
 OutputSig = dict[str, Stat]
+"""Output-relative path → stat; folders end with ``/``, the output folder itself is ``""``."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,7 @@ def probe(options: Any) -> Probe:
     inputs = sign_inputs(options, old.inputs if old else None)
     if old is not None and inputs is not None and inputs.key == old.inputs.key \
             and _same_content(inputs.content, old.inputs.content):
-        output = sign_output(options.output.resolve())
-        if output is not None and output == old.output:
+        if old.output and same_output(options.output.resolve(), old.output):
             return Probe(inputs, old, refresh=inputs.content != old.inputs.content)
     forget(options.output)
     return Probe(inputs, None)
@@ -164,23 +165,40 @@ def _same_content(now: ContentSig, before: ContentSig) -> bool:
 
 
 def sign_output(output: Path) -> OutputSig | None:
-    """Every file below ``output`` (symlinks as themselves), by relative path; None if unreadable."""
+    """Every file and folder below ``output`` (symlinks as themselves) by relative path, folders
+    with a trailing ``/`` (the root is ``""``); None if unreadable."""
     sig: OutputSig = {}
     stack = [("", str(output))]
     try:
+        sig[""] = _stat(os.stat(output, follow_symlinks=False))
         while stack:
             prefix, directory = stack.pop()
             with os.scandir(directory) as entries:
                 for entry in entries:
                     rel = prefix + entry.name
                     if entry.is_dir(follow_symlinks=False):
+                        sig[rel + "/"] = _stat(entry.stat(follow_symlinks=False))
                         stack.append((rel + "/", entry.path))
                     else:
-                        st = entry.stat(follow_symlinks=False)
-                        sig[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                        sig[rel] = _stat(entry.stat(follow_symlinks=False))
     except OSError:
         return None
     return sig
+
+
+def same_output(output: Path, recorded: OutputSig) -> bool:
+    """Whether the output tree is still as recorded, by one ``stat`` per recorded file and folder
+    (no folder is listed: a file added, removed or renamed changes its folder's mtime and ctime)."""
+    root = str(output)
+    try:
+        return all(_stat(os.stat(f"{root}/{rel}" if rel else root, follow_symlinks=False)) == stat
+                   for rel, stat in recorded.items())
+    except OSError:
+        return False
+
+
+def _stat(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def tool_fingerprint() -> str:

@@ -166,20 +166,28 @@ def test_search_option_is_part_of_the_key(site, tmp_path):
     assert off is not None and on is not None and off.key != on.key and off.content == on.content
 
 
-@pytest.mark.parametrize("damage", ["edit", "delete", "add"])
+@pytest.mark.parametrize("damage", ["edit", "delete", "add", "add-deep", "folder", "replace"])
 def test_a_changed_output_means_a_full_build(site, damage):
     content, output = site
     fresh_build(content, output)
-    page = next(output.rglob("index.html"))
+    page = output / "papers" / "smith-2019" / "index.html"
     if damage == "edit":
         page.write_text("tampered", encoding="utf-8")
     elif damage == "delete":
         (output / "sitemap.xml").unlink()
-    else:
+    elif damage == "add":
         (output / "extra.html").write_text("x", encoding="utf-8")
+    elif damage == "add-deep":
+        (page.parent / "extra.html").write_text("x", encoding="utf-8")
+    elif damage == "folder":
+        (page.parent / "empty").mkdir()
+    else:  # the same bytes in a new file renamed over the page
+        (page.parent / "tmp").write_bytes(page.read_bytes())
+        os.replace(page.parent / "tmp", page)
     run = build(content, output)
     assert run.code == 0 and UP_TO_DATE not in run.err
     assert not (output / "extra.html").exists() and (output / "sitemap.xml").exists() and (output / MARKER).exists()
+    assert not (page.parent / "extra.html").exists() and not (page.parent / "empty").exists()
     assert "tampered" not in page.read_text(encoding="utf-8")
 
 
