@@ -19,6 +19,8 @@ from .schema import Ref
 
 WIKILINK = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_DIGITS = re.compile(r"(\d+)")
 
 Ids = tuple[str, ...]
 Index = Mapping[str, Ids]
@@ -106,6 +108,8 @@ def _refs(entity: Entity) -> Iterator[tuple[str, str, Ref]]:
 
 def body_links(entity: Entity) -> Iterator[tuple[str, str | None, int]]:
     """(target id, label, line) for each ``[[id]]`` in the body, outside code blocks."""
+    if "[" not in entity.body:
+        return  # no link possible
     in_fence = False
     for n, text in enumerate(entity.body.split("\n")):
         if _FENCE.match(text):
@@ -113,8 +117,11 @@ def body_links(entity: Entity) -> Iterator[tuple[str, str | None, int]]:
             continue
         if in_fence:
             continue
-        for m in WIKILINK.finditer(re.sub(r"`[^`]*`", "", text)):
-            yield m.group(1).strip(), m.group(2), entity.body_line + n
+        if "`" in text:
+            text = _CODE_SPAN.sub("", text)
+        if "[[" in text:
+            for m in WIKILINK.finditer(text):
+                yield m.group(1).strip(), m.group(2), entity.body_line + n
 
 
 def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
@@ -177,7 +184,7 @@ def _sort_key(e: Entity) -> tuple:
 
 
 def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _DIGITS.split(text))
 
 
 def _backlinks(kinds: dict, resolved, canon) -> Backlinks:
