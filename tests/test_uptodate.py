@@ -236,3 +236,18 @@ def test_a_code_change_means_a_full_build(site, monkeypatch):
     fresh_build(content, output)
     monkeypatch.setattr(uptodate, "tool_fingerprint", lambda: "another version")
     assert UP_TO_DATE not in build(content, output).err
+
+
+def test_jobs_do_not_change_the_output_so_they_are_not_part_of_the_key(site):
+    content, output = site
+    fresh_build(content, output, "--jobs", "1")
+    assert UP_TO_DATE in build(content, output, "--jobs", "2").err
+
+
+def test_check_neither_reads_nor_writes_the_manifest(site, tmp_path):
+    content, output = site
+    run = run_cli("check", "--content", str(content))
+    assert run.code == 0 and UP_TO_DATE not in run.err
+    assert not (output.parent / ".cache").exists()
+    fresh_build(content, output)
+    assert UP_TO_DATE not in run_cli("check", "--content", str(content)).err
