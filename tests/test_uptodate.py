@@ -251,3 +251,15 @@ def test_check_neither_reads_nor_writes_the_manifest(site, tmp_path):
     assert not (output.parent / ".cache").exists()
     fresh_build(content, output)
     assert UP_TO_DATE not in run_cli("check", "--content", str(content)).err
+
+
+def test_search_on_after_off_means_a_full_build(site):
+    content, output = site
+    fresh_build(content, output)
+    run = run_cli("build", "--content", str(content), "--output", str(output))
+    if run.code != 0 and "search.failed" in run.err:
+        pytest.skip("Pagefind is not usable here")
+    assert run.code == 0 and UP_TO_DATE not in run.err and (output / "pagefind").is_dir()
+    again = run_cli("build", "--content", str(content), "--output", str(output))
+    assert again.code == 0 and UP_TO_DATE in again.err
+    assert UP_TO_DATE not in build(content, output).err and not (output / "pagefind").exists()
