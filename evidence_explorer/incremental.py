@@ -355,7 +355,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     output = options.output.resolve()
     written = [urls.output_path(url) for url, text in html.items()
                if _write_if_changed(output, urls.output_path(url), text)]
-    removed = tuple(url for url in state.pages if url not in pages)
+    removed = () if proportional else tuple(url for url in state.pages if url not in pages)
     for url in removed:
         _remove(output, urls.output_path(url))
     if changes.static:

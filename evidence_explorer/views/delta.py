@@ -140,6 +140,7 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
     edit is not :func:`neutral` or a list would gain or lose a page: the caller then recomputes every spec."""
     if not all(neutral(old, new) for old, new in pairs):
         return None
+    candidates = set(candidates)
     out = dict(pages)
     recomputed: set[str] = set()
     swap, done = swap_map(pairs), {}
@@ -159,7 +160,7 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
                 if not _replace_unit(out, recomputed, list(theory.theory_pages(corpus, t, memo, related)),  # type: ignore[arg-type]
                                      _theory_urls(pages, t)):
                     return None
-            if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo):
+            if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo, candidates):
                 if not _replace_unit(out, recomputed, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
                     return None
     if findings != old_findings:
@@ -197,12 +198,12 @@ def _theory_urls(pages: Mapping[str, PageSpec], t: Any) -> list[str]:
     return [t.page_url] + (_list_urls(pages, own) if own else [])
 
 
-def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo) -> bool:
+def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidates: set[str]) -> bool:
     """Whether the CMOC index ``pages`` (already holding the edited objects) keeps its page boundaries
     with the row weight of the edited ``new``
     (:func:`~.pagination.paginate` is greedy): the page holding it still fits (or holds it alone) and
     cannot take the next page's first row, and when it is its page's first row, the page before still
-    cannot take it."""
+    cannot take it. The page holding it is among ``candidates`` (it depends on the CMOC)."""
     weight = cmoc._weight(memo)
 
     def rows_of(spec: PageSpec) -> list[Cmoc]:  # the page's rows in list order
@@ -213,6 +214,8 @@ def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo) -> bool:
 
     urls = _list_urls(pages, "cmocs/")
     for k, url in enumerate(urls):
+        if url not in candidates:
+            continue
         rows = rows_of(pages[url])
         if not any(c is new for c in rows):
             continue
