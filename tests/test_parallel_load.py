@@ -90,3 +90,33 @@ def test_a_worker_failure_fails_the_load(small_shares, monkeypatch, tmp_path):
     shutil.copytree(SITES / "minimal", content)
     run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "site"), "--no-search", "--jobs", "2")
     assert run.code == 3 and "internal error: LoadError" in run.err and not (tmp_path / "site").exists()
+
+
+def test_the_collector_is_paused_while_loading_and_restored(monkeypatch):
+    import gc
+    seen = []
+    original = model.build_entity
+
+    def spy(src, config, report):
+        seen.append(gc.isenabled())
+        return original(src, config, report)
+
+    monkeypatch.setattr(parallel_load, "build_entity", spy)
+    assert gc.isenabled()
+    loaded, _ = entities(SITES / "minimal", 1)
+    assert loaded and seen and not any(seen) and gc.isenabled()
+
+    def broken(src, config, report):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(parallel_load, "build_entity", broken)
+    with pytest.raises(RuntimeError):
+        entities(SITES / "minimal", 1)
+    assert gc.isenabled()  # restored after a failure too
+    gc.disable()
+    try:
+        monkeypatch.setattr(parallel_load, "build_entity", original)
+        entities(SITES / "minimal", 1)
+        assert not gc.isenabled()  # and left off when it was off
+    finally:
+        gc.enable()
