@@ -38,6 +38,8 @@ SETTLE_S = 0.25
 """Polling only: a burst of saves is over when nothing changed for this long (file events settle
 in :data:`.watch.QUIET_MS`)."""
 POLL_MIN_S = 0.1
+REFRESH_NICENESS = 10
+"""How much lower the forked background refresh's CPU priority is than the serve process's."""
 
 OVERLAY_JS = r"""(function () {
   "use strict";
@@ -175,6 +177,10 @@ class BackgroundRefresher:
             code = 1
             try:
                 os.close(read_fd)
+                try:  # background work: the next rebuild (in the parent) comes first
+                    os.nice(REFRESH_NICENESS)
+                except OSError:
+                    pass
                 lines, indexed = self._refresh(state)
                 with os.fdopen(write_fd, "w", encoding="utf-8") as fh:
                     json.dump({"lines": lines, "indexed": indexed}, fh)

@@ -232,7 +232,7 @@ def test_background_refresh_runs_in_another_process_and_reports_failures(dev, mo
     marker = dev.options.output / "refresh-pid"
 
     def failing_write_extras(state):
-        marker.write_text(str(os.getpid()), encoding="utf-8")
+        marker.write_text(f"{os.getpid()} {os.nice(0)}", encoding="utf-8")
         raise RuntimeError("exports exploded")
 
     monkeypatch.setattr(serve_module, "write_extras", failing_write_extras)
@@ -241,4 +241,6 @@ def test_background_refresh_runs_in_another_process_and_reports_failures(dev, mo
     assert wait_for(lambda: dev.refresher.done > done)
     assert "background refresh failed: RuntimeError: exports exploded" in dev.logs  # type: ignore[attr-defined]
     if hasattr(os, "fork"):  # the exports are computed apart from the process serving and rebuilding
-        assert int(marker.read_text(encoding="utf-8")) != os.getpid()
+        pid, niceness = map(int, marker.read_text(encoding="utf-8").split())
+        assert pid != os.getpid()
+        assert niceness == min(19, os.nice(0) + serve_module.REFRESH_NICENESS)  # after the next rebuild
