@@ -88,10 +88,13 @@ class _QuickInline(treeprocessors.InlineProcessor):
     it contains a backtick, so text without one skips it outright.
     """
 
+    _quick: list | None = None
+
     def run(self, tree, ancestors=None):
-        self._quick = [(p, p.getCompiledRegExp() if isinstance(p, InlineProcessor) else None,
-                        "`" if isinstance(p, BacktickInlineProcessor) else "")
-                       for p in self.inlinePatterns]
+        if self._quick is None:  # once: MarkdownRenderer registers no pattern after building its instance
+            self._quick = [(p, p.getCompiledRegExp() if isinstance(p, InlineProcessor) else None,
+                            "`" if isinstance(p, BacktickInlineProcessor) else "")
+                           for p in self.inlinePatterns]
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803

@@ -46,7 +46,6 @@ class Renderer:
         self.markdown_cache = markdown_cache
         self.env = make_environment()
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
-        self._body_cache: dict[str, Markup] = {}
         self._cite_cache: dict[str, str] = {}
         self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
         self._links: dict[int, tuple[Entity, Markup]] = {}
@@ -132,12 +131,10 @@ class Renderer:
         return self._cite_cache[key]
 
     def body(self, entity: Entity) -> Markup:
-        key = entity.id.lower()
-        if key not in self._body_cache:
-            cache = self.markdown_cache
-            self._body_cache[key] = (cache.block(entity.body, self._md.block, self._resolve) if cache
-                                     else self._md.block(entity.body))
-        return self._body_cache[key]
+        """The entity's Markdown body as HTML. Not kept: each body is shown once, on its entity's
+        page (keeping them all held ~10 MB per 5,000 papers until the end of the render)."""
+        cache = self.markdown_cache
+        return cache.block(entity.body, self._md.block, self._resolve) if cache else self._md.block(entity.body)
 
     def _render_fragment(self, name: str, values: dict[str, Any]) -> Markup:
         """What ``{% include name %}`` with ``values`` would output (without ``Template.render``'s
