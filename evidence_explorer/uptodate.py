@@ -38,12 +38,15 @@ import time
 from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .cache import cache_root, code_fingerprint
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .load import source_paths
+
+if TYPE_CHECKING:
+    from .pipeline import BuildOptions
 
 MANIFEST = "uptodate.marshal"
 FORMAT = 1
@@ -93,7 +96,7 @@ def manifest_path(output: Path) -> Path:
     return cache_root(output.resolve()) / code_fingerprint() / MANIFEST
 
 
-def probe(options: Any) -> Probe:
+def probe(options: "BuildOptions") -> Probe:
     """Sign the inputs of a build with ``options`` and compare with the last successful build.
 
     When the site is not up to date, the old manifest is deleted before returning.
@@ -113,7 +116,7 @@ def replay(manifest: Manifest) -> Report:
     return Report(list(manifest.diagnostics))
 
 
-def record(options: Any, inputs: Inputs | None, report: Report, pages: int) -> None:
+def record(options: "BuildOptions", inputs: Inputs | None, report: Report, pages: int) -> None:
     """Store the manifest of a build that succeeded and wrote ``options.output``."""
     output = sign_output(options.output.resolve())
     if inputs is None or output is None:
@@ -135,7 +138,7 @@ def forget(output: Path) -> None:
 
 # --- signatures ----------------------------------------------------------------------------
 
-def sign_inputs(options: Any, previous: Inputs | None) -> Inputs | None:
+def sign_inputs(options: "BuildOptions", previous: Inputs | None) -> Inputs | None:
     taken = time.time_ns()
     content = Path(options.content).resolve()
     rels = source_paths(content)
