@@ -101,7 +101,9 @@ class Renderer:
         """The template ``name`` rendered with ``values`` (and the globals), once per build for
         the same values: strings and numbers by value, anything else (entities, sources) by
         identity (the cache entry keeps them alive). A page listing an entity many other pages
-        list too reuses its fragment instead of re-running the template.
+        list too reuses its fragment instead of re-running the template. Values must not change
+        during the build (entities and their parts are frozen), and only fragments shown on many
+        pages are worth it: every cached fragment stays in memory until the render ends.
 
         When the corpus records lookups (``serve``'s :class:`~evidence_explorer.dependencies.
         RecordingCorpus`, which has a ``seen`` set), the ids a fragment looked up are noted again
