@@ -6,11 +6,15 @@ the ids of the entities its output depends on: the entities in its context
 id the templates looked up while rendering it (recorded through
 :class:`RecordingCorpus`). :func:`rebuild` then
 
-1. re-reads only the changed content files and re-links the whole corpus
-   (linking is cheap; unchanged entities are the very same objects);
-2. recomputes every :class:`PageSpec` (views only gather neighbours) and
-   re-renders a page when it is new, its spec changed, it depends on a changed
-   id, its template (or one it includes) changed, or the navigation changed;
+1. re-reads only the changed content files and re-links the corpus (reusing the
+   previous id index and backlinks when no relation changed: :mod:`.relink`;
+   unchanged entities are the very same objects), with the integrity checks run
+   once and shared with the integrity pages;
+2. keeps the previous :class:`PageSpec` values and recomputes only those the edit
+   can change when it touched only text fields (:mod:`.views.delta`), else
+   recomputes every spec; and re-renders a page when it is new, its spec changed,
+   it depends on a changed id, its template (or one it includes) changed, or the
+   navigation changed;
 3. rewrites the exports and sitemap when they differ, deletes pages that are
    gone, and writes each file atomically into the served directory.
 
@@ -33,10 +37,11 @@ from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, 
 from .diagnostics import Report
 from .gitinfo import last_updated
 from . import integrity
-from .link import Corpus, _refs, _sort_key, body_links, link
+from .link import Corpus, body_links, link
 from .diagnostics import Location
 from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from .model import Entity, build_entity
+from .relink import relink
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .static_files import static_outputs
@@ -373,36 +378,6 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         written += extra_written
     return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
                    relinked=relinked, proportional=proportional)
-
-
-_GROUP_OF = MappingProxyType({"review": "reviews", "question": "questions", "theory": "theories",
-                              "map": "maps", "paper": "papers", "cmoc": "cmocs", "page": "pages"})
-
-
-def _relations(entity: Entity) -> tuple[tuple[str, str, str], ...]:
-    return tuple((name, kind, str(ref)) for name, kind, ref in _refs(entity))
-
-
-def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | None:
-    """``previous`` with each ``(old, new)`` entity swapped, reusing its id index and backlinks, when
-    the edits cannot change what :func:`~evidence_explorer.link.link` computes from them: same kind,
-    id, URL, list position and relations, and every ``[[link]]`` resolves. None otherwise (then
-    the caller re-links everything). The caller runs the integrity checks on the result, as link() does."""
-    by_id = dict(previous.by_id)
-    swapped: dict[int, Entity] = {}
-    for old, new in pairs:
-        if (type(old) is not type(new) or old.id != new.id or old.page_url != new.page_url
-                or by_id.get(old.id.lower()) is not old or _sort_key(old) != _sort_key(new)
-                or _relations(old) != _relations(new)):
-            return None
-        if any(target.lower() not in by_id for target, _label, _line in body_links(new)):
-            return None
-        by_id[new.id.lower()] = new
-        swapped[id(old)] = new
-    names = {_GROUP_OF[new.kind] for _old, new in pairs}
-    groups = {name: tuple(map(swapped.get, map(id, getattr(previous, name)), getattr(previous, name)))
-              for name in names}
-    return replace(previous, by_id=MappingProxyType(by_id), **groups)
 
 
 def write_extras(state: SiteState) -> tuple[SiteState, tuple[str, ...]]:
