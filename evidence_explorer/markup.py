@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import markdown
 from markdown import treeprocessors, util
 from markdown.extensions import Extension
-from markdown.inlinepatterns import BacktickInlineProcessor, InlineProcessor
+from markdown.inlinepatterns import BacktickInlineProcessor, HtmlInlineProcessor, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
@@ -74,6 +74,22 @@ class _SafeUrls(Treeprocessor):
         return None
 
 
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)": ("`",),  # code span
+    r"\\(.)": ("\\",),  # backslash escape
+    r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]": ("[",),  # [[wikilink]]
+    r"(?<!\!)\[": ("[",),  # link, reference, short reference
+    r"\!\[": ("[",),  # images
+    r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>": ("<",),  # autolink
+    r"<([^<> !]+@[^@<> ]+)>": ("<",),  # automail
+    r"  \n": ("  \n",),  # hard line break
+    r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)": ("&",),  # entity
+    r"\*|_": ("*", "_"),  # emphasis and strong
+}
+"""Python-Markdown's inline expressions (by their exact text) → substrings one of which every match
+contains. Raw HTML (``<``) is looked up by its class. An expression not listed turns the shortcut off."""
+
+
 class _QuickInline(treeprocessors.InlineProcessor):
     """Python-Markdown's inline tree processor, minus the work for patterns that cannot match.
 
@@ -89,17 +105,22 @@ class _QuickInline(treeprocessors.InlineProcessor):
     """
 
     _quick: list | None = None
+    _needs: tuple[str, ...] | None = None
 
     def run(self, tree, ancestors=None):
         if self._quick is None:  # once: MarkdownRenderer registers no pattern after building its instance
             self._quick = [(p, p.getCompiledRegExp() if isinstance(p, InlineProcessor) else None,
                             "`" if isinstance(p, BacktickInlineProcessor) else "")
                            for p in self.inlinePatterns]
+            self._needs = _needs(self._quick)
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
         if isinstance(data, util.AtomicString):
             return data
+        needs = self._needs
+        if needs is not None and not any(n in data for n in needs):
+            return data  # no pattern can match anywhere in it (most runs of prose)
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         quick, start = self._quick, 0
         count = len(quick)
@@ -112,6 +133,23 @@ class _QuickInline(treeprocessors.InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+def _needs(quick: list) -> tuple[str, ...] | None:
+    """Substrings one of which any text an inline pattern of ``quick`` can match contains; None when
+    a pattern is not one of the known expressions (then every text goes through every pattern)."""
+    found: set[str] = set()
+    for pattern, regex, _needle in quick:
+        if regex is None:
+            return None
+        if isinstance(pattern, HtmlInlineProcessor) and regex.pattern.startswith("(<"):
+            found.add("<")  # raw HTML (only with allow_raw_html): every match starts with '<'
+            continue
+        triggers = _TRIGGERS.get(regex.pattern)
+        if triggers is None:
+            return None
+        found.update(triggers)
+    return tuple(sorted(found))
 
 
 class _Safety(Extension):
