@@ -99,6 +99,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
                             updated=last_updated(options.content), markdown_cache=cache)
     staging = _write_staging(output, files)
     files = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
+    release_free_memory()  # ... and give the freed export memory back to the system before the fork
     try:
         files.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
         if options.search and not index_site(staging, report):
@@ -118,6 +119,24 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
 
 class _Abort(Exception):
     pass
+
+
+def release_free_memory() -> bool:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``); False where unavailable.
+
+    The export texts (a quarter of the peak at 30,000 entities) are freed before the render
+    workers fork, but glibc keeps freed memory resident in its heap: the workers would inherit it,
+    and reusing it copies it. Trimming costs a few milliseconds and changes no output."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):  # not glibc (e.g. musl)
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
