@@ -26,14 +26,14 @@ ROW_KINDS = ("context", "mechanism", "outcome")
 
 # --- nested records -------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class FlowStep:
     stage: str = field_(Str(), "Name of the stage, as reported (e.g. 'Records screened').", required=True)
     count: int = field_(Int(), "Number of documents at this stage, as reported.", required=True)
     line: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Quality:
     relevance: str | None = field_(Str(), "Relevance judgement, as appraised.")
     rigour: str | None = field_(Choice(*RIGOUR), "Rigour: high, moderate or low.")
@@ -41,7 +41,7 @@ class Quality:
     line: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MapRow:
     focus: str = field_(Str(), "What this evidence set is about (the row label).", required=True)
     kind: str | None = field_(Choice(*ROW_KINDS), "context, mechanism or outcome.")
@@ -52,7 +52,7 @@ class MapRow:
     line: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Source:
     paper: Ref = field_(Id("paper"), "Paper id.", required=True)
     locator: str | None = field_(Str(numbers_ok=True), "Where in the paper (page, section, table).")
@@ -60,7 +60,7 @@ class Source:
     line: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TheoryLink:
     theory: Ref = field_(Id("theory"), "Theory id.", required=True)
     relation: str = field_(Choice(*RELATIONS), "supports, refutes or refines (default supports).",
@@ -73,7 +73,7 @@ class TheoryLink:
 
 # --- entities ----------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Entity:
     """Common to every kind. Fields without a spec are computed, not written."""
 
@@ -103,7 +103,7 @@ class Entity:
         return getattr(self, "title", None) or self.id
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Review(Entity):
     kind: ClassVar[str] = "review"
     label: ClassVar[str] = "Review"
@@ -117,7 +117,7 @@ class Review(Entity):
                                         default=())
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Question(Entity):
     kind: ClassVar[str] = "question"
     label: ClassVar[str] = "Question"
@@ -130,7 +130,7 @@ class Question(Entity):
         return self.short or self.text
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Theory(Entity):
     kind: ClassVar[str] = "theory"
     label: ClassVar[str] = "Theory"
@@ -144,7 +144,7 @@ class Theory(Entity):
     status: str | None = field_(Str(), "Status, e.g. 'reviewed' or 'mapped'.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EvidenceMap(Entity):
     kind: ClassVar[str] = "map"
     label: ClassVar[str] = "Evidence map"
@@ -155,7 +155,7 @@ class EvidenceMap(Entity):
                                       default=())
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Paper(Entity):
     kind: ClassVar[str] = "paper"
     label: ClassVar[str] = "Paper"
@@ -185,7 +185,7 @@ class Paper(Entity):
                          default="included")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Cmoc(Entity):
     kind: ClassVar[str] = "cmoc"
     label: ClassVar[str] = "CMOC"
@@ -213,7 +213,7 @@ class Cmoc(Entity):
         return self.title or self.id
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Page(Entity):
     kind: ClassVar[str] = "page"
     label: ClassVar[str] = "Page"

@@ -43,3 +43,27 @@ def test_free_memory_is_released_after_the_exports_and_before_the_render(make_si
     monkeypatch.setattr(pipeline, "_write_staging", staging)
     assert build(BuildOptions(content=content, output=tmp_path / "site", search=False)).written
     assert events == ["exports written", "release", "render"]
+
+
+def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
+    """Entities and their records are slotted (no ``__dict__`` each: ~0.7 KB per entity); equality,
+    hashing of fields and the parallel loader's pickling keep working."""
+    from evidence_explorer import model
+    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.parallel_load import _pickle, _unpickle
+    from evidence_explorer.pipeline import load_corpus
+
+    content = make_site({
+        "papers/p1.md": "---\ntitle: A study\nauthors: [Doe J]\nyear: 2020\nquality:\n  rigour: high\n---\nBody.\n",
+        "cmocs/c1.md": "---\ncontext: C.\nmechanism: M.\noutcome: O.\nsources:\n- paper: p1\n  quote: q\n---\n",
+    })
+    corpus = load_corpus(content, Report())
+    paper, cmoc = corpus.by_id["p1"], corpus.by_id["c1"]
+    for obj in (paper, cmoc, paper.quality, cmoc.sources[0]):
+        assert not hasattr(obj, "__dict__"), type(obj).__name__
+    for kind in model.KINDS.values():
+        assert "__slots__" in vars(kind)
+    paper2, cmoc2 = _unpickle(_pickle(("ok", [paper, cmoc])))
+    assert (paper2, cmoc2) == (paper, cmoc) and paper2 is not paper
+    assert cmoc2.sources[0].line == cmoc.sources[0].line and dict(paper2.lines) == dict(paper.lines)
+    assert paper2.location("year").line == paper.location("year").line == 4
