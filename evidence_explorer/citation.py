@@ -29,15 +29,15 @@ def parse_name(author: str) -> Name:
 
 def short_cite(authors: tuple[str, ...], year: object) -> str:
     """'Turner et al. (2018)', 'Grant and Chika-Ezerihoa (2016)', 'NHS England (2014)'."""
-    names = [parse_name(a).family for a in authors]
-    if not names:
+    family = [parse_name(a).family for a in authors[:1 if len(authors) > 2 else 2]]  # only the names shown
+    if not authors:
         who = "Anon."
-    elif len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} and {names[1]}"
+    elif len(authors) == 1:
+        who = family[0]
+    elif len(authors) == 2:
+        who = f"{family[0]} and {family[1]}"
     else:
-        who = f"{names[0]} et al."
+        who = f"{family[0]} et al."
     return f"{who} ({year})"
 
 
