@@ -81,29 +81,39 @@ class Corpus:
 
 def _refs(entity: Entity) -> Iterator[tuple[str, str, Ref]]:
     """(field name, expected kind, ref) for every relation an entity writes."""
+    return ((name, kind, ref) for name, kind, ref, _line in located_refs(entity))
+
+
+def located_refs(entity: Entity) -> Iterator[tuple[str, str, Ref, int | None]]:
+    """(field name, expected kind, ref, line) for every relation an entity writes; the line is the
+    ref's own, else that of its record (a source, a theory link: ``schema.drop_known_line``), else
+    the field's."""
+    field_line = entity.line_of
     if isinstance(entity, Question):
-        yield from (("review", "review", r) for r in entity.review)
+        yield from (("review", "review", r, r.line or field_line("review")) for r in entity.review)
     elif isinstance(entity, Theory):
         if entity.parent:
-            yield "parent", "theory", entity.parent
-        yield from (("related", "theory", r) for r in entity.related)
-        yield from (("question", "question", r) for r in entity.question)
-        yield from (("review", "review", r) for r in entity.review)
+            yield "parent", "theory", entity.parent, entity.parent.line or field_line("parent")
+        yield from (("related", "theory", r, r.line or field_line("related")) for r in entity.related)
+        yield from (("question", "question", r, r.line or field_line("question")) for r in entity.question)
+        yield from (("review", "review", r, r.line or field_line("review")) for r in entity.review)
     elif isinstance(entity, EvidenceMap):
         if entity.theory:
-            yield "theory", "theory", entity.theory
+            yield "theory", "theory", entity.theory, entity.theory.line or field_line("theory")
         for row in entity.rows:
-            yield from (("rows", "paper", p) for p in row.papers)
+            yield from (("rows", "paper", p, p.line or field_line("rows")) for p in row.papers)
     elif isinstance(entity, Paper):
-        yield from (("questions", "question", r) for r in entity.questions)
-        yield from (("review", "review", r) for r in entity.review)
-        yield from (("theories", "theory", r) for r in entity.theories)
+        yield from (("questions", "question", r, r.line or field_line("questions")) for r in entity.questions)
+        yield from (("review", "review", r, r.line or field_line("review")) for r in entity.review)
+        yield from (("theories", "theory", r, r.line or field_line("theories")) for r in entity.theories)
     elif isinstance(entity, Cmoc):
-        yield from (("sources", "paper", s.paper) for s in entity.sources)
-        yield from (("theories", "theory", t.theory) for t in entity.theories)
-        yield from (("question", "question", r) for r in entity.question)
-        yield from (("review", "review", r) for r in entity.review)
-        yield from (("chains_to", "cmoc", r) for r in entity.chains_to)
+        yield from (("sources", "paper", s.paper, s.paper.line or s.line or field_line("sources"))
+                    for s in entity.sources)
+        yield from (("theories", "theory", t.theory, t.theory.line or t.line or field_line("theories"))
+                    for t in entity.theories)
+        yield from (("question", "question", r, r.line or field_line("question")) for r in entity.question)
+        yield from (("review", "review", r, r.line or field_line("review")) for r in entity.review)
+        yield from (("chains_to", "cmoc", r, r.line or field_line("chains_to")) for r in entity.chains_to)
 
 
 def body_links(entity: Entity) -> Iterator[tuple[str, str | None, int]]:
@@ -151,9 +161,9 @@ def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
         ids_of_kind[e.kind].append(e.id)
 
     for e in by_id.values():
-        for name, kind, ref in _refs(e):
+        for name, kind, ref, line in located_refs(e):
             target = by_id.get(ref.lower())
-            loc = Location(e.path, ref.line or e.line_of(name))
+            loc = Location(e.path, line)
             if target is None:
                 report.error("link.unknown-id", f"unknown {kind} id '{ref}' in '{name}'"
                              f"{did_you_mean(ref, ids_of_kind[kind])}", loc)

@@ -15,7 +15,7 @@ from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .load import SourceFile
 from .schema import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
-                     TextOrList, Url, Year, check_id, content_fields, field_)
+                     TextOrList, Url, Year, check_id, content_fields, drop_known_line, field_)
 
 RELATIONS = ("supports", "refutes", "refines")
 DIRECTIONS = ("enabler", "barrier")
@@ -253,7 +253,7 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
         if name in data and data[name] is not None:
             line = data.line_of(name)
             try:
-                values[name] = f.metadata["spec"].parse(data[name], name, line)
+                values[name] = drop_known_line(f.metadata["spec"].parse(data[name], name, line), line)
             except FieldError as exc:
                 for err in exc.each():
                     report.error(err.code, err.message, where(err.line or line))

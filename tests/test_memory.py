@@ -67,3 +67,42 @@ def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
     assert (paper2, cmoc2) == (paper, cmoc) and paper2 is not paper
     assert cmoc2.sources[0].line == cmoc.sources[0].line and dict(paper2.lines) == dict(paper.lines)
     assert paper2.location("year").line == paper.location("year").line == 4
+
+
+def test_refs_without_a_stored_line_are_still_reported_on_their_own_line(make_site):
+    """Refs whose line equals their field's or record's are stored without it
+    (``schema.drop_known_line``); every diagnostic about them still names the ref's own line."""
+    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.pipeline import load_corpus
+    from evidence_explorer.schema import Ref
+
+    cmoc = (
+        "---\n"                      # 1
+        "context: C.\n"              # 2
+        "mechanism: M.\n"            # 3
+        "outcome: O.\n"              # 4
+        "sources:\n"                 # 5
+        "- paper: nope-a\n"          # 6  record line == ref line: stored without
+        "  quote: q\n"               # 7
+        "- nope-b\n"                 # 8  shorthand
+        "- quote: q\n"               # 9
+        "  paper: nope-c\n"          # 10 ref line != record line: kept
+        "theories:\n"                # 11
+        "- theory: nope-t\n"         # 12
+        "question: nope-q\n"         # 13 single value on the field's line
+        "review: [nope-r1, nope-r2]\n"  # 14 flow list on the field's line
+        "chains_to:\n"               # 15
+        "- nope-c1\n"                # 16 block list: own line, kept
+        "---\n")
+    mp = ("---\ntheory: nope-m\nrows:\n- focus: F\n  papers:\n  - nope-p\n---\n")
+    content = make_site({"cmocs/c1.md": cmoc, "maps/m1.md": mp})
+    report = Report()
+    corpus = load_corpus(content, report)
+    lines = {d.message.split("'")[1]: d.location.line for d in report.items
+             if d.code == "link.unknown-id"}
+    assert lines == {"nope-a": 6, "nope-b": 8, "nope-c": 10, "nope-t": 12, "nope-q": 13, "nope-r1": 14,
+                     "nope-r2": 14, "nope-c1": 16, "nope-m": 2, "nope-p": 6}
+    c = corpus.by_id["c1"]
+    assert isinstance(c.sources[0].paper, Ref) and c.sources[0].paper.line is None  # the saving happened
+    assert c.sources[2].paper.line == 10 and c.chains_to[0].line == 16
+    assert c.question[0] == "nope-q" and c.question[0].line is None and c.line_of("question") == 13
