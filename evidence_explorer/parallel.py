@@ -18,8 +18,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import traceback
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import urls
 from .cache import Delta, MarkdownCache
@@ -52,9 +53,27 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     shares = [tuple(pages[i::jobs]) for i in range(jobs)]
     ctx = multiprocessing.get_context("fork") if jobs > 1 else None
     renderer = _renderer(make_renderer, cache)
+    with frozen_heap() if jobs > 1 else nullcontext():  # children's collectors leave inherited objects alone
+        return _render_all(shares, renderer, staging, ctx, cache)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object alive now to the collector's permanent generation (``gc.freeze``) for the
+    block, so collections skip them: a build's corpus and page specs live to its end, and forked
+    workers then leave inherited pages shared. Unfrozen at the end unless a caller had frozen first."""
+    outer = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not outer:
+            gc.unfreeze()
+
+
+def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path, ctx: Any,
+                cache: MarkdownCache | None) -> tuple[str, ...]:
     workers = []
-    if jobs > 1:
-        gc.freeze()  # the children's garbage collector then leaves inherited objects alone: shared pages stay shared
     try:
         for share in shares[1:]:
             assert ctx is not None
@@ -75,8 +94,6 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
             if cache is not None and delta is not None:
                 cache.merge(delta)
     finally:
-        if jobs > 1:
-            gc.unfreeze()
         for process, receive in workers:
             receive.close()
             process.join(timeout=5)

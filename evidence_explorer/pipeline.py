@@ -22,7 +22,7 @@ from .gitinfo import last_updated
 from .link import Corpus, link
 from .load import ContentError, load_site_yaml
 from .parallel_load import load_entities
-from .parallel import render_pages
+from .parallel import frozen_heap, render_pages
 from .render import Renderer
 from .review_csv import links_csv
 from .search import index_site
@@ -88,6 +88,12 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
     corpus = replace(corpus, history=read_history(options.content))
+    with frozen_heap():  # the corpus lives to the end of the build: the collector need not rescan it
+        return _publish(options, report, corpus)
+
+
+def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResult:
+    """Page specs, exports and rendering into staging, then the atomic swap."""
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
     files = extra_files(corpus, pages, base_url)

@@ -246,3 +246,29 @@ def test_entity_pages_cost_the_same_in_a_site_twice_as_big(tmp_path):
     for kind in kinds:
         ratio = per_big[kind] / per_small[kind]
         assert ratio < 1.3, f"{kind} pages: {per_small[kind]:.0f} → {per_big[kind]:.0f} calls per page"
+
+
+def test_frozen_heap_freezes_for_the_block_and_respects_an_outer_freeze():
+    import gc
+    assert gc.get_freeze_count() == 0
+    with parallel.frozen_heap():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        outer = gc.get_freeze_count()
+        with parallel.frozen_heap():
+            pass
+        assert gc.get_freeze_count() >= outer  # a caller's freeze (serve's) is left in place
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_build_leaves_the_collector_unfrozen(synth_content, tmp_path, jobs):
+    import gc
+    result = build(BuildOptions(content=synth_content, output=tmp_path / f"site{jobs}", search=False, jobs=jobs))
+    assert result.written and gc.get_freeze_count() == 0
+    with pytest.raises(Exception):
+        build(BuildOptions(content=synth_content, output=synth_content / "inside", search=False))
+    assert gc.get_freeze_count() == 0  # also when the build fails after loading
