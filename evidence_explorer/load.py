@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ class _Loader(yaml.SafeLoader):
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise ContentError("mapping keys must be plain text",
                                    key_node.start_mark.line + 1 + self.line_offset, "yaml.key")
-            key = str(key)
+            key = sys.intern(str(key))  # one string per field name: the entities' line maps keep them
             line = key_node.start_mark.line + 1 + self.line_offset
             if key in result:
                 raise ContentError(f"duplicate key '{key}' (first on line {result.lines[key]})",

@@ -106,3 +106,16 @@ def test_refs_without_a_stored_line_are_still_reported_on_their_own_line(make_si
     assert isinstance(c.sources[0].paper, Ref) and c.sources[0].paper.line is None  # the saving happened
     assert c.sources[2].paper.line == 10 and c.chains_to[0].line == 16
     assert c.question[0] == "nope-q" and c.question[0].line is None and c.line_of("question") == 13
+
+
+def test_field_names_are_one_string_each_across_entities(make_site):
+    """The loader interns mapping keys: the line maps of 30,000 entities share their field names."""
+    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.pipeline import load_corpus
+
+    paper = "---\ntitle: A study {n}\nauthors: [Doe J]\nyear: 2020\n---\nBody.\n"
+    content = make_site({"papers/p1.md": paper.format(n=1), "papers/p2.md": paper.format(n=2)})
+    corpus = load_corpus(content, Report())
+    one, two = (list(corpus.by_id[i].lines) for i in ("p1", "p2"))
+    assert one == two == ["title", "authors", "year"]
+    assert all(a is b for a, b in zip(one, two))
