@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from .citation import parse_name
 from .model import Paper
@@ -199,7 +199,36 @@ def scholarly_jsonld(paper: Paper, page_url: str) -> dict[str, Any]:
     return data
 
 
-def reference_meta(paper: Paper) -> dict[str, Any]:
-    """What a paper page's head carries: Highwire tags and the JSON-LD (its ``url`` is added by the
-    template, which knows the base URL)."""
-    return {"highwire": highwire_tags(paper), "jsonld": scholarly_jsonld(paper, "")}
+class ReferenceMeta(Mapping[str, Any]):
+    """What a paper page's head carries: ``highwire`` (tags) and ``jsonld`` (its ``url`` is added
+    by the template, which knows the base URL), each computed when read.
+
+    The page specs hold one per paper for the whole build, and the paper page reads it once: made
+    eagerly, the tags and JSON-LD of every paper (~2.6 KB each) were inherited by the forked render
+    workers, where reading them copied them."""
+
+    __slots__ = ("_paper",)
+
+    def __init__(self, paper: Paper):
+        self._paper = paper
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "highwire":
+            return highwire_tags(self._paper)
+        if key == "jsonld":
+            return scholarly_jsonld(self._paper, "")
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("highwire", "jsonld"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return f"ReferenceMeta({self._paper.id!r})"
+
+
+def reference_meta(paper: Paper) -> Mapping[str, Any]:
+    """A paper page's reference-manager metadata (:class:`ReferenceMeta`)."""
+    return ReferenceMeta(paper)

@@ -119,3 +119,27 @@ def test_field_names_are_one_string_each_across_entities(make_site):
     one, two = (list(corpus.by_id[i].lines) for i in ("p1", "p2"))
     assert one == two == ["title", "authors", "year"]
     assert all(a is b for a, b in zip(one, two))
+
+
+def test_reference_meta_is_computed_when_read_and_equals_the_eager_values(monkeypatch):
+    """A paper page's Highwire tags and JSON-LD are made when the page renders, not held by
+    every page spec through the build."""
+    from evidence_explorer import export_refs
+    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.pipeline import load_corpus
+
+    from conftest import ROOT
+
+    corpus = load_corpus(ROOT / "content", Report())
+    assert corpus is not None and corpus.papers
+    calls = []
+    real = export_refs.highwire_tags
+    monkeypatch.setattr(export_refs, "highwire_tags", lambda p: calls.append(p.id) or real(p))
+    metas = [export_refs.reference_meta(p) for p in corpus.papers]
+    assert calls == []
+    for p, meta in zip(corpus.papers, metas):
+        eager = {"highwire": real(p), "jsonld": export_refs.scholarly_jsonld(p, "")}
+        assert dict(meta) == eager and meta == eager and list(meta) == ["highwire", "jsonld"]
+    assert len(calls) == 2 * len(corpus.papers)  # dict() and == read it once each: nothing cached
+    with pytest.raises(KeyError):
+        metas[0]["url"]
