@@ -24,6 +24,9 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -41,6 +44,7 @@ from .link import Corpus, body_links, link
 from .diagnostics import Location
 from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from .model import Entity, build_entity
+from .parallel import effective_jobs, fork_map, frozen_heap
 from .relink import relink
 from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
@@ -251,7 +255,8 @@ def sync_static(output: Path) -> list[str]:
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     """Build everything (no search index) into ``options.output`` atomically; remember dependencies."""
     report = report or Report()
-    corpus = load_corpus(options.content, report)
+    jobs = options.jobs if threading.active_count() == 1 else 1  # fork only while no other thread runs
+    corpus = load_corpus(options.content, report, jobs)
     if corpus is None:
         return Outcome(report, None, full=True, config_failed=True)
     corpus = replace(corpus, history=read_history(options.content))  # as pipeline.build() does
@@ -263,17 +268,43 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     pages = tuple(collect_pages(corpus, memo, found))
     nav, updated = nav_items(corpus), last_updated(options.content)
     env = make_environment()
-    html, deps = _render(corpus, pages, base_url, nav, updated, env)
     extras = extra_files(corpus, pages, base_url)
-    files = {urls.output_path(url): text for url, text in html.items()}
-    files.update(extras)
     output = options.output.resolve()
     _check_output(output, options.content.resolve())
-    swap(_write_staging(output, files), output)
+    staging = _write_staging(output, extras)
+    try:
+        deps = _render_into(staging, corpus, pages, base_url, nav, updated, env, jobs)
+        swap(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = [urls.output_path(p.url) for p in pages] + list(extras)
     state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
                       MappingProxyType(deps), nav, frozenset(extras), updated, env, memo.entries, found,
                       MappingProxyType(users_of(deps)))
-    return Outcome(report, state, rendered=tuple(html), written=tuple(sorted(files)), full=True)
+    return Outcome(report, state, rendered=tuple(deps), written=tuple(sorted(files)), full=True)
+
+
+def _render_into(staging: Path, corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
+                 nav: tuple[dict, ...], updated: Mapping[str, str], env: jinja2.Environment, jobs: int
+                 ) -> dict[str, frozenset[str]]:
+    """Render ``pages`` into ``staging`` (in forked workers when ``jobs`` > 1, as ``build`` does) and
+    return each page's dependencies, in page order."""
+    jobs = effective_jobs(jobs, len(pages))
+
+    def work(share: tuple[PageSpec, ...]) -> dict[str, frozenset[str]]:
+        html, deps = _render(corpus, share, base_url, nav, updated, env)
+        for url, text in html.items():
+            path = staging / urls.output_path(url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return deps
+
+    found: dict[str, frozenset[str]] = {}
+    with frozen_heap() if jobs > 1 else nullcontext():
+        for part in fork_map([pages[k::jobs] for k in range(jobs)], work):
+            found.update(part)
+    return {p.url: found[p.url] for p in pages}
 
 
 def rebuild(state: SiteState, changes: Changes, report: Report | None = None, extras: bool = True) -> Outcome:

@@ -20,7 +20,7 @@ import multiprocessing
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from . import urls
 from .cache import Delta, MarkdownCache
@@ -51,10 +51,9 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     """Render every page into ``staging``; return the output paths written, sorted."""
     jobs = effective_jobs(jobs, len(pages))
     shares = [tuple(pages[i::jobs]) for i in range(jobs)]
-    ctx = multiprocessing.get_context("fork") if jobs > 1 else None
     renderer = _renderer(make_renderer, cache)
     with frozen_heap() if jobs > 1 else nullcontext():  # children's collectors leave inherited objects alone
-        return _render_all(shares, renderer, staging, ctx, cache)
+        return _render_all(shares, renderer, staging, cache)
 
 
 @contextmanager
@@ -71,28 +70,48 @@ def frozen_heap() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path, ctx: Any,
+def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path,
                 cache: MarkdownCache | None) -> tuple[str, ...]:
+    def work(share: tuple[PageSpec, ...]) -> tuple[list[str], Delta | None]:
+        return _render_share(share, renderer, staging), cache.delta() if cache is not None else None
+
+    written: list[str] = []
+    for k, (paths, delta) in enumerate(fork_map(shares, work)):
+        written += paths
+        if k and cache is not None and delta is not None:  # the first share rendered into this cache
+            cache.merge(delta)
+    return tuple(sorted(written))
+
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+def fork_map(shares: Sequence[S], work: Callable[[S], R]) -> list[R]:
+    """``[work(share) for share in shares]``: the first share in this process, each other one in a
+    forked child, which inherits everything (corpus, compiled templates) without pickling and sends
+    back only its result. A child's exception comes back with its traceback and raises
+    :class:`RenderError` here; children are always reaped. Needs ``fork`` when there is more than
+    one share (see :func:`effective_jobs`)."""
+    ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
     workers = []
     try:
         for share in shares[1:]:
             assert ctx is not None
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker, args=(share, renderer, staging, send), daemon=True)
+            process = ctx.Process(target=_child, args=(work, share, send), daemon=True)
             process.start()
             send.close()
             workers.append((process, receive))
-        written = list(_render_share(shares[0], renderer, staging))
+        results = [work(shares[0])]
         for process, receive in workers:
             try:
-                status, paths, delta = receive.recv()
+                status, value = receive.recv()
             except EOFError:
                 raise RenderError(f"a render worker exited unexpectedly (exit code {process.exitcode})") from None
             if status != "ok":
-                raise RenderError(f"rendering failed in a worker process:\n{paths}")
-            written += paths
-            if cache is not None and delta is not None:
-                cache.merge(delta)
+                raise RenderError(f"rendering failed in a worker process:\n{value}")
+            results.append(value)
     finally:
         for process, receive in workers:
             receive.close()
@@ -100,7 +119,17 @@ def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging:
             if process.is_alive():
                 process.terminate()
                 process.join()
-    return tuple(sorted(written))
+    return results
+
+
+def _child(work: Callable[[S], R], share: S, send: Any) -> None:
+    """Child process body: run ``work`` on a share, send its result (or the traceback)."""
+    try:
+        send.send(("ok", work(share)))
+    except BaseException:  # reported to the parent, which raises it as a build error
+        send.send(("error", traceback.format_exc()))
+    finally:
+        send.close()
 
 
 def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "Renderer":
@@ -127,16 +156,3 @@ def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path
         path.write_text(renderer.render(page), encoding="utf-8")
         written.append(rel)
     return written
-
-
-def _worker(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path, send) -> None:
-    """Child process body: render a share, report paths and cache delta (or the traceback)."""
-    try:
-        paths = _render_share(pages, renderer, staging)
-        cache = getattr(renderer, "markdown_cache", None)
-        delta: Delta | None = cache.delta() if cache is not None else None
-        send.send(("ok", paths, delta))
-    except BaseException:  # reported to the parent, which raises it as a build error
-        send.send(("error", traceback.format_exc(), None))
-    finally:
-        send.close()

@@ -89,6 +89,42 @@ def test_full_build_for_serve_equals_the_pipeline_build(demo_state, tmp_path):
     assert tree_diff(options.output, full_reference(options.content, tmp_path)) == []
 
 
+def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_path, monkeypatch):
+    from evidence_explorer import parallel
+    forked = []
+    real = parallel.fork_map
+
+    def counting(shares, work):
+        forked.append(len(shares))
+        return real(shares, work)
+
+    monkeypatch.setattr(incremental, "fork_map", counting)
+    options = BuildOptions(content=demo_state.options.content, output=tmp_path / "site2", search=False, jobs=2)
+    outcome = full_build(options)
+    assert outcome.state is not None and forked == [2]  # rendered in two processes
+    assert tree_diff(options.output, demo_state.options.output) == []
+    assert dict(outcome.state.deps) == dict(demo_state.deps)  # the workers' recorded dependencies
+    assert list(outcome.state.deps) == list(demo_state.deps)
+    assert outcome.rendered == tuple(demo_state.pages) and outcome.written == tuple(sorted(outcome.written))
+
+
+def test_full_build_for_serve_renders_in_one_process_beside_other_threads(demo_state, tmp_path, monkeypatch):
+    import threading
+    forked = []
+    monkeypatch.setattr(incremental, "fork_map", lambda shares, work: forked.append(len(shares)) or
+                        [work(share) for share in shares])
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        options = BuildOptions(content=demo_state.options.content, output=tmp_path / "site3", search=False, jobs=2)
+        assert full_build(options).state is not None
+    finally:
+        stop.set()
+        other.join()
+    assert forked == [1]  # never forks while another thread runs (it could hold a lock the child needs)
+
+
 def test_edited_cmoc_rerenders_only_affected_pages(demo, tmp_path):
     content, options, state = demo
     before = tmp_path / "before"
