@@ -99,6 +99,8 @@ def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_pat
         return real(shares, work)
 
     monkeypatch.setattr(incremental, "fork_map", counting)
+    # the session's browser tests may have left server threads running; as in `serve` before it starts:
+    monkeypatch.setattr(incremental.threading, "active_count", lambda: 1)
     options = BuildOptions(content=demo_state.options.content, output=tmp_path / "site2", search=False, jobs=2)
     outcome = full_build(options)
     assert outcome.state is not None and forked == [2]  # rendered in two processes
