@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import pickle
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -87,30 +88,38 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
-def fork_map(shares: Sequence[S], work: Callable[[S], R]) -> list[R]:
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Exception] = RenderError,
+             what: str = "rendering", encode: Callable[[Any], bytes] = _dumps,
+             decode: Callable[[bytes], Any] = pickle.loads) -> list[R]:
     """``[work(share) for share in shares]``: the first share in this process, each other one in a
     forked child, which inherits everything (corpus, compiled templates) without pickling and sends
-    back only its result. A child's exception comes back with its traceback and raises
-    :class:`RenderError` here; children are always reaped. Needs ``fork`` when there is more than
-    one share (see :func:`effective_jobs`)."""
+    back only its result, as ``encode(("ok", result))`` (``decode`` reads it here). A child's
+    exception comes back with its traceback and raises ``error`` here ("<what> failed in a worker
+    process"); children are always reaped. Needs ``fork`` when there is more than one share (see
+    :func:`effective_jobs`)."""
     ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
     workers = []
     try:
         for share in shares[1:]:
             assert ctx is not None
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(work, share, send), daemon=True)
+            process = ctx.Process(target=_child, args=(work, share, send, encode), daemon=True)
             process.start()
             send.close()
             workers.append((process, receive))
         results = [work(shares[0])]
         for process, receive in workers:
             try:
-                status, value = receive.recv()
+                status, value = decode(receive.recv_bytes())
             except EOFError:
-                raise RenderError(f"a render worker exited unexpectedly (exit code {process.exitcode})") from None
+                raise error(f"a worker process exited unexpectedly while {what} "
+                            f"(exit code {process.exitcode})") from None
             if status != "ok":
-                raise RenderError(f"rendering failed in a worker process:\n{value}")
+                raise error(f"{what} failed in a worker process:\n{value}")
             results.append(value)
     finally:
         for process, receive in workers:
@@ -122,12 +131,14 @@ def fork_map(shares: Sequence[S], work: Callable[[S], R]) -> list[R]:
     return results
 
 
-def _child(work: Callable[[S], R], share: S, send: Any) -> None:
+def _child(work: Callable[[S], R], share: S, send: Any, encode: Callable[[Any], bytes]) -> None:
     """Child process body: run ``work`` on a share, send its result (or the traceback)."""
     try:
-        send.send(("ok", work(share)))
+        payload = encode(("ok", work(share)))
     except BaseException:  # reported to the parent, which raises it as a build error
-        send.send(("error", traceback.format_exc()))
+        payload = encode(("error", traceback.format_exc()))
+    try:
+        send.send_bytes(payload)
     finally:
         send.close()
 

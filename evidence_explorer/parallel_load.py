@@ -2,7 +2,7 @@
 
 The parent walks the content tree (:func:`load.source_refs`), splits the files into ``jobs``
 interleaved shares (collections are contiguous, so interleaving balances papers against the
-smaller CMOC files), keeps the first share and forks a child for each other one. A child reads,
+smaller CMOC files), keeps the first share and forks a child for each other one (`parallel.fork_map`). A child reads,
 parses and validates its files (``load.read_source`` then ``model.build_entity``, exactly the
 serial steps) and sends back, per file, the entity (or None) and the diagnostics of each step,
 pickled (a read-only mapping is sent as the dict it wraps). The parent puts the results back in
@@ -20,7 +20,6 @@ import gc
 import io
 import multiprocessing
 import pickle
-import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
@@ -30,6 +29,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostic, Location, Report
 from .load import ContentError, SourceRef, read_source, source_refs
 from .model import Entity, build_entity
+from .parallel import fork_map
 
 MIN_FILES_PER_JOB = 400
 """Below this many files per worker a process (fork, pickling) costs more than it saves."""
@@ -76,29 +76,10 @@ def collector_paused() -> Iterator[None]:
 def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, report: Report,
               jobs: int) -> list[Entity]:
     results: list[Loaded | None] = [None] * len(refs)
-    ctx = multiprocessing.get_context("fork")
-    workers = []
-    try:
-        for i in range(1, jobs):
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_worker, args=(content_dir, refs[i::jobs], config, send), daemon=True)
-            process.start()
-            send.close()
-            workers.append((i, process, receive))
-        results[0::jobs] = load_share(content_dir, refs[0::jobs], config)
-        for i, process, receive in workers:
-            try:
-                payload = receive.recv_bytes()
-            except EOFError:
-                raise LoadError(f"a loading worker exited unexpectedly (exit code {process.exitcode})") from None
-            results[i::jobs] = _unpickle(payload)
-    finally:
-        for _, process, receive in workers:
-            receive.close()
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+    parts = fork_map([refs[i::jobs] for i in range(jobs)], lambda share: load_share(content_dir, share, config),
+                     error=LoadError, what="loading", encode=_pickle, decode=_decode)
+    for i, part in enumerate(parts):
+        results[i::jobs] = part
     done: list[Loaded] = [r for r in results if r is not None]
     assert len(done) == len(refs)
     for _, read, _ in done:
@@ -136,17 +117,6 @@ def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig)
     return out
 
 
-def _worker(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, send) -> None:
-    try:
-        payload = _pickle(("ok", load_share(content_dir, refs, config)))
-    except BaseException:  # reported to the parent, which fails the build with it
-        payload = _pickle(("error", traceback.format_exc()))
-    try:
-        send.send_bytes(payload)
-    finally:
-        send.close()
-
-
 def _proxy(data: dict) -> MappingProxyType:
     return MappingProxyType(data)
 
@@ -159,9 +129,7 @@ def _pickle(value: Any) -> bytes:
     return buf.getvalue()
 
 
-def _unpickle(payload: bytes) -> list[Loaded]:
+def _decode(payload: bytes) -> Any:
     with collector_paused():  # unpickling makes ~10^5 containers: collections would cost 4x the loads
-        status, value = pickle.loads(payload)
-    if status != "ok":
-        raise LoadError(f"loading failed in a worker process:\n{value}")
-    return value
+        return pickle.loads(payload)
+

@@ -50,7 +50,7 @@ def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
     hashing of fields and the parallel loader's pickling keep working."""
     from evidence_explorer import model
     from evidence_explorer.diagnostics import Report
-    from evidence_explorer.parallel_load import _pickle, _unpickle
+    from evidence_explorer.parallel_load import _decode, _pickle
     from evidence_explorer.pipeline import load_corpus
 
     content = make_site({
@@ -63,7 +63,7 @@ def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
         assert not hasattr(obj, "__dict__"), type(obj).__name__
     for kind in model.KINDS.values():
         assert "__slots__" in vars(kind)
-    paper2, cmoc2 = _unpickle(_pickle(("ok", [paper, cmoc])))
+    _status, (paper2, cmoc2) = _decode(_pickle(("ok", [paper, cmoc])))
     assert (paper2, cmoc2) == (paper, cmoc) and paper2 is not paper
     assert cmoc2.sources[0].line == cmoc.sources[0].line and dict(paper2.lines) == dict(paper.lines)
     assert paper2.location("year").line == paper.location("year").line == 4
