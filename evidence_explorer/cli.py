@@ -16,7 +16,8 @@ from typing import Callable, Sequence
 from . import __version__
 from .diagnostics import BuildError, Report, Severity
 from .importers import command as import_command
-from . import authoring_commands
+from . import authoring_commands, init_command
+from .parallel import usable_cores
 from .pipeline import BuildOptions, build
 from . import uptodate
 
@@ -33,11 +34,22 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1024: {text!r}")
+    return value
+
+
 def _build_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default="site", metavar="DIR", help="output directory (default: site)")
     p.add_argument("--base-url", metavar="PATH", help="path prefix when hosted below the domain root, e.g. /evidence/")
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for loading and rendering")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
+                   help="worker processes for loading and rendering (default: the usable cores; 1 for one process)")
     p.add_argument("--no-cache", action="store_true", help="a cold build: neither read nor write the caches "
                    "(rendered Markdown, compiled templates, the up-to-date manifest)")
 
@@ -60,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open a browser")
     p.set_defaults(output=None)  # serve builds into a temporary folder unless --output is given
     authoring_commands.add_parsers(sub)
+    init_command.add_parser(sub)
     import_command.add_parser(sub)
     return top
 
@@ -119,7 +132,7 @@ def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
                         base_url=getattr(args, "base_url", None), strict=args.strict,
-                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", 1),
+                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", None) or usable_cores(),
                         cache=not getattr(args, "no_cache", False))
 
 
@@ -136,6 +149,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": lambda a: cmd_build(a, write=False),
     "import": import_command.cmd_import,
     "new": authoring_commands.cmd_new,
+    "init": init_command.cmd_init,
     "schema": authoring_commands.cmd_schema,
 }
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import pickle
+import threading
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -40,9 +42,23 @@ class RenderError(Exception):
     """A page failed to render in a worker process (a bug: templates get validated data)."""
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity mask, e.g. a container's limit): ``--jobs``'s default."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Whether forking workers is safe: ``fork`` exists and no other thread runs (a child forked while
+    another thread holds a lock, e.g. the import lock, waits on it forever)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def effective_jobs(jobs: int, n_pages: int) -> int:
     """Worker count actually used: at least 1, at most one per ``MIN_PAGES_PER_JOB`` pages."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     return max(1, min(jobs, n_pages // MIN_PAGES_PER_JOB))
 

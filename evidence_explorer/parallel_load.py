@@ -18,7 +18,6 @@ from __future__ import annotations
 import copyreg
 import gc
 import io
-import multiprocessing
 import pickle
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +28,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostic, Location, Report
 from .load import ContentError, SourceRef, read_source, source_refs
 from .model import Entity, build_entity
-from .parallel import fork_map
+from .parallel import can_fork, fork_map
 
 MIN_FILES_PER_JOB = 400
 """Below this many files per worker a process (fork, pickling) costs more than it saves."""
@@ -43,7 +42,7 @@ class LoadError(Exception):
 
 
 def effective_jobs(jobs: int, n_files: int) -> int:
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     return max(1, min(jobs, n_files // MIN_FILES_PER_JOB))
 
