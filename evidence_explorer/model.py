@@ -108,7 +108,7 @@ class Review(Entity):
     kind: ClassVar[str] = "review"
     label: ClassVar[str] = "Review"
     title: str = field_(Str(), "Title of the review.", required=True)
-    authors: tuple[str, ...] = field_(ListOf(Str()), "Authors (people or organisations).", default=())
+    authors: tuple[str, ...] = field_(ListOf(Str(), names=True), "Authors (people or organisations).", default=())
     year: int | str | None = field_(Year(), "Year of publication.")
     registration: str | None = field_(Str(numbers_ok=True), "Registration, e.g. a PROSPERO number.")
     method: str | None = field_(Str(), "Review method, e.g. 'realist synthesis'.")
@@ -160,7 +160,7 @@ class Paper(Entity):
     kind: ClassVar[str] = "paper"
     label: ClassVar[str] = "Paper"
     title: str = field_(Str(), "Title of the study.", required=True)
-    authors: tuple[str, ...] = field_(ListOf(Str()), "Authors: 'Surname Initials' or an organisation.",
+    authors: tuple[str, ...] = field_(ListOf(Str(), names=True), "Authors: 'Surname Initials' or an organisation.",
                                       required=True, default=())
     year: int | str = field_(Year(), "Year of publication (or 'n.d.').", required=True, default="n.d.")
     journal: str | None = field_(Str(), "Journal or series.")
@@ -171,8 +171,8 @@ class Paper(Entity):
     doi: str | None = field_(Doi(), "DOI, e.g. 10.3310/hsdr06250 (a doi.org URL is accepted).")
     url: str | None = field_(Url(), "Web address (http or https).")
     design: str | None = field_(Str(), "Study design, as described.")
-    setting: tuple[str, ...] = field_(ListOf(Str()), "Setting(s).", default=())
-    country: tuple[str, ...] = field_(ListOf(Str()), "Country or countries.", default=())
+    setting: tuple[str, ...] = field_(ListOf(Str(), names=True), "Setting(s).", default=())
+    country: tuple[str, ...] = field_(ListOf(Str(), names=True), "Country or countries.", default=())
     population: str | None = field_(Str(), "Population studied.")
     aim: str | None = field_(Str(), "Aim of the study.")
     results: str | None = field_(Str(), "Main results.")

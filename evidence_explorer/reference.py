@@ -13,12 +13,17 @@ from .schema import Record, content_fields
 NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink}
 
 
+def cell(text: str) -> str:
+    """``text`` made safe as one Markdown table cell: a ``|`` (in ``a | b`` types) would start a new column."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def _table(cls: type, kind: str | None = None) -> list[str]:
     lines = ["| field | type | required | description |", "|---|---|---|---|"]
     for name, f in content_fields(cls).items():
         spec = f.metadata["spec"]
-        lines.append(f"| `{name}` | {spec.type_name} | {'yes' if f.metadata['required'] else ''} | "
-                     f"{f.metadata['doc']} |")
+        lines.append(f"| `{name}` | {cell(spec.type_name)} | {'yes' if f.metadata['required'] else ''} | "
+                     f"{cell(f.metadata['doc'])} |")
         if kind == "theory" and name == "id":
             lines.append("| `kind` | key of `theory_kinds` | | Kind of theory node (default `component`). |")
     return lines
@@ -44,7 +49,7 @@ def reference_markdown() -> str:
         "| setting | description |",
         "|---|---|",
     ]
-    out += [f"| `{k}` | {v} |" for k, v in SITE_KEYS.items()]
+    out += [f"| `{k}` | {cell(v)} |" for k, v in SITE_KEYS.items()]
     folders = {kind: folder for folder, kind in COLLECTIONS.items()}
     for kind, cls in KINDS.items():
         out += ["", f"## {cls.label} (`{folders[kind]}/*.md`)", ""]

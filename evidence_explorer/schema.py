@@ -148,12 +148,16 @@ class Id(Spec):
 class ListOf(Spec):
     """A list; a single value is accepted as a list of one."""
 
-    def __init__(self, item: Spec, single_ok: bool = True):
-        self.item, self.single_ok = item, single_ok
+    def __init__(self, item: Spec, single_ok: bool = True, names: bool = False):
+        self.item, self.single_ok, self.names = item, single_ok, names
         self.type_name = f"list of {item.type_name}"
 
     def parse(self, value, name, line):
         if not isinstance(value, list):
+            if self.names and isinstance(value, str) and any(sep in value for sep in ",;"):
+                raise FieldError(f"'{name}' is one text that looks like several ({_describe(value)}): write a "
+                                 f"list, one item per line starting with '- ' (an item that itself holds a comma "
+                                 f"goes in quotes)", line)
             if self.single_ok and value is not None and not isinstance(value, dict):
                 return (self.item.parse(value, name, line),)
             raise FieldError(f"'{name}' must be a list, got {_describe(value)}", line)
@@ -169,7 +173,8 @@ class ListOf(Spec):
     def json_schema(self):
         item = self.item.json_schema()
         arr = {"type": "array", "items": item}
-        return {"anyOf": [item, arr]} if self.single_ok else arr
+        single = {**item, "pattern": "^[^,;]*$"} if self.names else item
+        return {"anyOf": [single, arr]} if self.single_ok else arr
 
 
 class Int(Spec):
