@@ -31,7 +31,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def cmd_new(args: argparse.Namespace) -> int:
     content = Path(args.content)
     if not content.is_dir():
-        print(f"error: content directory '{content}' not found", file=sys.stderr)
+        print(f"error: content directory '{content}' not found (start a new evidence base with "
+              f"'evidence-explorer init DIR', or give --content)", file=sys.stderr)
         return 2
     try:
         plan = scaffold.plan(content, args.kind, args.id, scaffold.site_config(content))

@@ -40,13 +40,15 @@ _EXAMPLES: dict[tuple[str, str], str] = {
 
 def _field_block(kind: str, name: str, doc: str, required: bool, spec: Any) -> list[str]:
     mark = "required. " if required else ""
-    empty = "[]" if isinstance(spec, ListOf) and not required else ""
-    head = f"{name}: {empty}".rstrip() + f"  # {mark}{doc}"
-    lines = [head]
     example = _EXAMPLES.get((kind, name))
     if example is None and (isinstance(spec, Record) or isinstance(getattr(spec, "item", None), Record)):
         record = spec if isinstance(spec, Record) else spec.item
         example = "\n".join(f"{n}: ..." for n in content_fields(record.cls))
+    # An empty list shows the type, but a field with a block example stays empty so that the
+    # example, uncommented below it, parses ("key: []" followed by "- item" is a YAML error).
+    empty = "[]" if isinstance(spec, ListOf) and not required and not example else ""
+    head = f"{name}: {empty}".rstrip() + f"  # {mark}{doc}"
+    lines = [head]
     if example:
         lines += ["  # for example:"] + [f"  #   {line}" for line in example.split("\n")]
     return lines

@@ -1,0 +1,170 @@
+"""Starting an evidence base from nothing: ``init``, its CI workflows run as written, the install
+(a wheel carries every template, static and starter file), ``--jobs``' default, the content-format
+tables, list fields given as one comma-separated text, and a favicon on every page."""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_cli
+from evidence_explorer import cli
+from evidence_explorer.parallel import usable_cores
+
+BIN = Path(sys.executable).parent
+
+
+def _shell(command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    return subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("init") / "my-review"
+    run = _shell(f"evidence-explorer init {shlex.quote(str(target))}", cwd=target.parent)
+    assert run.returncode == 0, run.stderr
+    assert "evidence-explorer serve" in run.stderr
+    return target
+
+
+def test_init_builds_strict_at_once(starter, tmp_path):
+    run = _shell(f"evidence-explorer build --strict --no-search --content content --output {tmp_path / 'site'}",
+                 cwd=starter)
+    assert run.returncode == 0, run.stderr
+    assert "warning" not in run.stderr and "error" not in run.stderr
+    kinds = {p.parent.name for p in (starter / "content").glob("*/*.md")}
+    assert kinds == {"reviews", "questions", "theories", "maps", "papers", "cmocs", "pages"}
+    ignored = (starter / ".gitignore").read_text().split()
+    assert "/site/" in ignored and "/.cache/" in ignored
+    hooks = yaml.safe_load((starter / ".pre-commit-config.yaml").read_text())
+    assert "check --strict" in hooks["repos"][0]["hooks"][0]["entry"]
+
+
+def test_init_never_overwrites(starter):
+    before = {p: p.read_bytes() for p in starter.rglob("*") if p.is_file()}
+    run = run_cli("init", str(starter))
+    assert run.code == 2 and "never overwrites" in run.err
+    assert before == {p: p.read_bytes() for p in starter.rglob("*") if p.is_file()}
+
+
+def _commands(script_lines: list[str]) -> list[str]:
+    """The commands a CI job runs, less installing the tool (the test runs this checkout's)."""
+    return [line for line in script_lines if not line.startswith("pip install")]
+
+
+def test_github_pages_workflow_builds(starter, tmp_path):
+    workflow = yaml.safe_load((starter / ".github/workflows/pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    assert any(step.get("uses", "").startswith("actions/deploy-pages") for step in workflow["jobs"]["deploy"]["steps"])
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact"))
+    runs = _commands([step["run"] for step in steps if "run" in step])
+    assert runs and any("evidence-explorer build" in r for r in runs)
+    work = tmp_path / "repo"
+    subprocess.run(["cp", "-r", str(starter), str(work)], check=True)
+    for command in runs:  # configure-pages gives base_path "/REPOSITORY" for a project site
+        command = command.replace("${{ steps.pages.outputs.base_path }}", "/my-review")
+        run = _shell(command + " --no-search", cwd=work)
+        assert run.returncode == 0, (command, run.stderr)
+    site = work / upload["with"]["path"]
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="/my-review/static/style.css"' in home
+
+
+def test_gitlab_pages_job_builds(starter, tmp_path):
+    job = yaml.safe_load((starter / ".gitlab-ci.yml").read_text())["pages"]
+    work = tmp_path / "repo"
+    subprocess.run(["cp", "-r", str(starter), str(work)], check=True)
+    for command in _commands(job["script"]):
+        run = _shell(command + " --no-search", cwd=work,
+                     env={"CI_PAGES_URL": "https://group.gitlab.io/my-review"})
+        assert run.returncode == 0, (command, run.stderr)
+    home = (work / job["artifacts"]["paths"][0] / "index.html").read_text(encoding="utf-8")
+    assert 'href="/my-review/static/style.css"' in home
+
+
+def test_new_points_to_init_without_an_evidence_base(tmp_path):
+    run = run_cli("new", "paper", "p1", "--content", str(tmp_path / "missing"))
+    assert run.code == 2 and "init" in run.err
+
+
+def test_scaffold_examples_parse_when_uncommented(tmp_path):
+    content = tmp_path / "content"
+    assert run_cli("init", str(tmp_path / "base")).code == 0
+    content = tmp_path / "base" / "content"
+    for kind in ("paper", "cmoc", "theory", "map", "review", "question", "page"):
+        assert run_cli("new", kind, f"x-{kind}", "--content", str(content), "-q").code == 0
+    for path in content.glob("*/x-*.md"):
+        text = path.read_text(encoding="utf-8").split("---\n")[1]
+        uncommented = re.sub(r"^  # {3}", "  ", text, flags=re.M)  # "  #   - paper: ID" → "    - paper: ID"
+        assert uncommented != text or "for example" not in text
+        yaml.safe_load(uncommented)  # raises on the error authors used to get
+
+
+def test_jobs_defaults_to_the_usable_cores():
+    args = cli.parser().parse_args(["build"])
+    assert args.jobs is None
+    assert cli._options(args).jobs == usable_cores() >= 1
+    assert cli._options(cli.parser().parse_args(["build", "--jobs", "1"])).jobs == 1
+    assert run_cli("build", "--jobs", "0").code == 2
+
+
+def test_content_format_tables_keep_their_columns():
+    doc = (ROOT / "docs" / "content-format.md").read_text(encoding="utf-8")
+    columns = None
+    for line in doc.splitlines():
+        if not line.startswith("|"):
+            columns = None
+            continue
+        cells = len(re.findall(r"(?<!\\)\|", line)) - 1
+        columns = columns or cells
+        assert cells == columns, line
+
+
+def test_a_comma_separated_text_is_not_one_author(make_site):
+    content = make_site({"papers/p1.md": """
+        ---
+        title: A study
+        authors: Bertotti M, Frostick C
+        year: 2019
+        country: England; Wales
+        setting:
+          - "Primary care, urban"
+        ---
+        """})
+    run = run_cli("check", "--content", "content", cwd=content.parent)
+    assert run.code == 1
+    assert any(line.startswith("content/papers/p1.md:3: error: 'authors' is one text") for line in run.lines), run.err
+    assert any(line.startswith("content/papers/p1.md:5: error: 'country' is one text") for line in run.lines), run.err
+    assert "'setting'" not in run.err  # a list of one item may hold a comma
+
+
+def test_every_page_has_a_favicon(minimal_site):
+    assert (minimal_site / "static" / "favicon.svg").is_file()
+    for page in minimal_site.rglob("*.html"):
+        assert 'rel="icon"' in page.read_text(encoding="utf-8"), page
+
+
+def test_wheel_carries_every_package_file(tmp_path):
+    source = tmp_path / "source"  # a copy, so the build leaves nothing in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "evidence_explorer", source / "evidence_explorer",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next(tmp_path.glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "evidence_explorer"
+    wanted = {p.relative_to(ROOT).as_posix() for p in package.rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert wanted - names == set()
