@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help=COMMANDS["build"])
     _common(p)
     _build_opts(p)
+    p.add_argument("--offline", metavar="PATH", type=Path, help="also write a copy that opens from file:// "
+                   "without a server (links, styles, a built-in search): a folder, or a zip for a name ending .zip")
     p = sub.add_parser("check", help=COMMANDS["check"])
     _common(p)
     p = sub.add_parser("serve", help=COMMANDS["serve"])
@@ -88,6 +90,28 @@ def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None
 
 
 def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
+    code = _build(args, write)
+    if code == 0 and write and getattr(args, "offline", None):
+        return _offline(args)
+    return code
+
+
+def _offline(args: argparse.Namespace) -> int:
+    from .offline import OfflineError, write_offline
+    try:
+        count = write_offline(Path(args.output), args.offline)
+    except OfflineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"wrote an offline copy of {count} files to {args.offline} (open its index.html)", file=sys.stderr)
+    return 0
+
+
+def _build(args: argparse.Namespace, write: bool) -> int:
     start = time.perf_counter()
     options = _options(args)
     if write and not options.cache:
