@@ -1,7 +1,7 @@
 """Command line: ``evidence-explorer [COMMAND] [OPTIONS]``. The only place that exits.
 
-Exit codes: 0 ok, 1 content problems, 2 usage or configuration problems,
-3 an internal error (a bug: please report it).
+Exit codes: 0 ok, 1 content problems, 2 usage or configuration problems and I/O failures
+(disk full, a read-only folder), 3 an internal error (a bug: please report it).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .importers import command as import_command
 from . import authoring_commands, init_command
 from .parallel import usable_cores
 from .pipeline import BuildOptions, build
+from .publish import describe_os_error, remove_abandoned
 from . import uptodate
 
 COMMANDS: dict[str, str] = {
@@ -141,6 +142,7 @@ def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate
     """Nothing changed since the last successful build: its diagnostics again, nothing written."""
     manifest = probe.fresh
     assert manifest is not None and probe.inputs is not None
+    remove_abandoned(options.output.resolve())  # a killed build's leftovers go even when nothing is built
     report = uptodate.replay(manifest)
     print_report(report, args.strict, args.quiet)
     if report.failed(args.strict):
@@ -193,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return HANDLERS[args.command](args)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an I/O fault outside the build's writes (which say what they were writing)
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

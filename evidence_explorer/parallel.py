@@ -115,7 +115,7 @@ def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Excepti
     forked child, which inherits everything (corpus, compiled templates) without pickling and sends
     back only its result, as ``encode(("ok", result))`` (``decode`` reads it here). A child's
     exception comes back with its traceback and raises ``error`` here ("<what> failed in a worker
-    process"); children are always reaped. Needs ``fork`` when there is more than one share (see
+    process"), except an ``OSError`` (disk full…), raised here again as the same ``OSError``; children are always reaped. Needs ``fork`` when there is more than one share (see
     :func:`effective_jobs`)."""
     ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
     workers = []
@@ -134,6 +134,9 @@ def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Excepti
             except EOFError:
                 raise error(f"a worker process exited unexpectedly while {what} "
                             f"(exit code {process.exitcode})") from None
+            if status == "oserror":  # an I/O fault (disk full…) is the same fault here, not a bug
+                number, strerror, filename, filename2 = value
+                raise OSError(number, strerror, filename, None, filename2)
             if status != "ok":
                 raise error(f"{what} failed in a worker process:\n{value}")
             results.append(value)
@@ -151,6 +154,8 @@ def _child(work: Callable[[S], R], share: S, send: Any, encode: Callable[[Any], 
     """Child process body: run ``work`` on a share, send its result (or the traceback)."""
     try:
         payload = encode(("ok", work(share)))
+    except OSError as exc:
+        payload = encode(("oserror", (exc.errno, exc.strerror, exc.filename, exc.filename2)))
     except BaseException:  # reported to the parent, which raises it as a build error
         payload = encode(("error", traceback.format_exc()))
     try:

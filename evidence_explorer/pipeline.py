@@ -5,8 +5,6 @@ directory beside the target and is swapped in only when everything succeeded.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -23,14 +21,14 @@ from .link import Corpus, link
 from .load import ContentError, load_site_yaml
 from .parallel_load import load_entities
 from .parallel import frozen_heap, render_pages
+from .publish import (MARKER, OutputError, check_output, describe_os_error, remove_tree, swap,  # noqa: F401
+                      write_staging)
 from .render import Renderer
 from .review_csv import links_csv
 from .search import index_site
-from .static_files import write_static
 from .views import PageSpec, collect_pages, nav_items
 
-MARKER = ".evidence-explorer"
-"""File written into every output directory: only such directories are ever replaced."""
+_check_output, _write_staging = check_output, write_staging  # the names serve's full build imports
 
 
 @dataclass(frozen=True)
@@ -93,34 +91,52 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
 
 
 def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResult:
-    """Page specs, exports and rendering into staging, then the atomic swap."""
+    """Page specs, exports and rendering into staging, then the swap. Every write of the build
+    (staging, pages, search index, caches, the swap) happens here: an I/O failure (disk full, a
+    read-only folder…) removes the staging folder, leaves the previous site as it was and becomes
+    an :class:`OutputError` naming the path and the system's error (exit 2)."""
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     pages = tuple(collect_pages(corpus))
     files = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
     _check_output(output, options.content.resolve())
-    cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
-        if options.cache else None
-    make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
-                            updated=last_updated(options.content), markdown_cache=cache)
+    cache = None
+    try:
+        cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
+            if options.cache else None
+        make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
+                                updated=last_updated(options.content), markdown_cache=cache)
+        written = _write_all(options, report, output, files, pages, make_renderer, cache)
+    except OSError as exc:
+        raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
+                          "the published site is unchanged") from exc
+    if written is None:
+        return BuildResult(report, corpus, pages)
+    return BuildResult(report, corpus, pages, written=True, files=written)
+
+
+def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[str, str],
+               pages: tuple[PageSpec, ...], make_renderer, cache: MarkdownCache | None) -> tuple[str, ...] | None:
+    """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
     staging = _write_staging(output, files)
-    files = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
+    names = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
+    files.clear()
     release_free_memory()  # ... and give the freed export memory back to the system before the fork
     try:
-        files.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
+        names.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
         if options.search and not index_site(staging, report):
             raise _Abort()
+        if cache is not None:
+            cache.save()  # before the swap: a cache that cannot be written fails the build, not the site
         swap(staging, output)
     except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         if cache is not None:
             cache.discard()
         if isinstance(exc, _Abort):
-            return BuildResult(report, corpus, pages)
+            return None
         raise
-    if cache is not None:
-        cache.save()
-    return BuildResult(report, corpus, pages, written=True, files=tuple(sorted(files)))
+    return tuple(sorted(names))
 
 
 class _Abort(Exception):
@@ -159,75 +175,3 @@ def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:
                    for p in pages if not p.url.endswith(".html"))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
-
-
-def _check_output(output: Path, content: Path) -> None:
-    if output == content or content.is_relative_to(output) or output.is_relative_to(content):
-        raise BuildError(f"output directory '{output}' overlaps the content directory")
-    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
-        raise BuildError(f"refusing to replace '{output}': it exists and was not written by "
-                         "evidence-explorer (no .evidence-explorer marker); choose another --output")
-
-
-def _remove_abandoned(output: Path) -> None:
-    """Delete staging/old folders left by builds that were killed (their process is gone)."""
-    for leftover in output.parent.glob(f".{output.name}.*-*"):
-        kind, _, pid = leftover.name.rpartition("-")
-        if not kind.endswith((".staging", ".old")) or not pid.isdigit() or not (leftover / MARKER).exists():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
-        except OSError:
-            pass  # alive but not ours to signal: leave it
-
-
-def _write_staging(output: Path, files: dict[str, str]) -> Path:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(output)
-    staging = output.parent / f".{output.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    try:
-        staging.mkdir(parents=True)
-        (staging / MARKER).write_text("This directory is written by evidence-explorer and replaced on "
-                                      "every build.\n", encoding="utf-8")  # first: marks leftovers as ours
-        write_static(staging / "static")
-        for rel, text in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return staging
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
-
-    False when the system or filesystem cannot, and nothing was changed.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def swap(staging: Path, output: Path) -> None:
-    """Replace ``output`` by ``staging``, then clean up: one atomic exchange where the system has
-    one (so a kill at any moment leaves a whole site in place), else two renames on one filesystem."""
-    old = output.parent / f".{output.name}.old-{os.getpid()}"
-    if output.exists() and _exchange(staging, output):
-        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous site
-        return
-    if output.exists():
-        os.rename(output, old)
-    os.rename(staging, output)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)

@@ -121,7 +121,10 @@ def record(options: "BuildOptions", inputs: Inputs | None, report: Report, pages
     output = sign_output(options.output.resolve())
     if inputs is None or output is None:
         return
-    write_manifest(manifest_path(options.output), Manifest(inputs, output, tuple(report.items), pages))
+    try:
+        write_manifest(manifest_path(options.output), Manifest(inputs, output, tuple(report.items), pages))
+    except OSError:  # disk full, read-only: the site is written; without a manifest the next build is full
+        forget(options.output)
 
 
 def refreshed(manifest: Manifest, inputs: Inputs) -> Manifest:
