@@ -55,6 +55,8 @@ def check_output(output: Path, content: Path) -> None:
 
 def write_staging(output: Path, files: dict[str, str]) -> Path:
     """A new staging folder for ``output`` holding the marker, the static files and ``files``."""
+    if output.parent.exists() and not output.parent.is_dir():  # mkdir would say "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(output.parent))
     output.parent.mkdir(parents=True, exist_ok=True)
     inside = output.is_dir() and is_mount_point(output)
     if inside and not (output / MARKER).exists():  # an empty mount (check_output): mark it ours first

@@ -147,6 +147,20 @@ def test_a_read_only_folder_is_exit_2_and_keeps_the_site(tmp_path, where):
         assert tree_digest(out) == before
 
 
+def test_a_cache_folder_that_cannot_be_written_is_exit_2_and_keeps_the_site(tmp_path):
+    """The caches beside the output are written before the swap: a blocked one fails the build
+    (exit 2, the path and the error), and the published site stays."""
+    out = tmp_path / "site"
+    assert build(out, "--no-cache").returncode == 0
+    before = tree_digest(out)
+    (tmp_path / ".cache").write_text("a file where the cache folder goes")
+    run = build(out, "--base-url", "/evidence/")
+    assert run.returncode == 2, run.stderr
+    assert f"'{tmp_path / '.cache'}" in run.stderr and "(ENOTDIR)" in run.stderr, run.stderr
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache", "site"], "staging left behind"
+
+
 def test_an_os_error_in_a_worker_is_the_same_os_error_here():
     """A render worker that hits a full disk fails the build as an I/O fault (exit 2), not as a bug."""
     if "fork" not in __import__("multiprocessing").get_all_start_methods():
