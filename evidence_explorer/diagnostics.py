@@ -35,6 +35,9 @@ class Diagnostic:
     code: str
     message: str
     location: Location | None = None
+    after: str | None = None
+    """The path of the file whose problems caused this one (a reference to a file that failed):
+    printed right after that file's diagnostics, not before them."""
 
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -42,7 +45,9 @@ class Diagnostic:
 
     def sort_key(self) -> tuple:
         loc = self.location or Location("")
-        return (loc.path, loc.line or 0, self.code, self.message)
+        if self.after is not None:
+            return (self.after, 1, loc.path, loc.line or 0, self.code, self.message)
+        return (loc.path, 0, loc.line or 0, self.code, self.message)
 
 
 @dataclass
@@ -51,8 +56,8 @@ class Report:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, location: Location | None = None) -> None:
-        self.items.append(Diagnostic(Severity.ERROR, code, message, location))
+    def error(self, code: str, message: str, location: Location | None = None, after: str | None = None) -> None:
+        self.items.append(Diagnostic(Severity.ERROR, code, message, location, after))
 
     def warning(self, code: str, message: str, location: Location | None = None) -> None:
         self.items.append(Diagnostic(Severity.WARNING, code, message, location))

@@ -134,8 +134,14 @@ def body_links(entity: Entity) -> Iterator[tuple[str, str | None, int]]:
                 yield m.group(1).strip(), m.group(2), entity.body_line + n
 
 
-def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
-    """Build the id index, resolve every relation, compute backlinks, report problems."""
+def link(entities: list[Entity], config: SiteConfig, report: Report,
+         invalid: Mapping[str, tuple[str, str]] = MappingProxyType({})) -> Corpus:
+    """Build the id index, resolve every relation, compute backlinks, report problems.
+
+    ``invalid`` maps the lower-cased ids claimed by files that failed to load or validate to (kind,
+    path): a reference to one of them says that file has errors, printed after them
+    (``link.invalid-target``), instead of calling the id unknown."""
+    invalid = dict(invalid)
     by_id: dict[str, Entity] = {}
     by_url: dict[str, Entity] = {}
     for e in entities:  # load order: collections in COLLECTIONS order, files sorted
@@ -150,10 +156,12 @@ def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
         if isinstance(e, Page) and first_segment.lower() in urls.RESERVED:
             report.error("url.collision", f"page id '{e.id}' would overwrite the generated '/{first_segment}/'; "
                          "choose another id", Location(e.path, 1))
+            invalid.setdefault(key, (e.kind, e.path))
             continue
         if e.page_url.lower() in by_url:
             report.error("url.collision", f"'{e.page_url}' is also the URL of {by_url[e.page_url.lower()].path}",
                          Location(e.path, 1))
+            invalid.setdefault(key, (e.kind, e.path))
             continue
         by_id[key], by_url[e.page_url.lower()] = e, e
     ids_of_kind: dict[str, list[str]] = defaultdict(list)
@@ -164,13 +172,19 @@ def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
         for name, kind, ref, line in located_refs(e):
             target = by_id.get(ref.lower())
             loc = Location(e.path, line)
-            if target is None:
+            if target is None and ref.lower() in invalid:
+                _invalid_target(report, ref, f"'{name}'", invalid[ref.lower()], loc)
+            elif target is None:
                 report.error("link.unknown-id", f"unknown {kind} id '{ref}' in '{name}'"
                              f"{did_you_mean(ref, ids_of_kind[kind])}", loc)
             elif target.kind != kind:
                 report.error("link.wrong-kind", f"'{ref}' in '{name}' is a {target.kind}, not a {kind}", loc)
         for target_id, _label, line in body_links(e):
-            if target_id.lower() not in by_id:
+            if target_id.lower() in by_id:
+                continue
+            if target_id.lower() in invalid:
+                _invalid_target(report, target_id, "[[link]]", invalid[target_id.lower()], Location(e.path, line))
+            else:
                 report.error("link.unknown-id", f"unknown id '{target_id}' in [[link]]"
                              f"{did_you_mean(target_id, by_id and [x.id for x in by_id.values()])}",
                              Location(e.path, line))
@@ -185,6 +199,12 @@ def link(entities: list[Entity], config: SiteConfig, report: Report) -> Corpus:
                     by_id=MappingProxyType(by_id), links=links)
     integrity.report_findings(corpus, report)
     return corpus
+
+
+def _invalid_target(report: Report, ref: str, where: str, target: tuple[str, str], loc: Location) -> None:
+    """A reference to a file that failed: a knock-on error, printed after that file's own."""
+    kind, path = target
+    report.error("link.invalid-target", f"{kind} '{ref}' in {where} has errors (see {path} above)", loc, after=path)
 
 
 def _sort_key(e: Entity) -> tuple:

@@ -301,6 +301,13 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
     return cls(**values)
 
 
+def claimed_id(src: SourceFile) -> str:
+    """The id a file asks for (its ``id`` field when that is text, else its file name), also when it
+    fails validation: references to it then say that it has errors, not that it is unknown."""
+    value = src.data.get("id")
+    return value.strip() if isinstance(value, str) and value.strip() else src.stem
+
+
 def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
     """Cross-field rules, in one place."""
     data, ok = src.data, True

@@ -20,21 +20,24 @@ import gc
 import io
 import pickle
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Iterator, Sequence
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic, Location, Report
 from .load import ContentError, SourceRef, read_source, source_refs
-from .model import Entity, build_entity
+from .model import Entity, build_entity, claimed_id
 from .parallel import can_fork, fork_map
 
 MIN_FILES_PER_JOB = 400
 """Below this many files per worker a process (fork, pickling) costs more than it saves."""
 
-Loaded = tuple[Entity | None, tuple[Diagnostic, ...], tuple[Diagnostic, ...]]
-"""Per file: the entity (None when invalid or unreadable), reading and validation diagnostics."""
+Loaded = tuple[Entity | None, tuple[Diagnostic, ...], tuple[Diagnostic, ...], str | None]
+"""Per file: the entity (None when invalid or unreadable), reading and validation diagnostics, and
+the id an invalid or unreadable file claims (None for a valid one)."""
+Invalid = dict[str, tuple[str, str]]
+"""Lower-cased id a file that failed claims → (its kind, its path as shown): see ``link.link``."""
 
 
 class LoadError(Exception):
@@ -50,12 +53,19 @@ def effective_jobs(jobs: int, n_files: int) -> int:
 def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
                   jobs: int = 1) -> list[Entity]:
     """Every valid entity of the content directory, in load order; problems go to ``report``."""
+    return load_all(content_dir, shown_root, config, report, jobs)[0]
+
+
+def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
+             jobs: int = 1) -> tuple[list[Entity], Invalid]:
+    """:func:`load_entities`, and the ids claimed by the files that failed (first file wins)."""
     refs = source_refs(content_dir, shown_root, report)
     jobs = effective_jobs(jobs, len(refs))
+    invalid: Invalid = {}
     with collector_paused():
         if jobs == 1:
-            return _serial(content_dir, refs, config, report)
-        return _parallel(content_dir, refs, config, report, jobs)
+            return _serial(content_dir, refs, config, report, invalid), invalid
+        return _parallel(content_dir, refs, config, report, jobs, invalid), invalid
 
 
 @contextmanager
@@ -73,7 +83,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, report: Report,
-              jobs: int) -> list[Entity]:
+              jobs: int, invalid: Invalid) -> list[Entity]:
     results: list[Loaded | None] = [None] * len(refs)
     parts = fork_map([refs[i::jobs] for i in range(jobs)], lambda share: load_share(content_dir, share, config),
                      error=LoadError, what="loading", encode=_pickle, decode=_decode)
@@ -81,22 +91,38 @@ def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, repo
         results[i::jobs] = part
     done: list[Loaded] = [r for r in results if r is not None]
     assert len(done) == len(refs)
-    for _, read, _ in done:
+    for _, read, _, _ in done:
         report.extend(read)
-    for _, _, checked in done:
+    for _, _, checked, _ in done:
         report.extend(checked)
-    return [entity for entity, _, _ in done if entity is not None]
+    for ref, (_, _, _, claimed) in zip(refs, done):
+        if claimed is not None:
+            invalid.setdefault(claimed.lower(), (ref.kind, ref.shown))
+    return [entity for entity, _, _, _ in done if entity is not None]
 
 
-def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report) -> list[Entity]:
+def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report,
+            invalid: Invalid) -> list[Entity]:
     """What ``load_sources`` then ``build_entity`` do, for the files already walked."""
-    sources = []
+    sources, claims = [], {}
     for ref in refs:
         try:
             sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind))
         except ContentError as exc:
             report.error(exc.code, exc.message, Location(ref.shown, exc.line))
-    return [e for e in (build_entity(s, config, report) for s in sources) if e is not None]
+            claims[ref.shown] = (PurePosixPath(ref.rel).stem, ref.kind)
+    entities = []
+    for src in sources:
+        entity = build_entity(src, config, report)
+        if entity is None:
+            claims[src.path] = (claimed_id(src), src.kind)
+        else:
+            entities.append(entity)
+    for ref in refs:  # in load order, as the parallel load
+        if ref.shown in claims:
+            claimed, kind = claims[ref.shown]
+            invalid.setdefault(claimed.lower(), (kind, ref.shown))
+    return entities
 
 
 def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig) -> list[Loaded]:
@@ -108,11 +134,11 @@ def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig)
             source = read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind)
         except ContentError as exc:
             read.error(exc.code, exc.message, Location(ref.shown, exc.line))
-            out.append((None, tuple(read.items), ()))
+            out.append((None, tuple(read.items), (), PurePosixPath(ref.rel).stem))
             continue
         checked = Report()
         entity = build_entity(source, config, checked)
-        out.append((entity, (), tuple(checked.items)))
+        out.append((entity, (), tuple(checked.items), claimed_id(source) if entity is None else None))
     return out
 
 

@@ -19,7 +19,7 @@ from .export import exports
 from .gitinfo import last_updated
 from .link import Corpus, link
 from .load import ContentError, load_site_yaml
-from .parallel_load import load_entities
+from .parallel_load import load_all
 from .parallel import frozen_heap, render_pages
 from .publish import (MARKER, OutputError, check_output, describe_os_error, remove_tree, swap,  # noqa: F401
                       write_staging)
@@ -75,7 +75,8 @@ def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
     config = load_config(content, report)
     if config is None:
         return None
-    return link(load_entities(content, str(content), config, report, jobs), config, report)
+    entities, invalid = load_all(content, str(content), config, report, jobs)
+    return link(entities, config, report, invalid)
 
 
 def build(options: BuildOptions, report: Report | None = None, write: bool = True) -> BuildResult:

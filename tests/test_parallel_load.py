@@ -40,6 +40,16 @@ def test_same_entities_and_diagnostics_as_serial(folder, small_shares):
         assert entities(folder, jobs) == serial
 
 
+def test_same_failed_ids_as_serial(small_shares):
+    """The ids claimed by files that failed (for "has errors" instead of "unknown id") are the same."""
+    folder = SITES / "invalid" / "knock-on"
+    config = load_config(folder, Report())
+    found = [parallel_load.load_all(folder, "", config, Report(), jobs)[1] for jobs in (1, 2, 3)]
+    assert found[0] == found[1] == found[2] == {
+        "jones-2020": ("paper", "papers/jones.md"), "lee-2021": ("paper", "papers/lee-2021.md"),
+        "smith-2019": ("paper", "papers/smith-2019.md")}
+
+
 def test_the_shares_are_really_loaded_elsewhere(small_shares, monkeypatch):
     parent = os.getpid()
     seen = []
@@ -65,7 +75,7 @@ def test_corpus_equal_with_jobs(small_shares):
     assert tuple(a.all()) == tuple(b.all()) and a.links == b.links and one.items == two.items
 
 
-@pytest.mark.parametrize("case", ["duplicate-key", "missing-required", "unknown-ids", "yaml-syntax"])
+@pytest.mark.parametrize("case", ["duplicate-key", "missing-required", "unknown-ids", "yaml-syntax", "knock-on"])
 def test_invalid_transcripts_with_jobs(case, small_shares, tmp_path):
     folder = SITES / "invalid" / case
     runs = [run_cli("build", "--content", ".", "--output", str(tmp_path / f"site{jobs}"), "--no-search",
