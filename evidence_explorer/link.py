@@ -168,6 +168,23 @@ def link(entities: list[Entity], config: SiteConfig, report: Report,
     for e in by_id.values():
         ids_of_kind[e.kind].append(e.id)
 
+    _check_refs(by_id, ids_of_kind, invalid, report)
+
+    kinds = {k: tuple(sorted((x for x in by_id.values() if x.kind == k), key=_sort_key))
+             for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")}
+    resolved = lambda ref, kind: ref.lower() in by_id and by_id[ref.lower()].kind == kind  # noqa: E731
+    canon = lambda ref: by_id[ref.lower()].id  # noqa: E731
+    links = _backlinks(kinds, resolved, canon)
+    _check_cycles(kinds["theory"], by_id, report)
+    corpus = Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
+                    by_id=MappingProxyType(by_id), links=links)
+    integrity.report_findings(corpus, report)
+    return corpus
+
+
+def _check_refs(by_id: Mapping[str, Entity], ids_of_kind: Mapping[str, list[str]],
+                invalid: Mapping[str, tuple[str, str]], report: Report) -> None:
+    """Report every relation and ``[[link]]`` whose target is unknown, of another kind, or failed."""
     for e in by_id.values():
         for name, kind, ref, line in located_refs(e):
             target = by_id.get(ref.lower())
@@ -188,17 +205,6 @@ def link(entities: list[Entity], config: SiteConfig, report: Report,
                 report.error("link.unknown-id", f"unknown id '{target_id}' in [[link]]"
                              f"{did_you_mean(target_id, by_id and [x.id for x in by_id.values()])}",
                              Location(e.path, line))
-
-    kinds = {k: tuple(sorted((x for x in by_id.values() if x.kind == k), key=_sort_key))
-             for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")}
-    resolved = lambda ref, kind: ref.lower() in by_id and by_id[ref.lower()].kind == kind  # noqa: E731
-    canon = lambda ref: by_id[ref.lower()].id  # noqa: E731
-    links = _backlinks(kinds, resolved, canon)
-    _check_cycles(kinds["theory"], by_id, report)
-    corpus = Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
-                    by_id=MappingProxyType(by_id), links=links)
-    integrity.report_findings(corpus, report)
-    return corpus
 
 
 def _invalid_target(report: Report, ref: str, where: str, target: tuple[str, str], loc: Location) -> None:
