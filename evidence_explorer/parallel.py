@@ -115,7 +115,8 @@ def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Excepti
     forked child, which inherits everything (corpus, compiled templates) without pickling and sends
     back only its result, as ``encode(("ok", result))`` (``decode`` reads it here). A child's
     exception comes back with its traceback and raises ``error`` here ("<what> failed in a worker
-    process"), except an ``OSError`` (disk full…), raised here again as the same ``OSError``; children are always reaped. Needs ``fork`` when there is more than one share (see
+    process"), except an ``OSError`` (disk full…), raised here again as the same ``OSError``;
+    children are always reaped. Needs ``fork`` when there is more than one share (see
     :func:`effective_jobs`)."""
     ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
     workers = []
