@@ -13,6 +13,7 @@ import errno
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -30,8 +31,7 @@ MINIMAL = SITES / "minimal"
 def _can_mount() -> bool:
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         return False
-    probe = Path(f"/tmp/evidence-explorer-mount-probe-{os.getpid()}")
-    probe.mkdir(exist_ok=True)
+    probe = Path(tempfile.mkdtemp(prefix="evidence-explorer-mount-probe-"))
     try:
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
                           capture_output=True).returncode != 0:
