@@ -98,7 +98,7 @@ def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResu
     pages = tuple(collect_pages(corpus))
     files = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
-    _check_output(output, options.content.resolve())
+    check_output(output, options.content.resolve())
     cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
         if options.cache else None
     make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
@@ -161,7 +161,7 @@ def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
 
 
-def _check_output(output: Path, content: Path) -> None:
+def check_output(output: Path, content: Path) -> None:
     if output == content or content.is_relative_to(output) or output.is_relative_to(content):
         raise BuildError(f"output directory '{output}' overlaps the content directory")
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / MARKER).exists())):
