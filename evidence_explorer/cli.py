@@ -45,9 +45,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _build_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", "-o", default="site", metavar="DIR", help="output directory (default: site)")
-    p.add_argument("--base-url", metavar="PATH", help="path prefix when hosted below the domain root, e.g. /evidence/")
+def _build_opts(p: argparse.ArgumentParser, output: str | None = "site",
+                output_help: str = "output directory (default: site)",
+                base_url_help: str = "path prefix when hosted below the domain root, e.g. /evidence/") -> None:
+    p.add_argument("--output", "-o", default=output, metavar="DIR", help=output_help)
+    p.add_argument("--base-url", metavar="PATH", help=base_url_help)
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
     p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                    help="worker processes for loading and rendering (default: the usable cores; 1 for one process)")
@@ -69,11 +71,13 @@ def parser() -> argparse.ArgumentParser:
     _common(p)
     p = sub.add_parser("serve", help=COMMANDS["serve"])
     _common(p)
-    _build_opts(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    _build_opts(p, output=None, output_help="output directory, built into only if empty, absent or written by "
+                "evidence-explorer (default: a temporary folder, removed when serve stops)",
+                base_url_help="serve the site under this path, e.g. /evidence/ (default: /)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only); "
+                   "only requests for 127.0.0.1, localhost or this name are answered")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--open", action="store_true", help="open a browser")
-    p.set_defaults(output=None)  # serve builds into a temporary folder unless --output is given
     authoring_commands.add_parsers(sub)
     init_command.add_parser(sub)
     import_command.add_parser(sub)

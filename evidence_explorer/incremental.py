@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,7 +45,7 @@ from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_sour
 from .model import Entity, build_entity
 from .parallel import effective_jobs, fork_map, frozen_heap
 from .relink import relink
-from .pipeline import (BuildOptions, _check_output, _write_staging, extra_files, load_corpus, swap)
+from .pipeline import (BuildOptions, check_output, _write_staging, extra_files, load_corpus, swap)
 from .render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from .static_files import static_outputs
 from .views import PageSpec, collect_pages, delta, nav_items
@@ -255,7 +254,7 @@ def sync_static(output: Path) -> list[str]:
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     """Build everything (no search index) into ``options.output`` atomically; remember dependencies."""
     report = report or Report()
-    jobs = options.jobs if threading.active_count() == 1 else 1  # fork only while no other thread runs
+    jobs = options.jobs  # workers are forked only while no other thread runs (parallel.can_fork)
     corpus = load_corpus(options.content, report, jobs)
     if corpus is None:
         return Outcome(report, None, full=True, config_failed=True)
@@ -270,7 +269,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     env = make_environment()
     extras = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
-    _check_output(output, options.content.resolve())
+    check_output(output, options.content.resolve())
     staging = _write_staging(output, extras)
     try:
         deps = _render_into(staging, corpus, pages, base_url, nav, updated, env, jobs)
@@ -411,11 +410,13 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
                    relinked=relinked, proportional=proportional)
 
 
-def write_extras(state: SiteState) -> tuple[SiteState, tuple[str, ...]]:
-    """Recompute the exports and sitemap of ``state``; write the ones that differ on disk and
-    remove the ones no longer produced. Returns the state with their names, and what changed."""
+def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tuple[SiteState, tuple[str, ...]]:
+    """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
+    that differ on disk and remove the ones no longer produced. Returns the state with their names,
+    and what changed."""
     output = state.options.output.resolve()
-    files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
+    if files is None:
+        files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
     written = [rel for rel, text in files.items() if _write_if_changed(output, rel, text)]
     for rel in sorted(state.extras - set(files)):
         _remove(output, rel)

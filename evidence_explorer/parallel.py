@@ -52,8 +52,8 @@ def usable_cores() -> int:
 
 def can_fork() -> bool:
     """Whether forking workers is safe: ``fork`` exists and no other thread runs (a child forked while
-    another thread holds a lock, e.g. the import lock, waits on it forever)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    another thread holds a lock, e.g. the import lock, waits on it forever): :func:`single_threaded`."""
+    return "fork" in multiprocessing.get_all_start_methods() and single_threaded()
 
 
 def effective_jobs(jobs: int, n_pages: int) -> int:
@@ -61,6 +61,17 @@ def effective_jobs(jobs: int, n_pages: int) -> int:
     if not can_fork():
         return 1
     return max(1, min(jobs, n_pages // MIN_PAGES_PER_JOB))
+
+
+def single_threaded() -> bool:
+    """Whether this process runs one thread only, so that ``fork()`` is safe: a child of a process
+    with other threads inherits the locks those threads held (an import, the allocator) and can
+    hang on them for ever. Counts the operating system's threads where it can (threads started by
+    native code too), else Python's."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,

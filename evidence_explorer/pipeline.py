@@ -100,7 +100,7 @@ def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResu
     pages = tuple(collect_pages(corpus))
     files = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
-    _check_output(output, options.content.resolve())
+    check_output(output, options.content.resolve())
     cache = None
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \

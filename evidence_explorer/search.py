@@ -12,7 +12,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .config import SiteConfig
 from .diagnostics import Report
@@ -229,26 +229,34 @@ def _unique(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
 
 # --- indexing -------------------------------------------------------------------------------
 
-def index_site(site_dir: Path, report: Report) -> bool:
+def index_site(site_dir: Path, report: Report,
+               started: Callable[[subprocess.Popen], None] | None = None) -> bool:
     """Run the Pagefind binary shipped by ``pagefind[bin]`` over ``site_dir``.
 
     Nothing is downloaded: the binary comes from the installed package (or
     ``PAGEFIND_BINARY_PATH``). Every failure is reported as ``search.failed``.
+    ``started`` receives the running process (``serve`` stops it when it stops).
     """
     binary = _pagefind_binary(report)
     if binary is None:
         return False
     cmd = [str(binary), "--site", str(site_dir), "--output-subdir", BUNDLE_DIR, "--quiet"]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        report.error("search.failed", f"Pagefind did not finish within {TIMEOUT_S} s")
-        return False
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as exc:
         report.error("search.failed", f"could not run Pagefind ({binary.name}): {exc.strerror or exc}")
         return False
+    if started is not None:
+        started(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        report.error("search.failed", f"Pagefind did not finish within {TIMEOUT_S} s")
+        return False
     if proc.returncode != 0:
-        tail = [line for line in (proc.stderr + "\n" + proc.stdout).strip().splitlines() if line.strip()][-5:]
+        tail = [line for line in (stderr + "\n" + stdout).strip().splitlines() if line.strip()][-5:]
         report.error("search.failed", f"Pagefind failed (exit {proc.returncode}): "
                      + " | ".join(tail or ["no output"]))
         return False

@@ -100,7 +100,7 @@ def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_pat
 
     monkeypatch.setattr(incremental, "fork_map", counting)
     # the session's browser tests may have left server threads running; as in `serve` before it starts:
-    monkeypatch.setattr(incremental.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
     options = BuildOptions(content=demo_state.options.content, output=tmp_path / "site2", search=False, jobs=2)
     outcome = full_build(options)
     assert outcome.state is not None and forked == [2]  # rendered in two processes

@@ -226,21 +226,25 @@ def test_search_index_is_refreshed_after_a_rebuild(make_site, tmp_path):
     assert wait_for(lambda: not list(dev.options.output.parent.glob(".search-*")), 10)  # snapshots removed
 
 
-def test_background_refresh_runs_in_another_process_and_reports_failures(dev, monkeypatch):
-    import evidence_explorer.serve as serve_module
-    assert wait_for(lambda: not dev.refresher._running)
-    marker = dev.options.output / "refresh-pid"
+def test_background_refresh_never_forks_and_reports_failures(dev, monkeypatch):
+    """A process with threads must not fork (the child can hang on a lock another thread held:
+    issue 14, item 3): the refresh runs in a thread of the serving process."""
+    import evidence_explorer.serve_refresh as refresh_module
+    assert wait_for(lambda: not dev.refresher.running)
+    ran_in: list[tuple[int, str]] = []
 
-    def failing_write_extras(state):
-        marker.write_text(f"{os.getpid()} {os.nice(0)}", encoding="utf-8")
+    def failing_write_extras(state, files=None):
+        import threading
+        ran_in.append((os.getpid(), threading.current_thread().name))
         raise RuntimeError("exports exploded")
 
-    monkeypatch.setattr(serve_module, "write_extras", failing_write_extras)
+    def no_fork():
+        raise AssertionError("serve forked")
+
+    monkeypatch.setattr(refresh_module, "write_extras", failing_write_extras)
+    monkeypatch.setattr(os, "fork", no_fork)
     done = dev.refresher.done
     dev.refresher.request(dev.state)
     assert wait_for(lambda: dev.refresher.done > done)
     assert "background refresh failed: RuntimeError: exports exploded" in dev.logs  # type: ignore[attr-defined]
-    if hasattr(os, "fork"):  # the exports are computed apart from the process serving and rebuilding
-        pid, niceness = map(int, marker.read_text(encoding="utf-8").split())
-        assert pid != os.getpid()
-        assert niceness == min(19, os.nice(0) + serve_module.REFRESH_NICENESS)  # after the next rebuild
+    assert ran_in == [(os.getpid(), "site-refresh")]
