@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Location, Report
+from .markdown_limits import MarkdownTooComplex, check_markdown
 
 COLLECTIONS: dict[str, str] = {
     "reviews": "review",
@@ -251,7 +252,36 @@ def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
         data.line, data.lines = 1, {}
     if not isinstance(data, LineDict):
         raise ContentError("front matter must be a YAML mapping of field: value", 2, "schema.type")
+    check_markup(yaml_text, data, body, body_line)
     return SourceFile(kind, shown, rel, path.stem, data, body, body_line)
+
+
+def check_markup(yaml_text: str, data: Any, body: str, body_line: int) -> None:
+    """Refuse a body (or a front-matter text, which may be rendered inline) that Markdown would take
+    super-linear time on (see :mod:`.markdown_limits`); the front matter is walked only when its
+    whole text exceeds a limit, since each string's counts are at most the whole text's."""
+    try:
+        check_markdown(body)
+    except MarkdownTooComplex as exc:
+        raise ContentError(exc.message, body_line + exc.line, exc.code) from None
+    try:
+        check_markdown(yaml_text)
+    except MarkdownTooComplex:
+        _check_strings(data, data.line if isinstance(data, (LineDict, LineList)) else 2)
+
+
+def _check_strings(value: Any, line: int) -> None:
+    if isinstance(value, str):
+        try:
+            check_markdown(value)
+        except MarkdownTooComplex as exc:
+            raise ContentError(exc.message, line, exc.code) from None
+    elif isinstance(value, LineDict):
+        for key, item in value.items():
+            _check_strings(item, value.line_of(key))
+    elif isinstance(value, LineList):
+        for index, item in enumerate(value):
+            _check_strings(item, value.line_of(index))
 
 
 def display_path(content_dir: Path, shown_root: str, rel: str) -> str:
