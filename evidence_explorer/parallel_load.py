@@ -50,7 +50,7 @@ def effective_jobs(jobs: int, n_files: int) -> int:
 def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
                   jobs: int = 1) -> list[Entity]:
     """Every valid entity of the content directory, in load order; problems go to ``report``."""
-    refs = source_refs(content_dir, shown_root, report)
+    refs = source_refs(content_dir, shown_root, report, follow_outside=config.follow_symlinks_outside)
     jobs = effective_jobs(jobs, len(refs))
     with collector_paused():
         if jobs == 1:
