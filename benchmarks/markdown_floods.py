@@ -3,7 +3,7 @@
 Each flood is one repeated unit (``[[``, ``[a](``, backticks, ``- `` nesting, …) written at several
 sizes; the script prints the render time per KB at each size. Linear growth shows as a flat
 ms/KB column; a super-linear pattern shows as a column that doubles (or worse) with each size.
-A flood that ``markup.check_body`` refuses is reported as refused (with its located message):
+A flood that ``markdown_limits.check_markdown`` refuses is reported as refused (with its located message):
 refusing is how the build stays linear on it.
 
     .venv/bin/python benchmarks/markdown_floods.py               # every flood at 4, 8, 16, 32 KB
@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evidence_explorer import markup  # noqa: E402
+from evidence_explorer.markdown_limits import MarkdownTooComplex, check_markdown  # noqa: E402
 
 FLOODS: dict[str, str] = {
     "[[": "[[",
@@ -41,6 +42,8 @@ FLOODS: dict[str, str] = {
     "indented list": None,  # built below: each line one level deeper
     "table": "|a",
     "prose": "The quick brown fox jumps over the lazy dog. ",
+    "wiki links": "See [[paper-x]] and [[paper-y|this study]], *also* `code`.\n",
+    "links in lists": "- [[paper-x]]: a [link](https://example.org/) and _notes_\n",
 }
 
 
@@ -57,7 +60,7 @@ def body(name: str, unit: str | None, size: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[4, 8, 16, 32], help="sizes in KB")
-    parser.add_argument("--raw", action="store_true", help="render bodies that check_body refuses too")
+    parser.add_argument("--raw", action="store_true", help="render bodies that check_markdown refuses too")
     parser.add_argument("--only", nargs="*", help="flood names")
     args = parser.parse_args()
     renderer = markup.MarkdownRenderer(lambda _id: ("/x/", "X"))
@@ -68,10 +71,12 @@ def main() -> None:
         cells = []
         for kb in args.sizes:
             text = body(name, unit, kb * 1024)
-            problem = markup.check_body(text) if hasattr(markup, "check_body") else None
-            if problem is not None and not args.raw:
-                cells.append(f"{'refused':>12}")
-                continue
+            try:
+                check_markdown(text)
+            except MarkdownTooComplex:
+                if not args.raw:
+                    cells.append(f"{'refused':>12}")
+                    continue
             start = time.perf_counter()
             renderer.block(text)
             elapsed = time.perf_counter() - start

@@ -13,7 +13,7 @@ Python-Markdown is fast on prose (about 0.2 ms per KB here) but some inputs cost
 :func:`check_markdown` bounds all three in one pass over the text (``benchmarks/markdown_floods.py``
 measures the floods; none that passes takes more than about a second). It runs where files are
 read (``load.read_source``), so ``check`` refuses what ``build`` would, and serve shows it too.
-The limits are far above real pages: the demo's largest body uses under 2 % of each.
+The limits are far above real pages: no file of the demo uses 1 % of either count.
 """
 from __future__ import annotations
 

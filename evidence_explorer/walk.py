@@ -88,6 +88,11 @@ def walk_content(content_dir: Path, follow_outside: bool = False) -> ContentWalk
     """Every content file of ``content_dir`` in load order (collections in :data:`COLLECTIONS`
     order; in each folder its files by name, then its subfolders by name), and the problems."""
     walker = _Walker(os.path.realpath(content_dir), str(content_dir), follow_outside)
+    try:
+        root = os.stat(content_dir)
+        walker.seen.add((root.st_dev, root.st_ino))  # a link back to the content folder is a loop
+    except OSError:
+        pass
     walker.top_level()
     for folder, kind in COLLECTIONS.items():
         path = os.path.join(walker.shown, folder)
@@ -206,8 +211,8 @@ def _folders() -> str:
 def _not_regular(mode: int) -> str:
     what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
             else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
-    return f"not a regular file ({what}): content files must be plain files"
+            else "a folder" if stat.S_ISDIR(mode) else "a special file")
+    return f"{what}, not a regular file: only plain files are read"
 
 
 def read_bounded(path: str | Path, limit: int) -> bytes:
