@@ -43,7 +43,7 @@ from . import integrity
 from .link import Corpus, body_links, link
 from .diagnostics import Location
 from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
-from .walk import is_content_path
+from .walk import file_problem, is_content_path
 from .model import Entity, build_entity
 from .parallel import effective_jobs, fork_map, frozen_heap
 from .relink import relink
@@ -181,11 +181,12 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
     return html, deps
 
 
-def read_changed(content: Path, rels: Iterable[str], report: Report) -> list[SourceFile]:
-    """Read the changed Markdown files that a build would load (as ``load_sources`` does, without
-    walking the whole tree: the names :func:`.walk.is_content_path` accepts, read through the same
-    bounded read, which refuses FIFOs and devices). Files that are gone are simply not returned."""
+def read_changed(content: Path, rels: Iterable[str], report: Report,
+                 follow_outside: bool = False) -> list[SourceFile]:
+    """Read the changed files a build would load, without walking the whole tree (the names and
+    checks of walk.py: links outside, FIFOs, devices refused). Files that are gone are skipped."""
     out = []
+    root = os.path.realpath(content)
     for rel in sorted(rels, key=_walk_key):
         kind = is_content_path(rel)
         if kind is None:
@@ -194,6 +195,10 @@ def read_changed(content: Path, rels: Iterable[str], report: Report) -> list[Sou
         if path.is_dir() or not os.path.lexists(path):
             continue
         shown = display_path(content, str(content), rel)
+        problem = file_problem(str(path), rel, root, follow_outside, folder_checked=False)
+        if problem is not None:
+            report.error(problem.code, problem.message, Location(shown))
+            continue
         try:
             out.append(read_source(path, shown, rel, kind))
         except ContentError as exc:
@@ -320,7 +325,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     changed_ids: set[str] = set()
     pairs: list[tuple[Entity, Entity]] = []
     added_or_removed = False
-    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report)}
+    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report,
+                                            state.corpus.config.follow_symlinks_outside)}
     for rel in changes.content:
         old = entities.get(rel)
         src = fresh.get(rel)

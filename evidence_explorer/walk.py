@@ -152,7 +152,7 @@ class _Walker:
         return True
 
     def inside(self, real: str) -> bool:
-        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+        return _inside(real, self.root)
 
     def folder(self, path: str, rel: str, kind: str) -> None:
         try:
@@ -181,20 +181,36 @@ class _Walker:
             return
         if not name.endswith(".md"):
             return
-        if entry.is_symlink() and not self.follow_outside and not self.inside(os.path.realpath(entry.path)):
-            self.problem(rel, True, "file.symlink-outside",
-                         "symbolic link to a file outside the content folder: not read (set "
-                         "'follow_symlinks_outside: true' in site.yaml to allow it)")
-            return
-        try:
-            mode = entry.stat().st_mode
-        except OSError as exc:
-            self.problem(rel, True, "file.unreadable", f"cannot read file: {exc.strerror}")
-            return
-        if not stat.S_ISREG(mode):
-            self.problem(rel, True, "file.not-regular", _not_regular(mode))
-            return
-        self.files.append((rel, kind))
+        problem = file_problem(entry.path, rel, self.root, self.follow_outside)
+        if problem is not None:
+            self.problems.append(problem)
+        else:
+            self.files.append((rel, kind))
+
+
+def file_problem(path: str, rel: str, root: str, follow_outside: bool,
+                 folder_checked: bool = True) -> WalkProblem | None:
+    """Why the content file at ``path`` is not read (a link outside ``root``, the content folder's
+    real path; not a regular file), or None. ``folder_checked`` False (a file ``serve`` reads
+    without a walk): also refuse a file reached through a linked folder outside."""
+    if not folder_checked and not _inside(os.path.realpath(os.path.dirname(path)), root):
+        return WalkProblem(rel, True, "file.symlink-outside",
+                           "in a folder outside the content folder (through a symbolic link): not read")
+    if os.path.islink(path) and not follow_outside and not _inside(os.path.realpath(path), root):
+        return WalkProblem(rel, True, "file.symlink-outside",
+                           "symbolic link to a file outside the content folder: not read (set "
+                           "'follow_symlinks_outside: true' in site.yaml to allow it)")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return WalkProblem(rel, True, "file.unreadable", f"cannot read file: {exc.strerror}")
+    if not stat.S_ISREG(mode):
+        return WalkProblem(rel, True, "file.not-regular", _not_regular(mode))
+    return None
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -227,3 +227,22 @@ def test_the_recursion_crash_is_a_located_error(make_site):
     content = make_site({"pages/nested.md": PAGE.format(title="N", body="- " * 600)})
     run = run_cli("check", "--content", str(content))
     assert run.code == 1 and "pages/nested.md:4: error: lists and block quotes nested 600 deep" in run.err
+
+
+def test_serve_reads_a_changed_file_with_the_walk_checks(make_site, tmp_path):
+    """serve re-reads edited files without walking: the same refusals apply."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.md").write_text(PAGE.format(title="X", body="x"), encoding="utf-8")
+    content = make_site({"pages/a.md": PAGE.format(title="A", body="x")})
+    os.symlink(tmp_path / "outside" / "x.md", content / "pages" / "x.md")
+    os.symlink(tmp_path / "outside", content / "pages" / "linked")
+    os.mkfifo(content / "pages" / "pipe.md")
+    report = Report()
+    rels = ["pages/a.md", "pages/x.md", "pages/linked/x.md", "pages/pipe.md"]
+    read = incremental.read_changed(content, rels, report)
+    assert [s.rel for s in read] == ["pages/a.md"]
+    assert sorted((d.location.path.rsplit("/", 2)[-2:], d.code) for d in report.items) == [
+        (["linked", "x.md"], "file.symlink-outside"), (["pages", "pipe.md"], "file.not-regular"),
+        (["pages", "x.md"], "file.symlink-outside")]
+    allowed = incremental.read_changed(content, rels, Report(), follow_outside=True)
+    assert [s.rel for s in allowed] == ["pages/a.md", "pages/x.md"]
