@@ -17,6 +17,8 @@ The limits are far above real pages: no file of the demo uses 1 % of either coun
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 
 MAX_MARKUP = 20_000
@@ -27,10 +29,9 @@ MAX_NESTING = 32
 """Nested lists and block quotes on one line."""
 
 _MARKUP_CHARS = ("[", "*", "_", "`", "\\")
-_HARD_BREAK = re.compile(r" {2,}\n")
 _BLOCK = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
 """A paragraph: a run of lines that are not blank."""
-_CONTAINERS = re.compile(r"[ \t]*(?:>[ \t]*|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))+")
+_CONTAINERS = re.compile(r"[ \t]*(?:>[ \t]*|(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$))+", re.MULTILINE)
 _CONTAINER = re.compile(r">|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)")
 
 
@@ -47,7 +48,7 @@ def check_markdown(text: str) -> None:
     if not text:
         return
     nesting = _check_nesting(text)
-    markup = sum(text.count(c) for c in _MARKUP_CHARS) + 2 * len(_HARD_BREAK.findall(text)) + nesting
+    markup = sum(text.count(c) for c in _MARKUP_CHARS) + 2 * text.count("  \n") + nesting
     if markup > MAX_MARKUP:
         start = max(_runs(text), key=lambda run: sum(run[1].count(c) for c in _MARKUP_CHARS))[0]
         raise MarkdownTooComplex(
@@ -111,27 +112,57 @@ def _bracket_scan(run: str) -> int:
 
 
 def _check_nesting(text: str) -> int:
-    """Raise when one line nests too deep; return the sum of the depths (each level costs a recursion)."""
-    in_fence, total = "", 0
-    for number, line in enumerate(text.split("\n")):
-        stripped = line.lstrip()
-        fence = stripped[:3]
-        if fence in ("```", "~~~"):
-            in_fence = "" if in_fence == fence else (in_fence or fence)
+    """Raise when one line nests too deep; return the sum of the depths (each level costs a recursion).
+    Lines with one marker and little indent count one each (counted by a regular expression); only
+    lines that could be deeper are looked at one by one, outside fenced code."""
+    lines = "\n" + text  # a literal first character lets the regular expressions skip ahead fast
+    total = len(_CANDIDATE.findall(lines))
+    deep = _DEEP.finditer(lines)
+    first = next(deep, None)
+    if first is None:
+        return total
+    fences = _fenced_spans(lines) if "```" in text or "~~~" in text else []
+    for m in itertools.chain((first,), deep):
+        at = m.start()
+        if fences and _in_spans(fences, at):
             continue
-        if in_fence:
-            continue
-        m = _CONTAINERS.match(line)
-        if m is None:
-            continue
-        indent = len(line) - len(stripped)
-        depth = len(_CONTAINER.findall(m.group(0))) + indent // 4
+        prefix = _CONTAINERS.match(lines, at + 1).group(0)
+        stripped = prefix.lstrip(" \t")
+        depth = len(_CONTAINER.findall(stripped)) + (len(prefix) - len(stripped)) // 4
         if depth > MAX_NESTING:
             raise MarkdownTooComplex(
                 f"lists and block quotes nested {depth} deep (at most {MAX_NESTING})",
-                number, "body.too-deep")
-        total += depth
+                lines.count("\n", 1, at + 1), "body.too-deep")
+        total += max(depth - 1, 0)
     return total
+
+
+_MARKER = r"(?:>|(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$))"
+_CANDIDATE = re.compile(rf"\n[ \t]*{_MARKER}", re.MULTILINE)
+"""A line (after the newline that precedes it) that starts with a list or quote marker."""
+_DEEP = re.compile(rf"\n(?:[ \t]{{4,}}|[ \t]*{_MARKER}[ \t]*){_MARKER}", re.MULTILINE)
+"""One that may be nested: indented at least four, or with two markers."""
+_FENCE = re.compile(r"\n[ \t]*(```|~~~)")
+
+
+def _fenced_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of fenced code blocks in ``text`` (which starts with a newline); an
+    unclosed fence runs to the end."""
+    spans, opened, kind = [], -1, ""
+    for m in _FENCE.finditer(text):
+        if opened < 0:
+            opened, kind = m.start(), m.group(1)
+        elif m.group(1) == kind:
+            spans.append((opened, m.end()))
+            opened = -1
+    if opened >= 0:
+        spans.append((opened, len(text)))
+    return spans
+
+
+def _in_spans(spans: list[tuple[int, int]], at: int) -> bool:
+    i = bisect.bisect_right(spans, (at, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
 def _line_of(text: str, offset: int) -> int:
