@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .load import COLLECTIONS
+from .walk import COLLECTIONS, is_content_path
 
 MAX_COMMITS = 200
 """Newest commits shown; older history stays in git."""
@@ -81,8 +81,7 @@ def _parse(record: str) -> Commit | None:
 
 def _entity_change(status: str, path: str) -> EntityChange | None:
     p = PurePosixPath(path)
-    if status not in _ACTIONS or p.suffix != ".md" or len(p.parts) < 2 or p.parts[0] not in COLLECTIONS:
+    kind = is_content_path(path) if status in _ACTIONS else None  # the names a build reads
+    if kind is None:
         return None
-    if any(part.startswith((".", "_")) for part in p.parts):
-        return None
-    return EntityChange(_ACTIONS[status], COLLECTIONS[p.parts[0]], p.stem, path)
+    return EntityChange(_ACTIONS[status], kind, p.stem, path)

@@ -73,6 +73,8 @@ class SiteConfig:
     edit_path: str | None = None
     language: str = "en"
     allow_raw_html: bool = False
+    follow_symlinks_outside: bool = False
+    """Read content files that are symbolic links to files outside the content folder (walk.py)."""
     theory_kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(DEFAULT_THEORY_KINDS))
     facets: Mapping[str, Facet] = field(default_factory=dict)
     matrices: tuple[Matrix, ...] = ()
@@ -93,6 +95,8 @@ SITE_KEYS = {
     "edit_path": "Path of the content folder inside the repository, e.g. 'edit/main/content/'.",
     "language": "Language of the content (default 'en').",
     "allow_raw_html": "Let raw HTML in Markdown bodies through (default false: it is shown as text).",
+    "follow_symlinks_outside": "Read content files that are symbolic links to files outside the content folder "
+                               "(default false: an error; links to folders outside are never followed).",
     "theory_kinds": "Theory kinds: key → label (default {component: Programme theory component}).",
     "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
@@ -141,11 +145,12 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     for key in ("title", "description", "base_url", "repo_url", "edit_path", "language"):
         if key in data and data[key] is not None:
             kw[key] = ctx.text(data[key], key, data.line_of(key))
-    if "allow_raw_html" in data:
-        if not isinstance(data["allow_raw_html"], bool):
-            ctx.err("'allow_raw_html' must be true or false", data.line_of("allow_raw_html"))
-        else:
-            kw["allow_raw_html"] = data["allow_raw_html"]
+    for key in ("allow_raw_html", "follow_symlinks_outside"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                ctx.err(f"'{key}' must be true or false", data.line_of(key))
+            else:
+                kw[key] = data[key]
     if "theory_kinds" in data:
         tk = ctx.mapping(data["theory_kinds"], "theory_kinds", data.line_of("theory_kinds"))
         if tk is not None:

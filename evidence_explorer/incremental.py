@@ -42,6 +42,7 @@ from . import integrity
 from .link import Corpus, body_links, link
 from .diagnostics import Location
 from .load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
+from .walk import file_problem, is_content_path
 from .model import Entity, build_entity
 from .parallel import effective_jobs, fork_map, frozen_heap
 from .relink import relink
@@ -135,7 +136,7 @@ def classify(paths: Iterable[Path], content: Path) -> Changes:
         elif path.is_relative_to(content):
             rel = path.relative_to(content).as_posix()
             parts = rel.split("/")
-            if rel.endswith(".md") and parts[0] in COLLECTIONS and len(parts) > 1:
+            if is_content_path(rel):
                 md.add(rel)
         elif path.is_relative_to(TEMPLATES_DIR):
             templates.add(path.relative_to(TEMPLATES_DIR).as_posix())
@@ -179,22 +180,26 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
     return html, deps
 
 
-def read_changed(content: Path, rels: Iterable[str], report: Report) -> list[SourceFile]:
-    """Read the changed Markdown files that a build would load (as ``load_sources`` does, without
-    walking the whole tree): in a collection folder, no folder or file name starting with ``.``
-    or ``_``. Files that are gone (or excluded) are simply not returned."""
+def read_changed(content: Path, rels: Iterable[str], report: Report,
+                 follow_outside: bool = False) -> list[SourceFile]:
+    """Read the changed files a build would load, without walking the whole tree (the names and
+    checks of walk.py: links outside, FIFOs, devices refused). Files that are gone are skipped."""
     out = []
+    root = os.path.realpath(content)
     for rel in sorted(rels, key=_walk_key):
-        parts = rel.split("/")
-        if (len(parts) < 2 or parts[0] not in COLLECTIONS or not rel.endswith(".md")
-                or any(part.startswith((".", "_")) for part in parts[1:])):
+        kind = is_content_path(rel)
+        if kind is None:
             continue
         path = content / rel
         if path.is_dir() or not os.path.lexists(path):
             continue
         shown = display_path(content, str(content), rel)
+        problem = file_problem(str(path), rel, root, follow_outside, folder_checked=False)
+        if problem is not None:
+            report.error(problem.code, problem.message, Location(shown))
+            continue
         try:
-            out.append(read_source(path, shown, rel, COLLECTIONS[parts[0]]))
+            out.append(read_source(path, shown, rel, kind))
         except ContentError as exc:
             report.error(exc.code, exc.message, Location(shown, exc.line))
     return out
@@ -319,7 +324,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     changed_ids: set[str] = set()
     pairs: list[tuple[Entity, Entity]] = []
     added_or_removed = False
-    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report)}
+    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report,
+                                            state.corpus.config.follow_symlinks_outside)}
     for rel in changes.content:
         old = entities.get(rel)
         src = fresh.get(rel)

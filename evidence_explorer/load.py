@@ -16,17 +16,10 @@ from typing import Any
 import yaml
 
 from .diagnostics import Location, Report
+from .markdown_limits import MarkdownTooComplex, check_markdown
+from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
 
-COLLECTIONS: dict[str, str] = {
-    "reviews": "review",
-    "questions": "question",
-    "theories": "theory",
-    "maps": "map",
-    "papers": "paper",
-    "cmocs": "cmoc",
-    "pages": "page",
-}
-"""Folder name → entity kind, in load (and display) order."""
+__all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger files are rejected: ten times any real page, and Markdown of this size takes seconds."""
@@ -232,16 +225,16 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     raise ContentError("unclosed front matter: no closing '---' line", 1, "file.front-matter")
 
 
-def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
+def read_file(path: Path | str) -> bytes:
+    """A content file's bytes (a regular file within :data:`MAX_FILE_BYTES`), or :class:`ContentError`."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ContentError(f"file is {size // (1024 * 1024)} MB, larger than the "
-                               f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit", None, "file.too-large")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ContentError(f"cannot read file: {exc.strerror}", None, "file.unreadable") from None
-    text = decode(raw)
+        return read_bounded(path, MAX_FILE_BYTES)
+    except FileProblem as exc:
+        raise ContentError(exc.message, None, exc.code) from None
+
+
+def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
+    text = decode(read_file(path))
     if not text.strip():
         raise ContentError("empty file: expected '---' front matter '---' and a body", None, "file.empty")
     yaml_text, body, body_line = split_front_matter(text)
@@ -251,7 +244,36 @@ def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
         data.line, data.lines = 1, {}
     if not isinstance(data, LineDict):
         raise ContentError("front matter must be a YAML mapping of field: value", 2, "schema.type")
+    check_markup(yaml_text, data, body, body_line)
     return SourceFile(kind, shown, rel, path.stem, data, body, body_line)
+
+
+def check_markup(yaml_text: str, data: Any, body: str, body_line: int) -> None:
+    """Refuse a body (or a front-matter text, which may be rendered inline) that Markdown would take
+    super-linear time on (see :mod:`.markdown_limits`); the front matter is walked only when its
+    whole text exceeds a limit, since each string's counts are at most the whole text's."""
+    try:
+        check_markdown(body)
+    except MarkdownTooComplex as exc:
+        raise ContentError(exc.message, body_line + exc.line, exc.code) from None
+    try:
+        check_markdown(yaml_text)
+    except MarkdownTooComplex:
+        _check_strings(data, data.line if isinstance(data, (LineDict, LineList)) else 2)
+
+
+def _check_strings(value: Any, line: int) -> None:
+    if isinstance(value, str):
+        try:
+            check_markdown(value)
+        except MarkdownTooComplex as exc:
+            raise ContentError(exc.message, line, exc.code) from None
+    elif isinstance(value, LineDict):
+        for key, item in value.items():
+            _check_strings(item, value.line_of(key))
+    elif isinstance(value, LineList):
+        for index, item in enumerate(value):
+            _check_strings(item, value.line_of(index))
 
 
 def display_path(content_dir: Path, shown_root: str, rel: str) -> str:
@@ -268,27 +290,28 @@ class SourceRef:
 
 
 def source_refs(content_dir: Path, shown_root: str, report: Report,
-                only: set[str] | None = None) -> list[SourceRef]:
-    """Every ``*.md`` file of every collection folder, in load order (walk problems are reported)."""
-    refs: list[SourceRef] = []
-    for folder, kind in COLLECTIONS.items():
-        base = content_dir / folder
-        if not base.is_dir():
-            continue
-        for rel in _walk_markdown(base, folder, content_dir, shown_root, report):
-            if only is None or rel in only:
-                refs.append(SourceRef(rel, display_path(content_dir, shown_root, rel), kind))
-    return refs
+                only: set[str] | None = None, follow_outside: bool = False) -> list[SourceRef]:
+    """Every content file (see :func:`.walk.walk_content`), in load order; walk problems are reported."""
+    walk = walk_content(content_dir, follow_outside)
+    report_walk(walk, content_dir, shown_root, report)
+    return [SourceRef(rel, display_path(content_dir, shown_root, rel), kind)
+            for rel, kind in walk.files if only is None or rel in only]
+
+
+def report_walk(walk: ContentWalk, content_dir: Path, shown_root: str, report: Report) -> None:
+    for problem in walk.problems:
+        where = Location(display_path(content_dir, shown_root, problem.rel))
+        (report.error if problem.error else report.warning)(problem.code, problem.message, where)
 
 
 def load_sources(content_dir: Path, shown_root: str, report: Report,
-                 only: set[str] | None = None) -> list[SourceFile]:
-    """Read every ``*.md`` file of every collection folder, in a stable order.
+                 only: set[str] | None = None, follow_outside: bool = False) -> list[SourceFile]:
+    """Read every content file, in a stable order.
 
     Problems become diagnostics; a file that cannot be read is skipped.
     """
     sources: list[SourceFile] = []
-    for ref in source_refs(content_dir, shown_root, report, only):
+    for ref in source_refs(content_dir, shown_root, report, only, follow_outside):
         try:
             sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind))
         except ContentError as exc:
@@ -296,42 +319,18 @@ def load_sources(content_dir: Path, shown_root: str, report: Report,
     return sources
 
 
-def source_paths(content_dir: Path) -> list[str] | None:
+def source_paths(content_dir: Path, follow_outside: bool = False) -> list[str] | None:
     """Content-relative paths of every file :func:`load_sources` reads, in load order;
-    None when the walk would report a problem (a symbolic link loop)."""
-    report = Report()
-    found = [rel for folder in COLLECTIONS if (content_dir / folder).is_dir()
-             for rel in _walk_markdown(content_dir / folder, folder, content_dir, "", report)]
-    return None if report.items else found
-
-
-def _walk_markdown(base: Path, folder: str, content_dir: Path, shown_root: str,
-                   report: Report) -> list[str]:
-    """Relative paths of Markdown files below ``base``; symlink loops are reported."""
-    found: list[str] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-        st = os.stat(dirpath)
-        key = (st.st_dev, st.st_ino)
-        rel_dir = Path(dirpath).relative_to(content_dir).as_posix()
-        if key in seen_dirs:
-            report.error("file.symlink-loop", "symbolic link loop: this folder was already read",
-                         Location(display_path(content_dir, shown_root, rel_dir)))
-            dirnames[:] = []
-            continue
-        seen_dirs.add(key)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            if name.endswith(".md") and not name.startswith((".", "_")):
-                found.append(f"{rel_dir}/{name}")
-    return found
+    None when the walk finds an error (a symbolic link loop, a FIFO: the build will fail)."""
+    walk = walk_content(content_dir, follow_outside)
+    return None if walk.failed else [rel for rel, _kind in walk.files]
 
 
 def load_site_yaml(content_dir: Path, shown_root: str) -> tuple[str, Any]:
     """Return (shown path, parsed data) of ``site.yaml``; raise ContentError when broken."""
     path = content_dir / "site.yaml"
     shown = display_path(content_dir, shown_root, "site.yaml")
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ContentError("site.yaml not found: every content directory needs one", None, "config.missing")
-    text = decode(path.read_bytes())
+    text = decode(read_file(path))
     return shown, parse_yaml(text)

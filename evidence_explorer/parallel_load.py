@@ -59,7 +59,7 @@ def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report
 def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
              jobs: int = 1) -> tuple[list[Entity], Invalid]:
     """:func:`load_entities`, and the ids claimed by the files that failed (first file wins)."""
-    refs = source_refs(content_dir, shown_root, report)
+    refs = source_refs(content_dir, shown_root, report, follow_outside=config.follow_symlinks_outside)
     jobs = effective_jobs(jobs, len(refs))
     invalid: Invalid = {}
     with collector_paused():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .config import SITE_KEYS
 from .load import COLLECTIONS, MAX_FILE_BYTES, MAX_YAML_DEPTH
+from .markdown_limits import MAX_MARKUP, MAX_NESTING
 from .model import KINDS, FlowStep, MapRow, Quality, Source, TheoryLink
 from .schema import Record, content_fields
 
@@ -43,6 +44,16 @@ def reference_markdown() -> str:
         f"Files are UTF-8 (a BOM is accepted) with LF or CRLF line ends, at most "
         f"{MAX_FILE_BYTES // (1024 * 1024)} MB; YAML aliases",
         f"(`*name`) are not allowed and YAML may nest at most {MAX_YAML_DEPTH} levels deep.",
+        "Only regular files are read (a named pipe or a device is an error), and a symbolic link to a",
+        "file outside the content folder only with `follow_symlinks_outside: true`; links to folders",
+        "outside, or back to a folder already read, are never followed. Folders other than the",
+        "collections below, `.md` files beside `site.yaml` and `.markdown` files are not read (a warning);",
+        "names starting with `.` or `_` are skipped silently.",
+        f"A text (a body, or a front-matter value) may hold at most {MAX_MARKUP:,} Markdown markup characters",
+        "(`[`, `*`, `_`, backticks, `\\`, hard line breaks, nesting levels), lists and block quotes nest at most "
+        f"{MAX_NESTING} deep,",
+        "and brackets left open in long paragraphs are limited: beyond these, Markdown takes seconds to",
+        "render a page (`body.too-complex`, `body.too-deep`, located where the flood starts).",
         "",
         "## site.yaml",
         "",

@@ -22,8 +22,9 @@ import yaml
 from . import urls
 from .csvsafe import protect_cells, unprotect
 from .diagnostics import Diagnostic, Location, Report, Severity
-from .load import ContentError, decode, parse_yaml, split_front_matter
+from .load import ContentError, decode, parse_yaml, read_file, split_front_matter
 from .model import CMOC_STATUSES
+from .walk import walk_content
 from .yaml_edit import Edit, apply_edits, compose_front_matter, find_key, set_key, set_sequence_item_key
 
 if TYPE_CHECKING:
@@ -159,15 +160,14 @@ class _CmocFile:
 def _cmoc_files(content_dir: Path, report: Report) -> dict[str, _CmocFile]:
     """CMOC id (lower case) → file, reading only each file's ``id``."""
     out: dict[str, _CmocFile] = {}
-    base = content_dir / "cmocs"
-    for path in sorted(base.rglob("*.md")) if base.is_dir() else ():
-        rel = path.relative_to(content_dir).as_posix()
-        if any(part.startswith((".", "_")) for part in Path(rel).parts):
+    for rel, kind in walk_content(content_dir).files:  # the files a build reads
+        if kind != "cmoc":
             continue
+        path = content_dir / rel
         shown = f"{content_dir.as_posix().rstrip('/')}/{rel}"
         try:
-            data = parse_yaml(split_front_matter(decode(path.read_bytes()))[0], 1) or {}
-        except (ContentError, OSError) as exc:
+            data = parse_yaml(split_front_matter(decode(read_file(path)))[0], 1) or {}
+        except ContentError as exc:
             report.error("review.cmoc-file", f"cannot read: {getattr(exc, 'message', exc)}", Location(shown))
             continue
         cmoc_id = str(data.get("id") or path.stem) if isinstance(data, dict) else path.stem

@@ -14,9 +14,10 @@ from typing import Any
 from .config import SiteConfig
 from .diagnostics import Report
 from .jsonschema import folder_of
-from .load import COLLECTIONS
+from .load import MAX_FILE_BYTES
 from .model import KINDS
 from .schema import ID_PATTERN, ListOf, Record, content_fields
+from .walk import FileProblem, read_bounded, walk_content
 
 
 class ScaffoldError(Exception):
@@ -104,23 +105,20 @@ def plan(content: Path, kind: str, entity_id: str, config: SiteConfig | None) ->
 def _existing_ids(content: Path) -> dict[str, str]:
     """Lower-cased id → file, from file names and explicit ``id:`` lines (no full parse needed)."""
     found: dict[str, str] = {}
-    for folder in COLLECTIONS:
-        base = content / folder
-        if not base.is_dir():
+    for rel, _kind in walk_content(content).files:  # the files a build reads
+        path = content / rel
+        found.setdefault(path.stem.lower(), str(path))
+        try:
+            head = read_bounded(path, MAX_FILE_BYTES).decode("utf-8-sig", "replace").split("\n", 200)[:200]
+        except FileProblem:
             continue
-        for path in sorted(base.rglob("*.md")):
-            found.setdefault(path.stem.lower(), str(path))
-            try:
-                head = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 200)[:200]
-            except OSError:
-                continue
-            for line in head[1:]:
-                if line.rstrip() in ("---", "..."):
-                    break
-                if line.startswith("id:"):
-                    value = line[3:].split("#", 1)[0].strip().strip("'\"")
-                    if value:
-                        found.setdefault(value.lower(), str(path))
+        for line in head[1:]:
+            if line.rstrip() in ("---", "..."):
+                break
+            if line.startswith("id:"):
+                value = line[3:].split("#", 1)[0].strip().strip("'\"")
+                if value:
+                    found.setdefault(value.lower(), str(path))
     return found
 
 

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .cache import cache_root, code_fingerprint
 from .diagnostics import Diagnostic, Location, Report, Severity
-from .load import source_paths
+from .load import MAX_FILE_BYTES, source_paths
+from .walk import FileProblem, read_bounded
 
 if TYPE_CHECKING:
     from .pipeline import BuildOptions
@@ -158,9 +159,10 @@ def sign_inputs(options: "BuildOptions", previous: Inputs | None) -> Inputs | No
             if known is not None and known[0] == stat and max(stat[1], stat[2]) < trusted_before:
                 sig[rel] = known
             else:
-                with open(base + rel, "rb") as f:
-                    sig[rel] = (stat, blake2b(f.read(), digest_size=16).digest())
-        except OSError:
+                # what the loader would read, bounded the same way: a FIFO, a device or a huge
+                # file is never read here (the full build then reports it)
+                sig[rel] = (stat, blake2b(read_bounded(base + rel, MAX_FILE_BYTES), digest_size=16).digest())
+        except (OSError, FileProblem):
             return None
     key = (FORMAT, tool_fingerprint(), str(content), str(Path(options.output).resolve()),
            options.base_url, bool(options.search), bool(options.strict), git_head(content))

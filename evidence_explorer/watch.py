@@ -39,7 +39,7 @@ def snapshot(roots: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
             if ignored(entry.name):
                 continue
             try:
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=False):  # never into a linked folder (a loop, '/')
                     stack.append(entry.path)
                 elif entry.is_file():
                     st = entry.stat()

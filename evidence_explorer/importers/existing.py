@@ -13,8 +13,9 @@ from typing import Any, Mapping
 
 from ..citation import parse_name
 from ..diagnostics import Report
-from ..load import COLLECTIONS, load_sources
+from ..load import load_sources
 from ..schema import _DOI_PREFIX
+from ..walk import walk_content
 from .names import slug
 
 
@@ -71,10 +72,7 @@ def scan(content: Path) -> Existing:
     by_cite: dict[str, list[Known]] = {}
     cmocs: dict[str, Known] = {}
     if content.is_dir():
-        for folder in COLLECTIONS:
-            base = content / folder
-            if base.is_dir():
-                ids.update(p.stem.lower() for p in base.rglob("*.md"))
+        ids.update(Path(rel).stem.lower() for rel, _kind in walk_content(content).files)
         for src in load_sources(content, str(content), Report()):
             entity_id = src.data.get("id") if isinstance(src.data.get("id"), str) else src.stem
             known = Known(str(entity_id), src.kind, src.rel, src.data)
