@@ -2,22 +2,28 @@
 
 The cache lives in a versioned directory beside the output,
 ``<output parent>/.cache/evidence-explorer/v<version>-<code hash>/``, where the
-code hash covers the Markdown renderer (``markup.py``, this module) and the
-version of Python-Markdown. A directory of another version is deleted when a
-build opens the cache, and a failed build discards the cache altogether, so a
-stale or half-written cache can never leak into a site.
+code hash covers the Markdown renderer (``markup.py``, this module, ``seal.py``)
+and the versions of Python-Markdown and Jinja. A directory of another version is
+deleted when a build opens the cache, and a failed build discards the cache
+altogether, so a stale or half-written cache can never leak into a site.
 
 An entry's key hashes the Markdown text, the base URL and raw-HTML setting, and
 the resolution of every ``[[id]]`` link in the text (target href and title), so
 renaming a linked entity re-renders the bodies that link to it. Entries are
-stored in one ``marshal`` file (plain data, never code) written atomically
-after a successful build; only entries used by that build are kept. Compiled
-Jinja templates are cached beside them (``jinja/``, keyed by template source).
+stored in one JSON file (plain data: strings only) written atomically after a
+successful build and sealed with this user's key (``seal.py``): a file that does
+not verify (planted in a committed ``.cache/``, truncated, corrupted) is ignored
+and the build renders every body. Only entries used by that build are kept.
+
+Compiled Jinja templates are cached beside them (``jinja/``, :class:`TemplateCache`):
+their code never depends on anything but the template's source (``render.py``
+folds no filter at compile time), each file is keyed by the template's name and
+source, and is sealed: its code objects are unmarshalled only after the tag
+verified.
 """
 from __future__ import annotations
 
-import marshal
-import os
+import io
 import shutil
 from hashlib import blake2b
 from pathlib import Path
@@ -27,12 +33,12 @@ import jinja2
 import markdown
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, seal
 from .link import WIKILINK
 from .markup import Resolver
 
-CACHE_FILE = "markdown.marshal"
-FORMAT = 1
+CACHE_FILE = "markdown.json"
+FORMAT = 2
 """Bump when the layout of the cache file changes."""
 
 Delta = tuple[dict[bytes, str], frozenset[bytes]]
@@ -47,9 +53,9 @@ def cache_root(output: Path) -> Path:
 def code_fingerprint() -> str:
     """``v<version>-<hash>`` of everything that changes how Markdown becomes HTML."""
     h = blake2b(digest_size=8)
-    h.update(f"{__version__}|{markdown.__version__}|{FORMAT}".encode())
+    h.update(f"{__version__}|{markdown.__version__}|{jinja2.__version__}|{FORMAT}".encode())
     here = Path(__file__).parent
-    for name in ("markup.py", "cache.py"):
+    for name in ("markup.py", "cache.py", "seal.py", "render.py"):
         h.update((here / name).read_bytes())
     return f"v{__version__}-{h.hexdigest()}"
 
@@ -73,18 +79,13 @@ class MarkdownCache:
     def open(cls, root: Path, salt: str) -> "MarkdownCache":
         """Load the cache of this code version under ``root``; delete other versions."""
         directory = root / code_fingerprint()
+        if root.is_symlink() or root.parent.is_symlink():  # a committed link to elsewhere: never follow it
+            return cls(None, salt)
         if root.is_dir():
             for old in root.iterdir():
-                if old != directory:
+                if old != directory or old.is_symlink():  # a planted link would lead writes elsewhere
                     _remove(old)
-        entries: dict[bytes, str] = {}
-        try:
-            loaded = marshal.loads((directory / CACHE_FILE).read_bytes())
-            if isinstance(loaded, dict):
-                entries = loaded
-        except (OSError, ValueError, EOFError, TypeError):
-            entries = {}  # no cache yet, or unreadable: start cold
-        return cls(directory, salt, entries)
+        return cls(directory, salt, _load_entries(directory / CACHE_FILE))
 
     def key(self, text: str, resolve: Resolver) -> bytes:
         h = blake2b(self._salt, digest_size=16)
@@ -111,11 +112,10 @@ class MarkdownCache:
         return result
 
     def bytecode_cache(self) -> jinja2.BytecodeCache | None:
-        """Compiled templates, beside the Markdown entries (Jinja checks each source's checksum)."""
-        if self.directory is None:
+        """Compiled templates, beside the Markdown entries (sealed; Jinja checks each source's checksum)."""
+        if self.directory is None or not seal.available():
             return None
-        (self.directory / "jinja").mkdir(parents=True, exist_ok=True)
-        return jinja2.FileSystemBytecodeCache(str(self.directory / "jinja"))
+        return TemplateCache(self.directory / "jinja")
 
     def delta(self) -> Delta:
         return dict(self._added), frozenset(self._used)
@@ -132,16 +132,54 @@ class MarkdownCache:
         keep = {k: v for k, v in {**self._entries, **self._added}.items() if k in self._used}
         if not self._added and len(keep) == len(self._entries):
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory / f".{CACHE_FILE}.{os.getpid()}"
-        tmp.write_bytes(marshal.dumps(keep))
-        os.replace(tmp, self.directory / CACHE_FILE)
+        try:
+            seal.write_json(self.directory / CACHE_FILE, CACHE_FILE, {k.hex(): v for k, v in keep.items()})
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build cold
 
     def discard(self) -> None:
         """Forget everything (after a failed build): the next build starts cold."""
         self._entries, self._added, self._used = {}, {}, set()
         if self.directory is not None:
             _remove(self.directory)
+
+
+def _load_entries(path: Path) -> dict[bytes, str]:
+    """The entries of a sealed cache file; empty when there is none or it does not verify."""
+    loaded = seal.read_json(path, CACHE_FILE)
+    if not isinstance(loaded, dict):
+        return {}
+    try:
+        return {bytes.fromhex(k): v for k, v in loaded.items() if isinstance(v, str) and len(k) == 32}
+    except ValueError:
+        return {}
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates, one sealed file per template: Jinja's bucket (its own magic
+    number and the template source's checksum) inside a tag of this user's key."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.directory / f"{bucket.key}.bin"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = seal.read(self._path(bucket), f"jinja:{bucket.key}")
+        if payload is not None:  # verified: written by this user's own build
+            bucket.load_bytecode(io.BytesIO(payload))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        out = io.BytesIO()
+        bucket.write_bytecode(out)
+        try:
+            seal.write(self._path(bucket), f"jinja:{bucket.key}", out.getvalue())
+        except OSError:
+            pass  # a cache that cannot be written only costs the next build a compile
+
+    def clear(self) -> None:
+        _remove(self.directory)
 
 
 def _remove(path: Path) -> None:

@@ -5,6 +5,7 @@ A :class:`Renderer` is made per build from the corpus; it renders
 """
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any, Mapping
@@ -27,8 +28,34 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 
 
+class Environment(jinja2.Environment):
+    """Compiled code that depends on the template source alone, never on this build's values.
+
+    Jinja folds a filter or test with constant arguments at compile time (``{{ 'search/'|href }}``
+    becomes the string the filter returned then). Our filters depend on the build (base URL, titles,
+    the raw-HTML setting), and compiled templates are cached between builds (cache.py) and, under
+    ``serve``, between rebuilds: so here no filter or test is ever folded (the code generator sees
+    stand-ins that refuse to run, which Jinja takes as "not a constant"); the call happens at render
+    time."""
+
+    def _generate(self, source: Any, name: str | None, filename: str | None, defer_init: bool = False) -> str:
+        proxy = copy.copy(self)
+        proxy.filters = {k: _unfoldable(f) for k, f in self.filters.items()}
+        proxy.tests = {k: _unfoldable(f) for k, f in self.tests.items()}
+        return jinja2.compiler.generate(source, proxy, name, filename, defer_init=defer_init,
+                                        optimized=self.optimized)
+
+
+def _unfoldable(func: Any) -> Any:
+    def stand_in(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("not evaluated at compile time")
+    if hasattr(func, "jinja_pass_arg"):  # the same calling convention in the generated code
+        stand_in.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
+    return stand_in
+
+
 def make_environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+    env = Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)

@@ -5,7 +5,8 @@ versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) hol
 
 - the tool: version, a hash of every file of the package (code, templates, static files), the
   Python and library versions (Jinja2, MarkupSafe, Python-Markdown, PyYAML, Pagefind);
-- the build options that shape the output (content and output paths, base URL, search, strict);
+- the build options that shape the output (content and output paths, base URL, search, strict),
+  and the environment variables that change what git reports (``GIT_*``, ``TZ``);
 - the content signature: ``site.yaml`` and every Markdown file the loader reads (the same walk,
   see ``load.source_paths``), each with size, mtime, ctime, inode and a content hash;
 - git: ``HEAD`` of the content's repository (``gitinfo.py`` and ``changelog.py`` read ``git log``,
@@ -16,7 +17,8 @@ versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) hol
 
 The next build compares: when everything matches it replays the diagnostics and writes nothing;
 any difference or doubt (unreadable manifest, another version, a symlink loop, git failing in a
-new way) means a normal full build. The manifest is deleted before any full build starts, so a
+new way, a manifest that does not verify) means a normal full build. The manifest is plain
+data (JSON) sealed with this user's key (``seal.py``): a planted or corrupted one is ignored. The manifest is deleted before any full build starts, so a
 failed build can never leave one behind that claims "up to date".
 
 Content files are compared the way git's index does: a file whose stat (size, mtime_ns,
@@ -30,7 +32,6 @@ a build is meant to write there; any change at all means a rebuild).
 """
 from __future__ import annotations
 
-import marshal
 import os
 import subprocess
 import sys
@@ -40,7 +41,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, seal
 from .cache import cache_root, code_fingerprint
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .load import MAX_FILE_BYTES, source_paths
@@ -49,8 +50,8 @@ from .walk import FileProblem, read_bounded
 if TYPE_CHECKING:
     from .pipeline import BuildOptions
 
-MANIFEST = "uptodate.marshal"
-FORMAT = 1
+MANIFEST = "uptodate.json"
+FORMAT = 2
 """Bump when the layout of the manifest changes."""
 RACY_NS = 2_000_000_000
 """Files modified less than this before a signature was taken are always re-hashed (FAT has 2 s)."""
@@ -165,7 +166,7 @@ def sign_inputs(options: "BuildOptions", previous: Inputs | None) -> Inputs | No
         except (OSError, FileProblem):
             return None
     key = (FORMAT, tool_fingerprint(), str(content), str(Path(options.output).resolve()),
-           options.base_url, bool(options.search), bool(options.strict), git_head(content))
+           options.base_url, bool(options.search), bool(options.strict), git_head(content), environment())
     return Inputs(key, sig, taken)
 
 
@@ -232,6 +233,13 @@ def tool_fingerprint() -> str:
     return h.hexdigest()
 
 
+def environment() -> str:
+    """The environment variables that can change what the build reads from git (which repository,
+    its configuration, dates), as one string."""
+    shaping = sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_") or k == "TZ")
+    return repr(shaping)
+
+
 def git_head(content: Path) -> str:
     """``HEAD`` of the repository holding ``content``; a marker when there is none or git is missing."""
     try:
@@ -247,31 +255,35 @@ def git_head(content: Path) -> str:
 def write_manifest(path: Path, manifest: Manifest) -> None:
     data = {
         "format": FORMAT,
-        "key": manifest.inputs.key,
-        "content": manifest.inputs.content,
+        "key": list(manifest.inputs.key),
+        "content": {rel: [*stat, digest.hex()] for rel, (stat, digest) in manifest.inputs.content.items()},
         "taken_ns": manifest.inputs.taken_ns,
         "output": manifest.output,
-        "diagnostics": tuple((d.severity.value, d.code, d.message,
-                              d.location.path if d.location else None,
-                              d.location.line if d.location else None) for d in manifest.diagnostics),
+        "diagnostics": [[d.severity.value, d.code, d.message,
+                         d.location.path if d.location else None,
+                         d.location.line if d.location else None] for d in manifest.diagnostics],
         "pages": manifest.pages,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(marshal.dumps(data))
-    os.replace(tmp, path)
+    try:
+        seal.write_json(path, MANIFEST, data)
+    except (OSError, ValueError):
+        pass  # no manifest: the next build is a full one
 
 
 def read_manifest(path: Path) -> Manifest | None:
-    """The stored manifest, or None when there is none or it cannot be trusted."""
+    """The stored manifest, or None when there is none or it cannot be trusted (not sealed with
+    this user's key, another format)."""
+    data = seal.read_json(path, MANIFEST)
     try:
-        data = marshal.loads(path.read_bytes())
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return None
         diagnostics = tuple(Diagnostic(Severity(sev), code, message,
                                        Location(where, line) if where is not None else None)
                             for sev, code, message, where, line in data["diagnostics"])
-        inputs = Inputs(tuple(data["key"]), dict(data["content"]), int(data["taken_ns"]))
-        return Manifest(inputs, dict(data["output"]), diagnostics, int(data["pages"]))
-    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        content = {rel: ((size, mtime, ctime, ino), bytes.fromhex(digest))
+                   for rel, (size, mtime, ctime, ino, digest) in data["content"].items()}
+        inputs = Inputs(tuple(data["key"]), content, int(data["taken_ns"]))
+        output = {rel: tuple(stat) for rel, stat in data["output"].items()}
+        return Manifest(inputs, output, diagnostics, int(data["pages"]))
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None

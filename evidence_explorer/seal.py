@@ -1,0 +1,146 @@
+"""Cache files that only this user's own builds can have written: a keyed hash over every file.
+
+The caches live beside the output (``<output parent>/.cache/evidence-explorer/``), often inside the
+repository of the evidence base, where a contributor could commit a ``.cache/`` folder. So every file
+a build reads back from an earlier build is *sealed*: it starts with a keyed BLAKE2b tag of its
+purpose and bytes, under a random key kept outside the repository, in the user's cache folder
+(``$XDG_CACHE_HOME`` or ``~/.cache``, ``evidence-explorer/cache-key``, readable by the user only).
+A file whose tag does not verify (planted, copied from another machine, truncated, corrupted) is
+ignored like a missing one: the build is cold. Without a usable key (no writable home) nothing is
+sealed or read back: every build is cold.
+
+Sealed payloads are plain data (JSON) except Jinja's compiled templates, which are code objects
+and are only unmarshalled after their tag verified: nothing from disk is run unless this user's
+own build wrote it.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import stat
+from functools import cache
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+KEY_BYTES = 32
+TAG_BYTES = 32
+MAGIC = b"EEseal1\n"
+
+
+def key_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "evidence-explorer" / "cache-key"
+
+
+@cache
+def secret() -> bytes | None:
+    """This user's cache key, made on first use; None when it can be neither read nor made."""
+    path = key_path()
+    try:
+        key = path.read_bytes()
+        if len(key) == KEY_BYTES:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(KEY_BYTES))
+        try:
+            os.link(tmp, path)  # another process may have made one meanwhile: then use theirs
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        key = path.read_bytes()
+    except OSError:
+        return None
+    if len(key) != KEY_BYTES:  # a broken key file: replace it (earlier caches become unreadable)
+        try:
+            tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+            key = path.read_bytes()
+        except OSError:
+            return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def available() -> bool:
+    return secret() is not None
+
+
+def _tag(key: bytes, purpose: str, payload: bytes) -> bytes:
+    h = blake2b(key=key, digest_size=TAG_BYTES)
+    h.update(purpose.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(payload)
+    return h.digest()
+
+
+def seal(purpose: str, payload: bytes) -> bytes | None:
+    key = secret()
+    return None if key is None else MAGIC + _tag(key, purpose, payload) + payload
+
+
+def unseal(purpose: str, blob: bytes) -> bytes | None:
+    """The payload when ``blob`` was sealed for ``purpose`` with this user's key, else None."""
+    key = secret()
+    head = len(MAGIC) + TAG_BYTES
+    if key is None or len(blob) < head or not blob.startswith(MAGIC):
+        return None
+    payload = blob[head:]
+    return payload if hmac.compare_digest(blob[len(MAGIC):head], _tag(key, purpose, payload)) else None
+
+
+def write(path: Path, purpose: str, payload: bytes) -> bool:
+    """Write ``payload`` sealed, atomically; False when there is no key (nothing written)."""
+    blob = seal(purpose, payload)
+    if blob is None:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(blob)
+    os.replace(tmp, path)
+    return True
+
+
+def read(path: Path, purpose: str, limit: int = 1 << 30) -> bytes | None:
+    """The verified payload of a sealed regular file, or None (missing, not ours, unreadable)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            blob = f.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return unseal(purpose, blob)
+
+
+def write_json(path: Path, purpose: str, data: Any) -> bool:
+    return write(path, purpose, json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                                           allow_nan=False).encode("utf-8", "surrogatepass"))
+
+
+def read_json(path: Path, purpose: str) -> Any:
+    """The plain data of a sealed JSON file, or None."""
+    payload = read(path, purpose)
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload.decode("utf-8", "surrogatepass"))
+    except (ValueError, RecursionError):
+        return None
