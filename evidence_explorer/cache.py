@@ -2,8 +2,8 @@
 
 The cache lives in a versioned directory beside the output,
 ``<output parent>/.cache/evidence-explorer/v<version>-<code hash>/``, where the
-code hash covers the Markdown renderer (``markup.py``, this module, ``seal.py``)
-and the versions of Python-Markdown and Jinja. A directory of another version is
+code hash covers every file of the package (code and templates) and the versions
+of Python, Python-Markdown, Jinja and MarkupSafe. A directory of another version is
 deleted when a build opens the cache, and a failed build discards the cache
 altogether, so a stale or half-written cache can never leak into a site.
 
@@ -23,8 +23,11 @@ verified.
 """
 from __future__ import annotations
 
+import functools
 import io
+import os
 import shutil
+import sys
 from hashlib import blake2b
 from pathlib import Path
 from typing import Callable
@@ -50,13 +53,22 @@ def cache_root(output: Path) -> Path:
     return output.parent / ".cache" / "evidence-explorer"
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """``v<version>-<hash>`` of everything that changes how Markdown becomes HTML."""
+    """``v<version>-<hash>`` of everything that changes how Markdown and templates become HTML:
+    every file of the package (code, templates), the Python, Python-Markdown, Jinja and MarkupSafe
+    versions, and the cache format."""
+    from importlib import metadata
     h = blake2b(digest_size=8)
-    h.update(f"{__version__}|{markdown.__version__}|{jinja2.__version__}|{FORMAT}".encode())
-    here = Path(__file__).parent
-    for name in ("markup.py", "cache.py", "seal.py", "render.py"):
-        h.update((here / name).read_bytes())
+    h.update(f"{__version__}|{sys.version}|{markdown.__version__}|{jinja2.__version__}|"
+             f"{metadata.version('markupsafe')}|{FORMAT}".encode())
+    package = Path(__file__).resolve().parent
+    for dirpath, dirnames, filenames in os.walk(package):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(n for n in filenames if not n.endswith((".pyc", ".pyo"))):
+            path = Path(dirpath, name)
+            h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+            h.update(path.read_bytes())
     return f"v{__version__}-{h.hexdigest()}"
 
 
@@ -132,10 +144,7 @@ class MarkdownCache:
         keep = {k: v for k, v in {**self._entries, **self._added}.items() if k in self._used}
         if not self._added and len(keep) == len(self._entries):
             return
-        try:
-            seal.write_json(self.directory / CACHE_FILE, CACHE_FILE, {k.hex(): v for k, v in keep.items()})
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build cold
+        seal.write_json(self.directory / CACHE_FILE, CACHE_FILE, {k.hex(): v for k, v in keep.items()})
 
     def discard(self) -> None:
         """Forget everything (after a failed build): the next build starts cold."""
@@ -173,10 +182,7 @@ class TemplateCache(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         out = io.BytesIO()
         bucket.write_bytecode(out)
-        try:
-            seal.write(self._path(bucket), f"jinja:{bucket.key}", out.getvalue())
-        except OSError:
-            pass  # a cache that cannot be written only costs the next build a compile
+        seal.write(self._path(bucket), f"jinja:{bucket.key}", out.getvalue())
 
     def clear(self) -> None:
         _remove(self.directory)

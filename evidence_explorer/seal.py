@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import secrets
+import shutil
 import stat
 from functools import cache
 from hashlib import blake2b
@@ -103,6 +104,8 @@ def write(path: Path, purpose: str, payload: bytes) -> bool:
     if blob is None:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and not path.is_symlink():  # a folder where our file goes (our cache folder): replace it
+        shutil.rmtree(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_bytes(blob)
     os.replace(tmp, path)

@@ -264,10 +264,7 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
                          d.location.line if d.location else None] for d in manifest.diagnostics],
         "pages": manifest.pages,
     }
-    try:
-        seal.write_json(path, MANIFEST, data)
-    except (OSError, ValueError):
-        pass  # no manifest: the next build is a full one
+    seal.write_json(path, MANIFEST, data)
 
 
 def read_manifest(path: Path) -> Manifest | None:

@@ -131,19 +131,35 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def assert_same_site(site: Path, cold: Path, context: object) -> None:
-    a, b = tree(site), tree(cold)
+def assert_same_site(site: Path, cold: Path | dict[str, bytes], context: object) -> None:
+    a, b = tree(site), (cold if isinstance(cold, dict) else tree(cold))
     assert sorted(a) == sorted(b), (context, sorted(set(a) ^ set(b)))
     differing = [rel for rel in a if a[rel] != b[rel]]
     assert not differing, (context, differing[:10])
 
 
-def cold_build(content: Path, scratch: Path, args: list[str]) -> tuple[int, str, Path]:
-    """``build --no-cache --jobs 1`` into a fresh folder with a parent of its own (no shared cache)."""
-    fresh = Path(tempfile.mkdtemp(dir=scratch, prefix="cold-")) / "site"
-    run = run_cli("build", "--content", str(content), "--output", str(fresh), "--no-search", "--quiet",
-                  "--no-cache", "--jobs", "1", *args)
-    return run.code, run.err, fresh
+COLD: dict[tuple, tuple[int, str, dict[str, bytes]]] = {}
+"""Cold builds already made in this session, by input (content files and options): a cold build is
+a function of its input, and most generated sequences start from the same site."""
+
+
+def cold_build(content: Path, scratch: Path, args: list[str]) -> tuple[int, str, dict[str, bytes]]:
+    """``build --no-cache --jobs 1`` into a fresh folder with a parent of its own (no shared cache):
+    exit code, diagnostics, every file written."""
+    key = (str(content), tuple(sorted(tree(content).items())), tuple(args))  # pages show content paths
+    if key not in COLD:
+        fresh = Path(tempfile.mkdtemp(dir=scratch, prefix="cold-")) / "site"
+        run = run_cli("build", "--content", str(content), "--output", str(fresh), "--no-search", "--quiet",
+                      "--no-cache", "--jobs", "1", *args)
+        COLD[key] = (run.code, run.err, tree(fresh) if run.code == 0 else {})
+        shutil.rmtree(fresh.parent)
+    return COLD[key]
+
+
+def fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
 
 
 class Settings:
@@ -184,7 +200,6 @@ def run_sequence(steps: list[tuple], scratch: Path) -> None:
         assert i or code == 0, err  # the generated site starts valid
         if code == 0:
             assert_same_site(output, cold, context)
-        shutil.rmtree(cold.parent)
 
 
 BUILD_STEPS = st.one_of(
@@ -217,15 +232,12 @@ def test_site_yaml_and_strict_sequence_equals_cold_builds(tmp_path):
                   ("rename", 0), ("body", 2, 1)], tmp_path)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=7, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
-@given(steps=st.lists(BUILD_STEPS, min_size=1, max_size=6))
+@given(steps=st.lists(BUILD_STEPS, min_size=1, max_size=5))
 def test_any_build_sequence_equals_cold_builds(tmp_path, steps):
-    scratch = Path(tempfile.mkdtemp(dir=tmp_path))
-    try:
-        run_sequence(steps, scratch)
-    finally:
-        shutil.rmtree(scratch)
+    scratch = fresh(tmp_path / "run")  # the same content path in every example: cold builds are reused
+    run_sequence(steps, scratch)
 
 
 # --- serve's incremental rebuilds --------------------------------------------------------------
@@ -250,7 +262,6 @@ def run_serve_sequence(steps: list[tuple], scratch: Path, base_url: str | None =
         if outcome.state is not None:
             state = outcome.state
             assert_same_site(options.output, cold, context)
-        shutil.rmtree(cold.parent)
 
 
 CONTENT_STEPS = st.one_of(
@@ -269,12 +280,8 @@ def test_serve_base_url_in_site_yaml_equals_cold_builds(tmp_path):
                         ("yaml", "allow_raw_html", "true"), ("body", 2, 2), ("rename", 1)], tmp_path)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
-@given(steps=st.lists(CONTENT_STEPS, min_size=1, max_size=6), base_url=st.sampled_from([None, "/evidence/"]))
+@given(steps=st.lists(CONTENT_STEPS, min_size=1, max_size=5), base_url=st.sampled_from([None, "/evidence/"]))
 def test_any_serve_sequence_equals_cold_builds(tmp_path, steps, base_url):
-    scratch = Path(tempfile.mkdtemp(dir=tmp_path))
-    try:
-        run_serve_sequence(steps, scratch, base_url)
-    finally:
-        shutil.rmtree(scratch)
+    run_serve_sequence(steps, fresh(tmp_path / "run"), base_url)
