@@ -7,6 +7,7 @@ exits 0 and writes the same site as ``--no-cache``; planted compiled code never 
 """
 from __future__ import annotations
 
+import io
 import json
 import marshal
 import os
@@ -67,7 +68,7 @@ def planted_bucket(name: str, marker: Path) -> tuple[str, bytes]:
     cache = TemplateCache(Path("."))
     bucket = jinja2.bccache.Bucket(env, cache.get_cache_key(name, filename), cache.get_source_checksum(source))
     bucket.code = compile(f"open({str(marker)!r}, 'w').write('pwned')", "<planted>", "exec")
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     bucket.write_bytecode(out)
     return bucket.key, out.getvalue()
 
