@@ -18,8 +18,9 @@ versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) hol
 The next build compares: when everything matches it replays the diagnostics and writes nothing;
 any difference or doubt (unreadable manifest, another version, a symlink loop, git failing in a
 new way, a manifest that does not verify) means a normal full build. The manifest is plain
-data (JSON) sealed with this user's key (``seal.py``): a planted or corrupted one is ignored. The manifest is deleted before any full build starts, so a
-failed build can never leave one behind that claims "up to date".
+data (JSON) sealed with this user's key (``seal.py``): a planted or corrupted one is ignored.
+The manifest is deleted before any full build starts, so a failed build can never leave one
+behind that claims "up to date".
 
 Content files are compared the way git's index does: a file whose stat (size, mtime_ns,
 ctime_ns, inode) is unchanged *and* was last modified more than :data:`RACY_NS` before the
