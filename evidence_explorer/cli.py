@@ -13,13 +13,14 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import __version__, urls
 from .diagnostics import BuildError, Report, Severity
 from .importers import command as import_command
 from . import authoring_commands, init_command
 from .parallel import usable_cores
 from .pipeline import BuildOptions, build
 from .publish import describe_os_error, remove_abandoned
+from .textsafe import describe, escape_controls
 from . import uptodate
 
 COMMANDS: dict[str, str] = {
@@ -106,10 +107,10 @@ def _offline(args: argparse.Namespace) -> int:
     try:
         count = write_offline(Path(args.output), args.offline)
     except OfflineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}", file=sys.stderr)
+        print(escape_controls(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"wrote an offline copy of {count} files to {args.offline} (open its index.html)", file=sys.stderr)
@@ -198,10 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except OSError as exc:  # an I/O fault outside the build's writes (which say what they were writing)
-        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        print(escape_controls(f"error: {describe_os_error(exc)}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -209,6 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a content problem
         if os.environ.get("EVIDENCE_EXPLORER_DEBUG"):
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
+        print(escape_controls(f"internal error: {type(exc).__name__}: {exc}") + "\n"
               "This is a bug in evidence-explorer; set EVIDENCE_EXPLORER_DEBUG=1 for details.", file=sys.stderr)
         return 3
