@@ -108,10 +108,12 @@ class SiteConfig:
 SITE_KEYS = {
     "title": "Title of the evidence base (required).",
     "description": "One or two sentences shown on the home page.",
-    "base_url": "Path prefix when the site is hosted below the domain root (default '/').",
+    "base_url": "Path prefix when the site is hosted below the domain root (default '/'): a path like "
+                "`/evidence/` or an http(s) URL like `https://example.org/evidence/`, nothing else.",
     "repo_url": "Repository URL, for 'edit this page' links.",
     "edit_path": "Path of the content folder inside the repository, e.g. 'edit/main/content/'.",
-    "language": "Language of the content (default 'en').",
+    "language": "Language of the content, a BCP 47 tag like `en`, `en-GB` or `pt-BR` (default 'en'; "
+                "at most 20 characters).",
     "allow_raw_html": "Let raw HTML in Markdown bodies through (default false: it is shown as text).",
     "follow_symlinks_outside": "Read content files that are symbolic links to files outside the content folder "
                                "(default false: an error; links to folders outside are never followed).",
