@@ -86,8 +86,8 @@ def check_id(value: str, line: int | None = None) -> str:
     if is_id(value):
         return value
     if len(value) > MAX_ID_LENGTH and ID_PATTERN.fullmatch(value[:MAX_ID_LENGTH]):
-        raise FieldError(f"id {describe(value)} is too long: at most {MAX_ID_LENGTH} characters",
-                         line, "schema.id")
+        raise FieldError(f"id too long ({len(value)} characters, at most {MAX_ID_LENGTH}): "
+                         f"{describe(value[:40], 40)}…", line, "schema.id")
     raise FieldError(f"invalid id {describe(value)}: use letters, digits, '.', '_' and '-', "
                      "starting with a letter or digit", line, "schema.id")
 
