@@ -35,11 +35,12 @@ def output_path(url: str) -> str:
     return url
 
 
-_SEGMENT = r"(?:[A-Za-z0-9._~!$&+,;=:@-]|%[0-9A-Fa-f]{2})+"
+_SEGMENT = r"(?:[A-Za-z0-9._~!$&+,;=@-]|%[0-9A-Fa-f]{2})+"
 _HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
-BASE_URL = re.compile(rf"(?:https?://{_HOST}(?::[0-9]{{1,5}})?)?/?(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?", re.I)
+_PATH = rf"(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?"
+BASE_URL = re.compile(rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:/{_PATH})?|/?{_PATH}", re.I)
 """A base URL: a path (``/evidence/``, ``evidence``) or an http(s) URL with a host and an optional
-port and path. No other scheme (``javascript:``), no user name, query, fragment, quote, space,
+port and path. No other scheme (``javascript:``; no colon in the path), no user name, query, fragment, quote, space,
 backslash or empty segment (``//host`` would read as another host)."""
 BASE_URL_HINT = "a path like /evidence/ or an http(s) URL like https://example.org/evidence/"
 
