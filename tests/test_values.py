@@ -4,9 +4,12 @@ ids (length, a final newline), extra values JSON-safe, control characters escape
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import run_cli
 from evidence_explorer.config import LANGUAGE_TAG
@@ -177,3 +180,12 @@ def test_nul_in_a_title_or_body_never_reaches_the_html(make_site, tmp_path):
     assert run.code == 1
     assert "a.md:2: error: control character U+0000 in text" in run.err
     assert "b.md:3006: error: NUL character U+0000 in the text" in run.err
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=())), st.text(st.characters(blacklist_categories=())),
+       st.one_of(st.none(), st.integers(1, 10**6)))
+def test_a_diagnostic_is_always_one_line_without_control_characters(path, message, line):
+    text = Diagnostic(Severity.WARNING, "x.y", message, Location(path, line)).format()
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]", text)
+    assert text.endswith(": warning: " + escape_controls(message) + " [x.y]")
