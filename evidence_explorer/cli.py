@@ -160,9 +160,17 @@ def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate
     return 0
 
 
+def _base_url(args: argparse.Namespace) -> str | None:
+    """``--base-url``, checked as ``base_url`` in site.yaml is (a usage error otherwise: exit 2)."""
+    base = getattr(args, "base_url", None)
+    if base is not None and not urls.valid_base_url(base.strip()):
+        raise BuildError(f"--base-url must be {urls.BASE_URL_HINT}, got {describe(base)}")
+    return None if base is None else base.strip()
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
-                        base_url=getattr(args, "base_url", None), strict=args.strict,
+                        base_url=_base_url(args), strict=args.strict,
                         search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", None) or usable_cores(),
                         cache=not getattr(args, "no_cache", False))
 

@@ -66,7 +66,8 @@ def test_base_url_option_is_checked_with_exit_2(make_site, tmp_path):
     run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "out"), "--no-search",
                   "--base-url", "javascript:alert(1)//")
     assert run.code == 2
-    assert "argument --base-url: must be a path like /evidence/" in run.err
+    assert run.err == "error: --base-url must be a path like /evidence/ or an http(s) URL like "\
+                      "https://example.org/evidence/, got 'javascript:alert(1)//'\n"
     assert not (tmp_path / "out").exists()
     run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "out"), "--no-search",
                   "--base-url", "https://example.org/evidence/", "--quiet")
