@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import jsonschema, scaffold
 from .model import KINDS
+from .textsafe import escape_controls
 
 HELP = {
     "new": "scaffold a content file with every field of its kind (never overwrites)",
@@ -38,7 +39,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         plan = scaffold.plan(content, args.kind, args.id, scaffold.site_config(content))
         scaffold.write(plan)
     except scaffold.ScaffoldError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except FileExistsError:
         print(f"error: {content} already has that file; not overwriting it", file=sys.stderr)

@@ -13,13 +13,14 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
+from . import __version__, urls
 from .diagnostics import BuildError, Report, Severity
 from .importers import command as import_command
 from . import authoring_commands, init_command
 from .parallel import usable_cores
 from .pipeline import BuildOptions, build
 from .publish import describe_os_error, remove_abandoned
+from .textsafe import describe, escape_controls
 from . import uptodate
 
 COMMANDS: dict[str, str] = {
@@ -106,10 +107,10 @@ def _offline(args: argparse.Namespace) -> int:
     try:
         count = write_offline(Path(args.output), args.offline)
     except OfflineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}", file=sys.stderr)
+        print(escape_controls(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"wrote an offline copy of {count} files to {args.offline} (open its index.html)", file=sys.stderr)
@@ -159,9 +160,17 @@ def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate
     return 0
 
 
+def _base_url(args: argparse.Namespace) -> str | None:
+    """``--base-url``, checked as ``base_url`` in site.yaml is (a usage error otherwise: exit 2)."""
+    base = getattr(args, "base_url", None)
+    if base is not None and not urls.valid_base_url(base.strip()):
+        raise BuildError(f"--base-url must be {urls.BASE_URL_HINT}, got {describe(base)}")
+    return None if base is None else base.strip()
+
+
 def _options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
-                        base_url=getattr(args, "base_url", None), strict=args.strict,
+                        base_url=_base_url(args), strict=args.strict,
                         search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", None) or usable_cores(),
                         cache=not getattr(args, "no_cache", False))
 
@@ -198,10 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except OSError as exc:  # an I/O fault outside the build's writes (which say what they were writing)
-        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        print(escape_controls(f"error: {describe_os_error(exc)}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -209,6 +218,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not a content problem
         if os.environ.get("EVIDENCE_EXPLORER_DEBUG"):
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
+        print(escape_controls(f"internal error: {type(exc).__name__}: {exc}") + "\n"
               "This is a bug in evidence-explorer; set EVIDENCE_EXPLORER_DEBUG=1 for details.", file=sys.stderr)
         return 3

@@ -5,9 +5,27 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .diagnostics import Location, Report, did_you_mean
-from .schema import FieldError, ID_PATTERN, Ref
+import re
 
+from .diagnostics import Location, Report, did_you_mean
+from .schema import FieldError, Ref, is_id
+from .textsafe import describe
+from .urls import BASE_URL_HINT, valid_base_url
+
+LANGUAGE_TAG = re.compile(
+    r"(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"  # language (and extended language)
+    r"(?:-[a-z]{4})?"  # script
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"  # variants
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"  # extensions
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"  # private use
+    r"|x(?:-[a-z0-9]{1,8})+)", re.I)
+"""A well-formed BCP 47 language tag (RFC 5646, section 2.1, without the irregular grandfathered
+tags): ``en``, ``en-GB``, ``pt-BR``, ``zh-Hant-TW``, ``sr-Latn``, ``de-CH-1996``."""
+MAX_LANGUAGE_LENGTH = 20
+"""Pagefind 1.5 names its index files after the language, cutting a content hash to the tag's
+length + 8 characters: it panics from about 33 characters (the hash text is 38-40 characters long);
+20 leaves a wide margin and is longer than any tag a site needs (``zh-Hant-TW``, ``ca-ES-valencia``)."""
 ENTITY_KINDS = ("review", "question", "theory", "map", "paper", "cmoc", "page")
 DEFAULT_THEORY_KINDS = {"component": "Programme theory component"}
 
@@ -90,10 +108,12 @@ class SiteConfig:
 SITE_KEYS = {
     "title": "Title of the evidence base (required).",
     "description": "One or two sentences shown on the home page.",
-    "base_url": "Path prefix when the site is hosted below the domain root (default '/').",
+    "base_url": "Path prefix when the site is hosted below the domain root (default '/'): a path like "
+                "`/evidence/` or an http(s) URL like `https://example.org/evidence/`, nothing else.",
     "repo_url": "Repository URL, for 'edit this page' links.",
     "edit_path": "Path of the content folder inside the repository, e.g. 'edit/main/content/'.",
-    "language": "Language of the content (default 'en').",
+    "language": "Language of the content, a BCP 47 tag like `en`, `en-GB` or `pt-BR` (default 'en'; "
+                "at most 20 characters).",
     "allow_raw_html": "Let raw HTML in Markdown bodies through (default false: it is shown as text).",
     "follow_symlinks_outside": "Read content files that are symbolic links to files outside the content folder "
                                "(default false: an error; links to folders outside are never followed).",
@@ -145,6 +165,7 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     for key in ("title", "description", "base_url", "repo_url", "edit_path", "language"):
         if key in data and data[key] is not None:
             kw[key] = ctx.text(data[key], key, data.line_of(key))
+    _check_base_url_and_language(kw, data, ctx)
     for key in ("allow_raw_html", "follow_symlinks_outside"):
         if key in data:
             if not isinstance(data[key], bool):
@@ -158,7 +179,7 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
                 ctx.err("'theory_kinds' is empty", data.line_of("theory_kinds"))
             kinds = {}
             for key, label in tk.items():
-                if not ID_PATTERN.match(key):
+                if not is_id(key):
                     ctx.err(f"invalid theory kind key '{key}'", tk.line_of(key))
                 kinds[key] = str(label) if label is not None else key
             kw["theory_kinds"] = MappingProxyType(kinds)
@@ -174,6 +195,19 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     if not ctx.ok or kw.get("title") is None:
         return None
     return SiteConfig(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _check_base_url_and_language(kw: dict[str, Any], data: dict, ctx: _Ctx) -> None:
+    """``base_url`` goes into every link and script address, ``language`` into Pagefind's file names."""
+    base = kw.get("base_url")
+    if base is not None and not valid_base_url(base):
+        ctx.err(f"'base_url' must be {BASE_URL_HINT}, got {describe(base)}", data.line_of("base_url"))
+        kw["base_url"] = None
+    lang = kw.get("language")
+    if lang is not None and not (LANGUAGE_TAG.fullmatch(lang) and len(lang) <= MAX_LANGUAGE_LENGTH):
+        ctx.err(f"'language' must be a BCP 47 language tag like en, en-GB or pt-BR (at most "
+                f"{MAX_LANGUAGE_LENGTH} characters), got {describe(lang)}", data.line_of("language"))
+        kw["language"] = None
 
 
 def _facets(data: dict, ctx: _Ctx) -> dict[str, Facet]:
@@ -259,7 +293,7 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
             continue
         ctx.keys(m, ("id", "title", "rows", "columns", "count"), "matrix")
         mid = m.get("id")
-        if not isinstance(mid, str) or not ID_PATTERN.match(mid):
+        if not is_id(mid):
             ctx.err("matrix needs an 'id' (letters, digits, '.', '_', '-')", line)
             continue
         if mid.lower() in seen:

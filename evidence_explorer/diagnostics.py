@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
+from .textsafe import escape_controls
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -40,8 +42,10 @@ class Diagnostic:
     printed right after that file's diagnostics, not before them."""
 
     def format(self) -> str:
+        """``path:line: severity: message [code]`` on one line: control characters in the path or
+        the message (a file name, a key, a value) are escaped, so content cannot forge a line."""
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity.value}: {self.message} [{self.code}]"
+        return escape_controls(f"{where}{self.severity.value}: {self.message} [{self.code}]")
 
     def sort_key(self) -> tuple:
         loc = self.location or Location("")

@@ -93,7 +93,7 @@ def record(corpus: Corpus, e: Entity, base_url: str, names: tuple[str, ...] | No
 def json_lines(head: dict[str, Any], arrays: dict[str, Any], default=None) -> str:
     """A JSON object written by the C encoder, readable: one top-level key per line and one array
     item per line (``json.dumps(indent=…)`` would use the pure-Python encoder, ten times slower)."""
-    dump = json.JSONEncoder(ensure_ascii=False, default=default).encode
+    dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=default).encode
     lines = [f" {dump(k)}: {dump(v)}" for k, v in head.items()]
     for key, items in arrays.items():
         body = ",\n  ".join(dump(item) for item in items)

@@ -18,12 +18,16 @@ import yaml
 from .diagnostics import Location, Report
 from .markdown_limits import MarkdownTooComplex, check_markdown
 from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
+from .textsafe import body_problem, checked_text
 
 __all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger files are rejected: ten times any real page, and Markdown of this size takes seconds."""
 MAX_YAML_DEPTH = 50
+MAX_NUMBER_CHARS = 40
+"""A YAML whole number written with more characters is refused before it is converted (a
+5,000-digit number cannot even be printed); fields bound their numbers further (schema.py)."""
 
 
 class LineDict(dict):
@@ -61,7 +65,10 @@ class _Loader(yaml.SafeLoader):
     line_offset = 0
 
     def construct_value(self, node):
-        return self.construct_object(node, deep=True)
+        try:
+            return self.construct_object(node, deep=True)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            raise _bad_tag(node, self.line_offset) from None
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -105,8 +112,37 @@ class _Loader(yaml.SafeLoader):
         return result
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+def _line(node, line_offset: int) -> int:
+    return node.start_mark.line + 1 + line_offset
+
+
+def _bad_tag(node, line_offset: int) -> ContentError:
+    """A value its tag cannot make (``!!int abc``, ``!!timestamp x``, ``!!set [a]``): located."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    shown = f"'{node.value[:40]}'" if isinstance(node.value, str) else "this value"
+    return ContentError(f"{shown} cannot be read as {tag}", _line(node, line_offset), "yaml.tag")
+
+
+def _checked_str(node, line_offset: int) -> str:
+    try:
+        return checked_text(node.value)
+    except ValueError as exc:
+        raise ContentError(str(exc), _line(node, line_offset), "yaml.character") from None
+
+
+def _construct_str(loader, node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise _bad_tag(node, loader.line_offset)
+    return _checked_str(node, loader.line_offset)
+
+
+def _construct_int(loader, node) -> int:
+    if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_CHARS:
+        raise ContentError(f"number too long ({len(node.value)} characters, at most {MAX_NUMBER_CHARS}); "
+                           "quote it if it is text", _line(node, loader.line_offset), "yaml.number")
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
 # Dates stay strings: remove the timestamp resolver (YAML 1.1 would make datetimes).
 _Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -131,13 +167,16 @@ class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
         """A plain string scalar is its text (what ``construct_object`` returns for it after four
         calls); anything else goes the usual way. Safe here: this loader never sees aliases."""
         if node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode:
-            return node.value
-        return self.construct_object(node, deep=True)
+            return _checked_str(node, self.line_offset)
+        return _Loader.construct_value(self, node)
     yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
-_FastLoader.add_constructor("tag:yaml.org,2002:map", _FastLoader.construct_mapping)
-_FastLoader.add_constructor("tag:yaml.org,2002:seq", _FastLoader.construct_sequence)
+for _cls in (_Loader, _FastLoader):
+    _cls.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+    _cls.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+    _cls.add_constructor(_STR_TAG, _construct_str)
+    _cls.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]")
@@ -164,7 +203,12 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
             pass  # the pure-Python loader below reports it with the usual message
         finally:
             fast.dispose()
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a raw control character: YAML forbids them
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        raise ContentError(f"character U+{exc.character:04X} is not allowed in YAML: remove it", line,
+                           "yaml.character") from None
     loader.line_offset = line_offset
     try:
         return loader.get_single_data()
@@ -238,6 +282,9 @@ def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
     if not text.strip():
         raise ContentError("empty file: expected '---' front matter '---' and a body", None, "file.empty")
     yaml_text, body, body_line = split_front_matter(text)
+    bad = body_problem(body)
+    if bad is not None:
+        raise ContentError(bad[1], body_line + bad[0], "file.control-character")
     data = parse_yaml(yaml_text, line_offset=1) if yaml_text.strip() else None
     if data is None:
         data = LineDict()

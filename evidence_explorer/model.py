@@ -29,7 +29,7 @@ ROW_KINDS = ("context", "mechanism", "outcome")
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FlowStep:
     stage: str = field_(Str(), "Name of the stage, as reported (e.g. 'Records screened').", required=True)
-    count: int = field_(Int(), "Number of documents at this stage, as reported.", required=True)
+    count: int = field_(Int(0, 10**9), "Number of documents at this stage, as reported.", required=True)
     line: int | None = None
 
 
@@ -218,7 +218,7 @@ class Page(Entity):
     kind: ClassVar[str] = "page"
     label: ClassVar[str] = "Page"
     title: str = field_(Str(), "Page title.", required=True)
-    order: int = field_(Int(), "Position in the navigation (smaller first).", default=100)
+    order: int = field_(Int(-10**6, 10**6), "Position in the navigation (smaller first).", default=100)
 
 
 KINDS: dict[str, type[Entity]] = {c.kind: c for c in (Review, Question, Theory, EvidenceMap, Paper, Cmoc, Page)}

@@ -6,10 +6,10 @@ a test fails when the committed file differs, so the docs cannot drift.
 from __future__ import annotations
 
 from .config import SITE_KEYS
-from .load import COLLECTIONS, MAX_FILE_BYTES, MAX_YAML_DEPTH
+from .load import COLLECTIONS, MAX_FILE_BYTES, MAX_NUMBER_CHARS, MAX_YAML_DEPTH
 from .markdown_limits import MAX_MARKUP, MAX_NESTING
 from .model import KINDS, FlowStep, MapRow, Quality, Source, TheoryLink
-from .schema import Record, content_fields
+from .schema import MAX_ID_LENGTH, Record, content_fields
 
 NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink}
 
@@ -54,6 +54,17 @@ def reference_markdown() -> str:
         f"{MAX_NESTING} deep,",
         "and brackets left open in long paragraphs are limited: beyond these, Markdown takes seconds to",
         "render a page (`body.too-complex`, `body.too-deep`, located where the flood starts).",
+        "",
+        f"Ids are letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most {MAX_ID_LENGTH}",
+        "characters (a file name that is not a valid id needs an `id:` field). Text may hold any character",
+        "except control characters other than tab and newline (NUL, escape, DEL, C1 controls, written as",
+        "YAML escapes such as `\"\\e\"`) and lone UTF-16 surrogates (`\"\\ud800\"`; an escaped pair is",
+        "joined into its character); Markdown bodies may not hold control characters other than tab, newline",
+        f"and form feed. A number is at most {MAX_NUMBER_CHARS} characters long, and each whole-number field",
+        "gives its range below. A YAML tag that cannot make its value (`!!int abc`) is a located error.",
+        "`extra` values go into `/data/evidence.json` as they are: text, numbers, true/false, empty, or",
+        "lists of them; no NaN or infinity (`.nan`, `.inf`), no whole number beyond 2^53 - 1, no",
+        "`!!binary` or `!!set`; a date tagged `!!timestamp` is kept as its ISO 8601 text (`2020-01-31`).",
         "",
         "## site.yaml",
         "",

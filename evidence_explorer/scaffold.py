@@ -16,7 +16,7 @@ from .diagnostics import Report
 from .jsonschema import folder_of
 from .load import MAX_FILE_BYTES
 from .model import KINDS
-from .schema import ID_PATTERN, ListOf, Record, content_fields
+from .schema import FieldError, ListOf, Record, check_id, content_fields
 from .walk import FileProblem, read_bounded, walk_content
 
 
@@ -89,9 +89,10 @@ def plan(content: Path, kind: str, entity_id: str, config: SiteConfig | None) ->
     """Check the kind and id and choose the path; raise :class:`ScaffoldError` on any problem."""
     if kind not in KINDS:
         raise ScaffoldError(f"unknown kind '{kind}': use one of {', '.join(KINDS)}")
-    if not ID_PATTERN.match(entity_id):
-        raise ScaffoldError(f"invalid id '{entity_id}': use letters, digits, '.', '_' and '-', "
-                            "starting with a letter or digit")
+    try:
+        check_id(entity_id)
+    except FieldError as exc:
+        raise ScaffoldError(exc.message) from None
     path = content / folder_of(kind) / f"{entity_id}.md"
     if path.exists():
         raise ScaffoldError(f"{path} already exists; not overwriting it")

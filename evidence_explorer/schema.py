@@ -12,7 +12,12 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+from .textsafe import describe, json_value
+
+MAX_ID_LENGTH = 100
+"""Longest id: it names a folder of the site (a file name has at most 255 bytes) and shows in URLs."""
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,%d}$" % (MAX_ID_LENGTH - 1))
+"""An id, whole: always used with ``fullmatch`` (``$`` alone would accept a final newline)."""
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
@@ -64,14 +69,7 @@ def drop_known_line(value: Any, line: int | None) -> Any:
     return value
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return repr(value) if not isinstance(value, str) else f"'{value}'"
+_describe = describe
 
 
 def _line_of(container: Any, key: Any) -> int | None:
@@ -80,11 +78,18 @@ def _line_of(container: Any, key: Any) -> int | None:
     return None
 
 
+def is_id(value: Any) -> bool:
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+
+
 def check_id(value: str, line: int | None = None) -> str:
-    if not ID_PATTERN.match(value):
-        raise FieldError(f"invalid id '{value}': use letters, digits, '.', '_' and '-', "
-                         "starting with a letter or digit", line, "schema.id")
-    return value
+    if is_id(value):
+        return value
+    if len(value) > MAX_ID_LENGTH and ID_PATTERN.fullmatch(value[:MAX_ID_LENGTH]):
+        raise FieldError(f"id too long ({len(value)} characters, at most {MAX_ID_LENGTH}): "
+                         f"{describe(value[:40], 40)}…", line, "schema.id")
+    raise FieldError(f"invalid id {describe(value)}: use letters, digits, '.', '_' and '-', "
+                     "starting with a letter or digit", line, "schema.id")
 
 
 class Spec:
@@ -110,7 +115,7 @@ class Str(Spec):
         self.numbers_ok, self.pattern, self.hint = numbers_ok, pattern, hint
 
     def parse(self, value, name, line):
-        if self.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if self.numbers_ok and _finite_number(value):
             value = str(value)
         if not isinstance(value, str):
             raise FieldError(f"'{name}' must be text, got {_describe(value)}", line)
@@ -118,7 +123,7 @@ class Str(Spec):
         if not value:
             raise FieldError(f"'{name}' is empty", line)
         if self.pattern and not self.pattern.match(value):
-            raise FieldError(f"'{name}' {self.hint}, got '{value}'", line, "schema.format")
+            raise FieldError(f"'{name}' {self.hint}, got {describe(value)}", line, "schema.format")
         return value
 
     def json_schema(self):
@@ -135,7 +140,7 @@ class Id(Spec):
         self.kind = kind
 
     def parse(self, value, name, line):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _finite_number(value):
             value = str(value)
         if not isinstance(value, str):
             raise FieldError(f"'{name}' must be an id, got {_describe(value)}", line)
@@ -177,16 +182,28 @@ class ListOf(Spec):
         return {"anyOf": [single, arr]} if self.single_ok else arr
 
 
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+        and value not in (float("inf"), float("-inf"))
+
+
 class Int(Spec):
-    type_name = "whole number"
+    """A whole number from ``minimum`` to ``maximum``."""
+
+    def __init__(self, minimum: int, maximum: int):
+        self.minimum, self.maximum = minimum, maximum
+        self.type_name = f"whole number, {minimum:,} to {maximum:,}"
 
     def parse(self, value, name, line):
         if isinstance(value, bool) or not isinstance(value, int):
             raise FieldError(f"'{name}' must be a whole number, got {_describe(value)}", line)
+        if not self.minimum <= value <= self.maximum:
+            raise FieldError(f"'{name}' must be from {self.minimum:,} to {self.maximum:,}, got {value}",
+                             line, "schema.range")
         return value
 
     def json_schema(self):
-        return {"type": "integer"}
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
 class Year(Spec):
@@ -261,23 +278,46 @@ class TextOrList(Spec):
 
 
 class Extra(Spec):
-    """Free data: a mapping of names to text, numbers, or lists of them."""
+    """Free data: a mapping of names to text, numbers, true/false, dates, or lists of them.
+
+    Every value must go into ``evidence.json`` as it is: no NaN or infinity, no whole number
+    beyond what JSON keeps exactly (2^53 - 1), no binary data or sets; a date or time tagged
+    ``!!timestamp`` is kept as its ISO 8601 text."""
 
     type_name = "mapping"
 
     def parse(self, value, name, line):
         if not isinstance(value, dict):
             raise FieldError(f"'{name}' must be a mapping of name: value, got {_describe(value)}", line)
-        out = {}
+        out, errors = {}, []
         for key, item in value.items():
-            if isinstance(item, (dict,)):
-                raise FieldError(f"'{name}.{key}' must be text, a number or a list, not a mapping",
-                                 _line_of(value, key) or line)
-            out[str(key)] = tuple(item) if isinstance(item, list) else item
+            where = _line_of(value, key) or line
+            try:
+                out[str(key)] = self._value(item, f"{name}.{key}", where)
+            except FieldError as exc:
+                errors.append(exc)
+        raise_all(errors)
         return out
 
+    @staticmethod
+    def _value(item: Any, name: str, line: int | None) -> Any:
+        if isinstance(item, dict):
+            raise FieldError(f"'{name}' must be text, a number or a list, not a mapping", line)
+        items = item if isinstance(item, list) else (item,)
+        parsed, errors = [], []
+        for i, one in enumerate(items):
+            try:
+                if isinstance(one, (dict, list)):
+                    raise ValueError(f"{describe(one)} inside a list: use text, numbers, true/false")
+                parsed.append(json_value(one))
+            except ValueError as exc:
+                errors.append(FieldError(f"'{name}': {exc}", _line_of(items, i) or line, "schema.type"))
+        raise_all(errors)
+        return tuple(parsed) if isinstance(item, list) else parsed[0]
+
     def json_schema(self):
-        return {"type": "object", "additionalProperties": {"not": {"type": "object"}}}
+        scalar = {"type": ["string", "number", "boolean", "null"]}
+        return {"type": "object", "additionalProperties": {"anyOf": [scalar, {"type": "array", "items": scalar}]}}
 
 
 def field_(spec: Spec, doc: str, required: bool = False, default: Any = None, factory: Any = None) -> Any:

@@ -5,6 +5,7 @@ A site URL here is relative to the site root without a leading slash
 """
 from __future__ import annotations
 
+import re
 from posixpath import normpath
 from urllib.parse import quote
 
@@ -32,6 +33,20 @@ def output_path(url: str) -> str:
     if url == "" or url.endswith("/"):
         return f"{url}index.html"
     return url
+
+
+_SEGMENT = r"(?:[A-Za-z0-9._~!$&+,;=@-]|%[0-9A-Fa-f]{2})+"
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+_PATH = rf"(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?"
+BASE_URL = re.compile(rf"https?://{_HOST}(?::[0-9]{{1,5}})?(?:/{_PATH})?|/?{_PATH}", re.I)
+"""A base URL: a path (``/evidence/``, ``evidence``) or an http(s) URL with a host and an optional
+port and path. No other scheme (``javascript:``; no colon in the path), no user name, query, fragment, quote, space,
+backslash or empty segment (``//host`` would read as another host)."""
+BASE_URL_HINT = "a path like /evidence/ or an http(s) URL like https://example.org/evidence/"
+
+
+def valid_base_url(base: str) -> bool:
+    return bool(base) and BASE_URL.fullmatch(base) is not None
 
 
 def normalise_base_url(base: str) -> str:

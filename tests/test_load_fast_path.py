@@ -57,7 +57,12 @@ def test_fast_loader_equals_the_pure_python_loader(tmp_path_factory):
             expected = parse_with(load._Loader, text)
         except Exception:
             continue  # errors are always reported by the pure-Python loader (parse_yaml falls back)
-        assert parse_with(load._FastLoader, text) == expected, path
+        try:
+            fast = parse_with(load._FastLoader, text)
+        except yaml.YAMLError:  # libyaml refuses surrogate escapes ("\ud83d\ude00") that the pure-Python
+            assert "\\u" in text or "\\U" in text, path  # loader reads (and joins); parse_yaml falls back
+            continue
+        assert fast == expected, path
         compared += 1
     assert compared > 100
 
