@@ -25,7 +25,8 @@ from .diagnostics import Diagnostic, Location, Report, Severity
 from .load import ContentError, decode, parse_yaml, read_file, split_front_matter
 from .model import CMOC_STATUSES
 from .walk import walk_content
-from .yaml_edit import Edit, apply_edits, compose_front_matter, find_key, set_key, set_sequence_item_key
+from .yaml_edit import (Edit, apply_edits, compose_front_matter, decode_for_edit, encode_after_edit, find_key,
+                        newline_of, set_key, set_sequence_item_key)
 
 if TYPE_CHECKING:
     from .link import Corpus
@@ -221,15 +222,11 @@ def _what(d: _Decision) -> str:
 
 def _apply_file(target: _CmocFile, decisions: list[_Decision], csv_path: str, report: Report,
                 dry_run: bool) -> list[Change]:
-    raw = target.path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw[3 if bom else 0:].decode("utf-8")
-    crlf = "\r\n" in text
-    if crlf and text.replace("\r\n", "").count("\r") + text.replace("\r\n", "").count("\n"):
-        report.error("review.line-endings", "mixed line endings: not edited (save it with one kind)",
-                     Location(target.shown))
+    try:
+        text, bom = decode_for_edit(target.path.read_bytes())
+    except (OSError, UnicodeDecodeError) as exc:
+        report.error("review.cmoc-file", f"cannot read: {exc}", Location(target.shown))
         return []
-    text = text.replace("\r\n", "\n")
     try:
         mapping, offset = compose_front_matter(text)
     except ContentError as exc:
@@ -265,14 +262,13 @@ def _apply_file(target: _CmocFile, decisions: list[_Decision], csv_path: str, re
             changes.append(Change(target.id, d.theory, name, old, new, target.shown))
     if not edits:
         return []
-    new_text = apply_edits(text, edits)
+    new_text = apply_edits(text, edits, newline_of(text))  # the file's own line ends, mixed or not
     problem = _verify(text, new_text, changes)
     if problem:
         report.error("review.edit", f"internal check failed, file not changed: {problem}", Location(target.shown))
         return []
     if not dry_run:
-        out = new_text.replace("\n", "\r\n") if crlf else new_text
-        target.path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8"))
+        target.path.write_bytes(encode_after_edit(new_text, bom))
     return changes
 
 

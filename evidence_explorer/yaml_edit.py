@@ -2,7 +2,10 @@
 
 Positions come from PyYAML's composed nodes (``start_mark.index`` /
 ``end_mark.index``), so comments, quoting, key order and layout elsewhere in
-the file survive. Text uses LF line ends here; callers restore CRLF.
+the file survive. The text is edited as it was read, with its own line ends (PyYAML's marks count
+a CR like any other character): :func:`decode_for_edit` keeps the byte-order mark aside,
+:func:`apply_edits` writes inserted line breaks as the file's own, and :func:`encode_after_edit`
+puts the mark back, so every byte outside the edited values is the file's.
 """
 from __future__ import annotations
 
@@ -13,6 +16,25 @@ from typing import Any
 import yaml
 
 from .load import ContentError
+
+BOM = b"\xef\xbb\xbf"
+
+
+def decode_for_edit(raw: bytes) -> tuple[str, bool]:
+    """A file's text (UTF-8, line ends as they are) and whether it began with a byte-order mark."""
+    bom = raw.startswith(BOM)
+    return raw[len(BOM) if bom else 0:].decode("utf-8"), bom
+
+
+def encode_after_edit(text: str, bom: bool) -> bytes:
+    return (BOM if bom else b"") + text.encode("utf-8")
+
+
+def newline_of(text: str) -> str:
+    """The file's line end: CRLF when most of its lines end so, else LF."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -70,14 +92,25 @@ def scalar(value: str, flow: bool) -> str:
 
 def set_key(text: str, mapping: yaml.MappingNode, key: str, value: str, offset: int, order: int = 0) -> Edit:
     """Replace the value of ``key`` in ``mapping``, or add ``key: value`` to it."""
+    return set_raw(text, mapping, key, scalar(value, bool(mapping.flow_style)), offset, order)
+
+
+def set_raw(text: str, mapping: yaml.MappingNode, key: str, new: str, offset: int, order: int = 0) -> Edit:
+    """:func:`set_key` with the value already written as YAML (a scalar or a flow collection)."""
     flow = bool(mapping.flow_style)
     current = find_key(mapping, key)
-    new = scalar(value, flow)
     if current is not None and current.end_mark.index > current.start_mark.index:
         start, end = offset + current.start_mark.index, offset + current.end_mark.index
         old = text[start:end]
-        if old.endswith("\n"):  # a block scalar owns its line breaks
-            new += "\n" * (len(old) - len(old.rstrip("\n")))
+        if old.endswith("\n"):  # a block scalar or block list owns its line breaks
+            new += "\n" * old[len(old.rstrip("\r\n")):].count("\n")
+            if isinstance(current, yaml.SequenceNode):  # '- a' starts on the line after 'key:'
+                line_start = text.rfind("\n", 0, start) + 1
+                if not text[line_start:start].strip():
+                    start = line_start
+                    while start > 0 and text[start - 1] in "\r\n":
+                        start -= 1
+                    new = " " + new
         return Edit(start, end, new, order)
     if current is not None:  # `key:` with an empty value
         pos = offset + current.start_mark.index
@@ -110,8 +143,51 @@ def set_sequence_item_key(text: str, seq: Any, item: Any, key: str, value: str, 
     return Edit(start, end, f"{{theory: {text[start:end]}, {key}: {scalar(value, True)}}}", order)
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits; a bare-item rewrite and a second key on the same item merge."""
+def set_list(text: str, mapping: yaml.MappingNode, key: str, values: list[str], offset: int,
+             order: int = 0) -> list[Edit]:
+    """Set ``key`` to a list of strings. A block list is edited item by item (unchanged items, and the
+    comments after any item, stay as written; items are replaced, appended or removed line by line);
+    any other form of value is replaced by a flow list ``[a, b]``."""
+    current = find_key(mapping, key)
+    lines = _item_lines(text, current, offset) if isinstance(current, yaml.SequenceNode) else None
+    if lines is None or not values:
+        flow = "[" + ", ".join(scalar(v, True) for v in values) + "]"
+        return [set_raw(text, mapping, key, flow, offset, order)]
+    items, prefixes, ends = lines
+    edits = []
+    for i, (node, value) in enumerate(zip(items, values)):
+        if not (isinstance(node, yaml.ScalarNode) and node.value == value and node.tag.endswith(":str")):
+            edits.append(Edit(offset + node.start_mark.index, offset + node.end_mark.index,
+                              scalar(value, False), order))
+    if len(values) > len(items):
+        added = "".join(f"{prefixes[-1]}{scalar(v, False)}\n" for v in values[len(items):])
+        edits.append(Edit(ends[-1], ends[-1], added, order))
+    elif len(items) > len(values):
+        start = text.rfind("\n", 0, offset + items[len(values)].start_mark.index) + 1
+        edits.append(Edit(start, ends[-1], "", order))
+    return edits
+
+
+def _item_lines(text: str, seq: yaml.SequenceNode, offset: int):
+    """(items, the '  - ' before each, the end of each item's last line) of a block list whose items
+    each begin a line; None for a flow list or any other layout."""
+    if seq.flow_style or not seq.value:
+        return None
+    prefixes, ends = [], []
+    for node in seq.value:
+        start, end = offset + node.start_mark.index, offset + node.end_mark.index
+        prefix = text[text.rfind("\n", 0, start) + 1:start]
+        if prefix.strip() != "-" or not isinstance(node, yaml.ScalarNode) or node.style in ("|", ">"):
+            return None
+        newline = text.find("\n", end)
+        ends.append(len(text) if newline < 0 else newline + 1)
+        prefixes.append(prefix)
+    return seq.value, prefixes, ends
+
+
+def apply_edits(text: str, edits: list[Edit], newline: str = "\n") -> str:
+    """Apply non-overlapping edits; a bare-item rewrite and a second key on the same item merge.
+    Line breaks in the inserted text are written as ``newline`` (the file's own)."""
     merged: list[Edit] = []
     for e in sorted(edits, key=lambda e: (e.start, e.order)):
         prev = merged[-1] if merged else None
@@ -122,5 +198,6 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
             continue
         merged.append(e)
     for e in reversed(merged):
-        text = text[:e.start] + e.text + text[e.end:]
+        new = e.text.replace("\n", newline) if newline != "\n" else e.text
+        text = text[:e.start] + new + text[e.end:]
     return text

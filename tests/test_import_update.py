@@ -55,10 +55,10 @@ def test_update_keeps_body_and_notes_while_refreshing_title(make_site, tmp_path)
     assert run.code == 0, run.err
     assert run.lines[-1] == "import: 0 created, 1 updated, 0 skipped, 0 failed"
     text = path.read_text(encoding="utf-8")
-    assert "title: 'Teams and trust in primary care: a qualitative study'" in text
+    assert 'title: "Teams and trust in primary care: a qualitative study"' in text
     assert "(preprint)" not in text
-    assert "- Smith J\n- Jones K\n" in text
-    assert "journal: Journal of Integrated Care\nvolume: '12'\ndoi: 10.1234/jic.2019.45\n" in text
+    assert "authors:\n  - Smith J\n  - Jones K\n" in text  # the list keeps its indentation
+    assert 'journal: Journal of Integrated Care\nvolume: "12"\ndoi: 10.1234/jic.2019.45\n' in text
     # every author-written line is byte-for-byte unchanged, comments included, and so is the body
     for line in ("# Included after full-text screening (AB, 2023-05-01)",
                  "design: qualitative interviews   # as the paper describes it", "setting: [general practice]",

@@ -122,20 +122,20 @@ def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: "Target",
     from . import Action
     path = target.content / known.rel
     try:
-        updated = refresh(known, path.read_text(encoding="utf-8-sig"), fields)
+        updated = refresh(known, path.read_bytes(), fields)
     except (OSError, ContentError, UnicodeDecodeError) as exc:
         report.error("import.update", f"{rec.where}: cannot update {known.rel}: {exc}", where)
         return Action("fail", rec.where, known.rel, "unreadable")
     if not updated.changed:
         report.note("import.unchanged", f"{rec.where}: skipped: {known.rel} is up to date", where)
         return Action("skip", rec.where, known.rel, "unchanged")
-    problems = validate(updated.text, "paper", known.rel, f"{target.shown}/{known.rel}", target.config)
+    problems = validate(updated.text.replace("\r\n", "\n"), "paper", known.rel, f"{target.shown}/{known.rel}", target.config)
     if problems:
         for message in problems:
             report.error("import.invalid", f"{rec.where}: updating {known.rel}: {message}", where)
         return Action("fail", rec.where, known.rel, "invalid")
     if not options.dry_run:
-        replace_file(path, updated.text)
+        replace_file(path, updated.data)
     return Action("update", rec.where, known.rel, "changed " + ", ".join(updated.changed))
 
 

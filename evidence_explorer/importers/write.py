@@ -1,8 +1,8 @@
 """Turn records into Markdown files: readable ids, never overwriting, validated before writing.
 
 New files are created with ``open(path, "x")`` (an existing file is never replaced). ``--update``
-rewrites only the lines of the bibliographic keys that changed, so the author's other fields,
-comments and body stay exactly as written. Every file is validated with the model before it is
+rewrites only the values of the bibliographic keys that changed, so every other byte (the author's
+other fields, comments, line ends, a byte-order mark, the body) stays exactly as written. Every file is validated with the model before it is
 written; a record that would not pass ``check`` is reported, not written.
 """
 from __future__ import annotations
@@ -19,6 +19,8 @@ from ..diagnostics import Report
 from ..load import ContentError, SourceFile, parse_yaml, split_front_matter
 from ..model import KINDS, build_entity
 from ..schema import FieldError, check_id, content_fields
+from ..yaml_edit import (apply_edits, compose_front_matter, decode_for_edit, encode_after_edit, newline_of,
+                         set_key, set_list, set_raw)
 from .existing import Known
 from .records import BIBLIOGRAPHIC, PAPER_ORDER, plain_value
 
@@ -84,6 +86,9 @@ def create(path: Path, text: str) -> None:
 @dataclass(frozen=True)
 class Refresh:
     text: str
+    """The new text (line ends as in the file, no byte-order mark), for validation."""
+    data: bytes
+    """What to write: the file's bytes with only the changed values edited."""
     changed: tuple[str, ...]
 
 
@@ -95,40 +100,36 @@ def _normalised(kind: str, name: str, value: Any) -> Any:
         return value
 
 
-def refresh(known: Known, file_text: str, fields: Mapping[str, Any]) -> Refresh:
-    """The file with its bibliographic keys set to ``fields``' values; other lines untouched."""
-    text = file_text.lstrip("\ufeff").replace("\r\n", "\n")
-    lines = text.split("\n")
-    yaml_text, _, body_line = split_front_matter(text)
-    close = body_line - 2  # index of the closing '---'
+def refresh(known: Known, raw: bytes, fields: Mapping[str, Any]) -> Refresh:
+    """The file with its bibliographic keys set to ``fields``' values. Only the changed values are
+    rewritten (see :mod:`..yaml_edit`): every other byte, the byte-order mark, CRLF line ends and the
+    comments after a rewritten value included, stays as it was."""
+    text, bom = decode_for_edit(raw)
+    yaml_text, _, _ = split_front_matter(text.replace("\r\n", "\n"))
     data = parse_yaml(yaml_text, line_offset=1)
     changes = {name: fields[name] for name in BIBLIOGRAPHIC
                if name in fields and _normalised("paper", name, data.get(name)) != fields[name]}
     if not changes:
-        return Refresh(file_text, ())
-    starts = sorted((line - 1, key) for key, line in data.lines.items())  # 0-based line indexes
-    spans: dict[str, tuple[int, int]] = {}
-    for i, (start, key) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else close
-        while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
-            end -= 1
-        spans[key] = (start, end)
-    out = list(lines)
-    for key in sorted(changes, key=lambda k: spans.get(k, (close, close))[0], reverse=True):
-        dumped = yaml.safe_dump({key: changes[key]}, sort_keys=False, allow_unicode=True, width=10_000)
-        new_lines = dumped.rstrip("\n").split("\n")
-        if key in spans:
-            start, end = spans[key]
-            out[start:end] = new_lines
+        return Refresh(text, raw, ())
+    mapping, offset = compose_front_matter(text)
+    edits = []
+    for order, name in enumerate(BIBLIOGRAPHIC):
+        if name not in changes:
+            continue
+        value = changes[name]
+        if isinstance(value, list):
+            edits.extend(set_list(text, mapping, name, [str(v) for v in value], offset, order))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            edits.append(set_raw(text, mapping, name, str(value), offset, order))
         else:
-            out[close:close] = new_lines
-            close += len(new_lines)
-    return Refresh("\n".join(out), tuple(sorted(changes)))
+            edits.append(set_key(text, mapping, name, str(value), offset, order))
+    new_text = apply_edits(text, edits, newline_of(text))
+    return Refresh(new_text, encode_after_edit(new_text, bom), tuple(sorted(changes)))
 
 
-def replace_file(path: Path, text: str) -> None:
+def replace_file(path: Path, data: bytes) -> None:
     """Write an updated file atomically (a temporary file beside it, then a rename)."""
     tmp = path.with_name(f".{path.name}.import-{os.getpid()}")
-    with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    with open(tmp, "xb") as fh:
+        fh.write(data)
     os.replace(tmp, path)
