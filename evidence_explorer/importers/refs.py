@@ -95,12 +95,36 @@ def _year(item: dict) -> Any:
     return issued
 
 
+MAX_JSON_DEPTH = 64
+"""CSL-JSON nests five or six levels deep; far deeper is not a reference list (and would exhaust
+the JSON decoder's recursion)."""
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> int | None:
+    """Line where JSON ``text`` first nests deeper than ``limit`` (strings skipped), or None."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        ch = m.group(0)
+        if ch in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, m.start()) + 1
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
 def read_csl_json(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
     """A CSL-JSON array (or ``{"items": [...]}``); each item's line is found for messages."""
+    if (line := too_deep(text)) is not None:
+        return [], [(line, "error", f"JSON nested more than {MAX_JSON_DEPTH} levels deep: not CSL-JSON")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [(exc.lineno, "error", f"not valid JSON: {exc.msg}")]
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4,300 digits
+        return [], [(1, "error", f"not readable as CSL-JSON: {exc}")]
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if isinstance(data, dict):
