@@ -21,6 +21,7 @@ from .existing import Existing, scan
 from .records import Incoming
 from .refs import read_csl_json, read_ris
 from .tabular import decode_bytes
+from .xlsx import read_xlsx
 
 FORMATS = ("csv", "tsv", "xlsx", "bibtex", "ris", "csl-json")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".bib": "bibtex",
@@ -99,7 +100,7 @@ def read_records(path: Path, fmt: str, kind: str, mapping: dict[str, str], repor
     if kind == "cmocs" and fmt not in ("csv", "tsv", "xlsx"):
         raise BuildError(f"CMOCs are imported from spreadsheets (csv, tsv, xlsx), not {fmt}")
     if fmt in ("csv", "tsv", "xlsx"):
-        sheet = tabular.read_xlsx(path) if fmt == "xlsx" else \
+        sheet = read_xlsx(path) if fmt == "xlsx" else \
             tabular.read_delimited(path, "\t" if fmt == "tsv" else None)
         for note in sheet.notes:
             report.note("import.file", note, Location(shown))
