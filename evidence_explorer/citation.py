@@ -4,7 +4,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_INITIALS = re.compile(r"^(?:[A-Z]{1,4}|(?:[A-Z]\.\s?){1,4}|(?:[A-Z]\.-?[A-Z]\.?))$")
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏͰ-ϿЀ-Я"  # Latin (with accents: É, Á, Ł…), Greek, Cyrillic capitals
+_INITIALS = re.compile(rf"^(?:[{_UPPER}]{{1,4}}|(?:[{_UPPER}]\.\s?){{1,4}}|(?:[{_UPPER}]\.-?[{_UPPER}]\.?))$")
+ET_AL = "et al."
+"""The last item of an author list that is not complete (BibTeX's 'and others')."""
+
+
+def listed(authors: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """The named authors, and whether the list ends with the 'et al.' marker."""
+    if authors and authors[-1] == ET_AL:
+        return tuple(authors[:-1]), True
+    return tuple(authors), False
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,9 @@ def parse_name(author: str) -> Name:
 
 def short_cite(authors: tuple[str, ...], year: object) -> str:
     """'Turner et al. (2018)', 'Grant and Chika-Ezerihoa (2016)', 'NHS England (2014)'."""
+    authors, more = listed(tuple(authors))
+    if more and authors:
+        return f"{parse_name(authors[0]).family} et al. ({year})"
     family = [parse_name(a).family for a in authors[:1 if len(authors) > 2 else 2]]  # only the names shown
     if not authors:
         who = "Anon."
@@ -43,9 +56,10 @@ def short_cite(authors: tuple[str, ...], year: object) -> str:
 
 def author_list(authors: tuple[str, ...], limit: int = 6) -> str:
     """Vancouver style: up to six names, then 'et al.'."""
+    authors, more = listed(tuple(authors))
     shown = list(authors[:limit])
     text = ", ".join(shown)
-    return text + (", et al." if len(authors) > limit else "")
+    return text + (", et al." if len(authors) > limit or more else "")
 
 
 def full_citation(paper) -> str:

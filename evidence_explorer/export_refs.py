@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
-from .citation import parse_name
+from .citation import listed, parse_name
 from .model import Paper
 
 BIB_SPECIAL = re.compile(r"([&%$#_])")
@@ -43,7 +43,7 @@ def split_author(author: str) -> dict[str, str]:
 def csl_item(paper: Paper) -> dict[str, Any]:
     """One CSL-JSON item (the format Zotero, Better BibTeX and citeproc read)."""
     item: dict[str, Any] = {"id": ref_key(paper), "type": CSL_TYPES[ref_type(paper)], "title": paper.title,
-                            "author": [split_author(a) for a in paper.authors]}
+                            "author": [split_author(a) for a in listed(paper.authors)[0]]}
     if isinstance(paper.year, int):
         item["issued"] = {"date-parts": [[paper.year]]}
     for key, value in (("container-title", paper.journal), ("volume", paper.volume), ("issue", paper.issue),
@@ -84,11 +84,17 @@ def bib_author(author: str) -> str:
     return f"{bib_escape(parts['family'])}, {bib_escape(parts['given'])}"
 
 
+def bib_authors(authors: tuple[str, ...]) -> str:
+    """BibTeX's name list; the 'et al.' marker is written back as 'and others'."""
+    named, more = listed(authors)
+    return " and ".join([bib_author(a) for a in named] + (["others"] if more else []))
+
+
 def bib_entry(paper: Paper) -> str:
     kind = ref_type(paper)
     entry_type = {"journal": "article", "report": "techreport", "other": "misc"}[kind]
     fields: list[tuple[str, str]] = [("title", paper.title),
-                                     ("author", " and ".join(bib_author(a) for a in paper.authors))]
+                                     ("author", bib_authors(paper.authors))]
     fields.append(("year", str(paper.year)))
     if paper.journal:
         fields.append(("journal", paper.journal))
@@ -123,7 +129,7 @@ def ris_line(tag: str, value: str) -> str:
 def ris_record(paper: Paper) -> str:
     lines = [ris_line("TY", RIS_TYPES[ref_type(paper)]), ris_line("ID", ref_key(paper)),
              ris_line("TI", paper.title)]
-    for author in paper.authors:
+    for author in listed(paper.authors)[0]:  # RIS has no 'et al.': the named authors
         parts = split_author(author)
         lines.append(ris_line("AU", parts.get("literal") or f"{parts['family']}, {parts['given']}"))
     lines.append(ris_line("PY", str(paper.year)))
@@ -154,7 +160,7 @@ def page_range(pages: str | None) -> tuple[str | None, str | None]:
 def highwire_tags(paper: Paper) -> list[tuple[str, str]]:
     """Highwire Press ``citation_*`` meta tags (read by Zotero's connector and Google Scholar)."""
     tags = [("citation_title", paper.title)]
-    for author in paper.authors:
+    for author in listed(paper.authors)[0]:
         parts = split_author(author)
         tags.append(("citation_author", parts.get("literal") or f"{parts['family']}, {parts['given']}"))
     tags.append(("citation_publication_date", str(paper.year)))
@@ -174,7 +180,7 @@ def highwire_tags(paper: Paper) -> list[tuple[str, str]]:
 def scholarly_jsonld(paper: Paper, page_url: str) -> dict[str, Any]:
     """schema.org ``ScholarlyArticle`` for a paper (templates serialise it with ``|tojson``)."""
     authors = []
-    for author in paper.authors:
+    for author in listed(paper.authors)[0]:
         parts = split_author(author)
         if "literal" in parts:
             authors.append({"@type": "Organization", "name": author})

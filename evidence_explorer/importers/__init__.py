@@ -57,9 +57,14 @@ class ImportResult:
     actions: tuple[Action, ...] = ()
     dry_run: bool = False
     created_site_yaml: bool = False
+    read: int = 0
+    """Records read from the file: every one of them is created, updated, skipped or failed."""
 
     def count(self, action: str) -> int:
         return sum(1 for a in self.actions if a.action == action)
+
+    def accounting(self, file: str) -> str:
+        return f"{file}: {self.read} record{'s' if self.read != 1 else ''} read"
 
     def summary(self) -> str:
         head = "dry run, nothing written: would have " if self.dry_run else "import: "
@@ -168,6 +173,9 @@ def run_import(options: ImportOptions, report: Report) -> ImportResult:
     target = open_target(options.content, options.dry_run, report)
     mapping = check_mapping(dict(options.mapping), options.kind, target.config)
     records = read_records(options.file, fmt, options.kind, mapping, report)
+    if not records and not report.errors:
+        report.error("import.empty", f"no records found: is it a {fmt.upper()} file?{_hint(options.file)}",
+                     Location(str(options.file)))
     created_site = False
     if target.new_site and not options.dry_run:
         target.content.mkdir(parents=True, exist_ok=True)
@@ -175,4 +183,19 @@ def run_import(options: ImportOptions, report: Report) -> ImportResult:
             fh.write(NEW_SITE_YAML)
         created_site = True
     actions = apply_plan(records, target, options, report)
-    return ImportResult(tuple(actions), options.dry_run, created_site)
+    assert len(actions) == len(records), "every record is created, updated, skipped or failed"
+    return ImportResult(tuple(actions), options.dry_run, created_site, len(records))
+
+
+def _hint(path: Path) -> str:
+    """What the file looks like when it is not what its extension says."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace").lstrip("\ufeff \r\n")
+    except OSError:
+        return ""
+    if head.startswith(("FN ", "PT ")):
+        return " It looks like Web of Science plain text: export 'Tab delimited' or RIS instead."
+    if head.startswith("PMID-"):
+        return " It looks like PubMed's MEDLINE format: export 'CSV' or save as RIS instead."
+    return ""

@@ -1,76 +1,159 @@
-"""BibTeX / BibLaTeX (as Zotero and Better BibTeX export it) → paper records.
+"""BibTeX / BibLaTeX (Zotero, Better BibTeX, JabRef, Mendeley, database exports) → paper records.
 
-A small, forgiving parser: ``@type{key, field = {…} | "…" | number | macro # …}``, ``@string``
-macros, ``@comment`` and ``@preamble`` skipped, LaTeX accents and escapes decoded to Unicode,
-protective braces removed, ``{Organisation Names}`` kept whole as authors.
+bibtexparser (v2) splits the file into blocks: a block it cannot parse is reported on its own and
+parsing resumes at the next ``@`` (one stray brace used to drop the rest of the file). Values are
+then resolved here: ``@string`` macros (an undefined one is reported, never used as text), ``#``
+concatenation, month names, ``crossref`` (a child inherits its parent's fields, the parent's title
+as its ``booktitle``). Names are split and parsed by bibtexparser's BibTeX rules (``and`` at any
+whitespace, "von" and "Jr." parts, braced organisations, ``and others``); LaTeX becomes Unicode
+text through pylatexenc (:mod:`.latex`).
 """
 from __future__ import annotations
 
+import logging
 import re
-import unicodedata
 
-from .names import from_inverted, from_natural
+from .latex import latex_to_text
+from .names import ET_AL, person
 from .records import Incoming, Problem, paper_record
 
 MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                      "nov", "dec")}
-ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304",
-           ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328",
-           "r": "\u030a"}
-SYMBOLS = {"aa": "å", "AA": "Å", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
-           "l": "ł", "L": "Ł", "i": "ı", "textendash": "–", "textemdash": "—", "textbackslash": "\\",
-           "textquoteright": "’", "textquoteleft": "‘", "&": "&", "%": "%", "$": "$", "#": "#", "_": "_",
-           "{": "{", "}": "}", "textasciitilde": "~", "ldots": "…", "dots": "…"}
 PUBLISHER_FIELDS = ("publisher", "institution", "organization", "school")
+VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "maintitle", "howpublished")
+INHERITED = ("booktitle", "maintitle", "year", "date", "publisher", "institution", "organization", "school",
+             "journal", "journaltitle", "volume", "editor", "series", "address", "location")
+"""Fields a crossref child takes from its parent when it has none (its title is the child's booktitle)."""
+_SUFFIX = re.compile(r"^(.*?),?\s+(Jr\.?|Sr\.?|II|III|IV)$")
 
 
-class BibSyntaxError(Exception):
-    def __init__(self, message: str, line: int):
-        super().__init__(message)
-        self.message, self.line = message, line
-
-
-def latex_to_text(value: str) -> str:
-    """Decode accents/escapes, drop braces, tidy dashes and spaces."""
-    def accent(m: re.Match) -> str:
-        mark, letter = m.group(1), m.group(2) or m.group(3) or ""
-        if letter in ("\\i", "i") and mark in ACCENTS:
-            letter = "i"
-        return unicodedata.normalize("NFC", letter + ACCENTS[mark]) if letter else ""
-
-    text = re.sub(r"\\([`'\"^~=.])\s*(?:\{\s*(\\?\w)\s*\}|(\w))", accent, value)
-    text = re.sub(r"\\([cvuHkr])\s*(?:\{\s*(\w)\s*\}|\s(\w))", accent, text)
-    text = re.sub(r"\\([A-Za-z]+)(?:\{\}|\s?)", lambda m: SYMBOLS.get(m.group(1), m.group(0)), text)
-    text = re.sub(r"\\([&%$#_{}])", lambda m: "\0" + m.group(1) if m.group(1) in "{}" else m.group(1), text)
-    text = text.replace("---", "—").replace("--", "–").replace("~", " ")
-    text = re.sub(r"(?<!\0)[{}]", "", text).replace("\0", "")  # escaped braces (marked \0) are kept
-    return " ".join(text.split())
-
-
-def _split_authors(value: str) -> list[str]:
-    """Split on ' and ' outside braces; a wholly braced name is an organisation."""
-    names, depth, start, i = [], 0, 0, 0
-    while i < len(value):
-        ch = value[i]
-        depth += (ch == "{") - (ch == "}")
-        if depth == 0 and value[i:i + 5].lower() == " and " :
-            names.append(value[start:i])
-            start = i + 5
-            i += 5
+def read_bibtex(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
+    """One record per entry, in file order (an unparsable block is a failed record), and file-level
+    notes as (line, severity, message)."""
+    import bibtexparser
+    from bibtexparser import model
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported here
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    except Exception as exc:  # noqa: BLE001 - the parser's own state errors: the file cannot be read
+        return [], [(1, "error", f"the BibTeX parser stopped ({type(exc).__name__}: {exc})")]
+    macros: dict[str, str] = dict(MONTHS)
+    for s in library.strings:
+        macros[s.key.lower()] = _resolve(s.value, macros)[0]
+    raw_entries: list[tuple[object, dict[str, str], list[str]]] = []
+    records: list[Incoming] = []
+    for block in library.blocks:
+        entry, notes = block, []
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            entry = block.ignore_error_block
+            notes.append(f"the key '{block.key}' is used before, at line {block.previous_block.start_line + 1}")
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+        if isinstance(entry, model.Entry):
+            fields: dict[str, str] = {}
+            for f in entry.fields:
+                value, missing = _resolve(f.value, macros)
+                if f.key.lower() in fields:
+                    notes.append(f"'{f.key}' is given twice: the first is used")
+                fields.setdefault(f.key.lower(), value)
+                notes += [f"undefined @string macro '{m}' in '{f.key}': left out" for m in missing]
+            raw_entries.append((entry, fields, notes))
+        elif isinstance(block, model.ParsingFailedBlock):
+            raw_entries.append((block, {}, []))
+    by_key = {e.key.lower(): f for e, f, _ in raw_entries if isinstance(e, model.Entry)}
+    for entry, fields, undefined in raw_entries:
+        line = (entry.start_line or 0) + 1
+        if not isinstance(entry, model.Entry):
+            records.append(_failed(entry, line))
             continue
-        i += 1
-    names.append(value[start:])
-    out = []
-    for raw in (n.strip() for n in names):
-        if not raw:
+        records.append(_record(entry.entry_type.lower(), entry.key, _inherit(fields, by_key), line, undefined))
+    return records, []
+
+
+def _failed(block, line: int) -> Incoming:
+    head = (block.raw or "").strip().split("\n", 1)[0][:60]
+    key = re.match(r"@\s*\w+\s*[{(]\s*([^,\s]+)\s*,", head)
+    where = f"entry '{key.group(1)}'" if key else f"the entry at line {line}"
+    error = getattr(block, "error", None)
+    reason = " ".join(str(getattr(error, "abort_reason", None) or error or "cannot be parsed").split())
+    message = f"{where}: BibTeX syntax error ({reason.rstrip('.')}); the entry is not read, the next one is"
+    return Incoming(where, line, "paper", {}, problems=(Problem("error", "import.syntax", message),))
+
+
+def _resolve(value: str, macros: dict[str, str]) -> tuple[str, list[str]]:
+    """A raw field value ('{…}', '"…"', 123, macro, parts joined by '#') → its text and undefined macros."""
+    parts, missing = [], []
+    for piece in _split_concat(value.strip()):
+        piece = piece.strip()
+        if len(piece) >= 2 and piece[0] + piece[-1] in ("{}", '""'):
+            parts.append(piece[1:-1])
+        elif piece.isdigit():
+            parts.append(piece)
+        elif piece.lower() in macros:
+            parts.append(macros[piece.lower()])
+        elif piece:
+            missing.append(piece)
+    return "".join(parts), missing
+
+
+def _split_concat(value: str) -> list[str]:
+    """Split on '#' outside braces and quotes."""
+    out, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "\\":
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            out.append(value[start:i])
+            start = i + 1
+    out.append(value[start:])
+    return out
+
+
+def _inherit(fields: dict[str, str], by_key: dict[str, dict[str, str]]) -> dict[str, str]:
+    parent = by_key.get(fields.get("crossref", "").strip().lower())
+    if parent is None or parent is fields:
+        return fields
+    out = dict(fields)
+    if "booktitle" not in out and parent.get("title"):
+        out["booktitle"] = parent["title"]
+    for name in INHERITED:
+        if name not in out and parent.get(name):
+            out[name] = parent[name]
+    return out
+
+
+def split_names(value: str) -> tuple[list[str], bool]:
+    """A BibTeX name list → ('Family Initials' or organisation names, whether it ended 'and others')."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+    names, others = [], False
+    for raw in split_multiple_persons_names(value):
+        raw = " ".join(raw.split())
+        if raw.lower() == "others":
+            others = True
             continue
         if raw.startswith("{") and raw.endswith("}") and _balanced(raw[1:-1]):
-            out.append(latex_to_text(raw[1:-1]))
-        elif "," in _outside_braces(raw):
-            out.append(from_inverted(latex_to_text(raw)))
-        else:
-            out.append(from_natural(latex_to_text(raw)))
-    return out
+            names.append(latex_to_text(raw[1:-1]))  # {World Health Organization}
+            continue
+        try:
+            parts = parse_single_name_into_parts(raw, strict=False)
+        except Exception:  # bibtexparser's InvalidNameError and friends: keep the name as written
+            names.append(latex_to_text(raw))
+            continue
+        family = latex_to_text(" ".join(parts.von + parts.last))
+        jr = latex_to_text(" ".join(parts.jr))
+        if not jr and (m := _SUFFIX.match(family)):  # {Baldwin, Jr.}
+            family, jr = m.group(1), m.group(2)
+        given = latex_to_text(" ".join(parts.first))
+        if jr:
+            family = f"{family} {jr.rstrip('.')}"
+        names.append(person(family, given) if family else given)
+    return [n for n in names if n], others
 
 
 def _balanced(text: str) -> bool:
@@ -82,157 +165,28 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _outside_braces(text: str) -> str:
-    out, depth = [], 0
-    for ch in text:
-        depth += (ch == "{") - (ch == "}")
-        if depth == 0 and ch not in "{}":
-            out.append(ch)
-    return "".join(out)
+def _address(value: str) -> str:
+    """A URL or DOI: escapes undone, braces dropped ('~' is a character here, not a space)."""
+    return re.sub(r"\\([&%$#_{}~])", r"\1", value).replace("{", "").replace("}", "").strip()
 
 
-class _Parser:
-    def __init__(self, text: str):
-        self.text, self.pos, self.macros = text, 0, dict(MONTHS)
-
-    def line(self, pos: int | None = None) -> int:
-        return self.text.count("\n", 0, self.pos if pos is None else pos) + 1
-
-    def skip_ws(self) -> None:
-        while self.pos < len(self.text) and (self.text[self.pos].isspace() or self.text[self.pos] == ","):
-            self.pos += 1
-
-    def entries(self):
-        while True:
-            at = self.text.find("@", self.pos)
-            if at < 0:
-                return
-            self.pos = at + 1
-            m = re.compile(r"\s*([A-Za-z]+)\s*([{(])").match(self.text, self.pos)
-            if not m:
-                continue
-            kind, self.pos = m.group(1).lower(), m.end()
-            close = "}" if m.group(2) == "{" else ")"
-            start_line = self.line(at)
-            if kind in ("comment", "preamble"):
-                self._skip_group(close, start_line)
-                continue
-            if kind == "string":
-                name, value = self._field(start_line)
-                self.macros[name.lower()] = value
-                self._expect(close, start_line)
-                continue
-            km = re.compile(r"\s*([^,\s{}()]*)\s*,").match(self.text, self.pos)
-            if not km:
-                raise BibSyntaxError(f"@{kind} entry without a key", start_line)
-            key, self.pos = km.group(1), km.end()
-            fields: dict[str, str] = {}
-            while True:
-                self.skip_ws()
-                if self.pos >= len(self.text):
-                    raise BibSyntaxError(f"entry '{key}' is not closed", start_line)
-                if self.text[self.pos] == close:
-                    self.pos += 1
-                    break
-                name, value = self._field(start_line)
-                fields[name.lower()] = value
-            yield kind, key, fields, start_line
-
-    def _expect(self, ch: str, start_line: int) -> None:
-        self.skip_ws()
-        if self.text[self.pos:self.pos + 1] != ch:
-            raise BibSyntaxError(f"expected '{ch}'", self.line())
-        self.pos += 1
-
-    def _skip_group(self, close: str, start_line: int) -> None:
-        depth = 1
-        while self.pos < len(self.text) and depth:
-            ch = self.text[self.pos]
-            depth += (ch in "{(") - (ch in "})")
-            self.pos += 1
-
-    def _field(self, start_line: int) -> tuple[str, str]:
-        m = re.compile(r"\s*([A-Za-z][\w:.+-]*)\s*=\s*").match(self.text, self.pos)
-        if not m:
-            raise BibSyntaxError(f"expected 'name = value' on line {self.line()}", self.line())
-        name, self.pos = m.group(1), m.end()
-        parts = []
-        while True:
-            parts.append(self._value())
-            self.skip_space()
-            if self.text[self.pos:self.pos + 1] == "#":
-                self.pos += 1
-                self.skip_space()
-                continue
-            return name, "".join(parts)
-
-    def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def _value(self) -> str:
-        self.skip_space()
-        ch = self.text[self.pos:self.pos + 1]
-        if ch == "{":
-            depth, start = 0, self.pos
-            while self.pos < len(self.text):
-                c = self.text[self.pos]
-                if c == "\\":
-                    self.pos += 2
-                    continue
-                depth += (c == "{") - (c == "}")
-                self.pos += 1
-                if depth == 0:
-                    return self.text[start + 1:self.pos - 1]
-            raise BibSyntaxError("unclosed '{'", self.line(start))
-        if ch == '"':
-            start, depth = self.pos + 1, 0
-            self.pos += 1
-            while self.pos < len(self.text):
-                c = self.text[self.pos]
-                if c == "\\":
-                    self.pos += 2
-                    continue
-                if c == '"' and depth == 0:
-                    self.pos += 1
-                    return self.text[start:self.pos - 1]
-                depth += (c == "{") - (c == "}")
-                self.pos += 1
-            raise BibSyntaxError("unclosed '\"'", self.line(start - 1))
-        m = re.compile(r"[\w:.+-]+").match(self.text, self.pos)
-        if not m:
-            raise BibSyntaxError(f"unexpected '{ch}'", self.line())
-        self.pos = m.end()
-        word = m.group(0)
-        return word if word.isdigit() else self.macros.get(word.lower(), word)
-
-
-def read_bibtex(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
-    """Records, and (line, severity, message) for what could not be parsed."""
-    parser, records, errors = _Parser(text), [], []
-    try:
-        for kind, key, f, line in parser.entries():
-            records.append(_record(kind, key, f, line))
-    except BibSyntaxError as exc:
-        errors.append((exc.line, "error", f"BibTeX syntax: {exc.message}; entries after this point were not read"))
-    return records, errors
-
-
-def _record(kind: str, key: str, f: dict[str, str], line: int) -> Incoming:
-    where = f"entry '{key}'"
-    text = {k: latex_to_text(v) for k, v in f.items() if k not in ("author", "editor", "url", "doi")}
-    for k in ("url", "doi"):  # addresses: only escapes undone ('~' is a character here, not a space)
-        if f.get(k):
-            text[k] = re.sub(r"\\([&%$#_{}~])", r"\1", f[k]).replace("{", "").replace("}", "").strip()
-    raw: dict[str, object] = {"title": text.get("title"), "year": text.get("year") or text.get("date"),
-                              "journal": text.get("journal") or text.get("journaltitle"),
-                              "volume": text.get("volume"), "issue": text.get("number") or text.get("issue"),
-                              "pages": text.get("pages"), "doi": text.get("doi"), "url": text.get("url"),
-                              "citekey": key or None}
-    raw["publisher"] = next((text[k] for k in PUBLISHER_FIELDS if text.get(k)), None)
-    authors = f.get("author") or f.get("editor")
-    raw["authors"] = _split_authors(authors) if authors else []
-    problems: tuple[Problem, ...] = ()
-    if not f.get("author") and f.get("editor"):
-        problems = (Problem("note", "import.editors", f"{where}: no author: the editors are used"),)
-    return paper_record(where, line, raw, problems=problems)
+def _record(kind: str, key: str, f: dict[str, str], line: int, undefined: list[str]) -> Incoming:
+    where = f"entry '{key}'" if key else f"the entry at line {line}"
+    text = {k: latex_to_text(v) for k, v in f.items()
+            if k not in ("author", "editor", "url", "doi", "crossref") and v.strip()}
+    raw: dict[str, object] = {
+        "title": text.get("title"), "year": text.get("year") or text.get("date"),
+        "journal": next((text[k] for k in VENUE_FIELDS if text.get(k)), None),
+        "volume": text.get("volume"), "issue": text.get("number") or text.get("issue"),
+        "pages": text.get("pages"), "doi": _address(f["doi"]) if f.get("doi") else None,
+        "url": _address(f["url"]) if f.get("url") else None, "citekey": key or None,
+        "publisher": next((text[k] for k in PUBLISHER_FIELDS if text.get(k)), None)}
+    problems = [Problem("warning", "import.bibtex", f"{where}: {note}") for note in undefined]
+    names = f.get("author") or f.get("editor") or ""
+    authors, others = split_names(names) if names.strip() else ([], False)
+    if others:
+        authors.append(ET_AL)
+    raw["authors"] = authors
+    if not f.get("author", "").strip() and f.get("editor", "").strip():
+        problems.append(Problem("note", "import.editors", f"{where}: no author: the editors are used"))
+    return paper_record(where, line, raw, problems=tuple(problems))

@@ -58,6 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if a.action in verb and not args.quiet:
             detail = f" ({a.reason})" if a.action == "update" and a.reason else ""
             print(f"{verb[a.action]} {options.content}/{a.path}{detail}  [{a.where}]", file=sys.stdout)
+    print(result.accounting(args.file), file=sys.stderr)
     print(result.summary(), file=sys.stderr)
     return 1 if result.count("fail") or report.errors else 0
 

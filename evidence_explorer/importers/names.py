@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..citation import ET_AL  # noqa: F401  (re-exported for the readers)
+
 _INITIALS_ONLY = re.compile(r"^(?:[A-Z]\.?\s*-?\s*){1,5}$")
 _PERSON = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}\s+(?:[A-Z]\.?\s?-?){1,5}$")
 """'Smith J', 'van der Berg AB', 'Idrissi Fakhreddine M.O.': a surname, then initials."""

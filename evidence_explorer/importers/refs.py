@@ -21,21 +21,29 @@ RIS_PREFERRED = {"journal": ("JO", "JF", "T2", "JA", "J2", "BT"), "title": ("TI"
 
 
 def read_ris(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]]:
+    """One record per 'TY' … 'ER' block. In a file with 'ER' lines only 'ER' ends a record (a stray
+    'TY' inside one is noted); in a file without any, each 'TY' starts the next."""
     records: list[Incoming] = []
     errors: list[tuple[int, str, str]] = []
     tags: dict[str, list[str]] | None = None
     start = 0
     last: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = _RIS_LINE.match(line.rstrip())
+    lines = text.splitlines()
+    has_er = any(_RIS_LINE.match(line.rstrip()) and line.lstrip("\ufeff ").startswith("ER") for line in lines)
+    for number, line in enumerate(lines, start=1):
+        m = _RIS_LINE.match(line.rstrip().lstrip("\ufeff"))
         if not m:
             if tags is not None and last and line.strip():
                 tags[last][-1] += " " + line.strip()  # a value continued on the next line
-            elif line.strip():
+            elif line.strip(" \ufeff\t"):
                 errors.append((number, "note", f"ignored a line outside any record: '{line.strip()[:60]}'"))
             continue
         tag, value = m.group(1), (m.group(2) or "").strip()
         if tag == "TY":
+            if tags is not None and has_er:
+                errors.append((number, "warning", f"a second 'TY' line inside the record of line {start} (no "
+                                                  "'ER' before it): ignored"))
+                continue
             if tags is not None:
                 errors.append((start, "warning", "record without an 'ER  -' end line: read up to the next 'TY'"))
                 records.append(_ris_record(tags, start))
@@ -136,7 +144,8 @@ def read_csl_json(text: str) -> tuple[list[Incoming], list[tuple[int, str, str]]
     for i, item in enumerate(data):
         line = starts[i] if i < len(starts) else None
         if not isinstance(item, dict):
-            errors.append((line or 1, "error", f"item {i + 1} is not an object"))
+            records.append(Incoming(f"item {i + 1}", line, "paper", {}, problems=(Problem(
+                "error", "import.syntax", f"item {i + 1} is not an object: not read"),)))
             continue
         key = item.get("citation-key") or item.get("id")
         where = f"item '{key}'" if key else f"item {i + 1}"

@@ -18,76 +18,11 @@ from typing import Any, Iterator
 
 from ..csvsafe import unprotect
 from ..diagnostics import BuildError
+from .headers import CMOC_HEADERS, PAPER_HEADERS, header_map, known_header, norm_header
 from .names import split_cell
 from .records import Incoming, Problem, clean_text, paper_record, split_list
 
-PAPER_HEADERS: dict[str, tuple[str, ...]] = {
-    "id": ("id",),
-    "title": ("title", "article title", "paper title", "study title", "document title", "title of paper"),
-    "authors": ("authors", "author", "author(s)", "creators", "author names"),
-    "first_author": ("first author", "lead author", "1st author", "first author surname"),
-    "year": ("year", "publication year", "pub year", "year of publication", "date", "publication date",
-             "year published"),
-    "journal": ("journal", "journal name", "source title", "publication title", "journal/source",
-                "source", "journal title", "container title"),
-    "volume": ("volume", "vol", "vol."),
-    "issue": ("issue", "number", "no", "no."),
-    "pages": ("pages", "page", "page numbers", "page range"),
-    "publisher": ("publisher", "institution", "organisation", "organization", "publishing organisation"),
-    "doi": ("doi", "digital object identifier"),
-    "url": ("url", "link", "web address", "web link"),
-    "citekey": ("citekey", "citation key", "bibtex key", "key"),
-    "design": ("study type", "study design", "design", "type of study", "methodology", "study method",
-               "evidence type"),
-    "setting": ("setting", "settings", "care setting", "study setting"),
-    "country": ("country", "countries", "location", "country of study"),
-    "population": ("population", "participants", "sample", "study population"),
-    "aim": ("aim", "aims", "aim(s)", "objective", "objectives", "purpose", "aims/objectives", "study aim"),
-    "results": ("results", "findings", "key findings", "main findings", "main results", "key results"),
-    "status": ("status", "inclusion status"),
-    "review": ("review",),
-    "questions": ("questions", "question", "review question", "review questions"),
-    "theories": ("coded_theories", "coded theories"),
-    "quality.relevance": ("relevance",),
-    "quality.rigour": ("rigour", "rigor"),
-    "quality.note": ("quality note", "appraisal note", "quality"),
-    "body": ("notes", "note", "comments", "reviewer notes"),
-}
-"""Content field → headers that mean it (compared case-insensitively, spaces and punctuation normalised)."""
-
-CMOC_HEADERS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "cmoc id", "cmoc"),
-    "title": ("title", "short title", "cmoc title"),
-    "context": ("context", "c", "context (c)"),
-    "mechanism": ("mechanism", "m", "mechanism (m)"),
-    "resource": ("resource", "mechanism resource"),
-    "reasoning": ("reasoning", "mechanism reasoning"),
-    "outcome": ("outcome", "o", "outcome (o)"),
-    "sources": ("sources", "source", "papers", "paper", "source paper", "source papers", "references",
-                "reference", "evidence", "studies"),
-    "theories": ("theories", "theory", "programme theory", "program theory", "theory id"),
-    "relations": ("relations",),
-    "direction": ("direction", "enabler/barrier", "enabler or barrier"),
-    "status": ("status",),
-    "question": ("question", "questions", "review question"),
-    "review": ("review",),
-    "chains_to": ("chains_to", "chains to"),
-    "locator": ("locator", "page", "location in paper"),
-    "quote": ("quote", "quotation", "supporting quote", "excerpt"),
-    "review_note": ("review_note", "review note"),
-    "body": ("notes", "note", "comments"),
-}
-
-COMPUTED = {"theories", "cmocs", "maps", "citation", "page", "chained_from"}
-"""Columns of Evidence Explorer's own exports that are computed, not written: ignored on import."""
-
 LIST_FIELDS = {"setting", "country", "questions", "review", "theories", "sources", "question", "chains_to"}
-
-
-def norm_header(text: str) -> str:
-    text = text.replace("\ufeff", "").strip().lower().rstrip(":*").strip()
-    return " ".join(text.replace("_", " ").split()) if text not in ("coded_theories", "chains_to",
-                                                                      "review_note") else text
 
 
 @dataclass(frozen=True)
@@ -115,14 +50,33 @@ def decode_bytes(raw: bytes) -> tuple[str, str | None]:
         return raw.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252"
 
 
+def detect_delimiter(text: str) -> str:
+    """The delimiter (',', ';', tab or '|') that splits the first rows into the same number of cells,
+    the most of them: a ';'-separated file whose cells hold commas is ';'-separated (csv.Sniffer
+    counted the commas)."""
+    sample = text[:65536]
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            rows = [r for _, r in zip(range(30), csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+                    if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if len(rows) > 1 and len(text) > len(sample):
+            rows = rows[:-1]  # the sample may end inside the last row
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(r) == width for r in rows) / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
 def read_delimited(path: Path, delimiter: str | None) -> Sheet:
     text, note = decode_bytes(path.read_bytes())
     if delimiter is None:
-        sample = text[:8192]
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
+        delimiter = detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
@@ -136,44 +90,16 @@ def read_delimited(path: Path, delimiter: str | None) -> Sheet:
 
 # --- header mapping ------------------------------------------------------------------------
 
-def header_map(headers: tuple[str, ...], known: dict[str, tuple[str, ...]],
-               overrides: dict[str, str]) -> dict[int, str]:
-    """Column index → field ('extra:NAME' for unmapped, 'ignore' for computed columns)."""
-    lookup = {h: name for name, hs in known.items() for h in hs}
-    wanted = {norm_header(k): v for k, v in overrides.items()}
-    out: dict[int, str] = {}
-    taken: set[str] = set()
-    has_coded = any(norm_header(h) == "coded_theories" for h in headers)
-    for i, raw in enumerate(headers):
-        h = norm_header(raw)
-        if not h:
-            continue
-        if h in wanted:
-            target = wanted[h]
-        elif h in lookup and lookup[h] not in taken:
-            target = lookup[h]
-        elif h == "theories" and known is PAPER_HEADERS and not has_coded:
-            target = "theories"  # a sheet of one's own: the theories each paper is coded to
-        elif h in COMPUTED:
-            target = "ignore"
-        else:
-            target = f"extra:{raw.strip()}"
-        if target not in ("ignore",) and not target.startswith("extra:"):
-            taken.add(target)
-        out[i] = target
-    return out
-
-
 def _find_header(sheet: Sheet, known: dict[str, tuple[str, ...]], overrides: dict[str, str]) -> int:
     """Index in ``sheet.rows`` of the header: the first of the first ten non-empty rows naming two
     known columns, else the first non-empty row."""
-    lookup = {h for hs in known.values() for h in hs} | {norm_header(k) for k in overrides}
+    wanted = {norm_header(k) for k in overrides}
     first = None
     for idx, (_, row) in enumerate(sheet.rows[:30]):
         if not any(c.strip() for c in row):
             continue
         first = idx if first is None else first
-        if sum(1 for c in row if norm_header(c) in lookup) >= 2:
+        if sum(1 for c in row if c.strip() and (norm_header(c) in wanted or known_header(c, known))) >= 2:
             return idx
     if first is None:
         raise BuildError("the spreadsheet is empty")
@@ -191,6 +117,7 @@ def rows_as_dicts(sheet: Sheet, known: dict[str, tuple[str, ...]], overrides: di
         raise BuildError(f"--map names no column of the file: {', '.join(missing)} (columns: "
                          f"{', '.join(h for h in headers if h.strip())})")
     mapping = header_map(headers, known, overrides)
+    _require(identity[0], mapping, headers, sheet.rows[h_idx][0])
     ignored = [headers[i].strip() for i, t in mapping.items() if t == "ignore"]
     header_notes = [Problem("note", "import.header", f"row {sheet.rows[h_idx][0]} is the header row")] \
         if h_idx and sheet.rows[h_idx][0] != 1 else []
@@ -207,19 +134,11 @@ def rows_as_dicts(sheet: Sheet, known: dict[str, tuple[str, ...]], overrides: di
                 pending[2].append(Problem("note", "import.repeated-header",
                                           f"row {number}: the header repeated (a page break?): skipped"))
             continue
-        cells: dict[str, str] = {}
-        for i, value in enumerate(row):
-            target = mapping.get(i)
-            if target is None:
-                if value.strip():
-                    cells.setdefault("extra:column " + sheet.column(i), value)
-                continue
-            if target != "ignore" and value.strip():
-                cells[target] = value
-        if pending and not any(cells.get(f, "").strip() for f in identity):
+        cells = _cells(sheet, row, mapping)
+        if pending and _continues(pending[1], cells, identity):
             label, prev, probs = pending
             for k, v in cells.items():
-                prev[k] = (prev[k].rstrip() + " " + v.lstrip()) if k in prev else v
+                prev[k] = prev[k].rstrip() + " " + v.lstrip()
             names = [f.replace("_", " ") for f in identity if f in mapping.values()] or ["key columns"]
             what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
             probs.append(Problem("note", "import.continued-row", f"row {number}: has no {what}: read as the "
@@ -231,6 +150,39 @@ def rows_as_dicts(sheet: Sheet, known: dict[str, tuple[str, ...]], overrides: di
         first = False
     if pending:
         yield pending
+
+
+def _cells(sheet: Sheet, row: tuple[str, ...], mapping: dict[int, str]) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for i, value in enumerate(row):
+        target = mapping.get(i)
+        if target is None:
+            if value.strip():
+                cells.setdefault("extra:column " + sheet.column(i), value)
+            continue
+        if target != "ignore" and value.strip():
+            cells[target] = value
+    return cells
+
+
+def _continues(prev: dict[str, str], cells: dict[str, str], identity: tuple[str, ...]) -> bool:
+    """A row is the rest of the one above (a page break inside a row) only when it has none of the
+    identifying fields and it continues cells the row above has, a few of them: never a row that
+    fills other columns (a record without a title), nor a full row."""
+    if any(cells.get(f, "").strip() for f in identity):
+        return False
+    return set(cells) <= {k for k, v in prev.items() if v.strip()} and len(cells) <= max(1, len(prev) // 3)
+
+
+def _require(field: str, mapping: dict[int, str], headers: tuple[str, ...], row: int) -> None:
+    """A sheet with no column for the one field every record needs cannot be imported: say so, with --map."""
+    if field in mapping.values():
+        return
+    shown = [h.strip() for h in headers if h.strip()]
+    example = shown[0] if shown else "Column"
+    raise BuildError(f"row {row}, the header, has no column for the {field.replace('_', ' ')} (columns: "
+                     f"{', '.join(shown[:30])}{', …' if len(shown) > 30 else ''}); name it with "
+                     f"--map '{example}={field}'")
 
 
 # --- records --------------------------------------------------------------------------------
@@ -262,16 +214,34 @@ def paper_records(sheet: Sheet, overrides: dict[str, str]) -> list[Incoming]:
                 body = value.strip()
             elif target == "id":
                 continue
+            elif target == "journal" and (source := embase_source(value)):
+                for name, part in source.items():  # Embase's 'Source': journal (year) vol:issue (pages)
+                    raw.setdefault(name, part)
             elif target in LIST_FIELDS:
                 raw[target] = split_list(value)
             else:
                 raw[target] = value
         if quality:
             raw["quality"] = quality
+        start, end = (clean_text(raw.pop(k, "")) for k in ("pages_start", "pages_end"))
+        if (start or end) and not raw.get("pages"):
+            raw["pages"] = f"{start}-{end}" if start and end and start != end else start or end
         key = clean_text(cells["id"]) if cells.get("id") else None
         out.append(paper_record(label, None, raw, {k: v for k, v in extra.items() if v}, body, key,
                                 tuple(problems)))
     return out
+
+
+_EMBASE_SOURCE = re.compile(r"^(?P<journal>[^()]+?)\s*\((?P<year>\d{4})\)\s*(?P<volume>[^:\s(]+)?"
+                            r"(?::(?P<issue>[^\s(]+))?\s*(?:\((?P<pages>[^)]*)\))?\.?(?:\s*Date of Publication:.*)?$")
+
+
+def embase_source(value: str) -> dict[str, str] | None:
+    """'Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014' → its parts."""
+    m = _EMBASE_SOURCE.match(" ".join(value.split()))
+    if not m:
+        return None
+    return {k: v.strip() for k, v in m.groupdict().items() if v and v.strip()}
 
 
 def clean_authors(value: str) -> str:
