@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏͰ-ϿЀ-Я"  # Latin (with accents: É, Á, Ł…), Greek, Cyrillic capitals
-_INITIALS = re.compile(rf"^(?:[{_UPPER}]{{1,4}}|(?:[{_UPPER}]\.\s?){{1,4}}|(?:[{_UPPER}]\.-?[{_UPPER}]\.?))$")
+UPPER = re.escape("".join(chr(c) for c in (*range(0x41, 0x530), *range(0x1E00, 0x1F00)) if chr(c).isupper()))
+"""A regular-expression class body of the capital letters of Latin (É, Á, Ł, Ø…), Greek and Cyrillic."""
+_INITIALS = re.compile(rf"^(?:[{UPPER}]{{1,4}}|(?:[{UPPER}]\.\s?){{1,4}}|(?:[{UPPER}]\.-?[{UPPER}]\.?))$")
 ET_AL = "et al."
 """The last item of an author list that is not complete (BibTeX's 'and others')."""
 

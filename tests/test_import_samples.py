@@ -31,7 +31,8 @@ def files(content: Path, folder: str = "papers") -> set[str]:
 EXPECTED = {
     "messy.csv": ({"smith-2019.md", "department-of-health-social-services-2016.md", "muller-2020.md",
                    "brown-2018.md", "green-nd.md"}, "import: 5 created, 0 updated, 0 skipped, 1 failed", [
-        "messy.csv: note: not UTF-8: read as Windows-1252 [import.file]",
+        "messy.csv: note: not UTF-8: read as cp1252 (a guess from its bytes; if names look wrong, save the file "
+        "as UTF-8) [import.file]",
         "messy.csv: note: row 2 is the header row [import.header]",
         "messy.csv: note: row 7: the header repeated (a page break?): skipped [import.repeated-header]",
         "messy.csv: note: row 8: has no title, authors, year or doi: read as the rest of row 6 (a row broken "

@@ -8,17 +8,18 @@ piece is a 'Surname Initials' name.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ..citation import ET_AL  # noqa: F401  (re-exported for the readers)
+from ..citation import UPPER as U
 
-_INITIALS_ONLY = re.compile(r"^(?:[A-Z]\.?\s*-?\s*){1,5}$")
-_PERSON = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3}\s+(?:[A-Z]\.?\s?-?){1,5}$")
+_INITIALS_ONLY = re.compile(rf"^(?:[{U}]\.?\s*-?\s*){{1,5}}$")
+_PERSON = re.compile(rf"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}}\s+(?:[{U}]\.?\s?-?){{1,5}}$")
 """'Smith J', 'van der Berg AB', 'Idrissi Fakhreddine M.O.': a surname, then initials."""
 _SPLIT_LIST = re.compile(r"\s*(?:;|\n|\r|\u2022|\u00b7|\u25aa)\s*")
 _AND = re.compile(r"\s*(?:,?\s+and\s+|\s*&\s*)\s*", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa]\s+|\d{1,2}[.)]\s+)")
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "ter", "ten", "bin"}
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "ter", "ten", "bin",
+              "dos", "das", "do", "v.", "zu", "af", "al", "el", "ibn", "mac", "st."}
 
 
 def initials(given: str) -> str:
@@ -27,7 +28,7 @@ def initials(given: str) -> str:
     if not given:
         return ""
     if _INITIALS_ONLY.match(given):
-        return re.sub(r"[^A-Z]", "", given)
+        return "".join(ch for ch in given if ch.isupper())
     parts = [p for p in re.split(r"[\s.\-‐]+", given) if p]
     return "".join(p[0].upper() for p in parts if p[0].isalpha())
 
@@ -48,6 +49,8 @@ def from_inverted(name: str) -> str:
     family, given = parts[0], parts[-1]
     if len(parts) == 3 and re.fullmatch(r"(?:Jr|Sr|II|III|IV)\.?", parts[1]):
         given = parts[2]
+    if len(parts) == 3 and re.fullmatch(r"(?:Jr|Sr|II|III|IV)\.?", parts[2]):  # Scopus: 'Smith, J., III'
+        family, given = f"{family} {parts[2].rstrip('.')}", parts[1]
     if not family or not given:
         return name.replace(",", "").strip()
     return person(family, given)
@@ -92,8 +95,8 @@ def split_cell(cell: str) -> tuple[list[str], str | None]:
     return [clean_name(cell)], None
 
 
-_SURNAME = r"(?:(?:%s)\s+)*[A-Z][\w'’-]+(?:[\s-][A-Z][\w'’-]+)?" % "|".join(sorted(_PARTICLES))
-_GIVEN = r"(?:[A-Z][\w'’-]*\.?)(?:[\s-]+[A-Z][\w'’-]*\.?){0,3}"
+_SURNAME = rf"(?:(?:{'|'.join(sorted(_PARTICLES))})\s+)*[{U}][\w'’-]+(?:[\s-][{U}][\w'’-]+)?"
+_GIVEN = rf"(?:[{U}][\w'’-]*\.?)(?:[\s-]+[{U}][\w'’-]*\.?){{0,3}}"
 _INVERTED = re.compile(rf"^{_SURNAME},\s*{_GIVEN}$")
 
 
@@ -104,19 +107,22 @@ def is_inverted_person(name: str) -> bool:
 
 def clean_name(name: str) -> str:
     name = " ".join(name.split()).strip(" ,;")
-    if is_inverted_person(name):
+    if is_inverted_person(name) or (re.search(r",\s*(?:Jr|Sr|II|III|IV)\.?$", name)
+                                    and is_inverted_person(name.rsplit(",", 1)[0])):
         return from_inverted(name)
-    m = re.fullmatch(r"(.+?)\s+((?:[A-Z]\.\s?){1,5})", name)
+    m = re.fullmatch(rf"(.+?)\s+((?:[{U}]\.?\s?-?){{1,5}})", name)
     if m:  # 'Smith J.A.' → 'Smith JA'
         return person(m.group(1), m.group(2))
     return name
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """ASCII, lower-case, hyphenated: 'Müller-Lüdenscheidt' → 'muller-ludenscheidt'."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    """ASCII, lower-case, hyphenated, transliterated by python-slugify: 'Müller-Lüdenscheidt' →
+    'muller-ludenscheidt', 'Straßer' → 'strasser', 'Østergaard' → 'ostergaard', 'Иванов' → 'ivanov'
+    (dropping what is not ASCII made 'stra-er', 'stergaard' and nothing)."""
+    from slugify import slugify
+    text = slugify(text.replace("'", "").replace("’", ""), separator="-")
+    text = re.sub(r"[^a-z0-9-]+", "", text).strip("-")
     if len(text) > limit:
         text = text[:limit].rsplit("-", 1)[0]
     return text

@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any
 
-from .names import from_inverted, person
+from .names import clean_name, from_inverted, person
 from .records import Incoming, Problem, paper_record
 
 _RIS_LINE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|\s*)$")
@@ -78,7 +78,7 @@ def _ris_record(tags: dict[str, list[str]], line: int) -> Incoming:
                            for field in set(RIS_FIELDS.values())}
     sp, ep = first("SP"), first("EP")
     raw["pages"] = f"{sp}-{ep}" if sp and ep and not re.search(r"[-–]", sp) else sp or ep
-    raw["authors"] = [from_inverted(a) for n in RIS_AUTHORS for a in tags.get(n, ()) if a.strip()]
+    raw["authors"] = [clean_name(from_inverted(a)) for n in RIS_AUTHORS for a in tags.get(n, ()) if a.strip()]
     return paper_record(where, line, raw)
 
 

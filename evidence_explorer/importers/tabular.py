@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from ..csvsafe import unprotect
 from ..diagnostics import BuildError
+from .encoding import decode_bytes  # noqa: F401  (the readers' one decoder)
 from .headers import CMOC_HEADERS, PAPER_HEADERS, header_map, known_header, norm_header
 from .names import split_cell
 from .records import Incoming, Problem, clean_text, paper_record, split_list
@@ -39,16 +40,6 @@ class Sheet:
 
 
 # --- reading --------------------------------------------------------------------------------
-
-def decode_bytes(raw: bytes) -> tuple[str, str | None]:
-    """Text and, when it was not UTF-8, a note saying how it was read."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), None
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252"
-
 
 def detect_delimiter(text: str) -> str:
     """The delimiter (',', ';', tab or '|') that splits the first rows into the same number of cells,
