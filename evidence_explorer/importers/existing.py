@@ -1,8 +1,8 @@
 """What the content directory already holds: every id, and the identity of every paper and CMOC.
 
-An import never creates a second file for a record that exists: a paper is the same when its DOI,
-its citation key or id, or its title and year match; a CMOC when its id or its context, mechanism
-and outcome match.
+An import never creates a second file for a record that exists: a paper is matched by evidence
+(:mod:`.dedupe`: identifiers, then title, first author, year, volume and page); a CMOC by its id or
+its context, mechanism and outcome.
 """
 from __future__ import annotations
 
@@ -14,24 +14,9 @@ from typing import Any, Mapping
 from ..citation import parse_name
 from ..diagnostics import Report
 from ..load import load_sources
-from ..schema import _DOI_PREFIX
 from ..walk import walk_content
+from .dedupe import Identity, Index, doi_key
 from .names import slug
-
-
-def doi_key(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return _DOI_PREFIX.sub("", value.strip()).lower()
-
-
-def title_key(title: Any, year: Any, authors: Any) -> str | None:
-    """Title (letters and digits only), year and first author's family name."""
-    if not isinstance(title, str) or not title.strip():
-        return None
-    first = authors[0] if isinstance(authors, list) and authors else authors
-    who = slug(parse_name(first).family) if isinstance(first, str) else ""
-    return re.sub(r"[^a-z0-9]", "", title.lower()) + f"|{year}|{who}"
 
 
 def cmoc_key(fields: Mapping[str, Any]) -> str:
@@ -57,7 +42,8 @@ class Existing:
     papers_by_doi: Mapping[str, Known]
     papers_by_key: Mapping[str, Known]
     """Lower-cased id or citekey → paper."""
-    papers_by_title: Mapping[str, Known]
+    papers: Index[Known]
+    """Every paper by DOI, PMID, keys and title (see :mod:`.dedupe`)."""
     papers_by_cite: Mapping[str, tuple[Known, ...]]
     """'surname|year' → papers (for CMOC sources written as 'Smith 2019' or 'Smith et al. (2019)')."""
     cmocs_by_key: Mapping[str, Known]
@@ -68,7 +54,7 @@ def scan(content: Path) -> Existing:
     by_id: dict[str, Known] = {}
     by_doi: dict[str, Known] = {}
     by_key: dict[str, Known] = {}
-    by_title: dict[str, Known] = {}
+    by_title: Index[Known] = Index()
     by_cite: dict[str, list[Known]] = {}
     cmocs: dict[str, Known] = {}
     if content.is_dir():
@@ -93,24 +79,12 @@ def _index_paper(known: Known, by_doi, by_key, by_title, by_cite) -> None:
     by_key[known.id.lower()] = known
     if isinstance(data.get("citekey"), str):
         by_key[data["citekey"].lower()] = known
-    if tk := title_key(data.get("title"), data.get("year"), data.get("authors")):
-        by_title[tk] = known
+    extra = data.get("extra") if isinstance(data.get("extra"), Mapping) else {}
+    by_title.add(Identity.of(data, extra, (known.id, data.get("citekey"))), known)
     authors = data.get("authors")
     first = authors[0] if isinstance(authors, list) and authors else authors
     if isinstance(first, str):
         by_cite.setdefault(f"{slug(parse_name(first).family)}|{data.get('year')}", []).append(known)
-
-
-def match_paper(existing: Existing, fields: Mapping[str, Any], key: str | None) -> tuple[Known, str] | None:
-    """The existing paper this record is, and why (for the message)."""
-    if (doi := doi_key(fields.get("doi"))) and doi in existing.papers_by_doi:
-        return existing.papers_by_doi[doi], f"same DOI {fields['doi']}"
-    for k in (key, fields.get("citekey")):
-        if isinstance(k, str) and k.lower() in existing.papers_by_key:
-            return existing.papers_by_key[k.lower()], f"same id or citation key '{k}'"
-    if (tk := title_key(fields.get("title"), fields.get("year"), fields.get("authors"))) and tk in existing.papers_by_title:
-        return existing.papers_by_title[tk], "same title, year and first author"
-    return None
 
 
 _CITE = re.compile(r"^(?P<who>.+?)(?:\s+et\s+al\.?|\s+(?:and|&)\s+.+?)?,?\s*\(?(?P<year>\d{4}[a-z]?)\)?$")

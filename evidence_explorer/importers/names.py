@@ -45,7 +45,9 @@ def from_inverted(name: str) -> str:
     name = " ".join(name.split()).strip().strip(",")
     if "," not in name:
         return name
-    parts = [p.strip() for p in name.split(",")]
+    parts = [p.strip() for p in name.split(",") if p.strip().lower() not in ("null", "nan", "none")]
+    if len(parts) == 1:
+        return parts[0]  # 'van den Hoven, null' (a spreadsheet's empty cell written out)
     family, given = parts[0], parts[-1]
     if len(parts) == 3 and re.fullmatch(r"(?:Jr|Sr|II|III|IV)\.?", parts[1]):
         given = parts[2]

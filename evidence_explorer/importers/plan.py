@@ -6,7 +6,8 @@ from typing import Any, TYPE_CHECKING
 
 from ..diagnostics import Location, Report
 from ..load import ContentError
-from .existing import cmoc_key, doi_key, match_paper, resolve_paper, title_key
+from .dedupe import Identity, Index
+from .existing import cmoc_key, resolve_paper
 from .names import id_stem
 from .records import PAPER_ORDER, Incoming
 from .write import create, explicit_id, free_id, markdown, refresh, replace_file, validate
@@ -27,7 +28,7 @@ def apply_plan(records: list[Incoming], target: "Target", options: "ImportOption
     from . import Action
     shown_file = str(options.file)
     actions: list[Action] = []
-    in_run: dict[str, str] = {}
+    in_run = Seen()
     for rec in records:
         where = Location(shown_file, rec.line)
         for p in rec.problems:
@@ -39,6 +40,14 @@ def apply_plan(records: list[Incoming], target: "Target", options: "ImportOption
         action = step(rec, target, options, report, where, in_run)
         actions.append(action)
     return actions
+
+
+class Seen:
+    """What this import has created so far: CMOC keys, and papers by identity (see :mod:`.dedupe`)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+        self.papers: Index[str] = Index()
 
 
 def _ref_check(rec: Incoming, fields: dict[str, Any], extra: dict[str, Any], target: "Target",
@@ -69,35 +78,43 @@ def _rel(kind_folder: str, entity_id: str) -> str:
 
 
 def _paper(rec: Incoming, target: "Target", options: "ImportOptions", report: Report, where: Location,
-           in_run: dict[str, str]) -> "Action":
+           in_run: Seen) -> "Action":
     from . import Action
     fields, extra = dict(rec.fields), dict(rec.extra)
     _ref_check(rec, fields, extra, target, report, where)
-    found = match_paper(target.existing, fields, rec.key)
-    if found:
-        known, why = found
+    ident = Identity.of(fields, extra, (rec.key, fields.get("citekey")))
+    found = target.existing.papers.match(ident)
+    if found and found[1]:
+        known, _, why = found
         rel = known.rel
         if not options.update:
             report.note("import.exists", f"{rec.where}: skipped: {rel} exists ({why}); --update refreshes "
                         "its bibliographic fields", where)
             return Action("skip", rec.where, rel, "exists")
         return _update(rec, known, fields, target, options, report, where)
-    keys = [k for k in (doi_key(fields.get("doi")), title_key(fields.get("title"), fields.get("year"), fields.get("authors"))) if k]
-    for k in keys:
-        if k in in_run:
-            report.note("import.duplicate", f"{rec.where}: skipped: the same paper as {in_run[k]}", where)
-            return Action("skip", rec.where, None, "duplicate")
+    earlier = in_run.papers.match(ident)
+    if earlier and earlier[1]:
+        report.note("import.duplicate", f"{rec.where}: skipped: the same paper as {earlier[0]} ({earlier[2]})",
+                    where)
+        return Action("skip", rec.where, None, "duplicate")
+    for match, what in ((found, lambda k: k.rel), (earlier, str)):
+        if match:
+            report.warning("import.possible-duplicate", f"{rec.where}: imported, but it may be the same paper as "
+                           f"{what(match[0])} ({match[2]}): delete one if they are", where)
     authors = fields.get("authors") or []
     entity_id = explicit_id(rec.key, target.taken) or free_id(id_stem(authors[0], fields.get("year")),
                                                                target.taken)
     if str(fields.get("citekey", "")).lower() == entity_id.lower():
         fields.pop("citekey")
     text = markdown(fields, extra, rec.body, PAPER_ORDER)
-    return _create(rec, "papers", entity_id, "paper", text, target, options, report, where, in_run, keys)
+    action = _create(rec, "papers", entity_id, "paper", text, target, options, report, where, in_run, [])
+    if action.action == "create":
+        in_run.papers.add(ident, rec.where)
+    return action
 
 
 def _create(rec: Incoming, folder: str, entity_id: str, kind: str, text: str, target: "Target",
-            options: "ImportOptions", report: Report, where: Location, in_run: dict[str, str],
+            options: "ImportOptions", report: Report, where: Location, in_run: Seen,
             keys: list[str]) -> "Action":
     from . import Action
     rel = _rel(folder, entity_id)
@@ -113,7 +130,7 @@ def _create(rec: Incoming, folder: str, entity_id: str, kind: str, text: str, ta
             report.error("import.file-exists", f"{rec.where}: {rel} exists; not overwritten", where)
             return Action("fail", rec.where, rel, "file exists")
     for k in keys:
-        in_run[k] = rec.where
+        in_run.keys[k] = rec.where
     return Action("create", rec.where, rel)
 
 
@@ -140,7 +157,7 @@ def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: "Target",
 
 
 def _cmoc(rec: Incoming, target: "Target", options: "ImportOptions", report: Report, where: Location,
-          in_run: dict[str, str]) -> "Action":
+          in_run: Seen) -> "Action":
     from . import Action
     raw, extra = dict(rec.fields), dict(rec.extra)
     errors: list[str] = []
@@ -184,8 +201,8 @@ def _cmoc(rec: Incoming, target: "Target", options: "ImportOptions", report: Rep
                     f"({'same id' if rec.key and known.id.lower() == rec.key.lower() else 'same context, mechanism and outcome'})"
                     + ("; --update applies to papers only" if options.update else ""), where)
         return Action("skip", rec.where, known.rel, "exists")
-    if ck in in_run:
-        report.note("import.duplicate", f"{rec.where}: skipped: the same configuration as {in_run[ck]}", where)
+    if ck in in_run.keys:
+        report.note("import.duplicate", f"{rec.where}: skipped: the same configuration as {in_run.keys[ck]}", where)
         return Action("skip", rec.where, None, "duplicate")
     entity_id = explicit_id(rec.key, target.taken) or _cmoc_id(theories, target.taken)
     text = markdown(fields, extra, rec.body, CMOC_ORDER)
