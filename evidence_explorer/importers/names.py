@@ -79,6 +79,9 @@ def split_cell(cell: str) -> tuple[list[str], str | None]:
     cell = cell.strip()
     if not cell:
         return [], None
+    listed = _literal_list(cell)
+    if listed is not None:  # "['Marx, Karl', 'Lindgren, Astrid']" (ASReview, pandas)
+        return [clean_name(from_inverted(n)) for n in listed if n.strip()], None
     if _SPLIT_LIST.search(cell):
         pieces = [_BULLET.sub("", p).strip() for p in _SPLIT_LIST.split(cell)]
         return [clean_name(p) for p in pieces if p], None
@@ -95,6 +98,18 @@ def split_cell(cell: str) -> tuple[list[str], str | None]:
     if _AND.search(cell) and all(looks_like_person(p) for p in _AND.split(cell)):
         return [clean_name(p) for p in _AND.split(cell)], None
     return [clean_name(cell)], None
+
+
+def _literal_list(cell: str) -> list[str] | None:
+    """A cell holding a Python or JSON list of strings, as data tools write lists; else None."""
+    if not (cell.startswith("[") and cell.endswith("]") and len(cell) < 20_000 and cell[1:2] in "'\""):
+        return None
+    import ast
+    try:
+        value = ast.literal_eval(cell)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
 
 _SURNAME = rf"(?:(?:{'|'.join(sorted(_PARTICLES))})\s+)*[{U}][\w'’-]+(?:[\s-][{U}][\w'’-]+)?"

@@ -202,7 +202,7 @@ def paper_records(sheet: Sheet, overrides: dict[str, str]) -> list[Incoming]:
             elif target.startswith("quality."):
                 quality[target[8:]] = clean_text(value).lower() if target.endswith("rigour") else clean_text(value)
             elif target == "body":
-                body = value.strip()
+                body = value.replace("\r\n", "\n").replace("\r", "\n").strip()  # no stray CR in Markdown
             elif target == "id":
                 continue
             elif target == "journal" and (source := embase_source(value)):
@@ -251,7 +251,7 @@ def cmoc_records(sheet: Sheet, overrides: dict[str, str]) -> list[Incoming]:
             if target.startswith("extra:"):
                 extra[target[6:]] = clean_text(value)
             elif target == "body":
-                body = value.strip()
+                body = value.replace("\r\n", "\n").replace("\r", "\n").strip()  # no stray CR in Markdown
             elif target in LIST_FIELDS or target == "relations":
                 raw[target] = split_list(value)
             elif target != "id":
