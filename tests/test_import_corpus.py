@@ -163,3 +163,51 @@ def test_web_of_science_plain_text_is_an_error_with_a_hint(tmp_path):
     _, run = one(tmp_path, "ris/rispy-example_wos.ris")
     assert run.code == 1
     assert "no records found: is it a RIS file? It looks like Web of Science plain text" in run.err
+
+
+def test_cmoc_sheet_with_realist_headers_and_line_breaks(make_site, tmp_path):
+    from test_import_samples import CMOC_SITE
+    content = make_site(CMOC_SITE)
+    sheet = tmp_path / "cmocs.csv"
+    sheet.write_bytes(
+        "\ufeffCMOC No.,Context (C),Mechanism (M) - resource,Mechanism (M) - reasoning,Outcome (O),"
+        "Supporting studies,Initial programme theory\r\n"
+        "1,\"Practices share\r\na building\",Shared space,\"Staff come to\r\ntrust each other\",More joint plans,"
+        "\"Smith et al. (2019)\r\nBrown 2018\",T1\r\n".encode("utf-8"))
+    run = run_cli("import", str(sheet), "--kind", "cmocs", "--content", str(content))
+    assert run.code == 0, run.err
+    cmoc = front(next((content / "cmocs").glob("*.md")))
+    assert cmoc == {"context": "Practices share a building", "resource": "Shared space",
+                    "reasoning": "Staff come to trust each other", "outcome": "More joint plans",
+                    "sources": ["smith-2019", "brown-2018"], "theories": ["T1"]}
+
+
+def test_a_sheet_with_no_title_column_suggests_map(make_site, tmp_path):
+    content = make_site({})
+    sheet = tmp_path / "refs.csv"
+    sheet.write_text("Name of the study,Who,When\nTeams,Smith J,2019\n", encoding="utf-8")
+    run = run_cli("import", str(sheet), "--content", str(content))
+    assert run.code == 2
+    assert ("row 1, the header, has no column for the title (columns: Name of the study, Who, When); name it "
+            "with --map 'Name of the study=title'") in run.err
+
+
+def test_web_of_science_exports_tab_delimited_tags_and_excel_headers(make_site, tmp_path):
+    content = make_site({})
+    tags = tmp_path / "savedrecs.txt"
+    tags.write_text("PT\tAU\tTI\tSO\tPD\tPY\tVL\tIS\tBP\tEP\tDI\tUT\n"
+                    "J\tSmith, J; Álvarez, É. M.\tTeams and trust\tJ Integr Care\tMAR 2019\t2019\t12\t3\t45\t52\t"
+                    "10.1234/jic.1\tWOS:1\n"
+                    "J\tLee, K\tCare navigators\tBMJ Open\t\t2021\t11\t\te0101\t\t\tWOS:2\n", encoding="utf-8")
+    run = run_cli("import", str(tags), "--format", "tsv", "--content", str(content))
+    assert run.code == 0 and counts(run)[1]["created"] == 2, run.err
+    smith = front(content / "papers" / "smith-2019.md")
+    assert (smith["authors"], smith["journal"], smith["year"], smith["volume"], smith["issue"], smith["pages"],
+            smith["doi"]) == (["Smith J", "Álvarez ÉM"], "J Integr Care", 2019, "12", "3", "45-52", "10.1234/jic.1")
+    assert front(content / "papers" / "lee-2021.md")["pages"] == "e0101"
+    excel = tmp_path / "wos.csv"  # Excel export headers: the year is 'Publication Year', not 'Publication Date'
+    excel.write_text("Authors,Article Title,Source Title,Publication Date,Publication Year,Start Page,End Page\n"
+                     "\"Ng, A\",Trust in teams,Health Policy,DEC 5,2018,1,9\n", encoding="utf-8")
+    run = run_cli("import", str(excel), "--content", str(content))
+    ng = front(content / "papers" / "ng-2018.md")
+    assert (ng["title"], ng["year"], ng["pages"]) == ("Trust in teams", 2018, "1-9"), run.err
