@@ -211,3 +211,15 @@ def test_web_of_science_exports_tab_delimited_tags_and_excel_headers(make_site, 
     run = run_cli("import", str(excel), "--content", str(content))
     ng = front(content / "papers" / "ng-2018.md")
     assert (ng["title"], ng["year"], ng["pages"]) == ("Trust in teams", 2018, "1-9"), run.err
+
+
+def test_bibtex_von_and_jr_parts_in_order(tmp_path):
+    content, _ = one(tmp_path, "bibtex/jabref-complex.bib")
+    paper = by_key(content, "10250999")
+    assert paper["authors"] == ["von Hippel E", "Reagle Jr JM", "Sherry Jr JF", "van den Huevel Jr JA"]
+    assert (paper["title"], paper["journal"], paper["year"], paper["volume"], paper["issue"]) == \
+        ("Article with complex Authornames", "IEEE Security and Privacy", 2004, "2", "5")
+    biber = tmp_path / "biber"
+    biber.mkdir()
+    content, _ = one(biber, "bibtex/bibtexparser-biber-examples.bib")
+    assert by_key(content, "Pimentel00")["authors"] == ["Pimentel Jr JJ"]

@@ -50,3 +50,36 @@ def test_xlsx_with_a_cell_in_the_last_column_reads_in_bounded_memory(tmp_path):
     paper = (content / "papers" / "smith-2005.md").read_text(encoding="utf-8")
     assert "title: Paper 5\n" in paper and "extra:\n  Reviewer: AB\n" in paper
     assert "column NTP: far away" in (content / "papers" / "lee-2021.md").read_text(encoding="utf-8")
+
+
+BIB_PIECES = ["@article{", "@string{", "@comment{", "@preamble{", "}", "{", '"', ",", "=", "#", "\\", "$", "%",
+              "title", "author", " and ", "others", "{\\'e}", "\\textit{", "crossref", "x", "\n", " ", "@", "("]
+
+
+def test_readers_never_crash_on_generated_input():
+    """Any text through the BibTeX, RIS and CSL-JSON readers: records and messages, never an exception."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from evidence_explorer.importers.bibtex import read_bibtex
+    from evidence_explorer.importers.encoding import decode_bytes
+    from evidence_explorer.importers.refs import read_csl_json, read_ris
+
+    pieces = st.lists(st.sampled_from(BIB_PIECES) | st.text(max_size=5), max_size=60).map("".join)
+    ris = st.lists(st.sampled_from(["TY  - JOUR", "ER  - ", "AU  - Smith, J", "TI  - T", "PY  - 20",
+                                    "TY  -", "  cont", "\ufeff", "XX  - y"]), max_size=20).map("\n".join)
+    json_ = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                         lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                             st.sampled_from(["title", "author", "issued", "family", "given", "literal"]), c,
+                             max_size=3), max_leaves=12)
+
+    @settings(max_examples=150, deadline=None)
+    @given(bib=pieces, ris_text=ris, item=json_, raw=st.binary(max_size=200))
+    def run(bib, ris_text, item, raw):
+        import json as _json
+        read_bibtex(bib)
+        read_ris(ris_text)
+        read_csl_json(_json.dumps([item]))
+        decode_bytes(raw)
+
+    run()

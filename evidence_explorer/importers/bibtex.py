@@ -24,6 +24,7 @@ VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "maintitle", "howpublish
 INHERITED = ("booktitle", "maintitle", "year", "date", "publisher", "institution", "organization", "school",
              "journal", "journaltitle", "volume", "editor", "series", "address", "location")
 """Fields a crossref child takes from its parent when it has none (its title is the child's booktitle)."""
+_SUFFIX_ONLY = re.compile(r"^(?:Jr|Sr|II|III|IV)\.?$")
 _SUFFIX = re.compile(r"^(.*?),?\s+(Jr\.?|Sr\.?|II|III|IV)$")
 
 
@@ -146,10 +147,11 @@ def split_names(value: str) -> tuple[list[str], bool]:
             names.append(latex_to_text(raw))
             continue
         family = latex_to_text(" ".join(parts.von + parts.last))
-        jr = latex_to_text(" ".join(parts.jr))
+        jr, given = latex_to_text(" ".join(parts.jr)), latex_to_text(" ".join(parts.first))
+        if jr and _SUFFIX_ONLY.match(given) and not _SUFFIX_ONLY.match(jr):  # 'Sherry, John F., Jr.'
+            jr, given = given, jr
         if not jr and (m := _SUFFIX.match(family)):  # {Baldwin, Jr.}
             family, jr = m.group(1), m.group(2)
-        given = latex_to_text(" ".join(parts.first))
         if jr:
             family = f"{family} {jr.rstrip('.')}"
         names.append(person(family, given) if family else given)
