@@ -1,7 +1,7 @@
 """Is an incoming paper one that exists (or came earlier in the same file)? By evidence, strongest first.
 
-1. An identifier: the same DOI or PMID, or the same id or citation key (unless the titles differ: a
-   RIS 'ID' is only a record number in its database): certain.
+1. An identifier: the same DOI or PMID, or the same id or citation key: certain (a key of digits
+   only, such as a RIS 'ID', which is a record number in its database, needs the titles to agree).
 2. The same normalised title, first author and year (or no year on both sides), where volume and
    first page do not disagree (either may be missing): certain. Two "Editorial"s of one journal and year by one author in
    different volumes are two papers.
@@ -78,8 +78,9 @@ def compare(a: Identity, b: Identity) -> tuple[bool, str] | None:
         return True, f"same DOI {a.doi}"
     if a.pmid and a.pmid == b.pmid:
         return True, f"same PMID {a.pmid}"
-    if set(a.keys) & set(b.keys) and (not a.title or not b.title or a.title == b.title):
-        return True, f"same id or citation key '{sorted(set(a.keys) & set(b.keys))[0]}'"
+    shared = sorted(set(a.keys) & set(b.keys))
+    if shared and (not a.title or not b.title or a.title == b.title or any(re.search(r"[a-z]", k) for k in shared)):
+        return True, f"same id or citation key '{shared[0]}'"
     if not a.title or a.title != b.title:
         return None
     if a.doi and b.doi:
