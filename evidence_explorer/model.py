@@ -160,7 +160,8 @@ class Paper(Entity):
     kind: ClassVar[str] = "paper"
     label: ClassVar[str] = "Paper"
     title: str = field_(Str(), "Title of the study.", required=True)
-    authors: tuple[str, ...] = field_(ListOf(Str(), names=True), "Authors: 'Surname Initials' or an organisation.",
+    authors: tuple[str, ...] = field_(ListOf(Str(), names=True), "Authors: 'Surname Initials' or an organisation; "
+                                      "a last item 'et al.' marks a list that names only the first authors.",
                                       required=True, default=())
     year: int | str = field_(Year(), "Year of publication (or 'n.d.').", required=True, default="n.d.")
     journal: str | None = field_(Str(), "Journal or series.")
