@@ -37,3 +37,16 @@ def test_an_uncertain_match_is_imported_and_reported(make_site, tmp_path):
             "[import.possible-duplicate]") in run.err
     assert "record at line 6: skipped: papers/lee-2018.md exists (same title, year and first author)" in run.err
     assert (content / "papers" / "lee-2019.md").exists()
+
+
+def test_scopus_and_wos_author_cells_with_accented_initials_and_suffixes():
+    from evidence_explorer.citation import parse_name
+    from evidence_explorer.importers.names import split_cell
+    assert split_cell("Łukasiewicz Ł., Álvarez É.M., Smith J., III, Ng A.") == \
+        (["Łukasiewicz Ł", "Álvarez ÉM", "Smith III J", "Ng A"], None)
+    assert split_cell("Łukasiewicz, Ł.; Álvarez, É.M.; Smith, J., III") == \
+        (["Łukasiewicz Ł", "Álvarez ÉM", "Smith III J"], None)
+    assert split_cell("Smith, J.A.") == (["Smith JA"], None)
+    assert split_cell("['Marx, Karl', 'Lindgren, Astrid']") == (["Marx K", "Lindgren A"], None)
+    assert not parse_name("Álvarez ÉM").organisation and not parse_name("Łukasiewicz Ł").organisation
+    assert parse_name("NHS England").organisation

@@ -86,7 +86,7 @@ def split_cell(cell: str) -> tuple[list[str], str | None]:
         pieces = [_BULLET.sub("", p).strip() for p in _SPLIT_LIST.split(cell)]
         return [clean_name(p) for p in pieces if p], None
     if "," in cell:
-        pieces = [p.strip() for p in _AND.sub(", ", cell).split(",") if p.strip()]
+        pieces = _with_suffixes([p.strip() for p in _AND.sub(", ", cell).split(",") if p.strip()])
         if all(looks_like_person(p) for p in pieces):
             return [clean_name(p) for p in pieces], None
         if is_inverted_person(cell):
@@ -98,6 +98,18 @@ def split_cell(cell: str) -> tuple[list[str], str | None]:
     if _AND.search(cell) and all(looks_like_person(p) for p in _AND.split(cell)):
         return [clean_name(p) for p in _AND.split(cell)], None
     return [clean_name(cell)], None
+
+
+def _with_suffixes(pieces: list[str]) -> list[str]:
+    """'Smith J.', 'III' → 'Smith III J.' (Scopus writes a suffix after a comma)."""
+    out: list[str] = []
+    for p in pieces:
+        if out and re.fullmatch(r"(?:Jr|Sr|II|III|IV)\.?", p):
+            m = re.fullmatch(r"(.+?)(\s+\S+)", out[-1])
+            out[-1] = f"{m.group(1)} {p.rstrip('.')}{m.group(2)}" if m else f"{out[-1]} {p}"
+        else:
+            out.append(p)
+    return out
 
 
 def _literal_list(cell: str) -> list[str] | None:
@@ -113,7 +125,7 @@ def _literal_list(cell: str) -> list[str] | None:
 
 
 _SURNAME = rf"(?:(?:{'|'.join(sorted(_PARTICLES))})\s+)*[{U}][\w'’-]+(?:[\s-][{U}][\w'’-]+)?"
-_GIVEN = rf"(?:[{U}][\w'’-]*\.?)(?:[\s-]+[{U}][\w'’-]*\.?){{0,3}}"
+_GIVEN = rf"(?:[{U}][\w'’-]*\.?)(?:(?:[\s-]+|(?<=\.))[{U}][\w'’-]*\.?){{0,3}}"
 _INVERTED = re.compile(rf"^{_SURNAME},\s*{_GIVEN}$")
 
 
@@ -127,7 +139,8 @@ def clean_name(name: str) -> str:
     if is_inverted_person(name) or (re.search(r",\s*(?:Jr|Sr|II|III|IV)\.?$", name)
                                     and is_inverted_person(name.rsplit(",", 1)[0])):
         return from_inverted(name)
-    m = re.fullmatch(rf"(.+?)\s+((?:[{U}]\.?\s?-?){{1,5}})", name)
+    m = re.fullmatch(rf"(.+?\s+(?:Jr|Sr|II|III|IV))\.?\s+((?:[{U}]\.?\s?-?){{1,5}})", name) or \
+        re.fullmatch(rf"(.+?)\s+((?:[{U}]\.?\s?-?){{1,5}})", name)
     if m:  # 'Smith J.A.' → 'Smith JA'
         return person(m.group(1), m.group(2))
     return name
