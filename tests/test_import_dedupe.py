@@ -50,3 +50,14 @@ def test_scopus_and_wos_author_cells_with_accented_initials_and_suffixes():
     assert split_cell("['Marx, Karl', 'Lindgren, Astrid']") == (["Marx K", "Lindgren A"], None)
     assert not parse_name("Álvarez ÉM").organisation and not parse_name("Łukasiewicz Ł").organisation
     assert parse_name("NHS England").organisation
+
+
+def test_placeholder_values_are_no_values(make_site, tmp_path):
+    content = make_site({})
+    ris = tmp_path / "ovid.ris"
+    ris.write_text("TY  - JOUR\nTI  - Self-criticism and depression\nAU  - Trindade, Inês A.\nPY  - 2019\n"
+                   "SP  - No-Specified\nVL  - nan\nER  - \n", encoding="utf-8")
+    run = run_cli("import", str(ris), "--content", str(content))
+    assert run.code == 0, run.err
+    text = (content / "papers" / "trindade-2019.md").read_text(encoding="utf-8")
+    assert "No-Specified" not in text and "nan" not in text and "Trindade IA" in text

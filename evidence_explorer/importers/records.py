@@ -107,6 +107,10 @@ def split_list(value: str) -> list[str]:
     return out
 
 
+PLACEHOLDERS = {"nan", "null", "none", "n/a", "no-specified", "not specified", "not available", "undefined", "-",
+                "--", "[no title]"}
+"""What exports write for an empty value (pandas' 'nan', Ovid's 'No-Specified'): no value."""
+
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[0-9]\d\d)(?!\d)")
 
 
@@ -136,7 +140,7 @@ def paper_record(where: str, line: int | None, raw: Mapping[str, Any], extra: Ma
     extra = dict(extra or {})
     found = list(problems)
     for name, value in raw.items():
-        if value in (None, "", [], ()):
+        if value in (None, "", [], ()) or (isinstance(value, str) and value.strip().lower() in PLACEHOLDERS):
             continue
         if name == "year":
             year = parse_year(value)
