@@ -21,6 +21,20 @@ def pytest_addoption(parser):
                      help="rewrite tests/sites/invalid/*/expected.txt from the current output")
 
 
+THREADED_FIXTURES = {"browser", "page", "demo_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start threads which live for the rest of the session (Playwright's child watcher,
+    the static file servers of ``serve_directory``) run last. While another thread runs, the build
+    rightly never forks workers (``parallel.can_fork``), so tests of ``--jobs`` that ran after them
+    would silently test one process only."""
+    def threaded(item) -> bool:
+        return item.get_closest_marker("browser") is not None or \
+            bool(THREADED_FIXTURES & set(getattr(item, "fixturenames", ())))
+    items.sort(key=threaded)  # stable: each group keeps its order
+
+
 @pytest.fixture
 def update_transcripts(request) -> bool:
     return request.config.getoption("--update-transcripts")
