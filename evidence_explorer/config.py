@@ -114,7 +114,8 @@ SITE_KEYS = {
     "edit_path": "Path of the content folder inside the repository, e.g. 'edit/main/content/'.",
     "language": "Language of the content, a BCP 47 tag like `en`, `en-GB` or `pt-BR` (default 'en'; "
                 "at most 20 characters).",
-    "allow_raw_html": "Let raw HTML in Markdown bodies through (default false: it is shown as text).",
+    "allow_raw_html": "Let raw HTML in Markdown bodies through, sanitised (no script, handlers or unsafe URLs; "
+                      "default false: it is shown as text).",
     "follow_symlinks_outside": "Read content files that are symbolic links to files outside the content folder "
                                "(default false: an error; links to folders outside are never followed).",
     "theory_kinds": "Theory kinds: key → label (default {component: Programme theory component}).",

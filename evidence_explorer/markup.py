@@ -16,6 +16,7 @@ from markdown import treeprocessors, util
 from markdown.extensions import Extension
 from markdown.inlinepatterns import BacktickInlineProcessor, HtmlInlineProcessor, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+import nh3
 from markupsafe import Markup, escape
 
 SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
@@ -167,6 +168,23 @@ class _Safety(Extension):
             md.treeprocessors.register(_QuickInline(md), "inline", 20)  # replaces the stock one
 
 
+# What raw HTML may keep when a site opts in (allow_raw_html): ammonia's allowlist of tags
+# (no script, style, iframe, object, form, svg…), no event handlers, URLs limited to these schemes
+# or relative, plus the attributes our own Markdown output uses (classes of links and code blocks,
+# table-cell alignment as a text-align style and nothing else).
+RAW_HTML_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+RAW_HTML_ATTRIBUTES["*"] = {"class", "title", "lang", "dir"}
+for _cell in ("th", "td"):
+    RAW_HTML_ATTRIBUTES[_cell] = RAW_HTML_ATTRIBUTES.get(_cell, set()) | {"style"}
+RAW_HTML_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitise(html: str) -> str:
+    """Raw HTML a site let through, made safe by nh3 (ammonia): nothing in it can run script."""
+    return nh3.clean(html, attributes=RAW_HTML_ATTRIBUTES, url_schemes=RAW_HTML_SCHEMES, link_rel=None,
+                     strip_comments=True, filter_style_properties={"text-align"})
+
+
 class MarkdownRenderer:
     def __init__(self, resolve: Resolver, allow_raw_html: bool = False, quick_inline: bool = True):
         """``quick_inline`` False: Python-Markdown's stock inline processor (the reference the
@@ -174,12 +192,14 @@ class MarkdownRenderer:
         self._md = markdown.Markdown(
             extensions=["tables", "fenced_code", "sane_lists", _Safety(resolve, allow_raw_html, quick_inline)],
             output_format="html")
+        self._allow_raw_html = allow_raw_html
         self._inline = markdown.Markdown(extensions=[_Safety(resolve, False, quick_inline)], output_format="html")
 
     def block(self, text: str) -> Markup:
         """A Markdown body → HTML (escaped input, so safe to mark up)."""
         self._md.reset()
-        return Markup(self._md.convert(text or ""))
+        html = self._md.convert(text or "")
+        return Markup(sanitise(html) if self._allow_raw_html else html)
 
     def inline(self, text: str) -> Markup:
         """A short field (quote, context…) → inline HTML: emphasis and [[links]], no paragraphs."""

@@ -192,3 +192,48 @@ def test_unsafe_urls_are_recognised(url):
 def test_safe_urls_are_kept(url):
     from evidence_explorer.markup import is_safe_url
     assert is_safe_url(url)
+
+
+RAW_PAYLOADS = [
+    '<script>window.__pwned=1</script>',
+    '<img src="x" onerror="window.__pwned=2">',
+    '<a href="javascript:window.__pwned=3">click</a>',
+    '<a href="JaVa&#x09;ScRiPt:window.__pwned=4">click</a>',
+    '<iframe src="javascript:parent.__pwned=5"></iframe>',
+    '<svg onload="window.__pwned=6"><circle r="1"/></svg>',
+    '<style>body{display:none}</style>',
+    '<form action="javascript:window.__pwned=7"><button>go</button></form>',
+    '<div onclick="window.__pwned=8" style="position:fixed;inset:0">cover</div>',
+    '<object data="data:text/html,<script>parent.__pwned=9</script>"></object>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=window.__pwned=10>',
+    '<details open ontoggle="window.__pwned=11"><summary>s</summary></details>',
+    '<!-- <img src=x onerror=window.__pwned=12> -->',
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__pwned=13">',
+]
+
+
+def test_raw_html_allowed_is_sanitised(make_site, tmp_path, page):
+    """With allow_raw_html on, raw HTML keeps harmless markup but nothing that runs or redresses
+    the page: no script, handler, javascript: URL, frame, form, style or base survives, in Chromium."""
+    body = ("---\ntitle: T\n---\n"
+            '<div class="note"><b>bold</b> and <a href="https://example.org/">a link</a></div>\n\n'
+            "| a | b |\n|:-|-:|\n| 1 | 2 |\n\n" + "\n\n".join(RAW_PAYLOADS))
+    content = make_site({"pages/p.md": body}, site_yaml="title: T\nallow_raw_html: true\n")
+    out = tmp_path / "site"
+    assert run_cli("build", "--content", str(content), "--output", str(out), "--no-search").code == 0
+    html = (out / "p" / "index.html").read_text(encoding="utf-8")
+    main = html[html.index("<main"):html.index("</main>")]
+    for bad in ("<script", "onerror", "onload", "onclick", "ontoggle", "javascript:", "<iframe", "<svg",
+                "<style", "<form", "<object", "<base", "http-equiv", "position:fixed"):
+        assert bad not in main.lower(), bad
+    assert '<div class="note"><b>bold</b> and <a href="https://example.org/">a link</a></div>' in main
+    assert '<th style="text-align:left">a</th>' in main  # table alignment from Markdown kept (normalised)
+    from browser import serve_directory
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    with serve_directory(out) as url:
+        page.goto(f"{url}/p/", wait_until="load")
+        page.click("text=cover") if page.locator("text=cover").count() else None
+        assert page.evaluate("window.__pwned") is None and dialogs == []
+        assert page.evaluate("document.baseURI").startswith(url)
