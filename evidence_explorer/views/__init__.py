@@ -32,28 +32,37 @@ class PageSpec:
 
 
 def nav_items(corpus: Corpus) -> tuple[dict, ...]:
-    """The header navigation, computed once per build."""
-    items = [{"url": "", "label": "Home", "section": "home"},
-             {"url": "theories/", "label": "Theories", "section": "theories"}]
-    if corpus.maps:
-        items.append({"url": "maps/", "label": "Evidence maps", "section": "maps"})
-    if corpus.config.matrices:
-        items.append({"url": "matrix/", "label": "Gap matrices", "section": "matrix"})
-    items += [{"url": "cmocs/", "label": "CMOCs", "section": "cmocs"},
-              {"url": "papers/", "label": "Papers", "section": "papers"}]
-    if corpus.questions:
-        items.append({"url": "questions/", "label": "Questions", "section": "questions"})
-    if corpus.reviews:
-        items.append({"url": "reviews/", "label": "Reviews", "section": "reviews"})
-    if len(corpus.pages) == 1:
-        items.append({"url": corpus.pages[0].page_url, "label": corpus.pages[0].title, "section": "pages"})
-    elif corpus.pages:
-        items.append({"url": "pages/", "label": "About", "section": "pages"})
-    items.append({"url": "review/", "label": "Advisory review", "section": "review"})
+    """The site navigation, computed once per build. Header doors (``place: header``) for the
+    audiences: the findings, the evidence behind them, the methods, the data; each with the sections
+    it opens onto as its ``children``, shown as a second row on the pages of that door. Footer links
+    (``place: footer``): the free pages (about, glossary…), then the tools for reviewers, which stay
+    out of the public doors. One value, so a serve rebuild sees any change to either."""
+    def door(label: str, children: list[dict]) -> dict | None:
+        children = [c for c in children if c]
+        if not children:
+            return None
+        return {"place": "header", "url": children[0]["url"], "label": label, "children": tuple(children),
+                "sections": frozenset(c["section"] for c in children)}
+
+    def item(url: str, label: str, section: str, present: object = True) -> dict | None:
+        return {"url": url, "label": label, "section": section} if present else None
+
+    doors = [
+        door("Findings", [item("theories/", "Theories", "theories"),
+                          item("maps/", "Evidence maps", "maps", corpus.maps),
+                          item("matrix/", "Gap matrices", "matrix", corpus.config.matrices),
+                          item("graph/", "Theory graph", "graph")]),
+        door("Evidence", [item("papers/", "Papers", "papers"), item("cmocs/", "CMOCs", "cmocs")]),
+        door("Methods", [item("reviews/", "Reviews", "reviews", corpus.reviews),
+                         item("questions/", "Questions", "questions", corpus.questions)]),
+        door("Data", [item("data/", "Data", "data")]),
+    ]
+    footer = [{"place": "footer", "url": p.page_url, "label": p.title}
+              for p in sorted(corpus.pages, key=lambda p: p.title.casefold())]
+    footer.append({"place": "footer", "url": "review/", "label": "For reviewers: advisory review"})
     if corpus.history is not None:
-        items.append({"url": "changes/", "label": "Changes", "section": "changes"})
-    items.append({"url": "data/", "label": "Data", "section": "data"})
-    return tuple(items)
+        footer.append({"place": "footer", "url": "changes/", "label": "Changes"})
+    return tuple(d for d in doors if d) + tuple(footer)
 
 
 def collect_pages(corpus: Corpus, memo: "Memo | None" = None,

@@ -272,7 +272,7 @@ def graph_page(corpus: Corpus, groups: list) -> PageSpec:
     return PageSpec("graph/", "graph.html", "Theory graph", {
         "bands": bands, "nodes": tuple(nodes), "hierarchy": tuple(hierarchy), "pairs": tuple(pairs),
         "outline": outline, "graph": theory_graph,
-    }, section="theories")
+    }, section="graph")
 
 
 def _tree_order(corpus: Corpus, items: list[Theory]) -> list[tuple[Theory, int]]:
