@@ -134,7 +134,7 @@ def hugo_site(work: Path, n: int) -> Path:
             (site / rel).write_text(text)
         shutil.copytree(corpus(work, n) / "papers", site / "content" / "papers")
         (site / "static").mkdir()
-        shutil.copy(ROOT / "evidence_explorer" / "static" / "style.css", site / "static" / "style.css")
+        shutil.copy(ROOT / "evidence_explorer" / "site" / "static" / "style.css", site / "static" / "style.css")
         (site / ".complete").write_text("ok\n")
     return site
 
@@ -151,7 +151,7 @@ def mkdocs_site(work: Path, n: int) -> Path:
 
 
 def ee_build(work: Path, n: int, jobs: int, cold: bool) -> tuple[float, float]:
-    from evidence_explorer.cache import cache_root
+    from evidence_explorer.speed.cache import cache_root
     out = work / f"ee-{n}" / "site"
     if cold:
         shutil.rmtree(cache_root(out), ignore_errors=True)
@@ -220,10 +220,10 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
     end (event, settle, rebuild). Also the rebuild alone (``DevServer.build``), as measured before."""
     import queue
     import threading
-    from evidence_explorer.incremental import classify
+    from evidence_explorer.dev.incremental import classify
     from evidence_explorer.pipeline import BuildOptions
-    from evidence_explorer.serve import DevServer, snapshot
-    from evidence_explorer.watch import QUIET_MS, EventWatcher
+    from evidence_explorer.dev.serve import DevServer, snapshot
+    from evidence_explorer.dev.watch import QUIET_MS, EventWatcher
     content = corpus(work, n)
     out = work / f"ee-{n}" / "serve-site"
     shutil.rmtree(out, ignore_errors=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evidence_explorer import markup  # noqa: E402
-from evidence_explorer.markdown_limits import MarkdownTooComplex, check_markdown  # noqa: E402
+from evidence_explorer.site import markup  # noqa: E402
+from evidence_explorer.content.markdown_limits import MarkdownTooComplex, check_markdown  # noqa: E402
 
 FLOODS: dict[str, str] = {
     "[[": "[[",

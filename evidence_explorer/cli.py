@@ -13,15 +13,16 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__, urls
-from .diagnostics import BuildError, Report, Severity
-from .importers import command as import_command
-from . import authoring_commands, init_command
-from .parallel import usable_cores
+from . import __version__
+from .content import urls
+from .content.diagnostics import BuildError, Report, Severity
+from .commands import importing as import_command
+from .commands import authoring as authoring_commands, init as init_command
+from .speed.parallel import usable_cores
 from .pipeline import BuildOptions, build
-from .publish import describe_os_error, remove_abandoned
-from .textsafe import describe, escape_controls
-from . import uptodate
+from .site.publish import describe_os_error, remove_abandoned
+from .content.textsafe import describe, escape_controls
+from .speed import uptodate
 
 COMMANDS: dict[str, str] = {
     "build": "validate, render, index for search, write the site atomically (default)",
@@ -103,7 +104,7 @@ def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
 
 
 def _offline(args: argparse.Namespace) -> int:
-    from .offline import OfflineError, write_offline
+    from .site.offline import OfflineError, write_offline
     try:
         count = write_offline(Path(args.output), args.offline)
     except OfflineError as exc:
@@ -176,7 +177,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .dev.serve import serve
     temporary = args.output is None
     args.output = args.output or "site"  # replaced by a temporary folder when none was given
     return serve(_options(args), host=args.host, port=args.port, open_browser=args.open, temporary=temporary)

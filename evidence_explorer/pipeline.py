@@ -10,23 +10,22 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from . import urls
-from .cache import MarkdownCache, cache_root
-from .changelog import read_history
-from .config import SiteConfig, parse_config
-from .diagnostics import BuildError, Report
-from .export import exports
-from .gitinfo import last_updated
-from .link import Corpus, link
-from .load import ContentError, load_site_yaml
-from .parallel_load import load_all
-from .parallel import frozen_heap, render_pages
-from .publish import (MARKER, OutputError, check_output, describe_os_error, remove_tree, swap,  # noqa: F401
-                      write_staging)
-from .render import Renderer
-from .review_csv import links_csv
-from .search import index_site
-from .views import PageSpec, collect_pages, nav_items
+from .content import urls
+from .speed.cache import MarkdownCache, cache_root
+from .content.changelog import read_history
+from .content.config import SiteConfig, parse_config
+from .content.diagnostics import BuildError, Report
+from .exports.data import exports
+from .content.gitinfo import last_updated
+from .content.link import Corpus, link
+from .content.load import ContentError, load_site_yaml
+from .speed.parallel_load import load_all
+from .speed.parallel import frozen_heap, render_pages
+from .site.publish import MARKER, OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
+from .site.render import Renderer
+from .exports.advisory_sheet import links_csv
+from .site.search_index import index_site
+from .site.views import PageSpec, collect_pages, nav_items
 
 _check_output, _write_staging = check_output, write_staging  # the names serve's full build imports
 
@@ -57,7 +56,7 @@ def load_config(content: Path, report: Report) -> SiteConfig | None:
     try:
         shown, data = load_site_yaml(content, str(content))
     except ContentError as exc:
-        from .diagnostics import Location
+        from .content.diagnostics import Location
         shown = str(content / "site.yaml") if str(content) not in ("", ".") else "site.yaml"
         report.error(exc.code if exc.code.startswith("config") else "config.yaml", exc.message,
                      Location(shown, exc.line))

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from evidence_explorer import gitinfo
-from evidence_explorer.gitinfo import last_updated, parse_log
+from evidence_explorer.content import gitinfo
+from evidence_explorer.content.gitinfo import last_updated, parse_log
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = "---\ntitle: A study\nauthors: [Doe J]\nyear: 2020\ntheories: [T1]\n---\nBody.\n"
@@ -125,7 +125,7 @@ def test_pre_commit_hooks_run_real_commands(make_site):
 
 def test_authoring_docs_name_every_kind_and_the_commands():
     text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
-    from evidence_explorer.model import KINDS
+    from evidence_explorer.content.model import KINDS
     for kind in KINDS:
         assert f"./schema/{kind}.schema.json" in text
     for needle in ("python build.py serve", "python build.py new cmoc", "python build.py schema",

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from evidence_explorer.static_files import minify_css
-from evidence_explorer.views.pagination import Pager, paginate
+from evidence_explorer.site.static_files import minify_css
+from evidence_explorer.site.views.pagination import Pager, paginate
 
 BUDGET = 60_000
 """Bytes of HTML plus linked CSS allowed per page."""
@@ -67,7 +67,7 @@ def test_every_demo_page_is_under_budget(demo_site):
 
 
 def test_served_stylesheets_are_minified_and_equivalent(demo_site):
-    source = (ROOT / "evidence_explorer" / "static" / "style.css").read_text(encoding="utf-8")
+    source = (ROOT / "evidence_explorer" / "site" / "static" / "style.css").read_text(encoding="utf-8")
     served = (demo_site / "static" / "style.css").read_text(encoding="utf-8")
     assert served == minify_css(source) and len(served) < 0.9 * len(source)
     assert "/*" not in served and "\n  " not in served

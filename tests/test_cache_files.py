@@ -20,10 +20,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from evidence_explorer import seal
-from evidence_explorer.cache import CACHE_FILE, TemplateCache, cache_root, code_fingerprint
-from evidence_explorer.render import TEMPLATES_DIR, make_environment
-from evidence_explorer.uptodate import MANIFEST
+from evidence_explorer.speed import seal
+from evidence_explorer.speed.cache import CACHE_FILE, TemplateCache, cache_root, code_fingerprint
+from evidence_explorer.site.render import TEMPLATES_DIR, make_environment
+from evidence_explorer.speed.uptodate import MANIFEST
 
 from conftest import ROOT, SITES, run_cli
 from test_differential import assert_same_site
@@ -139,7 +139,7 @@ def test_planted_manifest_cannot_claim_up_to_date(tmp_path):
     path = cache_dir(output) / MANIFEST
     data = json.loads(seal.read(path, MANIFEST))
     (output / "index.html").write_text("defaced", encoding="utf-8")
-    from evidence_explorer.uptodate import sign_output
+    from evidence_explorer.speed.uptodate import sign_output
     data["output"] = {rel: list(stat) for rel, stat in sign_output(output.resolve()).items()}
     payload = json.dumps(data).encode()
     for blob in (payload, forged(payload, MANIFEST)):

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import run_cli
-from evidence_explorer.changelog import read_history
+from evidence_explorer.content.changelog import read_history
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

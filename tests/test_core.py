@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SITES, run_cli
-from evidence_explorer import urls
-from evidence_explorer.model import KINDS
-from evidence_explorer.reference import reference_markdown
-from evidence_explorer.schema import content_fields
+from evidence_explorer.content import urls
+from evidence_explorer.content.model import KINDS
+from evidence_explorer.authoring.format_reference import reference_markdown
+from evidence_explorer.content.fields import content_fields
 
 COLLECTION_KEYS = ("reviews", "questions", "theories", "maps", "papers", "cmocs")
 
@@ -135,7 +135,8 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_every_model_field_is_documented():
     doc = (ROOT / "docs" / "content-format.md").read_text(encoding="utf-8")
-    assert doc == reference_markdown(), "run: python -m evidence_explorer.reference > docs/content-format.md"
+    assert doc == reference_markdown(), \
+        "run: python -m evidence_explorer.authoring.format_reference > docs/content-format.md"
     for kind, cls in KINDS.items():
         section = doc.split(f"## {cls.label} (")[1].split("\n## ")[0]
         for name in content_fields(cls):

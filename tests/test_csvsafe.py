@@ -5,7 +5,7 @@ import csv
 import io
 
 from conftest import run_cli
-from evidence_explorer.csvsafe import protect, unprotect
+from evidence_explorer.exports.csvsafe import protect, unprotect
 
 
 def test_protect_and_unprotect_round_trip():

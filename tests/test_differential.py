@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from evidence_explorer.incremental import Changes, full_build, rebuild
+from evidence_explorer.dev.incremental import Changes, full_build, rebuild
 from evidence_explorer.pipeline import BuildOptions
 
 from conftest import run_cli

@@ -10,9 +10,10 @@ import shutil
 
 import pytest
 
-from evidence_explorer import export, export_csv, export_refs, review_csv
-from evidence_explorer.csvsafe import protect, protect_cells, protect_row
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.exports import (data as export, tables as export_csv, references as export_refs,
+                                       advisory_sheet as review_csv)
+from evidence_explorer.exports.csvsafe import protect, protect_cells, protect_row
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_corpus
 
 from conftest import ROOT, SITES

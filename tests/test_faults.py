@@ -22,8 +22,8 @@ import pytest
 from conftest import ROOT, SITES
 from test_quality_bad_input import tree_digest
 
-from evidence_explorer.parallel import fork_map
-from evidence_explorer.publish import MARKER, describe_os_error, is_mount_point
+from evidence_explorer.speed.parallel import fork_map
+from evidence_explorer.site.publish import MARKER, describe_os_error, is_mount_point
 
 MINIMAL = SITES / "minimal"
 

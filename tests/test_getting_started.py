@@ -17,7 +17,7 @@ import yaml
 
 from conftest import ROOT, run_cli
 from evidence_explorer import cli
-from evidence_explorer.parallel import usable_cores
+from evidence_explorer.speed.parallel import usable_cores
 
 BIN = Path(sys.executable).parent
 

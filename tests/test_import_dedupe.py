@@ -40,7 +40,7 @@ def test_an_uncertain_match_is_imported_and_reported(make_site, tmp_path):
 
 
 def test_scopus_and_wos_author_cells_with_accented_initials_and_suffixes():
-    from evidence_explorer.citation import parse_name
+    from evidence_explorer.content.citation import parse_name
     from evidence_explorer.importers.names import split_cell
     assert split_cell("Łukasiewicz Ł., Álvarez É.M., Smith J., III, Ng A.") == \
         (["Łukasiewicz Ł", "Álvarez ÉM", "Smith III J", "Ng A"], None)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_corpus
 
 BIB_FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "publisher", "doi", "url")

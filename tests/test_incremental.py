@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import incremental, urls
-from evidence_explorer.incremental import Changes, classify, full_build, rebuild, template_closure
+from evidence_explorer.dev import incremental
+from evidence_explorer.content import urls
+from evidence_explorer.dev.incremental import Changes, classify, full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
-from evidence_explorer.render import TEMPLATES_DIR
-from evidence_explorer.views import collect_pages
-from evidence_explorer.views.memo import Memo
+from evidence_explorer.site.render import TEMPLATES_DIR
+from evidence_explorer.site.views import collect_pages
+from evidence_explorer.site.views.memo import Memo
 
 ROOT = Path(__file__).resolve().parents[1]
 CMOC = "cmocs/cmoc-R1-01.md"
@@ -90,7 +91,7 @@ def test_full_build_for_serve_equals_the_pipeline_build(demo_state, tmp_path):
 
 
 def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_path, monkeypatch):
-    from evidence_explorer import parallel
+    from evidence_explorer.speed import parallel
     forked = []
     real = parallel.fork_map
 
@@ -290,8 +291,8 @@ def test_new_unknown_wikilink_in_a_text_edit_is_reported(demo):
 
 
 def test_read_changed_reads_only_what_a_build_loads(tmp_path):
-    from evidence_explorer.diagnostics import Report
-    from evidence_explorer.incremental import read_changed
+    from evidence_explorer.content.diagnostics import Report
+    from evidence_explorer.dev.incremental import read_changed
     content = tmp_path / "content"
     for rel in ("cmocs/a.md", "cmocs/_draft.md", "cmocs/.hidden/b.md", "cmocs/sub/c.md", "papers/broken.md"):
         (content / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import integrity
-from evidence_explorer.incremental import Changes, full_build, rebuild
+from evidence_explorer.content import integrity
+from evidence_explorer.dev.incremental import Changes, full_build, rebuild
 from evidence_explorer.pipeline import BuildOptions
-from evidence_explorer.views import collect_pages
+from evidence_explorer.site.views import collect_pages
 
 from test_incremental import full_reference, tree_diff
 

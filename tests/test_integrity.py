@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SITES, run_cli
-from evidence_explorer import integrity
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.content import integrity
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_corpus
 
 FINDINGS = SITES / "integrity" / "findings"

@@ -9,12 +9,12 @@ import jsonschema as js
 import pytest
 
 from conftest import run_cli
-from evidence_explorer.diagnostics import Report
-from evidence_explorer.jsonschema import kind_schema, schema_files
-from evidence_explorer.load import COLLECTIONS, read_source
-from evidence_explorer.model import KINDS
+from evidence_explorer.content.diagnostics import Report
+from evidence_explorer.authoring.json_schema import kind_schema, schema_files
+from evidence_explorer.content.load import COLLECTIONS, read_source
+from evidence_explorer.content.model import KINDS
 from evidence_explorer.pipeline import load_config
-from evidence_explorer.schema import content_fields
+from evidence_explorer.content.fields import content_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID = ROOT / "tests" / "sites" / "invalid"

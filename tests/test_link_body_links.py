@@ -6,7 +6,7 @@ import random
 import re
 from types import SimpleNamespace
 
-from evidence_explorer.link import _FENCE, WIKILINK, body_links
+from evidence_explorer.content.link import _FENCE, WIKILINK, body_links
 
 
 def reference(entity):

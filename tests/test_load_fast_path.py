@@ -10,7 +10,7 @@ import importlib.util
 import pytest
 import yaml
 
-from evidence_explorer import load
+from evidence_explorer.content import load
 
 from conftest import ROOT, SITES
 

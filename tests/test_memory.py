@@ -48,9 +48,9 @@ def test_free_memory_is_released_after_the_exports_and_before_the_render(make_si
 def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
     """Entities and their records are slotted (no ``__dict__`` each: ~0.7 KB per entity); equality,
     hashing of fields and the parallel loader's pickling keep working."""
-    from evidence_explorer import model
-    from evidence_explorer.diagnostics import Report
-    from evidence_explorer.parallel_load import _decode, _pickle
+    from evidence_explorer.content import model
+    from evidence_explorer.content.diagnostics import Report
+    from evidence_explorer.speed.parallel_load import _decode, _pickle
     from evidence_explorer.pipeline import load_corpus
 
     content = make_site({
@@ -72,9 +72,9 @@ def test_entities_have_no_instance_dict_and_survive_pickling(make_site):
 def test_refs_without_a_stored_line_are_still_reported_on_their_own_line(make_site):
     """Refs whose line equals their field's or record's are stored without it
     (``schema.drop_known_line``); every diagnostic about them still names the ref's own line."""
-    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.content.diagnostics import Report
     from evidence_explorer.pipeline import load_corpus
-    from evidence_explorer.schema import Ref
+    from evidence_explorer.content.fields import Ref
 
     cmoc = (
         "---\n"                      # 1
@@ -110,7 +110,7 @@ def test_refs_without_a_stored_line_are_still_reported_on_their_own_line(make_si
 
 def test_field_names_are_one_string_each_across_entities(make_site):
     """The loader interns mapping keys: the line maps of 30,000 entities share their field names."""
-    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.content.diagnostics import Report
     from evidence_explorer.pipeline import load_corpus
 
     paper = "---\ntitle: A study {n}\nauthors: [Doe J]\nyear: 2020\n---\nBody.\n"
@@ -124,8 +124,8 @@ def test_field_names_are_one_string_each_across_entities(make_site):
 def test_reference_meta_is_computed_when_read_and_equals_the_eager_values(monkeypatch):
     """A paper page's Highwire tags and JSON-LD are made when the page renders, not held by
     every page spec through the build."""
-    from evidence_explorer import export_refs
-    from evidence_explorer.diagnostics import Report
+    from evidence_explorer.exports import references as export_refs
+    from evidence_explorer.content.diagnostics import Report
     from evidence_explorer.pipeline import load_corpus
 
     from conftest import ROOT

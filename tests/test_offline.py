@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import ROOT, run_cli
-from evidence_explorer.offline import relative
+from evidence_explorer.site.offline import relative
 
 
 @pytest.fixture(scope="module")

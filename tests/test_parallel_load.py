@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from evidence_explorer import model, parallel_load
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.content import model
+from evidence_explorer.speed import parallel_load
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_config, load_corpus
 
 from conftest import ROOT, SITES, run_cli

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import markup, parallel
-from evidence_explorer.cache import CACHE_FILE, MarkdownCache, cache_root, code_fingerprint
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.site import markup
+from evidence_explorer.speed import parallel
+from evidence_explorer.speed.cache import CACHE_FILE, MarkdownCache, cache_root, code_fingerprint
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import BuildOptions, build, load_corpus
-from evidence_explorer.render import Renderer
-from evidence_explorer.views import collect_pages, nav_items
+from evidence_explorer.site.render import Renderer
+from evidence_explorer.site.views import collect_pages, nav_items
 
 from conftest import ROOT, run_cli
 

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from evidence_explorer.load import COLLECTIONS
-from evidence_explorer.model import KINDS, content_fields
-from evidence_explorer.schema import Choice, Doi, Extra, Int, Str, TextOrList, Url, Year
+from evidence_explorer.content.load import COLLECTIONS
+from evidence_explorer.content.model import KINDS, content_fields
+from evidence_explorer.content.fields import Choice, Doi, Extra, Int, Str, TextOrList, Url, Year
 
 MAX_EXAMPLES = 60
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None,

@@ -183,14 +183,14 @@ def test_unsafe_url_fields_are_rejected(make_site, tmp_path, field, value, messa
     "file:///etc/passwd",
 ])
 def test_unsafe_urls_are_recognised(url):
-    from evidence_explorer.markup import is_safe_url
+    from evidence_explorer.site.markup import is_safe_url
     assert not is_safe_url(url)
 
 
 @pytest.mark.parametrize("url", ["https://example.org/a?b=1&amp;c=2", "http://x.org", "/papers/x/",
                                  "../x/", "#frag", "mailto:someone@example.org", "papers/x/"])
 def test_safe_urls_are_kept(url):
-    from evidence_explorer.markup import is_safe_url
+    from evidence_explorer.site.markup import is_safe_url
     assert is_safe_url(url)
 
 

@@ -71,7 +71,7 @@ def test_sigkill_during_rendering_keeps_previous_site(tmp_path):
 
 def test_swap_replaces_the_site_in_one_step(tmp_path, monkeypatch):
     """The publish step is one atomic exchange on Linux; without it, two renames still end whole."""
-    from evidence_explorer import publish
+    from evidence_explorer.site import publish
     for atomic in (True, False):
         out, staging = tmp_path / "site", tmp_path / ".site.staging-1"
         shutil.rmtree(out, ignore_errors=True)
@@ -103,7 +103,7 @@ class _Killed(BaseException):
 def _kill_after(monkeypatch, calls: int) -> list[int]:
     """Make the ``calls``-th deletion (unlink, rmdir, or a whole rmtree) of the clean-up the last
     one that happens, as a SIGKILL just before it would."""
-    from evidence_explorer import publish
+    from evidence_explorer.site import publish
     count = [0]
 
     def step(real):
@@ -125,7 +125,7 @@ def test_sigkill_at_every_step_of_the_clean_up_leaves_nothing_the_next_build_kee
     any deletion of that clean-up (every one is tried, in order) leaves a folder the next build
     recognises (it still holds the marker, or it is empty) and removes. Before the fix the marker
     could go first, and the half-deleted folder then stayed forever."""
-    from evidence_explorer import publish
+    from evidence_explorer.site import publish
     content = ROOT / "tests" / "sites" / "minimal"
     out = tmp_path / "site"
     assert run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet").code == 0

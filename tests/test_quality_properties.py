@@ -9,11 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence_explorer.config import parse_config
-from evidence_explorer.diagnostics import Report
-from evidence_explorer.load import COLLECTIONS, ContentError, SourceFile, decode, parse_yaml, \
-    split_front_matter
-from evidence_explorer.model import KINDS, build_entity, content_fields
+from evidence_explorer.content.config import parse_config
+from evidence_explorer.content.diagnostics import Report
+from evidence_explorer.content.load import (COLLECTIONS, ContentError, SourceFile, decode, parse_yaml,
+                                            split_front_matter)
+from evidence_explorer.content.model import KINDS, build_entity, content_fields
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONFIG = parse_config(parse_yaml(

@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from evidence_explorer import incremental, uptodate
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.dev import incremental
+from evidence_explorer.speed import uptodate
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.importers.existing import scan
-from evidence_explorer.load import MAX_FILE_BYTES, load_sources, source_paths
-from evidence_explorer.markdown_limits import MAX_NESTING, MarkdownTooComplex, check_markdown
+from evidence_explorer.content.load import MAX_FILE_BYTES, load_sources, source_paths
+from evidence_explorer.content.markdown_limits import MAX_NESTING, MarkdownTooComplex, check_markdown
 from evidence_explorer.pipeline import BuildOptions
-from evidence_explorer.walk import FileProblem, is_content_path, read_bounded, walk_content
+from evidence_explorer.content.walk import FileProblem, is_content_path, read_bounded, walk_content
 
 PAGE = "---\ntitle: {title}\n---\n{body}\n"
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from evidence_explorer.dependencies import RecordingCorpus, template_closure
-from evidence_explorer.diagnostics import Report
-from evidence_explorer.markup import MarkdownRenderer
+from evidence_explorer.dev.dependencies import RecordingCorpus, template_closure
+from evidence_explorer.content.diagnostics import Report
+from evidence_explorer.site.markup import MarkdownRenderer
 from evidence_explorer.pipeline import load_corpus
-from evidence_explorer.render import Renderer, title_of
-from evidence_explorer.views import collect_pages, nav_items
+from evidence_explorer.site.render import Renderer, title_of
+from evidence_explorer.site.views import collect_pages, nav_items
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,7 +154,7 @@ OLD_PAPER_META = """{% for name, content in ref_meta.highwire %}
 
 @pytest.mark.parametrize("site", [ROOT / "content", ROOT / "tests" / "sites" / "hostile"])
 def test_page_metadata_equals_the_templates_it_replaced(site):
-    from evidence_explorer.export_refs import reference_meta
+    from evidence_explorer.exports.references import reference_meta
     corpus = load_corpus(site, Report())
     assert corpus is not None
     renderer = Renderer(corpus, "/sub dir/", nav_items(corpus))

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from evidence_explorer.jsonschema import folder_of, kind_schema
-from evidence_explorer.model import KINDS
-from evidence_explorer.schema import content_fields
-from evidence_explorer.scaffold import site_config
+from evidence_explorer.authoring.json_schema import folder_of, kind_schema
+from evidence_explorer.content.model import KINDS
+from evidence_explorer.content.fields import content_fields
+from evidence_explorer.authoring.scaffold import site_config
 
 SITE = ("title: T\ntheory_kinds: {component: Component, mrt: Middle-range theory}\nfacets:\n"
         "  domain: {label: Outcome domain, applies_to: [cmoc], values: {staff: Staff, patients: Patients}}\n")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from evidence_explorer.diagnostics import Report
+from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_corpus
-from evidence_explorer.search import filter_groups, search_record, short_authors
+from evidence_explorer.site.search_index import filter_groups, search_record, short_authors
 
 SITE_YAML = """\
 title: Search test

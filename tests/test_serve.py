@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from evidence_explorer.pipeline import BuildOptions
-from evidence_explorer.serve import SETTLE_S, DevServer, snapshot
+from evidence_explorer.dev.serve import SETTLE_S, DevServer, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,7 +229,7 @@ def test_search_index_is_refreshed_after_a_rebuild(make_site, tmp_path):
 def test_background_refresh_never_forks_and_reports_failures(dev, monkeypatch):
     """A process with threads must not fork (the child can hang on a lock another thread held:
     issue 14, item 3): the refresh runs in a thread of the serving process."""
-    import evidence_explorer.serve_refresh as refresh_module
+    import evidence_explorer.dev.serve_refresh as refresh_module
     assert wait_for(lambda: not dev.refresher.running)
     ran_in: list[tuple[int, str]] = []
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import watch
+from evidence_explorer.dev import watch
 from evidence_explorer.pipeline import BuildOptions
-from evidence_explorer.serve import DevServer
-from evidence_explorer.watch import EventWatcher
+from evidence_explorer.dev.serve import DevServer
+from evidence_explorer.dev.watch import EventWatcher
 
 pytest.importorskip("watchfiles")
 

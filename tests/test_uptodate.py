@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer import uptodate
+from evidence_explorer.speed import uptodate
 from evidence_explorer.pipeline import MARKER
 
 from conftest import SITES, run_cli

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from evidence_explorer.config import LANGUAGE_TAG
-from evidence_explorer.diagnostics import Diagnostic, Location, Severity
-from evidence_explorer.load import ContentError, parse_yaml
-from evidence_explorer.schema import MAX_ID_LENGTH, Extra, FieldError, check_id, is_id
-from evidence_explorer.textsafe import checked_text, escape_controls, json_value
-from evidence_explorer.urls import normalise_base_url, valid_base_url
+from evidence_explorer.content.config import LANGUAGE_TAG
+from evidence_explorer.content.diagnostics import Diagnostic, Location, Severity
+from evidence_explorer.content.load import ContentError, parse_yaml
+from evidence_explorer.content.fields import MAX_ID_LENGTH, Extra, FieldError, check_id, is_id
+from evidence_explorer.content.textsafe import checked_text, escape_controls, json_value
+from evidence_explorer.content.urls import normalise_base_url, valid_base_url
 
 PAPER = "---\ntitle: A study\nauthors: [Smith J]\nyear: 2020\n{more}---\nBody.\n"
 

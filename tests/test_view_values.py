@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 from markupsafe import Markup, escape
 
-from evidence_explorer.citation import parse_name, short_cite
-from evidence_explorer.views.pagination import text_bytes
+from evidence_explorer.content.citation import parse_name, short_cite
+from evidence_explorer.site.views.pagination import text_bytes
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 ESCAPY = st.text(alphabet="&<>\"'ab é\u00a0", max_size=20)

@@ -16,7 +16,7 @@ from conftest import ROOT, SITES, run_cli
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED_MAPS = {m["id"]: m for m in json.loads((DATA / "mcp_evidence_maps.json").read_text(encoding="utf-8"))}
-TEMPLATES = ROOT / "evidence_explorer" / "templates"
+TEMPLATES = ROOT / "evidence_explorer" / "site" / "templates"
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import SiteConfig, parse_config
-from ..diagnostics import BuildError, Location, Report
-from ..load import parse_yaml
-from ..model import allowed_fields
+from ..content.config import SiteConfig, parse_config
+from ..content.diagnostics import BuildError, Location, Report
+from ..content.load import parse_yaml
+from ..content.model import allowed_fields
 from . import tabular
 from .bibtex import read_bibtex
 from .existing import Existing, scan
@@ -145,7 +145,7 @@ def open_target(content: Path, dry_run: bool, report: Report) -> Target:
 
 def check_mapping(mapping: dict[str, str], kind: str, config: SiteConfig) -> dict[str, str]:
     """--map COLUMN=field targets must be fields of the kind (or extra, ignore, body…)."""
-    from ..diagnostics import did_you_mean
+    from ..content.diagnostics import did_you_mean
     allowed = set(allowed_fields("paper" if kind == "papers" else "cmoc", config)) | set(MAP_TARGETS_EXTRA)
     if kind == "cmocs":
         allowed |= {"sources", "locator", "quote", "relations"}

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Generic, Mapping, TypeVar
 
-from ..citation import parse_name
+from ..content.citation import parse_name
 from .names import slug
 
 T = TypeVar("T")

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..citation import parse_name
-from ..diagnostics import Report
-from ..load import load_sources
-from ..walk import walk_content
+from ..content.citation import parse_name
+from ..content.diagnostics import Report
+from ..content.load import load_sources
+from ..content.walk import walk_content
 from .dedupe import Identity, Index, doi_key
 from .names import slug
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..citation import ET_AL  # noqa: F401  (re-exported for the readers)
-from ..citation import UPPER as U
+from ..content.citation import ET_AL  # noqa: F401  (re-exported for the readers)
+from ..content.citation import UPPER as U
 
 _INITIALS_ONLY = re.compile(rf"^(?:[{U}]\.?\s*-?\s*){{1,5}}$")
 _PERSON = re.compile(rf"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){{0,3}}\s+(?:[{U}]\.?\s?-?){{1,5}}$")
@@ -160,7 +160,7 @@ def slug(text: str, limit: int = 40) -> str:
 
 def id_stem(first_author: str | None, year: object) -> str:
     """'surname-year' from the first author ('nhs-england-2020' for an organisation)."""
-    from ..citation import parse_name
+    from ..content.citation import parse_name
     name = parse_name(first_author) if first_author else None
     who = slug(name.family if name and not name.organisation else (first_author or "anon"))
     who = who or "anon"

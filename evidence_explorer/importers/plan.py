@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TYPE_CHECKING
 
-from ..diagnostics import Location, Report
-from ..load import ContentError
+from ..content.diagnostics import Location, Report
+from ..content.load import ContentError
 from .dedupe import Identity, Index
 from .existing import cmoc_key, resolve_paper
 from .names import id_stem

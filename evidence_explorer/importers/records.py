@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, is_dataclass
 from dataclasses import fields as dc_fields
 from typing import Any, Mapping
 
-from ..model import Cmoc, Paper
-from ..schema import FieldError, content_fields
+from ..content.model import Cmoc, Paper
+from ..content.fields import FieldError, content_fields
 
 BIBLIOGRAPHIC = ("title", "authors", "year", "journal", "volume", "issue", "pages", "publisher", "doi", "url")
 """Fields an import may refresh with ``--update``; every other field is the author's."""
@@ -179,7 +179,7 @@ def paper_record(where: str, line: int | None, raw: Mapping[str, Any], extra: Ma
 
 def _quality(where: str, value: dict, extra: dict, found: list) -> dict:
     """Appraisal sub-fields, each checked; one that does not fit goes to extra on its own."""
-    from ..model import Quality
+    from ..content.model import Quality
     good = {}
     for key, item in value.items():
         try:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..csvsafe import unprotect
-from ..diagnostics import BuildError
+from ..exports.csvsafe import unprotect
+from ..content.diagnostics import BuildError
 from .encoding import decode_bytes  # noqa: F401  (the readers' one decoder)
 from .headers import CMOC_HEADERS, PAPER_HEADERS, header_map, known_header, norm_header
 from .names import split_cell

@@ -14,13 +14,13 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..config import SiteConfig
-from ..diagnostics import Report
-from ..load import ContentError, SourceFile, parse_yaml, split_front_matter
-from ..model import KINDS, build_entity
-from ..schema import FieldError, check_id, content_fields
-from ..yaml_edit import (apply_edits, compose_front_matter, decode_for_edit, encode_after_edit, newline_of,
-                         set_key, set_list, set_raw)
+from ..content.config import SiteConfig
+from ..content.diagnostics import Report
+from ..content.load import ContentError, SourceFile, parse_yaml, split_front_matter
+from ..content.model import KINDS, build_entity
+from ..content.fields import FieldError, check_id, content_fields
+from ..authoring.yaml_edit import (apply_edits, compose_front_matter, decode_for_edit, encode_after_edit,
+                                   newline_of, set_key, set_list, set_raw)
 from .existing import Known
 from .records import BIBLIOGRAPHIC, PAPER_ORDER, plain_value
 

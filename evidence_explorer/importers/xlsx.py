@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..diagnostics import BuildError
+from ..content.diagnostics import BuildError
 from .tabular import Sheet
 
 

@@ -5,7 +5,7 @@ import json
 import marshal
 from pathlib import Path
 
-from evidence_explorer.cache import cache_root, code_fingerprint
+from evidence_explorer.speed.cache import cache_root, code_fingerprint
 
 
 def setup(work: Path) -> None:

@@ -1,0 +1,1 @@
+"""The commands the CLI registers (new, schema, init, import): thin functions over the library."""

@@ -1,0 +1,1 @@
+"""The development server: watching, incremental rebuilds, page dependencies, proportional relinking."""

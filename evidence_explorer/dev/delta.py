@@ -1,0 +1,227 @@
+"""Page specs kept up to date in proportion to an edit (``serve``), instead of recomputed for the site.
+
+A text edit (a CMOC's outcome, a paper's aim, a theory's narrative) leaves every list, count, grouping
+and pagination of the site as it was: only the edited entity's objects change. :func:`respec` then
+takes the previous specs and, in the specs that held the edited entity (the caller finds them through
+the pages' recorded dependencies), swaps the old objects for the new ones (:func:`substitute`); the
+specs that derive values from the edited fields are recomputed: a paper's own page (its reference
+metadata), the theory pages of an edited CMOC (their CMOC lists' weights), the CMOC index when the
+CMOC's row weight change could move a page boundary, and the integrity pages when the findings changed.
+
+An edit qualifies only when every field it changed is in :data:`NEUTRAL` for its kind: fields no view
+reads except through those recomputed specs. Anything else (a title, a direction, a status, a facet, a
+relation, a moved line of a paper's front matter…) returns None, and the caller recomputes every spec.
+The specs returned equal what ``collect_pages`` gives for the new corpus (tested on random edits).
+"""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass, replace
+from typing import Any, Iterable, Mapping
+
+from ..content import integrity
+from ..content.link import Corpus
+from ..content.model import Cmoc, Entity, Paper
+from ..site.views import PageSpec, cmoc, paper, advisory as review, theory
+from ..site.views.memo import Memo
+from ..site.views.pagination import MAX_ROWS, ROW_BYTES, page_url
+
+_COMMON = frozenset({"body", "body_line", "extra"})
+NEUTRAL: Mapping[str, frozenset[str]] = {
+    "cmoc": _COMMON | {"lines", "context", "mechanism", "reasoning", "resource", "outcome", "review_note",
+                       "sources.locator", "sources.quote", "sources.line", "theories.review_note",
+                       "theories.line"},
+    "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting", "country",
+                        "population", "aim", "results", "quality", "citekey"},
+    "theory": _COMMON,
+    "map": _COMMON,
+    "question": _COMMON,
+    "review": _COMMON | {"registration", "method"},
+    "page": _COMMON,
+}
+"""Per kind, the fields (``field.subfield`` inside a list of records) an edit may change and still be
+handled by :func:`respec`: no view derives a list, count, grouping or label from them, except the
+specs :func:`respec` recomputes. CMOC ``lines`` may move because the CMOC's integrity findings (the
+only ones that carry its line numbers) are recomputed; other kinds' lines are in findings kept as
+they were, so a moved line there means a full recomputation."""
+
+
+def changed_fields(old: Any, new: Any, prefix: str = "") -> set[str]:
+    """Names of the fields that differ between two records of one class; a list of records of the
+    same length is compared element by element (``sources.quote``)."""
+    out: set[str] = set()
+    for f in fields(old):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if a == b:
+            continue
+        if (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and a
+                and all(is_dataclass(x) and type(x) is type(y) for x, y in zip(a, b))):
+            for x, y in zip(a, b):
+                out |= changed_fields(x, y, f"{prefix}{f.name}.")
+        else:
+            out.add(prefix + f.name)
+    return out
+
+
+def neutral(old: Entity, new: Entity) -> bool:
+    """Whether :func:`respec` can handle the edit ``old`` → ``new`` (same kind and id assumed)."""
+    return type(old) is type(new) and changed_fields(old, new) <= NEUTRAL.get(old.kind, frozenset())
+
+
+def swap_map(pairs: Iterable[tuple[Entity, Entity]]) -> dict[int, Any]:
+    """id(old object) → new object, for the edited entities and the records inside them."""
+    out: dict[int, Any] = {}
+
+    def add(a: Any, b: Any) -> None:
+        out[id(a)] = b
+        for f in fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if is_dataclass(x) and not isinstance(x, type) and x is not y:
+                add(x, y)
+            elif isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+                for u, v in zip(x, y):
+                    if is_dataclass(u) and not isinstance(u, type) and u is not v:
+                        add(u, v)
+    for old, new in pairs:
+        add(old, new)
+    return out
+
+
+def substitute(value: Any, swap: Mapping[int, Any], done: dict[int, Any] | None = None) -> Any:
+    """``value`` with every object of ``swap`` replaced, rebuilding only the containers that held one
+    (others stay the very same objects). Entities not in ``swap`` are not entered (they hold no other
+    entity's objects)."""
+    from .dependencies import ENTITY, LEAF, MAPPING, RECORD, REF, field_names, flat, shape_of
+    done = {} if done is None else done
+
+    def sub(value: Any) -> Any:
+        key = id(value)
+        if key in swap:
+            return swap[key]
+        shape = shape_of(type(value))
+        if shape is LEAF or shape is ENTITY or shape is REF:
+            return value
+        if key in done:
+            return done[key]
+        out = value
+        if shape is MAPPING:
+            items = [(sub(k), sub(v)) for k, v in value.items()]
+            if any(a is not k or b is not v for (a, b), (k, v) in zip(items, value.items())):
+                out = dict(items)
+        elif shape is RECORD:
+            changes = {}
+            for name in field_names(type(value)):
+                old = getattr(value, name)
+                new = sub(old)
+                if new is not old:
+                    changes[name] = new
+            if changes:
+                out = replace(value, **changes)
+        elif flat(value):  # entities and plain values only (a list of CMOCs): one pass in C
+            if not swap.keys().isdisjoint(map(id, value)):
+                items = [swap.get(id(v), v) for v in value]
+                out = list(items) if isinstance(value, list) else type(value)(items)
+        else:
+            items = [sub(v) for v in value]
+            if any(a is not b for a, b in zip(items, value)):
+                out = list(items) if isinstance(value, list) else type(value)(items)
+        done[key] = out
+        return out
+
+    return sub(value)
+
+
+def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],
+           candidates: Iterable[str], memo: Memo, findings: tuple[integrity.Finding, ...],
+           old_findings: tuple[integrity.Finding, ...]) -> tuple[dict[str, PageSpec], set[str]] | None:
+    """The specs of ``corpus`` (the previous corpus with ``pairs`` swapped by a re-link that kept every
+    relation and position), from the previous ``pages``; ``candidates``: the URLs of every page whose
+    spec may hold an edited entity. Returns the specs and the URLs of those recomputed (the others
+    changed at most by the swap, so the ids their contexts hold are the same as before). None when an
+    edit is not :func:`neutral` or a list would gain or lose a page: the caller then recomputes every spec."""
+    if not all(neutral(old, new) for old, new in pairs):
+        return None
+    candidates = set(candidates)
+    out = dict(pages)
+    recomputed: set[str] = set()
+    swap, done = swap_map(pairs), {}
+    for url in candidates:
+        spec = out.get(url)
+        if spec is not None:
+            out[url] = substitute(spec, swap, done)
+    related = None
+    for old, new in pairs:
+        if isinstance(new, Paper):
+            out[new.page_url] = paper.entity_page(corpus, new, memo)
+            recomputed.add(new.page_url)
+        elif isinstance(new, Cmoc):
+            related = theory.related_index(corpus) if related is None else related
+            for link in new.theories:
+                t = corpus.get(link.theory)
+                if not _replace_unit(out, recomputed, list(theory.theory_pages(corpus, t, memo, related)),  # type: ignore[arg-type]
+                                     _theory_urls(pages, t)):
+                    return None
+            if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo, candidates):
+                if not _replace_unit(out, recomputed, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
+                    return None
+    if findings != old_findings:
+        review_index = out["review/"]
+        out["review/"] = replace(review_index, context={**review_index.context, "n_findings": len(findings)})
+        recomputed.add("review/")
+        urls = [u for u in pages if u.startswith("review/integrity/")]
+        if not _replace_unit(out, recomputed, list(review.integrity_pages(corpus, findings)), urls):
+            return None
+    return out, recomputed
+
+
+def _replace_unit(out: dict[str, PageSpec], recomputed: set[str], specs: list[PageSpec], urls: list[str]) -> bool:
+    """Put ``specs`` in place of the pages ``urls``; False when the URLs differ (pages added/removed)."""
+    if [s.url for s in specs] != urls:
+        return False
+    for s in specs:
+        out[s.url] = s
+    recomputed.update(urls)
+    return True
+
+
+def _list_urls(pages: Mapping[str, PageSpec], base: str) -> list[str]:
+    """URLs of the pages of the paginated list at ``base``, from its first page's pager."""
+    first = pages.get(base)
+    pager = first.context.get("pager") if first is not None else None
+    return [page_url(base, n) for n in range(1, pager.count + 1)] if pager is not None else []
+
+
+def _theory_urls(pages: Mapping[str, PageSpec], t: Any) -> list[str]:
+    spec = pages.get(t.page_url)
+    if spec is None:
+        return []
+    own = spec.context.get("cmocs_url")
+    return [t.page_url] + (_list_urls(pages, own) if own else [])
+
+
+def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidates: set[str]) -> bool:
+    """Whether the CMOC index ``pages`` (already holding the edited objects) keeps its page boundaries
+    with the row weight of the edited ``new``
+    (:func:`~.pagination.paginate` is greedy): the page holding it still fits (or holds it alone) and
+    cannot take the next page's first row, and when it is its page's first row, the page before still
+    cannot take it. The page holding it is among ``candidates`` (it depends on the CMOC)."""
+    weight = cmoc._weight(memo)
+
+    def rows_of(spec: PageSpec) -> list[Cmoc]:  # the page's rows in list order
+        return [c for g in spec.context["groups"] for _h, column in g.columns for c in column]
+
+    def full(rows: list[Cmoc], extra: Cmoc) -> bool:  # paginate would start a new page before `extra`
+        return len(rows) >= MAX_ROWS or sum(weight((None, c)) for c in rows) + weight((None, extra)) > ROW_BYTES
+
+    urls = _list_urls(pages, "cmocs/")
+    for k, url in enumerate(urls):
+        if url not in candidates:
+            continue
+        rows = rows_of(pages[url])
+        if not any(c is new for c in rows):
+            continue
+        if len(rows) > 1 and sum(weight((None, c)) for c in rows) > ROW_BYTES:
+            return False
+        if k + 1 < len(urls) and not full(rows, rows_of(pages[urls[k + 1]])[0]):
+            return False
+        return not (k > 0 and rows[0] is new and not full(rows_of(pages[urls[k - 1]]), new))
+    return False

@@ -1,0 +1,278 @@
+"""Development server: build, serve on 127.0.0.1 with live reload, rebuild incrementally on change.
+
+* The OS's file events (:mod:`.watch`; polling where there are none) follow ``content/``
+  (site.yaml included), the templates and the static files; once a burst of saves has
+  settled, :func:`~evidence_explorer.incremental.rebuild` re-renders only what changed.
+* While the content is broken the last good site keeps being served; a small
+  dev-only script, injected into HTML responses by this server (never written
+  into the site), polls ``/__evidence-explorer__/status.json`` and shows the
+  diagnostics (``path:line: message``) in an overlay. The terminal shows the same.
+* The exports and sitemap, then the Pagefind index (built on a hard-linked
+  snapshot of the site and swapped in when done) are refreshed in a background
+  thread once the pages are written (:mod:`.serve_refresh`): they may lag by seconds,
+  never stay stale once the edits settle.
+* Only a folder this program wrote is ever built into and served (a temporary folder unless
+  ``--output`` is given); only this server's own host names are answered (:mod:`.serve_http`).
+  Ctrl+C, SIGTERM and SIGHUP stop Pagefind and remove the temporary folder before exiting.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from ..content import urls
+from ..content.diagnostics import BuildError, Report, Severity
+from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild
+from ..pipeline import BuildOptions, check_output
+from ..site.render import STATIC_DIR, TEMPLATES_DIR
+from .serve_refresh import BackgroundRefresher
+from .watch import EventWatcher, snapshot
+
+SETTLE_S = 0.25
+"""Polling only: a burst of saves is over when nothing changed for this long (file events settle
+in :data:`.watch.QUIET_MS`)."""
+POLL_MIN_S = 0.1
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up."""
+
+
+class BuildStatus:
+    """The outcome of the latest build attempt, as the overlay script reads it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict = {"ok": True, "build": 0, "title": "", "diagnostics": []}
+
+    def set(self, report: Report, ok: bool, strict: bool, problem: str | None = None) -> None:
+        shown = [d.format() for d in report.sorted()
+                 if d.severity is Severity.ERROR or (strict and d.severity is Severity.WARNING)]
+        if problem:
+            shown.append(problem)
+        with self._lock:
+            self._data = {"ok": ok, "build": self._data["build"] + 1,
+                          "title": "" if ok else report.summary(strict) if report.items else "build failed",
+                          "diagnostics": [] if ok else shown}
+
+    def json(self) -> str:
+        with self._lock:
+            return json.dumps(self._data, ensure_ascii=False)
+
+
+class DevServer:
+    """One serve session: the last good build, pending changes, status and search refresher."""
+
+    def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None):
+        self.options = options
+        self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.state: SiteState | None = None
+        self.pending = Changes()
+        self.status = BuildStatus()
+        self.refresher = BackgroundRefresher(options.output.resolve(), options.search, self.log)
+        self.roots = (options.content.resolve(), TEMPLATES_DIR, STATIC_DIR)
+        self.files = snapshot(self.roots)
+        self._changed: set[str] = set()
+        self._last_change = 0.0
+        self.builds = 0
+        self.watcher: EventWatcher | None = None
+
+    # --- building -----------------------------------------------------------------------
+    def build(self, changes: Changes | None = None) -> Outcome | None:
+        """Full build when there is no good state yet, else an incremental rebuild."""
+        start = time.perf_counter()
+        report, problem = Report(), None
+        if changes is not None:
+            self.pending = self.pending | changes
+        try:
+            if self.state is None or self.pending.config:
+                gc.unfreeze()  # the objects of a previous full build may be garbage now
+            with self.refresher.lock:  # never while the background refresh writes
+                outcome = (full_build(self.options, report) if self.state is None
+                           else rebuild(self.state, self.pending, report, extras=False))
+        except BuildError as exc:
+            outcome, problem = None, f"error: {exc}"
+        except Exception as exc:  # a bug: keep serving the last good site, say so
+            outcome, problem = None, f"internal error: {type(exc).__name__}: {exc}"
+        self.builds += 1
+        ok = outcome is not None and outcome.state is not None
+        self.status.set(report, ok, self.options.strict, problem)
+        self._print(report, problem)
+        if not ok:
+            self.log("build failed: still serving the last good site" if self.state else "build failed")
+            return outcome
+        assert outcome is not None and outcome.state is not None
+        self.state, self.pending = outcome.state, Changes()
+        if outcome.full:  # the corpus, pages and compiled templates live for the session: stop the
+            gc.collect()  # collector from rescanning them after every rebuild
+            gc.freeze()
+        ms = (time.perf_counter() - start) * 1000
+        what = "built" if outcome.full else "rebuilt"
+        self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files changed, "
+                 f"{len(outcome.removed)} removed, in {ms:.0f} ms")
+        self.refresher.request(outcome.state)
+        return outcome
+
+    def _print(self, report: Report, problem: str | None) -> None:
+        """Errors and warnings as ``path:line: severity: message [code]`` (notes stay quiet)."""
+        shown = [d for d in report.sorted() if d.severity is not Severity.NOTE]
+        for d in shown:
+            self.log(d.format())
+        if shown:
+            self.log(report.summary(self.options.strict))
+        if problem:
+            self.log(problem)
+
+    # --- watching -----------------------------------------------------------------------
+    def notice(self, paths: set[str]) -> Outcome | None:
+        """Rebuild for changed paths that file events reported (already settled); None if none matter."""
+        changes = classify([Path(p) for p in paths], self.options.content)
+        return self.build(changes) if changes or self.state is None else None
+
+    def poll(self, now: float | None = None) -> Outcome | None:
+        """Note changed files; rebuild once no file changed for ``SETTLE_S``. Returns the rebuild."""
+        now = time.monotonic() if now is None else now
+        current = snapshot(self.roots)
+        changed = {p for p in current.keys() | self.files.keys() if current.get(p) != self.files.get(p)}
+        self.files = current
+        if changed:
+            self._changed |= changed
+            self._last_change = now
+            return None
+        if not self._changed or now - self._last_change < SETTLE_S:
+            return None
+        paths, self._changed = self._changed, set()
+        return self.build(classify([Path(p) for p in paths], self.options.content))
+
+    def close(self) -> None:
+        """Stop watching and refreshing: afterwards nothing writes into the output folder."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.refresher.stop()
+
+
+def _watch(dev: DevServer, reload: Callable[[], None]) -> None:
+    """Rebuild on file events on the server's loop (like requests), or poll where there are none,
+    at most a third of the time spent scanning (big sites); reload the browsers after a good build."""
+    from tornado import ioloop
+    loop = ioloop.IOLoop.current()
+    interval = {"s": POLL_MIN_S}
+
+    def done(outcome: Outcome | None) -> None:
+        if outcome is not None and outcome.state is not None:
+            reload()
+
+    def tick() -> None:
+        started = time.perf_counter()
+        done(dev.poll())
+        interval["s"] = max(POLL_MIN_S, 3 * (time.perf_counter() - started))
+        loop.call_later(interval["s"], tick)
+
+    def failed(problem: str) -> None:
+        dev.log(f"file events stopped ({problem}): polling instead")
+        dev.files = snapshot(dev.roots)
+        loop.add_callback(loop.call_later, POLL_MIN_S, tick)
+
+    dev.watcher = EventWatcher(dev.roots, lambda paths: loop.add_callback(lambda: done(dev.notice(paths))), failed)
+    if not dev.watcher.start():
+        dev.watcher = None
+        loop.call_later(POLL_MIN_S, tick)
+
+
+def _run(dev: DevServer, host: str, port: int, base: str, open_browser: bool) -> None:
+    """Serve ``dev``'s output folder until interrupted."""
+    import asyncio
+    from livereload.handlers import LiveReloadHandler
+    from livereload.watcher import Watcher
+    from tornado.httpserver import HTTPServer
+    from tornado.ioloop import IOLoop
+    from .serve_http import application
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    loop = IOLoop.current()
+    server = HTTPServer(application(dev, host, port, base))
+    try:
+        server.listen(port, host)
+    except OSError as exc:
+        raise BuildError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    # livereload's reload_waiters logs its watcher's last path, which its Server sets; ours is idle
+    LiveReloadHandler.watcher = Watcher()
+    _watch(dev, lambda: LiveReloadHandler.reload_waiters(path="/"))
+    url = f"http://{urls_host(host)}:{port}{base}"
+    dev.log(f"serving on {url} (Ctrl+C to stop)")
+    if open_browser:
+        import webbrowser
+        loop.call_later(1, webbrowser.open, url)
+    try:
+        loop.start()
+    finally:
+        server.stop()
+
+
+def urls_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def serve_base(base_url: str | None) -> str:
+    """The path the site is served under: ``--base-url`` must be a path here."""
+    if base_url is None:
+        return "/"
+    if "://" in base_url or base_url.strip().startswith("//"):
+        raise BuildError(f"serve --base-url takes a path, such as /evidence/, not '{base_url}': the site is "
+                         "served under that path on this server")
+    return urls.normalise_base_url(base_url)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _ignore_signals() -> None:
+    """No second interruption while cleaning up."""
+    for sig in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
+          temporary: bool = True) -> int:
+    """Serve until interrupted (Ctrl+C, SIGTERM, SIGHUP). ``temporary``: build into a temporary folder
+    removed at exit; otherwise only into ``options.output`` if this program wrote it (or it is empty
+    or absent), else :class:`BuildError`."""
+    base = serve_base(options.base_url)
+    if not temporary:
+        check_output(options.output.resolve(), options.content.resolve())
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    for sig in STOP_SIGNALS:  # like Ctrl+C: end the session through the clean-up below
+        signal.signal(sig, _interrupt)
+    workdir = None
+    try:
+        try:
+            workdir = Path(tempfile.mkdtemp(prefix="evidence-explorer-serve-")) if temporary else None
+            if workdir is not None:
+                options = replace(options, output=workdir / "site")
+            dev = DevServer(replace(options, base_url=base))
+            try:
+                dev.build()
+                if dev.state is None:
+                    dev.log("fix the problems above; serving starts once the content builds")
+                    options.output.mkdir(parents=True, exist_ok=True)
+                _run(dev, host, port, base, open_browser)
+            finally:
+                _ignore_signals()
+                dev.close()
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr, flush=True)
+    finally:
+        _ignore_signals()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0

@@ -1,0 +1,1 @@
+"""The website: page specs (views/), Markdown, templates, figures, the search index, writing and publishing."""

@@ -1,0 +1,264 @@
+"""Jinja2 environment (autoescape, StrictUndefined) and the helpers templates use.
+
+A :class:`Renderer` is made per build from the corpus; it renders
+:class:`~evidence_explorer.views.PageSpec` values to HTML strings.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from .. import __version__
+from ..content import urls
+from ..speed.cache import MarkdownCache
+from ..content.citation import full_citation, short_cite
+from ..content.link import Corpus
+from .markup import MarkdownRenderer, is_safe_url
+from ..content.model import Entity, Paper
+from .search_index import search_record
+from .views import PageSpec
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+class Environment(jinja2.Environment):
+    """Compiled code that depends on the template source alone, never on this build's values.
+
+    Jinja folds a filter or test with constant arguments at compile time (``{{ 'search/'|href }}``
+    becomes the string the filter returned then). Our filters depend on the build (base URL, titles,
+    the raw-HTML setting), and compiled templates are cached between builds (cache.py) and, under
+    ``serve``, between rebuilds: so here no filter or test is ever folded (the code generator sees
+    stand-ins that refuse to run, which Jinja takes as "not a constant"); the call happens at render
+    time."""
+
+    def _generate(self, source: Any, name: str | None, filename: str | None, defer_init: bool = False) -> str:
+        proxy = copy.copy(self)
+        proxy.filters = {k: _unfoldable(f) for k, f in self.filters.items()}
+        proxy.tests = {k: _unfoldable(f) for k, f in self.tests.items()}
+        return jinja2.compiler.generate(source, proxy, name, filename, defer_init=defer_init,
+                                        optimized=self.optimized)
+
+
+def _unfoldable(func: Any) -> Any:
+    def stand_in(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("not evaluated at compile time")
+    if hasattr(func, "jinja_pass_arg"):  # the same calling convention in the generated code
+        stand_in.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
+    return stand_in
+
+
+def make_environment() -> jinja2.Environment:
+    env = Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return env
+
+
+class Renderer:
+    """Per-build rendering context; holds no state across builds."""
+
+    def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
+                 updated: Mapping[str, str] | None = None, markdown_cache: MarkdownCache | None = None):
+        """``updated``: content-relative path → date of its last commit (gitinfo.py);
+        ``markdown_cache``: body HTML from earlier builds (cache.py)."""
+        self.corpus, self.base_url, self.nav = corpus, base_url, nav
+        self.markdown_cache = markdown_cache
+        self.env = make_environment()
+        self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
+        self._cite_cache: dict[str, str] = {}
+        self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
+        self._links: dict[int, tuple[Entity, Markup]] = {}
+        self._recording = hasattr(corpus, "seen")
+        self._templates: dict[str, jinja2.Template] = {}
+        self.env.globals.update(
+            site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
+            href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
+            citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
+            facet_values=facet_values, search_record=search_record, updated=updated or {},
+            fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
+            paper_meta=self.paper_meta)
+        # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
+        # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
+        self.env.filters.update(
+            href=self.href, link=self.link, cite=self.cite, cite_link=self.cite_link, inline=self._md.inline,
+            facet_label=lambda value, facet_key: self.facet_label(facet_key, value))
+
+    # --- helpers exposed to templates -------------------------------------------------
+    def href(self, url: str) -> str:
+        return urls.href(self.base_url, url)
+
+    def _resolve(self, entity_id: str) -> tuple[str, str] | None:
+        e = self.corpus.find(entity_id)
+        return (self.href(e.page_url), self._title(e)) if e else None
+
+    def _title(self, e: Entity) -> str:
+        """:func:`title_of`, with the paper's short citation made once per build."""
+        return f"{self.cite(e)} {e.title}" if isinstance(e, Paper) else title_of(e)
+
+    def link(self, entity: Entity | str, label: str | None = None) -> Markup:
+        e = self.corpus.get(entity) if isinstance(entity, str) else entity
+        if label is None:  # the common case, many times per entity in a build: made once
+            hit = self._links.get(id(e))
+            if hit is not None:
+                return hit[1]
+        text = label or self._title(e)
+        # same output as Markup('<a href="{}">{}</a>').format(...), without string.Formatter (hot path)
+        html = Markup(f'<a href="{escape(self.href(e.page_url))}">{escape(text)}</a>')
+        if label is None:
+            self._links[id(e)] = (e, html)  # the entry keeps ``e`` alive, so its id is not reused
+        return html
+
+    def cite_link(self, paper: Paper) -> Markup:
+        """``<a href="…paper page">Short cite (year)</a>``, made once per paper and build."""
+        hit = self._links.get(~id(paper))
+        if hit is None:
+            html = Markup(f'<a href="{escape(self.href(paper.page_url))}">{escape(self.cite(paper))}</a>')
+            hit = self._links[~id(paper)] = (paper, html)
+        return hit[1]
+
+    def fragment(self, name: str, **values: Any) -> Markup:
+        """The template ``name`` rendered with ``values`` (and the globals), once per build for
+        the same values: strings and numbers by value, anything else (entities, sources) by
+        identity (the cache entry keeps them alive). A page listing an entity many other pages
+        list too reuses its fragment instead of re-running the template. Values must not change
+        during the build (entities and their parts are frozen), and only fragments shown on many
+        pages are worth it: every cached fragment stays in memory until the render ends.
+
+        When the corpus records lookups (``serve``'s :class:`~evidence_explorer.dependencies.
+        RecordingCorpus`, which has a ``seen`` set), the ids a fragment looked up are noted again
+        on every page that reuses it, so each page's recorded dependencies stay complete."""
+        key = (name, *[(k, _identity(v)) for k, v in values.items()])
+        hit = self._fragments.get(key)
+        recording = self.corpus.seen if self._recording else None  # type: ignore[attr-defined]
+        if hit is None:
+            if recording is None:
+                html, looked = self._render_fragment(name, values), frozenset()
+            else:
+                self.corpus.seen = set()  # type: ignore[misc]
+                try:
+                    html = self._render_fragment(name, values)
+                finally:
+                    looked = frozenset(self.corpus.seen)  # type: ignore[attr-defined]
+                    self.corpus.seen = recording  # type: ignore[misc]
+            hit = self._fragments[key] = (values, html, looked)
+        if recording is not None and hit[2]:
+            recording.update(hit[2])
+        return hit[1]
+
+    def cite(self, paper: Paper) -> str:
+        key = paper.id.lower()
+        if key not in self._cite_cache:  # per build: a paper is cited on many pages
+            self._cite_cache[key] = short_cite(paper.authors, paper.year)
+        return self._cite_cache[key]
+
+    def body(self, entity: Entity) -> Markup:
+        """The entity's Markdown body as HTML. Not kept: each body is shown once, on its entity's
+        page (keeping them all held ~10 MB per 5,000 papers until the end of the render)."""
+        cache = self.markdown_cache
+        return cache.block(entity.body, self._md.block, self._resolve) if cache else self._md.block(entity.body)
+
+    def _render_fragment(self, name: str, values: dict[str, Any]) -> Markup:
+        """What ``{% include name %}`` with ``values`` would output (without ``Template.render``'s
+        per-call overhead: most fragments are small)."""
+        template = self._templates.get(name)
+        if template is None or template.environment is not self.env:  # serve swaps ``env`` in
+            template = self._templates[name] = self.env.get_template(name)
+        return Markup(self._run(template, values))
+
+    def _run(self, template: jinja2.Template, values: Mapping[str, Any]) -> str:
+        """``template.render(**values)``, minus its cost of copying the globals out of a ChainMap
+        on every call (``shared=True``: the context is exactly the dict given)."""
+        context = template.new_context({**self.env.globals, **values}, shared=True)
+        try:
+            return "".join(template.root_render_func(context))
+        except Exception:
+            self.env.handle_exception()  # re-raises with the template's lines in the traceback
+
+    # Machine-readable metadata of a page (for Pagefind, reference managers): plain loops over
+    # data, written here rather than in templates because every entity page carries 20–40 values
+    # and a Jinja loop costs several times as much per value (escaping is the same markupsafe call).
+    def search_meta(self, entity: Entity) -> Markup:
+        """Pagefind filters, metadata and sort keys of ``entity``'s page (see search.py), hidden
+        and kept out of the indexed text. Element content (not attribute values) carries each
+        value, so commas and colons survive."""
+        record = search_record(self.corpus, entity)
+        out = ['<div class="search-record" data-pagefind-ignore hidden>\n']
+        for attr, pairs in (("filter", record.filters), ("meta", record.meta), ("sort", record.sorts)):
+            out += [f'<span data-pagefind-{attr}="{escape(k)}">{escape(v)}</span>\n' for k, v in pairs]
+        out.append("</div>\n")
+        return Markup("".join(out))
+
+    def paper_meta(self, paper: Paper, ref_meta: Mapping[str, Any]) -> Markup:
+        """A paper page's reference-manager metadata: Highwire ``citation_*`` tags (Zotero's
+        connector, Google Scholar) and schema.org JSON-LD, dumped as Jinja's ``|tojson`` does
+        (``<``, ``>``, ``&`` and ``'`` escaped, so no value can end the script)."""
+        out = [f'<meta name="{escape(name)}" content="{escape(content)}">\n' for name, content in ref_meta["highwire"]]
+        policies = self.env.policies
+        jsonld = htmlsafe_json_dumps({**ref_meta["jsonld"], "url": self.href(paper.page_url)},
+                                     dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+        out.append(f'<script type="application/ld+json">{jsonld}</script>\n'
+                   f'<script src="{escape(self.href("static/cite.js"))}" defer></script>\n')
+        return Markup("".join(out))
+
+    def facet_label(self, facet_key: str, value: str) -> str:
+        facet = self.corpus.config.facets.get(facet_key)
+        return facet.label_of(value) if facet else value
+
+    # --- rendering ------------------------------------------------------------------------
+    def render(self, page: PageSpec) -> str:
+        template = self.env.get_template(page.template)
+        return self._run(template, {"page": page, **page.context})
+
+
+def fragment_templates(tree: jinja2.nodes.Template) -> set[str | None]:
+    """Templates that a parsed template renders through ``fragment("name", …)`` (besides its
+    includes, which ``jinja2.meta.find_referenced_templates`` finds); None for a name computed
+    at run time, which may be any template."""
+    found: set[str | None] = set()
+    for call in tree.find_all(jinja2.nodes.Call):
+        if isinstance(call.node, jinja2.nodes.Name) and call.node.name == "fragment":
+            first = call.args[0] if call.args else None
+            found.add(first.value if isinstance(first, jinja2.nodes.Const) and isinstance(first.value, str)
+                      else None)
+    return found
+
+
+def _identity(value: Any) -> Any:
+    """Cache key of a fragment value: plain values by type and value, tuples item by item,
+    anything else by identity."""
+    if value is None or isinstance(value, (str, int, float)):
+        return type(value), value
+    if isinstance(value, tuple):
+        return tuple(_identity(v) for v in value)
+    return id(value)
+
+
+def title_of(e: Entity) -> str:
+    if isinstance(e, Paper):
+        return f"{short_cite(e.authors, e.year)} {e.title}"
+    if e.kind == "theory" and e.display_title != e.id and len(e.id) <= SHORT_ID:
+        return f"{e.id}: {e.display_title}"  # "R1: …" reads well; "mrt-cas: …" does not
+    return e.display_title
+
+
+SHORT_ID = 6
+"""Theory ids up to this length (R1, M5, Q1R4) prefix their title in links."""
+
+
+def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:
+    """Values of a facet on an entity, whether stored as a built-in field or a facet key."""
+    if facet_key in entity.facets:
+        return entity.facets[facet_key]
+    value: Any = getattr(entity, facet_key, None)
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, tuple) else (value,)

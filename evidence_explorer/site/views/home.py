@@ -1,0 +1,35 @@
+"""Home, free pages, the data page and the 404 page."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ...exports.data import DOWNLOADS
+from ...content.link import Corpus
+from . import PageSpec
+
+
+def pages(corpus: Corpus) -> Iterator[PageSpec]:
+    kind = corpus.config.default_theory_kind
+    components = [t for t in corpus.theories if t.theory_kind == kind]
+    counts = {
+        "reviews": len(corpus.reviews), "questions": len(corpus.questions), "theories": len(corpus.theories),
+        "maps": len(corpus.maps), "papers": len(corpus.papers), "cmocs": len(corpus.cmocs),
+        "matrices": len(corpus.config.matrices),
+    }
+    evidence = {t.id: {"cmocs": len(corpus.links.theory_cmocs.get(t.id.lower(), ())),
+                       "papers": len(corpus.links.theory_papers.get(t.id.lower(), ())),
+                       "maps": len(corpus.links.theory_maps.get(t.id.lower(), ()))}
+                for t in components}
+    reviews = tuple((r, len(corpus.links.review_papers.get(r.id.lower(), ())),
+                     len(corpus.links.review_questions.get(r.id.lower(), ()))) for r in corpus.reviews)
+    yield PageSpec("", "home.html", corpus.config.title, {
+        "counts": counts, "components": components, "evidence": evidence, "reviews": reviews,
+        "component_label": corpus.config.theory_kinds[kind],
+    }, section="home")
+    if len(corpus.pages) > 1:
+        yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
+    for p in corpus.pages:
+        yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
+                       section="pages", sources=(p.id,), entity=p)
+    yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
+    yield PageSpec("404.html", "404.html", "Page not found", {})

@@ -1,0 +1,40 @@
+"""Evidence map index and map pages (like Tables 5–9 of the seed synthesis)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ...content.link import Corpus
+from ...content.model import EvidenceMap, Paper
+from . import PageSpec
+
+
+def map_title(corpus: Corpus, m: EvidenceMap) -> str:
+    if m.title:
+        return m.title
+    if m.theory:
+        t = corpus.get(m.theory)
+        return f"Evidence map: {t.id} – {t.display_title}"
+    return f"Evidence map {m.id}"
+
+
+def paper_by_set(corpus: Corpus, m: EvidenceMap) -> tuple[tuple[Paper, tuple[bool, ...]], ...]:
+    """Each paper of the map (first appearance order) with, per evidence set (row), whether it is in it."""
+    order: dict[str, Paper] = {}
+    for row in m.rows:
+        for p in row.papers:
+            paper = corpus.get(p)
+            order.setdefault(paper.id.lower(), paper)  # type: ignore[arg-type]
+    sets = [{p.lower() for p in row.papers} for row in m.rows]
+    return tuple((p, tuple(key in s for s in sets)) for key, p in order.items())
+
+
+def pages(corpus: Corpus) -> Iterator[PageSpec]:
+    titles = {m.id: map_title(corpus, m) for m in corpus.maps}
+    yield PageSpec("maps/", "maps.html", "Evidence maps", {"maps": corpus.maps, "titles": titles},
+                   section="maps")
+    for m in corpus.maps:
+        rows = [(row, tuple(corpus.get(p) for p in row.papers)) for row in m.rows]
+        yield PageSpec(m.page_url, "map.html", titles[m.id], {
+            "e": m, "title": titles[m.id], "rows": rows, "grid": paper_by_set(corpus, m),
+            "theory": corpus.get(m.theory) if m.theory else None,
+        }, section="maps", sources=(m.id,), entity=m)

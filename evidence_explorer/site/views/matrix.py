@@ -1,0 +1,182 @@
+"""Evidence gap matrices declared in site.yaml: an accessible table and an SVG bubble view.
+
+Each non-empty cell links to the list of its evidence: on the same page (``#cell-R-C``) while the
+lists fit the page budget, else on a page of its own (``matrix/ID/cell-R-C/``, paginated). The
+bubble view's second dimension is the CMOC direction (for CMOC matrices whose CMOCs have one) or
+the paper evidence type (for paper matrices not already split by it), shown by shape and label.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+from ...content.config import Axis, Matrix
+from ...content.link import Corpus
+from ...content.model import Entity
+from ..render import facet_values
+from ..svg import BubbleCell, bubble_matrix, shape_names
+from .memo import Memo, cite_of
+from .pagination import paginate, text_bytes
+from .theory import paper_type_facet
+from . import PageSpec
+
+MATRIX_HTML = 44_000
+"""Bytes of HTML a matrix page may take with its cell lists in it (60 KB less the stylesheet and
+margin); past it, each cell's evidence gets a page of its own."""
+ITEM_MARKUP = 60
+"""Bytes of one cell-list item besides its text."""
+
+NOT_STATED = "~"
+"""Second-dimension key of items that have no value."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int
+    column: int
+    row_label: str
+    column_label: str
+    items: tuple[Entity, ...] | tuple[str, ...]
+    """The cell's items; only their ids where a page shows just the count (:func:`counted`)."""
+    parts: tuple[tuple[str, int], ...]
+    """(second-dimension key, count), in legend order."""
+
+    @property
+    def anchor(self) -> str:
+        return f"cell-{self.row}-{self.column}"
+
+
+def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
+    """(key, label) pairs along an axis."""
+    if axis.facet:
+        facet = corpus.config.facets[axis.facet]
+        if facet.values:
+            return list(facet.values.items())
+        seen: dict[str, None] = {}
+        for e in corpus.all():
+            if e.kind in facet.applies_to:
+                for v in facet_values(e, facet.key):
+                    seen[v] = None
+        return [(v, v) for v in sorted(seen)]
+    return [(t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title) for t in corpus.theories
+            if axis.theories_kind is None or t.theory_kind == axis.theories_kind]
+
+
+def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
+    if axis.facet:
+        return facet_values(item, axis.facet)
+    if item.kind == "cmoc":
+        return tuple(dict.fromkeys(corpus.get(t.theory).id for t in item.theories))  # type: ignore[attr-defined]
+    return tuple(t.id for t in corpus.rel("paper_theories", item.id))
+
+
+def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity, ...]]:
+    """One pass over the counted items: (row key, column key) → items."""
+    items = corpus.cmocs if matrix.count == "cmocs" else corpus.papers
+    out: dict[tuple[str, str], list[Entity]] = {}
+    for item in items:
+        for r in _keys(corpus, matrix.rows, item):
+            for c in _keys(corpus, matrix.columns, item):
+                out.setdefault((r, c), []).append(item)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[tuple[str, str]]]:
+    """(facet key, [(value, label)]) shown by shape in the bubble view; (None, []) when there is none."""
+    if matrix.count == "cmocs":
+        if not any(c.direction for c in corpus.cmocs):
+            return None, []
+        labels = [("enabler", "Enabler"), ("barrier", "Barrier")]
+        facet = corpus.config.facets.get("direction")
+        key = "direction"
+    else:
+        key = paper_type_facet(corpus.config)
+        if key is None or key in (matrix.rows.facet, matrix.columns.facet):
+            return None, []
+        facet = corpus.config.facets[key]
+        labels = list(facet.values.items())
+    if facet:
+        labels = [(v, facet.label_of(v)) for v, _l in labels]
+    return key, labels + [(NOT_STATED, "Not stated")]
+
+
+def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tuple[tuple[Cell, ...], list]:
+    raw = cells(corpus, matrix)
+    key, legend = second_dimension(corpus, matrix)
+    out, used = [], set()
+    for i, (rkey, rlabel) in enumerate(rows):
+        for j, (ckey, clabel) in enumerate(columns):
+            items = raw.get((rkey, ckey), ())
+            if not items:
+                continue
+            parts: tuple[tuple[str, int], ...] = ()
+            if key:
+                counts: dict[str, int] = {}
+                for item in items:
+                    for v in facet_values(item, key) or (NOT_STATED,):
+                        counts[v] = counts.get(v, 0) + 1
+                parts = tuple((v, counts[v]) for v, _l in legend if v in counts)
+                used.update(counts)
+            out.append(Cell(i, j, rlabel, clabel, items, parts))
+    return tuple(out), [(v, label) for v, label in legend if v in used]
+
+
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    memo = Memo() if memo is None else memo
+    if not corpus.config.matrices:
+        return
+    yield PageSpec("matrix/", "matrices.html", "Evidence gap matrices", {"matrices": corpus.config.matrices},
+                   section="matrix")
+    for m in corpus.config.matrices:
+        rows, columns = axis_values(corpus, m.rows), axis_values(corpus, m.columns)
+        matrix_cells, legend = build_cells(corpus, m, rows, columns)
+        noun = "CMOCs" if m.count == "cmocs" else "papers"
+        labels = dict(legend)
+        separate = _lists_bytes(matrix_cells, memo) + 200 * len(rows) * len(columns) > MATRIX_HTML
+        links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
+        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
+                                   f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
+                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
+                                      if c.parts else ""))
+                        for c in matrix_cells)
+        empty = len(rows) * len(columns) - len(matrix_cells)
+        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence "
+                       f"and {empty} are gaps. Bubble area shows the number of {noun}"
+                       + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
+                                                        zip(legend, shape_names([k for k, _l in legend]).values()))
+                          if legend else "") + ". The table on this page gives the same counts.")
+        svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
+                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
+        shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
+        yield PageSpec(m.page_url, "matrix.html", m.title, {
+            "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
+            "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
+            "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
+        }, section="matrix")
+        if separate:
+            for c, brief in zip(matrix_cells, shown):
+                for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes(memo)):
+                    yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
+                        "m": m, "c": brief, "items": chunk, "pager": pager, "noun": noun,
+                    }, section="matrix", sources=tuple(x.id for x in chunk))
+
+
+def counted(cell: Cell) -> Cell:
+    """The cell with its items' ids instead of the items, for pages that show only its count: such a
+    page then does not depend on (and is not re-rendered for) every edit of every item."""
+    return replace(cell, items=tuple(x.id for x in cell.items))
+
+
+def _item_bytes(memo: Memo) -> Callable[[Entity], int]:
+    def weight(item: Entity) -> int:
+        def compute() -> int:
+            label = cite_of(memo, item) if item.kind == "paper" else item.display_title  # type: ignore[attr-defined]
+            return ITEM_MARKUP + text_bytes(item.id, label, getattr(item, "direction", None))
+        return memo.get("matrix_item", (item,), compute)
+    return weight
+
+
+def _lists_bytes(cells: tuple[Cell, ...], memo: Memo) -> int:
+    """Estimated bytes of every cell's evidence list on the matrix page."""
+    weight = _item_bytes(memo)
+    return sum(200 + text_bytes(c.row_label, c.column_label) + sum(map(weight, c.items)) for c in cells)

@@ -1,0 +1,24 @@
+"""The ``/search/`` page: query box, filter panel, sort, results (filled by static/search.js)."""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from ...content.link import Corpus
+from ...content.model import KINDS
+from ..search_index import SORTS, filter_groups
+from . import PageSpec
+
+KIND_ORDER = ("paper", "cmoc", "theory", "map", "question", "review", "page")
+
+
+def pages(corpus: Corpus) -> Iterator[PageSpec]:
+    groups = filter_groups(corpus.config)
+    config = {
+        "groups": [{"key": g.key, "label": g.label, "ids": g.ids} for g in groups],
+        "kinds": [KINDS[k].label for k in KIND_ORDER],
+        "sorts": [{"value": value, "key": key, "order": order} for value, key, order in SORTS],
+    }
+    yield PageSpec("search/", "search.html", "Search", {
+        "groups": groups, "search_config": json.dumps(config, ensure_ascii=False),
+    }, section="search")

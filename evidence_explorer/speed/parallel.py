@@ -1,0 +1,202 @@
+"""Render pages into the staging directory, across worker processes.
+
+Pages are split into ``jobs`` interleaved shares (page families are
+contiguous, so interleaving balances heavy and light pages). The parent
+builds one :class:`~evidence_explorer.render.Renderer`, compiles every
+template the pages use, and renders the first share itself; each other share
+goes to a forked child, which inherits that renderer (corpus, compiled
+templates, Markdown cache) without pickling, writes its pages straight into
+the staging directory (so rendered HTML never travels
+between processes or piles up in memory), and sends back only the paths it
+wrote and its Markdown-cache delta.
+
+Where ``fork`` is unavailable (Windows, or ``jobs`` of 1) everything renders
+in this process; the output is byte-identical either way.
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import threading
+import traceback
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+
+from ..content import urls
+from .cache import Delta, MarkdownCache
+from ..site.views import PageSpec
+
+if TYPE_CHECKING:
+    from ..site.render import Renderer
+
+MIN_PAGES_PER_JOB = 50
+"""Below this many pages per worker a process costs more than it saves."""
+
+RendererFactory = Callable[[], "Renderer"]
+
+
+class RenderError(Exception):
+    """A page failed to render in a worker process (a bug: templates get validated data)."""
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity mask, e.g. a container's limit): ``--jobs``'s default."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Whether forking workers is safe: ``fork`` exists and no other thread runs (a child forked while
+    another thread holds a lock, e.g. the import lock, waits on it forever): :func:`single_threaded`."""
+    return "fork" in multiprocessing.get_all_start_methods() and single_threaded()
+
+
+def effective_jobs(jobs: int, n_pages: int) -> int:
+    """Worker count actually used: at least 1, at most one per ``MIN_PAGES_PER_JOB`` pages."""
+    if not can_fork():
+        return 1
+    return max(1, min(jobs, n_pages // MIN_PAGES_PER_JOB))
+
+
+def single_threaded() -> bool:
+    """Whether this process runs one thread only, so that ``fork()`` is safe: a child of a process
+    with other threads inherits the locks those threads held (an import, the allocator) and can
+    hang on them for ever. Counts the operating system's threads where it can (threads started by
+    native code too), else Python's."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
+
+
+def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,
+                 cache: MarkdownCache | None = None) -> tuple[str, ...]:
+    """Render every page into ``staging``; return the output paths written, sorted."""
+    jobs = effective_jobs(jobs, len(pages))
+    shares = [tuple(pages[i::jobs]) for i in range(jobs)]
+    renderer = _renderer(make_renderer, cache)
+    with frozen_heap() if jobs > 1 else nullcontext():  # children's collectors leave inherited objects alone
+        return _render_all(shares, renderer, staging, cache)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Move every object alive now to the collector's permanent generation (``gc.freeze``) for the
+    block, so collections skip them: a build's corpus and page specs live to its end, and forked
+    workers then leave inherited pages shared. Unfrozen at the end unless a caller had frozen first."""
+    outer = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not outer:
+            gc.unfreeze()
+
+
+def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path,
+                cache: MarkdownCache | None) -> tuple[str, ...]:
+    def work(share: tuple[PageSpec, ...]) -> tuple[list[str], Delta | None]:
+        return _render_share(share, renderer, staging), cache.delta() if cache is not None else None
+
+    written: list[str] = []
+    for k, (paths, delta) in enumerate(fork_map(shares, work)):
+        written += paths
+        if k and cache is not None and delta is not None:  # the first share rendered into this cache
+            cache.merge(delta)
+    return tuple(sorted(written))
+
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Exception] = RenderError,
+             what: str = "rendering", encode: Callable[[Any], bytes] = _dumps,
+             decode: Callable[[bytes], Any] = pickle.loads) -> list[R]:
+    """``[work(share) for share in shares]``: the first share in this process, each other one in a
+    forked child, which inherits everything (corpus, compiled templates) without pickling and sends
+    back only its result, as ``encode(("ok", result))`` (``decode`` reads it here). A child's
+    exception comes back with its traceback and raises ``error`` here ("<what> failed in a worker
+    process"), except an ``OSError`` (disk full…), raised here again as the same ``OSError``;
+    children are always reaped. Needs ``fork`` when there is more than one share (see
+    :func:`effective_jobs`)."""
+    ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
+    workers = []
+    try:
+        for share in shares[1:]:
+            assert ctx is not None
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_child, args=(work, share, send, encode), daemon=True)
+            process.start()
+            send.close()
+            workers.append((process, receive))
+        results = [work(shares[0])]
+        for process, receive in workers:
+            try:
+                status, value = decode(receive.recv_bytes())
+            except EOFError:
+                raise error(f"a worker process exited unexpectedly while {what} "
+                            f"(exit code {process.exitcode})") from None
+            if status == "oserror":  # an I/O fault (disk full…) is the same fault here, not a bug
+                number, strerror, filename, filename2 = value
+                raise OSError(number, strerror, filename, None, filename2)
+            if status != "ok":
+                raise error(f"{what} failed in a worker process:\n{value}")
+            results.append(value)
+    finally:
+        for process, receive in workers:
+            receive.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    return results
+
+
+def _child(work: Callable[[S], R], share: S, send: Any, encode: Callable[[Any], bytes]) -> None:
+    """Child process body: run ``work`` on a share, send its result (or the traceback)."""
+    try:
+        payload = encode(("ok", work(share)))
+    except OSError as exc:
+        payload = encode(("oserror", (exc.errno, exc.strerror, exc.filename, exc.filename2)))
+    except BaseException:  # reported to the parent, which raises it as a build error
+        payload = encode(("error", traceback.format_exc()))
+    try:
+        send.send_bytes(payload)
+    finally:
+        send.close()
+
+
+def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "Renderer":
+    """A renderer with every template compiled (once, before any fork; from the bytecode
+    cache when the template did not change since the last build)."""
+    renderer = make_renderer()
+    renderer.env.auto_reload = False  # templates cannot change during one pass: skip a stat per page
+    if cache is not None:
+        renderer.env.bytecode_cache = cache.bytecode_cache()
+    for name in renderer.env.list_templates(extensions=["html"]):
+        renderer.env.get_template(name)
+    return renderer
+
+
+def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path) -> list[str]:
+    written = []
+    made: set[Path] = set()
+    for page in pages:
+        rel = urls.output_path(page.url)
+        path = staging / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(renderer.render(page), encoding="utf-8")
+        written.append(rel)
+    return written
