@@ -19,7 +19,8 @@ from .content.diagnostics import BuildError, Report, Severity
 from .commands import importing as import_command
 from .commands import authoring as authoring_commands, init as init_command
 from .speed.parallel import usable_cores
-from .pipeline import BuildOptions, build
+from .options import BuildOptions
+from .pipeline import build
 from .site.publish import describe_os_error, remove_abandoned
 from .content.textsafe import describe, escape_controls
 from .speed import uptodate

@@ -11,35 +11,22 @@ from functools import partial
 from pathlib import Path
 
 from .content import urls
-from .speed.cache import MarkdownCache, cache_root
 from .content.changelog import read_history
-from .content.config import SiteConfig, parse_config
+from .content.config import load_config
 from .content.diagnostics import BuildError, Report
-from .exports.data import exports
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
-from .content.load import ContentError, load_site_yaml
-from .speed.parallel_load import load_all
-from .speed.parallel import frozen_heap, render_pages
-from .site.publish import MARKER, OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
-from .site.render import Renderer
 from .exports.advisory_sheet import links_csv
+from .exports.data import exports
+from .options import BuildOptions
+from .site.pages import collect_pages
+from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
+from .site.render import Renderer
 from .site.search_index import index_site
-from .site.views import PageSpec, collect_pages, nav_items
-
-_check_output, _write_staging = check_output, write_staging  # the names serve's full build imports
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    content: Path = Path("content")
-    output: Path = Path("site")
-    base_url: str | None = None
-    strict: bool = False
-    search: bool = True
-    jobs: int = 1
-    cache: bool = True
-    """Reuse Markdown rendered by earlier builds (cache.py); off = a cold build."""
+from .site.views import PageSpec, nav_items
+from .speed.cache import MarkdownCache, cache_root
+from .speed.parallel import frozen_heap, render_pages
+from .speed.parallel_load import load_all
 
 
 @dataclass(frozen=True)
@@ -50,18 +37,6 @@ class BuildResult:
     written: bool = False
     config_failed: bool = False
     files: tuple[str, ...] = field(default=())
-
-
-def load_config(content: Path, report: Report) -> SiteConfig | None:
-    try:
-        shown, data = load_site_yaml(content, str(content))
-    except ContentError as exc:
-        from .content.diagnostics import Location
-        shown = str(content / "site.yaml") if str(content) not in ("", ".") else "site.yaml"
-        report.error(exc.code if exc.code.startswith("config") else "config.yaml", exc.message,
-                     Location(shown, exc.line))
-        return None
-    return parse_config(data, shown, report)
 
 
 def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
@@ -118,7 +93,7 @@ def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResu
 def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[str, str],
                pages: tuple[PageSpec, ...], make_renderer, cache: MarkdownCache | None) -> tuple[str, ...] | None:
     """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
-    staging = _write_staging(output, files)
+    staging = write_staging(output, files)
     names = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
     files.clear()
     release_free_memory()  # ... and give the freed export memory back to the system before the fork

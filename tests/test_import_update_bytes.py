@@ -174,7 +174,7 @@ def test_update_through_the_command_keeps_crlf_bom_and_comments(make_site, tmp_p
 def test_review_import_edits_mixed_line_ends_and_bom_in_place(tmp_path):
     from test_review_csv import row, sheet, site_copy, write_sheet
 
-    from evidence_explorer.exports.advisory_sheet import apply_review_csv
+    from evidence_explorer.authoring.advisory_decisions import apply_review_csv
     content = site_copy(tmp_path)
     c3 = content / "cmocs" / "c3.md"
     original = BOM + c3.read_bytes().replace(b"O\r\n", b"O\n", 1)  # one LF line among CRLF ones

@@ -16,7 +16,7 @@ from evidence_explorer.content import urls
 from evidence_explorer.dev.incremental import Changes, classify, full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
 from evidence_explorer.site.render import TEMPLATES_DIR
-from evidence_explorer.site.views import collect_pages
+from evidence_explorer.site.pages import collect_pages
 from evidence_explorer.site.views.memo import Memo
 
 ROOT = Path(__file__).resolve().parents[1]

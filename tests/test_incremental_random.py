@@ -16,7 +16,7 @@ import pytest
 from evidence_explorer.content import integrity
 from evidence_explorer.dev.incremental import Changes, full_build, rebuild
 from evidence_explorer.pipeline import BuildOptions
-from evidence_explorer.site.views import collect_pages
+from evidence_explorer.site.pages import collect_pages
 
 from test_incremental import full_reference, tree_diff
 

@@ -37,10 +37,10 @@ def test_free_memory_is_released_after_the_exports_and_before_the_render(make_si
         events.append("exports written")
         return real_staging(*args, **kwargs)
 
-    real_staging = pipeline._write_staging
+    real_staging = pipeline.write_staging
     monkeypatch.setattr(pipeline, "release_free_memory", release)
     monkeypatch.setattr(pipeline, "render_pages", render)
-    monkeypatch.setattr(pipeline, "_write_staging", staging)
+    monkeypatch.setattr(pipeline, "write_staging", staging)
     assert build(BuildOptions(content=content, output=tmp_path / "site", search=False)).written
     assert events == ["exports written", "release", "render"]
 

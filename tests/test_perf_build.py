@@ -20,7 +20,8 @@ from evidence_explorer.speed.cache import CACHE_FILE, MarkdownCache, cache_root,
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import BuildOptions, build, load_corpus
 from evidence_explorer.site.render import Renderer
-from evidence_explorer.site.views import collect_pages, nav_items
+from evidence_explorer.site.pages import collect_pages
+from evidence_explorer.site.views import nav_items
 
 from conftest import ROOT, run_cli
 

@@ -21,7 +21,8 @@ from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.site.markup import MarkdownRenderer
 from evidence_explorer.pipeline import load_corpus
 from evidence_explorer.site.render import Renderer, title_of
-from evidence_explorer.site.views import collect_pages, nav_items
+from evidence_explorer.site.pages import collect_pages
+from evidence_explorer.site.views import nav_items
 
 ROOT = Path(__file__).resolve().parents[1]
 

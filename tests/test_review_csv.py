@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import SITES, run_cli
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_corpus
-from evidence_explorer.exports.advisory_sheet import COLUMNS, apply_review_csv, links_csv
+from evidence_explorer.authoring.advisory_decisions import apply_review_csv
+from evidence_explorer.exports.advisory_sheet import COLUMNS, links_csv
 
 FINDINGS = SITES / "integrity" / "findings"
 

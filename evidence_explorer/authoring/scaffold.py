@@ -131,7 +131,7 @@ def write(scaffold: Scaffold) -> None:
 
 def site_config(content: Path) -> SiteConfig | None:
     """The content's SiteConfig for facets and theory kinds; None when site.yaml is missing or broken."""
-    from ..pipeline import load_config
+    from ..content.config import load_config
     if not (content / "site.yaml").is_file():
         return None
     return load_config(content, Report())

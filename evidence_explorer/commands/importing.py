@@ -64,7 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from ..exports.advisory_sheet import apply_review_csv  # written by the advisory-review work; imported when used
+    from ..authoring.advisory_decisions import apply_review_csv
     result = apply_review_csv(Path(args.file), Path(args.content), args.dry_run)
     for d in sorted(getattr(result, "diagnostics", ()), key=lambda d: d.sort_key()):
         print(d.format(), file=sys.stderr)

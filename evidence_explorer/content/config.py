@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from pathlib import Path
 from typing import Any, Mapping
 
 import re
 
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, Ref, is_id
+from .load import ContentError, load_site_yaml
 from .textsafe import describe
 from .urls import BASE_URL_HINT, valid_base_url
 
@@ -309,3 +311,15 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
             out.append(Matrix(Ref(mid, line), str(m.get("title") or mid), rows, cols, count,
                               f"matrix/{mid}/"))
     return tuple(out)
+
+
+def load_config(content: Path, report: Report) -> SiteConfig | None:
+    """The content directory's ``site.yaml``, parsed; None (with located errors) when unusable."""
+    try:
+        shown, data = load_site_yaml(content, str(content))
+    except ContentError as exc:
+        shown = str(content / "site.yaml") if str(content) not in ("", ".") else "site.yaml"
+        report.error(exc.code if exc.code.startswith("config") else "config.yaml", exc.message,
+                     Location(shown, exc.line))
+        return None
+    return parse_config(data, shown, report)

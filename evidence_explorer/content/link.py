@@ -79,11 +79,6 @@ class Corpus:
         return tuple(self.by_id[i.lower()] for i in getattr(self.links, index).get(entity_id.lower(), ()))
 
 
-def _refs(entity: Entity) -> Iterator[tuple[str, str, Ref]]:
-    """(field name, expected kind, ref) for every relation an entity writes."""
-    return ((name, kind, ref) for name, kind, ref, _line in located_refs(entity))
-
-
 def located_refs(entity: Entity) -> Iterator[tuple[str, str, Ref, int | None]]:
     """(field name, expected kind, ref, line) for every relation an entity writes; the line is the
     ref's own, else that of its record (a source, a theory link: ``schema.drop_known_line``), else
@@ -170,7 +165,7 @@ def link(entities: list[Entity], config: SiteConfig, report: Report,
 
     _check_refs(by_id, ids_of_kind, invalid, report)
 
-    kinds = {k: tuple(sorted((x for x in by_id.values() if x.kind == k), key=_sort_key))
+    kinds = {k: tuple(sorted((x for x in by_id.values() if x.kind == k), key=sort_key))
              for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")}
     resolved = lambda ref, kind: ref.lower() in by_id and by_id[ref.lower()].kind == kind  # noqa: E731
     canon = lambda ref: by_id[ref.lower()].id  # noqa: E731
@@ -213,7 +208,7 @@ def _invalid_target(report: Report, ref: str, where: str, target: tuple[str, str
     report.error("link.invalid-target", f"{kind} '{ref}' in {where} has errors (see {path} above)", loc, after=path)
 
 
-def _sort_key(e: Entity) -> tuple:
+def sort_key(e: Entity) -> tuple:
     if isinstance(e, Page):
         return (e.order, e.title.lower())
     return (_natural(e.id),)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from . import urls
-from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .load import SourceFile
 from .fields import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str, TextOrList, Url, Year,
                      check_id, content_fields, drop_known_line, field_)
+
+if TYPE_CHECKING:  # annotations only: config asks the model which field names facets may not take
+    from .config import SiteConfig
 
 RELATIONS = ("supports", "refutes", "refines")
 DIRECTIONS = ("enabler", "barrier")

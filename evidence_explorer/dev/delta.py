@@ -204,7 +204,7 @@ def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidate
     (:func:`~.pagination.paginate` is greedy): the page holding it still fits (or holds it alone) and
     cannot take the next page's first row, and when it is its page's first row, the page before still
     cannot take it. The page holding it is among ``candidates`` (it depends on the CMOC)."""
-    weight = cmoc._weight(memo)
+    weight = cmoc.entry_weight(memo)
 
     def rows_of(spec: PageSpec) -> list[Cmoc]:  # the page's rows in list order
         return [c for g in spec.context["groups"] for _h, column in g.columns for c in column]

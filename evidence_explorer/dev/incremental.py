@@ -46,10 +46,13 @@ from ..content.walk import file_problem, is_content_path
 from ..content.model import Entity, build_entity
 from ..speed.parallel import effective_jobs, fork_map, frozen_heap
 from .relink import relink
-from ..pipeline import BuildOptions, check_output, _write_staging, extra_files, load_corpus, swap
+from ..options import BuildOptions
+from ..pipeline import extra_files, load_corpus
+from ..site.publish import check_output, swap, write_staging
 from ..site.render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from ..site.static_files import static_outputs
-from ..site.views import PageSpec, collect_pages, nav_items
+from ..site.pages import collect_pages
+from ..site.views import PageSpec, nav_items
 from . import delta
 from ..site.views.memo import Memo
 
@@ -276,7 +279,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     extras = extra_files(corpus, pages, base_url)
     output = options.output.resolve()
     check_output(output, options.content.resolve())
-    staging = _write_staging(output, extras)
+    staging = write_staging(output, extras)
     try:
         deps = _render_into(staging, corpus, pages, base_url, nav, updated, env, jobs)
         swap(staging, output)

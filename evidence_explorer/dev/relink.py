@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from ..content.link import Corpus, _refs, _sort_key, body_links
+from ..content.link import Corpus, body_links, located_refs, sort_key
 from ..content.model import Entity
 
 _GROUP_OF = MappingProxyType({"review": "reviews", "question": "questions", "theory": "theories",
@@ -13,7 +13,7 @@ _GROUP_OF = MappingProxyType({"review": "reviews", "question": "questions", "the
 
 
 def _relations(entity: Entity) -> tuple[tuple[str, str, str], ...]:
-    return tuple((name, kind, str(ref)) for name, kind, ref in _refs(entity))
+    return tuple((name, kind, str(ref)) for name, kind, ref, _line in located_refs(entity))
 
 
 def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | None:
@@ -25,7 +25,7 @@ def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | Non
     swapped: dict[int, Entity] = {}
     for old, new in pairs:
         if (type(old) is not type(new) or old.id != new.id or old.page_url != new.page_url
-                or by_id.get(old.id.lower()) is not old or _sort_key(old) != _sort_key(new)
+                or by_id.get(old.id.lower()) is not old or sort_key(old) != sort_key(new)
                 or _relations(old) != _relations(new)):
             return None
         if any(target.lower() not in by_id for target, _label, _line in body_links(new)):

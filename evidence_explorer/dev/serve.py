@@ -32,7 +32,8 @@ from typing import Callable
 from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
 from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild
-from ..pipeline import BuildOptions, check_output
+from ..options import BuildOptions
+from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
 from .serve_refresh import BackgroundRefresher
 from .watch import EventWatcher, snapshot

@@ -25,7 +25,8 @@ from typing import Callable, Iterator
 
 from ..content.diagnostics import Report
 from .incremental import SiteState, write_extras
-from ..pipeline import extra_files, swap
+from ..pipeline import extra_files
+from ..site.publish import swap
 from ..site.search_index import index_site
 
 

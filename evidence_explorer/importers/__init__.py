@@ -7,20 +7,21 @@ that was not simply created. ``dry_run`` decides everything and writes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..content.config import SiteConfig, parse_config
+from ..content.config import SiteConfig, load_config, parse_config
 from ..content.diagnostics import BuildError, Location, Report
 from ..content.load import parse_yaml
 from ..content.model import allowed_fields
 from . import tabular
+from .actions import Action, ImportOptions, ImportResult, Target  # noqa: F401 (the API)
 from .bibtex import read_bibtex
-from .existing import Existing, scan
+from .existing import scan
 from .records import Incoming
 from .refs import read_csl_json, read_ris
 from .tabular import decode_bytes
+from .plan import apply_plan
 from .xlsx import read_xlsx
 
 FORMATS = ("csv", "tsv", "xlsx", "bibtex", "ris", "csl-json")
@@ -30,59 +31,6 @@ KINDS = ("papers", "cmocs")
 NEW_SITE_YAML = "title: Imported evidence base\n"
 MAP_TARGETS_EXTRA = ("extra", "ignore", "body", "first_author", "quality.relevance", "quality.rigour",
                      "quality.note", "id")
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    file: Path
-    content: Path = Path("content")
-    format: str | None = None
-    kind: str = "papers"
-    mapping: tuple[tuple[str, str], ...] = ()
-    update: bool = False
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class Action:
-    action: str
-    """'create', 'update', 'skip' or 'fail'."""
-    where: str
-    path: str | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    actions: tuple[Action, ...] = ()
-    dry_run: bool = False
-    created_site_yaml: bool = False
-    read: int = 0
-    """Records read from the file: every one of them is created, updated, skipped or failed."""
-
-    def count(self, action: str) -> int:
-        return sum(1 for a in self.actions if a.action == action)
-
-    def accounting(self, file: str) -> str:
-        return f"{file}: {self.read} record{'s' if self.read != 1 else ''} read"
-
-    def summary(self) -> str:
-        head = "dry run, nothing written: would have " if self.dry_run else "import: "
-        verbs = ("created", "updated", "skipped", "failed")
-        counts = [self.count(a) for a in ("create", "update", "skip", "fail")]
-        return head + ", ".join(f"{n} {v}" for n, v in zip(counts, verbs))
-
-
-@dataclass(frozen=True)
-class Target:
-    """The content directory an import writes to."""
-
-    content: Path
-    shown: str
-    config: SiteConfig
-    existing: Existing
-    new_site: bool = False
-    taken: set[str] = field(default_factory=set)
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -132,7 +80,6 @@ def open_target(content: Path, dry_run: bool, report: Report) -> Target:
                              "new one only in a missing or empty directory)")
         data: Any = parse_yaml(NEW_SITE_YAML)
     else:
-        from ..pipeline import load_config
         config = load_config(content, report)
         if config is None:
             raise BuildError(f"{site}: cannot import into a content directory whose site.yaml is invalid")
@@ -164,7 +111,6 @@ def check_mapping(mapping: dict[str, str], kind: str, config: SiteConfig) -> dic
 
 def run_import(options: ImportOptions, report: Report) -> ImportResult:
     """Read, match, then create / update / skip / fail each record. Raises BuildError on usage problems."""
-    from .plan import apply_plan
     if options.kind not in KINDS:
         raise BuildError(f"unknown --kind '{options.kind}': use papers or cmocs")
     if not options.file.is_file():

@@ -1,19 +1,16 @@
 """Decide and carry out what happens to each record: create, update, skip or fail."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, TYPE_CHECKING
+from typing import Any
 
 from ..content.diagnostics import Location, Report
 from ..content.load import ContentError
+from .actions import Action, ImportOptions, Target
 from .dedupe import Identity, Index
 from .existing import cmoc_key, resolve_paper
 from .names import id_stem
 from .records import PAPER_ORDER, Incoming
 from .write import create, explicit_id, free_id, markdown, refresh, replace_file, validate
-
-if TYPE_CHECKING:
-    from . import Action, ImportOptions, Target
 
 CMOC_ORDER = ("title", "context", "mechanism", "resource", "reasoning", "outcome", "sources", "theories",
               "direction", "status", "question", "review", "chains_to", "review_note")
@@ -23,9 +20,8 @@ REF_KINDS = {"review": "review", "questions": "question", "question": "question"
              "chains_to": "cmoc"}
 
 
-def apply_plan(records: list[Incoming], target: "Target", options: "ImportOptions",
-               report: Report) -> list["Action"]:
-    from . import Action
+def apply_plan(records: list[Incoming], target: Target, options: ImportOptions,
+               report: Report) -> list[Action]:
     shown_file = str(options.file)
     actions: list[Action] = []
     in_run = Seen()
@@ -50,7 +46,7 @@ class Seen:
         self.papers: Index[str] = Index()
 
 
-def _ref_check(rec: Incoming, fields: dict[str, Any], extra: dict[str, Any], target: "Target",
+def _ref_check(rec: Incoming, fields: dict[str, Any], extra: dict[str, Any], target: Target,
                report: Report, where: Location) -> None:
     """Reference fields naming ids the content directory lacks are kept under extra, with a warning."""
     for name, kind in REF_KINDS.items():
@@ -77,9 +73,8 @@ def _rel(kind_folder: str, entity_id: str) -> str:
     return f"{kind_folder}/{entity_id}.md"
 
 
-def _paper(rec: Incoming, target: "Target", options: "ImportOptions", report: Report, where: Location,
-           in_run: Seen) -> "Action":
-    from . import Action
+def _paper(rec: Incoming, target: Target, options: ImportOptions, report: Report, where: Location,
+           in_run: Seen) -> Action:
     fields, extra = dict(rec.fields), dict(rec.extra)
     _ref_check(rec, fields, extra, target, report, where)
     ident = Identity.of(fields, extra, (rec.key, fields.get("citekey")))
@@ -113,10 +108,9 @@ def _paper(rec: Incoming, target: "Target", options: "ImportOptions", report: Re
     return action
 
 
-def _create(rec: Incoming, folder: str, entity_id: str, kind: str, text: str, target: "Target",
-            options: "ImportOptions", report: Report, where: Location, in_run: Seen,
-            keys: list[str]) -> "Action":
-    from . import Action
+def _create(rec: Incoming, folder: str, entity_id: str, kind: str, text: str, target: Target,
+            options: ImportOptions, report: Report, where: Location, in_run: Seen,
+            keys: list[str]) -> Action:
     rel = _rel(folder, entity_id)
     problems = validate(text, kind, rel, f"{target.shown}/{rel}", target.config)
     if problems:
@@ -134,9 +128,8 @@ def _create(rec: Incoming, folder: str, entity_id: str, kind: str, text: str, ta
     return Action("create", rec.where, rel)
 
 
-def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: "Target", options: "ImportOptions",
-            report: Report, where: Location) -> "Action":
-    from . import Action
+def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: Target, options: ImportOptions,
+            report: Report, where: Location) -> Action:
     path = target.content / known.rel
     try:
         updated = refresh(known, path.read_bytes(), fields)
@@ -156,9 +149,8 @@ def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: "Target",
     return Action("update", rec.where, known.rel, "changed " + ", ".join(updated.changed))
 
 
-def _cmoc(rec: Incoming, target: "Target", options: "ImportOptions", report: Report, where: Location,
-          in_run: Seen) -> "Action":
-    from . import Action
+def _cmoc(rec: Incoming, target: Target, options: ImportOptions, report: Report, where: Location,
+          in_run: Seen) -> Action:
     raw, extra = dict(rec.fields), dict(rec.extra)
     errors: list[str] = []
     sources: list[Any] = []
@@ -209,7 +201,7 @@ def _cmoc(rec: Incoming, target: "Target", options: "ImportOptions", report: Rep
     return _create(rec, "cmocs", entity_id, "cmoc", text, target, options, report, where, in_run, [ck])
 
 
-def _theories(names: list[str], relations: list[str], target: "Target", errors: list[str]) -> list[Any]:
+def _theories(names: list[str], relations: list[str], target: Target, errors: list[str]) -> list[Any]:
     out: list[Any] = []
     for item in relations or names:
         parts = item.split()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 import jinja2
 from jinja2.utils import htmlsafe_json_dumps
@@ -16,10 +16,9 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..content import urls
-from ..speed.cache import MarkdownCache
 from ..content.citation import full_citation, short_cite
 from ..content.link import Corpus
-from .markup import MarkdownRenderer, is_safe_url
+from .markup import MarkdownRenderer, Resolver, is_safe_url
 from ..content.model import Entity, Paper
 from .search_index import search_record
 from .views import PageSpec
@@ -63,13 +62,19 @@ def make_environment() -> jinja2.Environment:
     return env
 
 
+class BodyCache(Protocol):
+    """Rendered Markdown kept between builds, passed in by the caller (``speed.cache.MarkdownCache``)."""
+
+    def block(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> Markup: ...
+
+
 class Renderer:
     """Per-build rendering context; holds no state across builds."""
 
     def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
-                 updated: Mapping[str, str] | None = None, markdown_cache: MarkdownCache | None = None):
+                 updated: Mapping[str, str] | None = None, markdown_cache: BodyCache | None = None):
         """``updated``: content-relative path → date of its last commit (gitinfo.py);
-        ``markdown_cache``: body HTML from earlier builds (cache.py)."""
+        ``markdown_cache``: body HTML from earlier builds (an accelerator: speed/cache.py)."""
         self.corpus, self.base_url, self.nav = corpus, base_url, nav
         self.markdown_cache = markdown_cache
         self.env = make_environment()

@@ -68,7 +68,7 @@ _FILL_CLASS = {INK: "", MUTED: "m", ACCENT: "a"}
 _ANCHOR_CLASS = {"middle": "", "start": "l", "end": "r"}
 
 
-def _text(x: float, y: float, lines: Sequence[str], *, size: int = 13, anchor: str = "middle",
+def svg_text(x: float, y: float, lines: Sequence[str], *, size: int = 13, anchor: str = "middle",
           weight: str = "normal", fill: str = INK, leading: float = 1.25, cls: str = "") -> str:
     """A multi-line ``<text>`` whose first baseline is at ``y``; presentation by class (FIGURE_STYLE)."""
     classes = [cls, "" if size == 13 else f"s{size}", _ANCHOR_CLASS[anchor],
@@ -138,14 +138,14 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
     for j, label in enumerate(columns):
         x = label_w + col_w * j + col_w / 2
         lines = wrap(label, 13, 5)
-        out.append(_text(x, header_h - 10 - 15 * (len(lines) - 1), lines, size=12, weight="bold"))
+        out.append(svg_text(x, header_h - 10 - 15 * (len(lines) - 1), lines, size=12, weight="bold"))
     if rows:
         out.append('<path class="rule" d="' + "".join(f"M0 {header_h + row_h * i}H{width - 10}"
                                                        for i in range(len(rows))) + '"/>')
     for i, label in enumerate(rows):
         y = header_h + row_h * i
         lines = wrap(label, 29, 3)
-        out.append(_text(6, y + row_h / 2 - 8 * (len(lines) - 1) + 4, lines, size=12, anchor="start"))
+        out.append(svg_text(6, y + row_h / 2 - 8 * (len(lines) - 1) + 4, lines, size=12, anchor="start"))
     filled = {(c.row, c.column): c for c in cells}
     for i in range(len(rows)):
         for j in range(len(columns)):
@@ -153,7 +153,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
             cell = filled.get((i, j))
             if cell is None:
                 out.append(f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
-                           + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
+                           + svg_text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
                 continue
             parts = cell.parts or (("", cell.total),)
             step = col_w / (len(parts) + 1)
@@ -162,18 +162,18 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
                 x = label_w + col_w * j + step * (k + 1) if len(parts) > 1 else cx
                 r = max(4.0, r_max * math.sqrt(n / biggest))
                 drawn.append(shape(shape_of.get(key, "circle"), x, cy, r))
-                drawn.append(_text(x, cy + r_max + 16, [str(n)], size=13, weight="bold"))
+                drawn.append(svg_text(x, cy + r_max + 16, [str(n)], size=13, weight="bold"))
             out.append(f'<a href="{escape(cell.href)}" class="cell-link"><title>{escape(cell.label)}</title>'
                        f'<rect x="{label_w + col_w * j + 3}" y="{header_h + row_h * i + 3}" width="{col_w - 6}" '
                        f'height="{row_h - 6}" class="hit"/>{"".join(drawn)}</a>')
     if legend:
         y = header_h + row_h * len(rows) + 26
         x = 6.0
-        out.append(_text(x, y + 4, ["Shape shows:"], size=12, anchor="start", weight="bold"))
+        out.append(svg_text(x, y + 4, ["Shape shows:"], size=12, anchor="start", weight="bold"))
         x += 100
         for key, label in legend:
             out.append(shape(shape_of[key], x + 8, y, 7))
-            out.append(_text(x + 20, y + 4, [label], size=12, anchor="start"))
+            out.append(svg_text(x + 20, y + 4, [label], size=12, anchor="start"))
             x += 30 + 7.2 * len(label)
     out.append("</svg>")
     return Markup("".join(out))
@@ -208,8 +208,8 @@ def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | No
            FIGURE_STYLE]
     for k, ((stage, n), h, y) in enumerate(zip(steps, heights, tops)):
         out.append(f'<rect x="10" y="{num(y)}" width="{box_w}" height="{h}" rx="4" class="box"/>')
-        out.append(_text(24, y + 20, wrap(stage, 40, 4), size=13, anchor="start", leading=1.35))
-        out.append(_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
+        out.append(svg_text(24, y + 20, wrap(stage, 40, 4), size=13, anchor="start", leading=1.35))
+        out.append(svg_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
         if k < len(steps) - 1:
             out.append(f'<line x1="{num(10 + box_w / 2)}" y1="{num(y + h)}" x2="{num(10 + box_w / 2)}" '
                        f'y2="{num(y + h + gap - 2)}" class="ink" marker-end="url(#{sid}-arrow)"/>')
@@ -217,8 +217,8 @@ def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | No
         x = 10 + box_w + 40
         out.append(f'<line x1="{10 + box_w}" y1="{num(last_mid)}" x2="{x - 2}" y2="{num(last_mid)}" class="dash"/>')
         out.append(f'<rect x="{x}" y="{num(side_top)}" width="{side_w}" height="{side_h}" rx="4" class="here"/>')
-        out.append(_text(x + 12, side_top + 20, side_lines, size=12, anchor="start"))
-        out.append(_text(x + 12, side_top + side_h - 12, [f"n = {present:,}"], size=15, anchor="start",
+        out.append(svg_text(x + 12, side_top + 20, side_lines, size=12, anchor="start"))
+        out.append(svg_text(x + 12, side_top + side_h - 12, [f"n = {present:,}"], size=15, anchor="start",
                          weight="bold"))
     out.append("</svg>")
     return Markup("".join(out))

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, _text, num, wrap
+from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, svg_text, num, wrap
 
 NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 64, 18, 34, 30, 6
 
@@ -59,7 +59,7 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
            '<rect width="100%" height="100%" fill="#fff"/>']
     for b, label in enumerate(bands):
         if any(n.band == b for n in nodes):
-            out.append(_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
+            out.append(svg_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
     for a, b in related:
         if a in pos and b in pos:
             (x1, y1), (x2, y2) = pos[a], pos[b]
@@ -80,10 +80,10 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
         lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 25, 2)
         out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.id)}: {escape(n.title)}</title>'
                    f'<rect x="{num(x)}" y="{num(y0)}" width="{NODE_W}" height="{NODE_H}" rx="6" class="node"/>'
-                   + _text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
-                   + _text(x + NODE_W / 2, y0 + 37, lines[1:], size=11, fill=INK, leading=1.3) + "</a>")
+                   + svg_text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
+                   + svg_text(x + NODE_W / 2, y0 + 37, lines[1:], size=11, fill=INK, leading=1.3) + "</a>")
     legend_y = height - 4
-    out.append(_text(width - 10, legend_y, ["solid arrow: part of · dashed line: related"], size=11,
+    out.append(svg_text(width - 10, legend_y, ["solid arrow: part of · dashed line: related"], size=11,
                      anchor="end", fill=MUTED))
     out.append("</svg>")
     return Markup("".join(out))

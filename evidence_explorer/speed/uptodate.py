@@ -50,7 +50,7 @@ from ..content.load import MAX_FILE_BYTES, source_paths
 from ..content.walk import FileProblem, read_bounded
 
 if TYPE_CHECKING:
-    from ..pipeline import BuildOptions
+    from ..options import BuildOptions
 
 MANIFEST = "uptodate.json"
 FORMAT = 2

@@ -7,13 +7,9 @@ every entity of the site for each of its pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from ...content.link import Corpus
-
-if TYPE_CHECKING:
-    from ...content.integrity import Finding
-    from .memo import Memo
 
 
 @dataclass(frozen=True)
@@ -63,19 +59,3 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
     if corpus.history is not None:
         footer.append({"place": "footer", "url": "changes/", "label": "Changes"})
     return tuple(d for d in doors if d) + tuple(footer)
-
-
-def collect_pages(corpus: Corpus, memo: "Memo | None" = None,
-                  findings: "tuple[Finding, ...] | None" = None) -> Iterator[PageSpec]:
-    """Every page of the site. ``memo`` carries per-entity values (row weights) over from the
-    previous serve rebuild (see :mod:`.memo`); without one a fresh memo is used. ``findings``: the
-    corpus's integrity findings when the caller computed them already (else computed here)."""
-    from . import changes, cmoc, home, maps, matrix, paper, question, advisory as review, search, theory
-    from .memo import Memo
-    memo = Memo() if memo is None else memo
-    with_memo = (theory, matrix, cmoc, paper, question)
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
-        if family is review:
-            yield from review.pages(corpus, memo, findings)
-        else:
-            yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)

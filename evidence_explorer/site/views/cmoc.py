@@ -61,7 +61,7 @@ def row_weight(c: Cmoc) -> int:
                                      (c.mechanism or c.reasoning or c.resource or "")[:113], c.outcome[:113])
 
 
-def _weight(memo: Memo) -> Callable[[tuple[Theory | None, Cmoc]], int]:
+def entry_weight(memo: Memo) -> Callable[[tuple[Theory | None, Cmoc]], int]:
     def weight(entry: tuple[Theory | None, Cmoc]) -> int:
         c = entry[1]
         return memo.get("cmoc_row", (c,), lambda: row_weight(c))
@@ -96,7 +96,7 @@ def index_pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     for t, _c in entries:
         totals[t.id if t else None] = totals.get(t.id if t else None, 0) + 1
     counts = {d: sum(1 for c in corpus.cmocs if c.direction == d) for d in ("enabler", "barrier")}
-    chunks = paginate(entries, "cmocs/", _weight(Memo() if memo is None else memo))
+    chunks = paginate(entries, "cmocs/", entry_weight(Memo() if memo is None else memo))
     for k, (chunk, pager) in enumerate(chunks):
         first, last = chunk[0][0] if chunk else None, chunk[-1][0] if chunk else None
         before = {first.id if first else None} if k and chunks[k - 1][0][-1][0] is first else set()

@@ -1,0 +1,25 @@
+"""The pages stage: every page of the site as :class:`~.views.PageSpec` values, family by family."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from ..content.link import Corpus
+from .views import PageSpec, advisory as review, changes, cmoc, home, maps, matrix, paper, question, search, theory
+from .views.memo import Memo
+
+if TYPE_CHECKING:
+    from ..content.integrity import Finding
+
+
+def collect_pages(corpus: Corpus, memo: Memo | None = None,
+                  findings: tuple[Finding, ...] | None = None) -> Iterator[PageSpec]:
+    """Every page of the site. ``memo`` carries per-entity values (row weights) over from the
+    previous serve rebuild (see :mod:`.views.memo`); without one a fresh memo is used. ``findings``: the
+    corpus's integrity findings when the caller computed them already (else computed here)."""
+    memo = Memo() if memo is None else memo
+    with_memo = (theory, matrix, cmoc, paper, question)
+    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
+        if family is review:
+            yield from review.pages(corpus, memo, findings)
+        else:
+            yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)
