@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evidence_explorer.speed import uptodate
-from evidence_explorer.pipeline import MARKER
+from evidence_explorer.site.publish import MARKER
 
 from conftest import SITES, run_cli
 
