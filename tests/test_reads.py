@@ -162,8 +162,8 @@ def test_each_flood_at_the_size_limit_renders_or_is_refused():
     of ``[[`` alone took 38 s; 2 MB would take days)."""
     script = textwrap.dedent(f"""
         import json
-        from evidence_explorer.markdown_limits import MarkdownTooComplex, check_markdown
-        from evidence_explorer.markup import MarkdownRenderer
+        from evidence_explorer.content.markdown_limits import MarkdownTooComplex, check_markdown
+        from evidence_explorer.site.markup import MarkdownRenderer
         renderer = MarkdownRenderer(lambda _id: ("/x/", "X"))
         for name, unit in {FLOODS!r}.items():
             body = (unit * ({MAX_FILE_BYTES} // len(unit) + 1))[:{MAX_FILE_BYTES} - 100]
