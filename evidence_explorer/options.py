@@ -13,5 +13,8 @@ class BuildOptions:
     strict: bool = False
     search: bool = True
     jobs: int = 1
+    """Worker processes for loading and rendering (speed/parallel_load.py, speed/parallel.py)."""
     cache: bool = True
-    """Reuse Markdown rendered by earlier builds (cache.py); off = a cold build."""
+    """Reuse Markdown rendered by earlier builds (speed/cache.py); off = a cold build."""
+    tune_memory: bool = True
+    """Freeze the corpus for the collector and trim the C heap before forking (speed/memory.py)."""

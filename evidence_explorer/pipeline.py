@@ -1,18 +1,24 @@
-"""``build()``: load → model → link → render → export → search → atomic swap.
+"""``build()``: the stages in order, each one named call.
 
-Nothing is written until linking has passed; output goes to a staging
-directory beside the target and is swapped in only when everything succeeded.
+load (``site.yaml``, then every content file) → validate → link → check (integrity, once) → pages →
+exports → render → index (Pagefind) → publish (atomic swap). Nothing is written until the check
+has passed; output goes to a staging directory beside the target and is swapped in only when
+everything succeeded. Accelerators come in from outside: worker processes (``options.jobs``), the
+Markdown cache (``options.cache``), memory tuning, and the render stage itself (``serve`` passes one
+that records each page's dependencies). :func:`plain` turns every one of them off.
 """
 from __future__ import annotations
 
-import sys
+import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
-from .content import urls
+from .content import integrity, urls
 from .content.changelog import read_history
-from .content.config import load_config
+from .content.config import SiteConfig, load_config
 from .content.diagnostics import BuildError, Report
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
@@ -23,10 +29,47 @@ from .site.pages import collect_pages
 from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
 from .site.render import Renderer
 from .site.search_index import index_site
+from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
+from .site.views.memo import Memo
 from .speed.cache import MarkdownCache, cache_root
-from .speed.parallel import frozen_heap, render_pages
-from .speed.parallel_load import load_all
+from .speed.memory import frozen_heap, release_free_memory
+from .speed.parallel import render_pages
+from .speed.parallel_load import Invalid, load_all
+
+PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
+"""Set to 1 to build with every accelerator off (one process, no caches, no memory tuning)."""
+
+
+def plain(options: BuildOptions) -> BuildOptions:
+    """``options`` with every accelerator off; the site is byte for byte the same (tested)."""
+    return replace(options, jobs=1, cache=False, tune_memory=False)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """What the render stage gets: the pages and everything a :class:`Renderer` needs."""
+
+    pages: tuple[PageSpec, ...]
+    corpus: Corpus
+    base_url: str
+    nav: tuple[dict, ...]
+    updated: Mapping[str, str]
+    staging: Path
+    jobs: int
+    cache: MarkdownCache | None
+
+
+RenderStage = Callable[[RenderJob], Mapping[str, Any]]
+"""Renders every page of a job into its staging folder; returns something per page URL."""
+
+
+def render_in_workers(job: RenderJob) -> Mapping[str, Any]:
+    """The default render stage: :func:`speed.parallel.render_pages`, ``jobs`` worker processes."""
+    make_renderer = partial(Renderer, job.corpus, job.base_url, job.nav, updated=job.updated,
+                            markdown_cache=job.cache)
+    render_pages(job.pages, make_renderer, job.staging, job.jobs, job.cache)
+    return dict.fromkeys(p.url for p in job.pages)
 
 
 @dataclass(frozen=True)
@@ -37,68 +80,107 @@ class BuildResult:
     written: bool = False
     config_failed: bool = False
     files: tuple[str, ...] = field(default=())
+    findings: tuple[integrity.Finding, ...] = ()
+    base_url: str = ""
+    nav: tuple[dict, ...] = ()
+    updated: Mapping[str, str] = field(default_factory=dict)
+    rendered: Mapping[str, Any] = field(default_factory=dict)
+    """What the render stage returned per page URL (``serve``: each page's dependencies)."""
+    memo: Mapping = field(default_factory=dict)
+    """The views' per-entity values (``serve`` carries them to the next rebuild)."""
+    extras: tuple[str, ...] = ()
+    """The output files that are not pages (exports, sitemap)."""
 
 
-def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
-    """Read, validate and link an evidence base. None when site.yaml is unusable.
-
-    ``jobs`` > 1 reads and validates the files in forked workers (parallel_load.py), with the
-    same entities and diagnostics."""
-    if not content.is_dir():
-        raise BuildError(f"content directory '{content}' not found")
-    config = load_config(content, report)
-    if config is None:
-        return None
-    entities, invalid = load_all(content, str(content), config, report, jobs)
-    return link(entities, config, report, invalid)
-
-
-def build(options: BuildOptions, report: Report | None = None, write: bool = True) -> BuildResult:
+def build(options: BuildOptions, report: Report | None = None, write: bool = True,
+          render: RenderStage = render_in_workers) -> BuildResult:
+    """The whole build; ``write=False`` stops after the check (the ``check`` command)."""
     report = report or Report()
-    corpus = load_corpus(options.content, report, options.jobs)
-    if corpus is None:
+    if os.environ.get(PLAIN_ENV) == "1":
+        options = plain(options)
+    config = load_config(content_dir(options.content), report)
+    if config is None:
         return BuildResult(report, config_failed=True)
+    entities, invalid = load_and_validate(options, config, report)
+    corpus = link(entities, config, report, invalid)
+    findings = check(corpus, report)
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
     corpus = replace(corpus, history=read_history(options.content))
-    with frozen_heap():  # the corpus lives to the end of the build: the collector need not rescan it
-        return _publish(options, report, corpus)
+    with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
+        return publish(options, report, corpus, findings, render)
 
 
-def _publish(options: BuildOptions, report: Report, corpus: Corpus) -> BuildResult:
-    """Page specs, exports and rendering into staging, then the swap. Every write of the build
-    (staging, pages, search index, caches, the swap) happens here: an I/O failure (disk full, a
-    read-only folder…) removes the staging folder, leaves the previous site as it was and becomes
-    an :class:`OutputError` naming the path and the system's error (exit 2)."""
+def content_dir(content: Path) -> Path:
+    if not content.is_dir():
+        raise BuildError(f"content directory '{content}' not found")
+    return content
+
+
+def load_and_validate(options: BuildOptions, config: SiteConfig, report: Report) -> tuple[list, Invalid]:
+    """Every content file read and validated into an entity (in ``options.jobs`` workers)."""
+    return load_all(options.content, str(options.content), config, report, options.jobs)
+
+
+def check(corpus: Corpus, report: Report) -> tuple[integrity.Finding, ...]:
+    """The integrity checks, once per build: reported, and kept for the integrity pages."""
+    found = integrity.findings(corpus)
+    integrity.report_findings(corpus, report, found)
+    return found
+
+
+def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
+    """Load, validate, link and check an evidence base (what ``check`` and the tools need).
+    None when site.yaml is unusable."""
+    config = load_config(content_dir(content), report)
+    if config is None:
+        return None
+    entities, invalid = load_and_validate(BuildOptions(content=content, jobs=jobs), config, report)
+    corpus = link(entities, config, report, invalid)
+    check(corpus, report)
+    return corpus
+
+
+def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tuple[integrity.Finding, ...],
+            render: RenderStage) -> BuildResult:
+    """Pages, exports, render, index and the swap. Every write of the build happens here: an I/O
+    failure (disk full, a read-only folder…) removes the staging folder, leaves the previous site
+    as it was and becomes an :class:`OutputError` naming the path and the system's error (exit 2)."""
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
-    pages = tuple(collect_pages(corpus))
+    memo = Memo()
+    pages = tuple(collect_pages(corpus, memo, findings))
     files = extra_files(corpus, pages, base_url)
+    extras = tuple(files)
     output = options.output.resolve()
     check_output(output, options.content.resolve())
+    nav, updated = nav_items(corpus), last_updated(options.content)
     cache = None
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
-        make_renderer = partial(Renderer, corpus, base_url, nav_items(corpus),
-                                updated=last_updated(options.content), markdown_cache=cache)
-        written = _write_all(options, report, output, files, pages, make_renderer, cache)
+        job = partial(RenderJob, pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache)
+        rendered = _write_all(options, report, output, files, job, render, cache)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
                           "the published site is unchanged") from exc
-    if written is None:
-        return BuildResult(report, corpus, pages)
-    return BuildResult(report, corpus, pages, written=True, files=written)
+    result = BuildResult(report, corpus, pages, findings=findings, base_url=base_url, nav=nav,
+                         updated=updated, memo=memo.entries, extras=extras)
+    if rendered is None:
+        return result
+    written = tuple(sorted({urls.output_path(url) for url in rendered} | set(extras)))
+    return replace(result, written=True, files=written, rendered=rendered)
 
 
 def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[str, str],
-               pages: tuple[PageSpec, ...], make_renderer, cache: MarkdownCache | None) -> tuple[str, ...] | None:
+               job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None
+               ) -> Mapping[str, Any] | None:
     """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
-    staging = write_staging(output, files)
-    names = dict.fromkeys(files, "")  # written: keep the names, free the text before the workers fork
+    staging = write_staging(output, files)  # the exports, written before the workers fork ...
     files.clear()
-    release_free_memory()  # ... and give the freed export memory back to the system before the fork
+    if options.tune_memory:
+        release_free_memory()  # ... and their memory given back to the system first
     try:
-        names.update(dict.fromkeys(render_pages(pages, make_renderer, staging, options.jobs, cache), ""))
+        rendered = render(job(staging=staging))
         if options.search and not index_site(staging, report):
             raise _Abort()
         if cache is not None:
@@ -111,29 +193,11 @@ def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[
         if isinstance(exc, _Abort):
             return None
         raise
-    return tuple(sorted(names))
+    return rendered
 
 
 class _Abort(Exception):
     pass
-
-
-def release_free_memory() -> bool:
-    """Return the C heap's free pages to the system (glibc ``malloc_trim``); False where unavailable.
-
-    The export texts (a quarter of the peak at 30,000 entities) are freed before the render
-    workers fork, but glibc keeps freed memory resident in its heap: the workers would inherit it,
-    and reusing it copies it. Trimming costs a few milliseconds and changes no output."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):  # not glibc (e.g. musl)
-        return False
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    trim(0)
-    return True
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
@@ -142,11 +206,3 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> d
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
     return files
-
-
-def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:
-    from xml.sax.saxutils import escape
-    locs = "".join(f"<url><loc>{escape(urls.href(base_url, p.url))}</loc></url>\n"
-                   for p in pages if not p.url.endswith(".html"))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')

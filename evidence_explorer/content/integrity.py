@@ -2,7 +2,7 @@
 
 One function, :func:`findings`, computes every finding from the linked corpus
 (linear in its size). The same findings become ``check`` diagnostics
-(:func:`report_findings`, called once by :func:`evidence_explorer.link.link`)
+(:func:`report_findings`, called once by :func:`evidence_explorer.pipeline.check`)
 and the ``/review/integrity/`` page. Each check has a stable diagnostic code
 and a level set in ``site.yaml``'s ``integrity:`` section:
 

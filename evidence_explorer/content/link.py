@@ -1,4 +1,4 @@
-"""Resolve relations against one id index, compute backlinks once, check integrity.
+"""Resolve relations against one id index, compute backlinks once.
 
 Input: validated entities. Output: an immutable :class:`Corpus` that every
 later stage reads. All lookups after this stage are dictionary lookups.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
-from . import integrity, urls
+from . import urls
 from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .model import Cmoc, Entity, EvidenceMap, Page, Paper, Question, Review, Theory
@@ -173,7 +173,6 @@ def link(entities: list[Entity], config: SiteConfig, report: Report,
     _check_cycles(kinds["theory"], by_id, report)
     corpus = Corpus(config, *(kinds[k] for k in ("review", "question", "theory", "map", "paper", "cmoc", "page")),
                     by_id=MappingProxyType(by_id), links=links)
-    integrity.report_findings(corpus, report)
     return corpus
 
 

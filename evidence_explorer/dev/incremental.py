@@ -11,7 +11,7 @@ id the templates looked up while rendering it (recorded through
    unchanged entities are the very same objects), with the integrity checks run
    once and shared with the integrity pages;
 2. keeps the previous :class:`PageSpec` values and recomputes only those the edit
-   can change when it touched only text fields (:mod:`.views.delta`), else
+   can change when it touched only text fields (:mod:`.delta`), else
    recomputes every spec; and re-renders a page when it is new, its spec changed,
    it depends on a changed id, its template (or one it includes) changed, or the
    navigation changed;
@@ -24,37 +24,33 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 import os
-import shutil
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import jinja2
 
-from ..content import urls
-from ..content.changelog import read_history
-from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
-from ..content.diagnostics import Report
-from ..content.gitinfo import last_updated
-from ..content import integrity
+from ..content import integrity, urls
+from ..content.diagnostics import Location, Report
 from ..content.link import Corpus, body_links, link
-from ..content.diagnostics import Location
 from ..content.load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
-from ..content.walk import file_problem, is_content_path
 from ..content.model import Entity, build_entity
-from ..speed.parallel import effective_jobs, fork_map, frozen_heap
-from .relink import relink
+from ..content.walk import file_problem, is_content_path
 from ..options import BuildOptions
-from ..pipeline import extra_files, load_corpus
-from ..site.publish import check_output, swap, write_staging
+from ..pipeline import RenderJob, build, extra_files
+from ..site.pages import collect_pages
 from ..site.render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
 from ..site.static_files import static_outputs
-from ..site.pages import collect_pages
 from ..site.views import PageSpec, nav_items
-from . import delta
 from ..site.views.memo import Memo
+from ..speed.memory import frozen_heap
+from ..speed.parallel import effective_jobs, fork_map
+from . import delta
+from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
+from .relink import relink
 
 MEMO_STALE = 200
 """Replaced entities after which a rebuild drops the memo values of replaced objects (a scan of the
@@ -261,36 +257,23 @@ def sync_static(output: Path) -> list[str]:
 # --- the two entry points -----------------------------------------------------------------
 
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
-    """Build everything (no search index) into ``options.output`` atomically; remember dependencies."""
-    report = report or Report()
-    jobs = options.jobs  # workers are forked only while no other thread runs (parallel.can_fork)
-    corpus = load_corpus(options.content, report, jobs)
-    if corpus is None:
-        return Outcome(report, None, full=True, config_failed=True)
-    corpus = replace(corpus, history=read_history(options.content))  # as pipeline.build() does
-    if report.failed(options.strict):
-        return Outcome(report, None, full=True)
-    base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
-    memo = Memo()
-    found = integrity.findings(corpus)
-    pages = tuple(collect_pages(corpus, memo, found))
-    nav, updated = nav_items(corpus), last_updated(options.content)
+    """:func:`pipeline.build` without the search index (serve indexes in the background) and with a
+    render stage that remembers each page's dependencies, for the rebuilds that follow."""
     env = make_environment()
-    extras = extra_files(corpus, pages, base_url)
-    output = options.output.resolve()
-    check_output(output, options.content.resolve())
-    staging = write_staging(output, extras)
-    try:
-        deps = _render_into(staging, corpus, pages, base_url, nav, updated, env, jobs)
-        swap(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    files = [urls.output_path(p.url) for p in pages] + list(extras)
-    state = SiteState(options, base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
-                      MappingProxyType(deps), nav, frozenset(extras), updated, env, memo.entries, found,
-                      MappingProxyType(users_of(deps)))
-    return Outcome(report, state, rendered=tuple(deps), written=tuple(sorted(files)), full=True)
+    result = build(replace(options, search=False, cache=False), report, render=partial(_render_recording, env))
+    if result.config_failed or not result.written:
+        return Outcome(result.report, None, full=True, config_failed=result.config_failed)
+    corpus, pages, deps = result.corpus, result.pages, result.rendered
+    assert corpus is not None
+    state = SiteState(options, result.base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
+                      MappingProxyType(dict(deps)), result.nav, frozenset(result.extras), result.updated, env,
+                      result.memo, result.findings, MappingProxyType(users_of(deps)))
+    return Outcome(result.report, state, rendered=tuple(deps), written=result.files, full=True)
+
+
+def _render_recording(env: jinja2.Environment, job: RenderJob) -> dict[str, frozenset[str]]:
+    """The render stage of serve's full build (see :func:`_render_into`)."""
+    return _render_into(job.staging, job.corpus, job.pages, job.base_url, job.nav, job.updated, env, job.jobs)
 
 
 def _render_into(staging: Path, corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
@@ -356,12 +339,12 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     if corpus is None:
         ordered = list(entities.values())
         corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
-        found = integrity.findings(corpus)  # link() reported them
+        found = integrity.findings(corpus)
     else:  # the checks of a full link, once, shared with the integrity pages
         found = (integrity.refresh(corpus, state.findings, frozenset(new.id.lower() for _old, new in pairs
                                                                       if new.kind == "cmoc"))
                  if proportional else integrity.findings(corpus))
-        integrity.report_findings(corpus, report, found)
+    integrity.report_findings(corpus, report, found)
     if report.failed(options.strict):
         return Outcome(report, None)
 

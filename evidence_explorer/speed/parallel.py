@@ -15,17 +15,17 @@ in this process; the output is byte-identical either way.
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import pickle
 import threading
 import traceback
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from ..content import urls
+from .memory import frozen_heap
 from .cache import Delta, MarkdownCache
 from ..site.views import PageSpec
 
@@ -82,20 +82,6 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     renderer = _renderer(make_renderer, cache)
     with frozen_heap() if jobs > 1 else nullcontext():  # children's collectors leave inherited objects alone
         return _render_all(shares, renderer, staging, cache)
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Move every object alive now to the collector's permanent generation (``gc.freeze``) for the
-    block, so collections skip them: a build's corpus and page specs live to its end, and forked
-    workers then leave inherited pages shared. Unfrozen at the end unless a caller had frozen first."""
-    outer = gc.get_freeze_count() > 0
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not outer:
-            gc.unfreeze()
 
 
 def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path,

@@ -16,16 +16,15 @@ loaded in this process by the serial code.
 from __future__ import annotations
 
 import copyreg
-import gc
 import io
 import pickle
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from ..content.config import SiteConfig
 from ..content.diagnostics import Diagnostic, Location, Report
+from .memory import collector_paused
 from ..content.load import ContentError, SourceRef, read_source, source_refs
 from ..content.model import Entity, build_entity, claimed_id
 from .parallel import can_fork, fork_map
@@ -66,20 +65,6 @@ def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Rep
         if jobs == 1:
             return _serial(content_dir, refs, config, report, invalid), invalid
         return _parallel(content_dir, refs, config, report, jobs, invalid), invalid
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: loading allocates ~26 containers per file and frees
-    almost none, so the collections it triggers (a fifth of the serial load's CPU at N = 5,000)
-    find nothing; the next collection after the load sees those objects once."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, report: Report,

@@ -1,0 +1,14 @@
+"""``sitemap.xml``: every page's address, for search engines."""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from ..content import urls
+from .views import PageSpec
+
+
+def sitemap(pages: tuple[PageSpec, ...], base_url: str) -> str:
+    locs = "".join(f"<url><loc>{escape(urls.href(base_url, p.url))}</loc></url>\n"
+                   for p in pages if not p.url.endswith(".html"))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
