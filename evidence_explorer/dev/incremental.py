@@ -35,6 +35,7 @@ import jinja2
 
 from ..content import integrity, urls
 from ..content.diagnostics import Location, Report
+from ..content.files import write_atomic
 from ..content.link import Corpus, body_links, link
 from ..content.load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from ..content.model import Entity, build_entity
@@ -221,9 +222,7 @@ def _write_if_changed(output: Path, rel: str, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)
     return True
 
 

@@ -7,7 +7,6 @@ written; a record that would not pass ``check`` is reported, not written.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,6 +14,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..content.config import SiteConfig
+from ..content.files import write_atomic
 from ..content.diagnostics import Report
 from ..content.load import ContentError, SourceFile, parse_yaml, split_front_matter
 from ..content.model import KINDS, build_entity
@@ -129,7 +129,4 @@ def refresh(known: Known, raw: bytes, fields: Mapping[str, Any]) -> Refresh:
 
 def replace_file(path: Path, data: bytes) -> None:
     """Write an updated file atomically (a temporary file beside it, then a rename)."""
-    tmp = path.with_name(f".{path.name}.import-{os.getpid()}")
-    with open(tmp, "xb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)

@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from . import seal
+from .fingerprint import package_digest
 from ..content.link import WIKILINK
 from ..site.markup import Resolver
 
@@ -63,13 +64,7 @@ def code_fingerprint() -> str:
     h = blake2b(digest_size=8)
     h.update(f"{__version__}|{sys.version}|{markdown.__version__}|{jinja2.__version__}|"
              f"{metadata.version('markupsafe')}|{FORMAT}".encode())
-    package = Path(__file__).resolve().parent.parent  # the whole package, not only speed/
-    for dirpath, dirnames, filenames in os.walk(package):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(n for n in filenames if not n.endswith((".pyc", ".pyo"))):
-            path = Path(dirpath, name)
-            h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
-            h.update(path.read_bytes())
+    h.update(package_digest())
     return f"v{__version__}-{h.hexdigest()}"
 
 

@@ -56,11 +56,12 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and single_threaded()
 
 
-def effective_jobs(jobs: int, n_pages: int) -> int:
-    """Worker count actually used: at least 1, at most one per ``MIN_PAGES_PER_JOB`` pages."""
+def effective_jobs(jobs: int, items: int, per_job: int = MIN_PAGES_PER_JOB) -> int:
+    """Worker count actually used: at least 1, at most one per ``per_job`` items (pages to render,
+    files to load), and 1 where forking is not safe (:func:`can_fork`)."""
     if not can_fork():
         return 1
-    return max(1, min(jobs, n_pages // MIN_PAGES_PER_JOB))
+    return max(1, min(jobs, items // per_job))
 
 
 def single_threaded() -> bool:

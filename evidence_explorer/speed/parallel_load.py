@@ -27,7 +27,7 @@ from ..content.diagnostics import Diagnostic, Location, Report
 from .memory import collector_paused
 from ..content.load import ContentError, SourceRef, read_source, source_refs
 from ..content.model import Entity, build_entity, claimed_id
-from .parallel import can_fork, fork_map
+from .parallel import effective_jobs, fork_map
 
 MIN_FILES_PER_JOB = 400
 """Below this many files per worker a process (fork, pickling) costs more than it saves."""
@@ -43,12 +43,6 @@ class LoadError(Exception):
     """A worker process failed (a bug: reading and validating report problems as diagnostics)."""
 
 
-def effective_jobs(jobs: int, n_files: int) -> int:
-    if not can_fork():
-        return 1
-    return max(1, min(jobs, n_files // MIN_FILES_PER_JOB))
-
-
 def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
                   jobs: int = 1) -> list[Entity]:
     """Every valid entity of the content directory, in load order; problems go to ``report``."""
@@ -59,7 +53,7 @@ def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Rep
              jobs: int = 1) -> tuple[list[Entity], Invalid]:
     """:func:`load_entities`, and the ids claimed by the files that failed (first file wins)."""
     refs = source_refs(content_dir, shown_root, report, follow_outside=config.follow_symlinks_outside)
-    jobs = effective_jobs(jobs, len(refs))
+    jobs = effective_jobs(jobs, len(refs), MIN_FILES_PER_JOB)
     invalid: Invalid = {}
     with collector_paused():
         if jobs == 1:

@@ -26,6 +26,8 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
+from ..content.files import write_atomic
+
 KEY_BYTES = 32
 TAG_BYTES = 32
 MAGIC = b"EEseal1\n"
@@ -106,9 +108,7 @@ def write(path: Path, purpose: str, payload: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # a folder where our file goes (our cache folder): replace it
         shutil.rmtree(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    write_atomic(path, blob)
     return True
 
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from . import seal
+from .fingerprint import package_digest
 from .cache import cache_root, code_fingerprint
 from ..content.diagnostics import Diagnostic, Location, Report, Severity
 from ..content.load import MAX_FILE_BYTES, source_paths
@@ -223,15 +224,7 @@ def tool_fingerprint() -> str:
             h.update(f"|{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             h.update(f"|{name}=-".encode())
-    package = Path(__file__).resolve().parent.parent  # the whole package, not only speed/
-    for dirpath, dirnames, filenames in os.walk(package):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            path = Path(dirpath, name)
-            h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
-            h.update(path.read_bytes())
+    h.update(package_digest())
     return h.hexdigest()
 
 
