@@ -220,7 +220,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
     end (event, settle, rebuild). Also the rebuild alone (``DevServer.build``), as measured before."""
     import queue
     import threading
-    from evidence_explorer.dev.incremental import classify
+    from evidence_explorer.dev.changes import classify
     from evidence_explorer.pipeline import BuildOptions
     from evidence_explorer.dev.serve import DevServer, snapshot
     from evidence_explorer.dev.watch import QUIET_MS, EventWatcher

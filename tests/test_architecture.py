@@ -193,3 +193,4 @@ def test_the_checks_can_fail():
 def test_every_layer_is_described(layer):
     text = DOC.read_text(encoding="utf-8")
     assert f"`{layer}/`" in text or f"`{layer}.py`" in text
+

@@ -13,7 +13,8 @@ import pytest
 
 from evidence_explorer.dev import incremental
 from evidence_explorer.content import urls
-from evidence_explorer.dev.incremental import Changes, classify, full_build, rebuild, template_closure
+from evidence_explorer.dev.changes import Changes, classify
+from evidence_explorer.dev.incremental import full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
 from evidence_explorer.site.render import TEMPLATES_DIR
 from evidence_explorer.site.pages import collect_pages

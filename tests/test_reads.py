@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from evidence_explorer.dev import incremental
+from evidence_explorer.dev import changes as dev_changes, incremental
 from evidence_explorer.speed import uptodate
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.importers.existing import scan
@@ -144,7 +144,7 @@ def test_every_reader_uses_the_one_walk(make_site, tmp_path):
     candidates = ["papers/p1.md", "papers/_draft.md", "papers/.hidden/p3.md", "papers/p4.markdown",
                   "notes.md", "papers/sub/p2.md", "pages/a.md"]
     assert sorted(r for r in candidates if is_content_path(r)) == expected
-    changes = incremental.classify([content / r for r in candidates], content)
+    changes = dev_changes.classify([content / r for r in candidates], content)
     assert sorted(changes.content) == expected
 
 

@@ -35,7 +35,6 @@ import jinja2
 
 from ..content import integrity, urls
 from ..content.diagnostics import Location, Report
-from ..content.files import write_atomic
 from ..content.link import Corpus, body_links, link
 from ..content.load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from ..content.model import Entity, build_entity
@@ -43,15 +42,16 @@ from ..content.walk import file_problem, is_content_path
 from ..options import BuildOptions
 from ..pipeline import RenderJob, build, extra_files
 from ..site.pages import collect_pages
-from ..site.render import STATIC_DIR, TEMPLATES_DIR, Renderer, make_environment
-from ..site.static_files import static_outputs
+from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
 from ..site.views.memo import Memo
 from ..speed.memory import frozen_heap
 from ..speed.parallel import effective_jobs, fork_map
 from . import delta
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
+from .changes import Changes
 from .relink import relink
+from .served import remove_file, write_if_changed, write_pages
 
 MEMO_STALE = 200
 """Replaced entities after which a rebuild drops the memo values of replaced objects (a scan of the
@@ -106,44 +106,6 @@ class Outcome:
     """The previous corpus's id index and backlinks were reused (see :func:`relink`)."""
     proportional: bool = False
     """Only the page specs the edit can change were recomputed (see :mod:`.views.delta`)."""
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What changed since the last good build, sorted by what it affects."""
-
-    content: frozenset[str] = frozenset()
-    """Content-relative paths of Markdown files (added, edited or deleted)."""
-    config: bool = False
-    templates: frozenset[str] = frozenset()
-    static: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.content or self.config or self.templates or self.static)
-
-    def __or__(self, other: "Changes") -> "Changes":
-        return Changes(self.content | other.content, self.config or other.config,
-                       self.templates | other.templates, self.static or other.static)
-
-
-def classify(paths: Iterable[Path], content: Path) -> Changes:
-    """Sort changed absolute paths into content files, site.yaml, templates and static files."""
-    content = content.resolve()
-    md, templates, config, static = set(), set(), False, False
-    for path in paths:
-        path = Path(path).resolve()
-        if path == content / "site.yaml":
-            config = True
-        elif path.is_relative_to(content):
-            rel = path.relative_to(content).as_posix()
-            parts = rel.split("/")
-            if is_content_path(rel):
-                md.add(rel)
-        elif path.is_relative_to(TEMPLATES_DIR):
-            templates.add(path.relative_to(TEMPLATES_DIR).as_posix())
-        elif path.is_relative_to(STATIC_DIR):
-            static = True
-    return Changes(frozenset(md), config, frozenset(templates), static)
 
 
 # --- rendering and writing ----------------------------------------------------------------
@@ -213,46 +175,6 @@ def _walk_key(rel: str) -> tuple:
     return (order, tuple((1, p) for p in parts[1:-1]) + ((0, parts[-1]),))
 
 
-def _write_if_changed(output: Path, rel: str, text: str) -> bool:
-    path = output / rel
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)
-    return True
-
-
-def _remove(output: Path, rel: str) -> None:
-    path = output / rel
-    path.unlink(missing_ok=True)
-    parent = path.parent
-    while parent != output and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
-
-
-def sync_static(output: Path) -> list[str]:
-    """Copy changed static files into ``output/static``; remove ones deleted from the package."""
-    written, target = [], output / "static"
-    present = set()
-    for rel, data in static_outputs():
-        present.add(rel)
-        dst = target / rel
-        if not dst.exists() or dst.read_bytes() != data:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_bytes(data)
-            written.append(f"static/{rel}")
-    for dst in list(target.rglob("*")) if target.is_dir() else []:
-        if dst.is_file() and dst.relative_to(target).as_posix() not in present:
-            dst.unlink()
-            written.append(f"static/{dst.relative_to(target).as_posix()}")
-    return written
-
-
 # --- the two entry points -----------------------------------------------------------------
 
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
@@ -303,14 +225,66 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     ``extras=False`` leaves the exports and sitemap to :func:`write_extras` (serve runs it in
     the background, after the pages are written and the browser reloaded)."""
     report = report or Report()
-    options = state.options
     if changes.config:
-        return full_build(options, report)
+        return full_build(state.options, report)
+    edit = _reread(state, changes, report)
+    if report.failed(state.options.strict):
+        return Outcome(report, None)
+    corpus, found, relinked, proportional = _relink(state, edit, changes, report)
+    if report.failed(state.options.strict):
+        return Outcome(report, None)
+    nav = nav_items(corpus)
+    specs = _respec(state, edit, corpus, found, nav, proportional)
+    pages, proportional = specs.pages, specs.proportional
+    closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
+    everything = nav != state.nav
+
+    def affected(url: str, spec: PageSpec) -> bool:
+        old_deps = state.deps.get(url)
+        if everything or old_deps is None or state.pages.get(url) != spec:
+            return True
+        if edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)):
+            return True
+        hit = closure.get(spec.template, frozenset())
+        return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
+
+    todo = [pages[url] for url in (pages if everything else specs.check) if url in pages and affected(url, pages[url])]
+    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known)
+    removed = () if proportional else tuple(url for url in state.pages if url not in pages)
+    written = write_pages(state.options.output.resolve(), html, removed, changes.static)
+    deps = dict(state.deps)
+    deps.update(new_deps)
+    for url in removed:
+        del deps[url]
+    users = update_users(state.users, state.deps, new_deps, removed)
+    new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
+                          MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
+                          specs.memo, found, MappingProxyType(users), specs.stale)
+    if extras:
+        new_state, extra_written = write_extras(new_state)
+        written += extra_written
+    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
+                   relinked=relinked, proportional=proportional)
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """The changed files read again: the new entities by path and what changed among them."""
+
+    entities: dict[str, Entity]
+    pairs: list[tuple[Entity, Entity]]
+    """(old, new) for every entity edited in place."""
+    changed_ids: set[str]
+    added_or_removed: bool
+
+
+def _reread(state: SiteState, changes: Changes, report: Report) -> _Edit:
+    """Read and validate the changed content files against the previous entities."""
     entities = dict(state.entities)
     changed_ids: set[str] = set()
     pairs: list[tuple[Entity, Entity]] = []
     added_or_removed = False
-    fresh = {s.rel: s for s in read_changed(options.content, changes.content, report,
+    fresh = {s.rel: s for s in read_changed(state.options.content, changes.content, report,
                                             state.corpus.config.follow_symlinks_outside)}
     for rel in changes.content:
         old = entities.get(rel)
@@ -328,78 +302,60 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         else:
             added_or_removed = True
         changed_ids.update(e.id.lower() for e in (old, new) if e is not None)
-    if report.failed(options.strict):
-        return Outcome(report, None)
     if added_or_removed:
         entities = dict(sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))
-    corpus = relink(state.corpus, pairs) if not added_or_removed else None
+    return _Edit(entities, pairs, changed_ids, added_or_removed)
+
+
+def _relink(state: SiteState, edit: _Edit, changes: Changes, report: Report
+            ) -> tuple[Corpus, tuple[integrity.Finding, ...], bool, bool]:
+    """The corpus after the edit (in proportion when no relation changed: :mod:`.relink`) and its
+    integrity findings, reported once; whether it was relinked and can be respecced in proportion."""
+    pairs = edit.pairs
+    corpus = relink(state.corpus, pairs) if not edit.added_or_removed else None
     relinked = corpus is not None
     proportional = relinked and not changes.templates and all(delta.neutral(old, new) for old, new in pairs)
     if corpus is None:
-        ordered = list(entities.values())
-        corpus = replace(link(ordered, state.corpus.config, report), history=state.corpus.history)
+        corpus = replace(link(list(edit.entities.values()), state.corpus.config, report),
+                         history=state.corpus.history)
         found = integrity.findings(corpus)
     else:  # the checks of a full link, once, shared with the integrity pages
         found = (integrity.refresh(corpus, state.findings, frozenset(new.id.lower() for _old, new in pairs
                                                                       if new.kind == "cmoc"))
                  if proportional else integrity.findings(corpus))
     integrity.report_findings(corpus, report, found)
-    if report.failed(options.strict):
-        return Outcome(report, None)
+    return corpus, found, relinked, proportional
 
-    nav = nav_items(corpus)
+
+@dataclass(frozen=True)
+class _Specs:
+    pages: dict[str, PageSpec]
+    proportional: bool
+    check: Any
+    """URLs whose pages may need rendering again."""
+    known: Mapping[str, frozenset[str]]
+    """URL → dependencies kept from the previous build (specs only swapped for same-id objects)."""
+    memo: Any
+    stale: int
+
+
+def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrity.Finding, ...],
+            nav: tuple[dict, ...], proportional: bool) -> _Specs:
+    """The page specs after the edit: only those it can change (:mod:`.delta`), else all of them."""
     memo = Memo(state.memo)
-    stale, memo_entries, respecced, known = 0, None, None, {}
+    respecced = None
     if proportional and nav == state.nav:
-        candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in changed_ids))
-        respecced = delta.respec(state.pages, corpus, pairs, candidates, memo, found, state.findings)
-    proportional = respecced is not None
+        candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in edit.changed_ids))
+        respecced = delta.respec(state.pages, corpus, edit.pairs, candidates, memo, found, state.findings)
     if respecced is not None:  # only some specs recomputed: keep the other entries of the memo
         pages, recomputed = respecced
-        stale = state.stale + len(pairs)
+        stale = state.stale + len(edit.pairs)
         memo_entries = memo.carried(None if stale < MEMO_STALE else lambda o: corpus.by_id.get(o.id.lower()) is o)
-        stale = stale if stale < MEMO_STALE else 0
-        check = candidates | recomputed
         known = {url: state.deps[url] for url in candidates - recomputed if url in state.deps}
-    else:
-        memo = Memo(dict(state.memo))  # one flat dict for the many look-ups of a full recomputation
-        pages = {p.url: p for p in collect_pages(corpus, memo, found)}
-        memo_entries, check = memo.entries, pages.keys()
-    closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
-    everything = nav != state.nav
-
-    def affected(url: str, spec: PageSpec) -> bool:
-        old_deps = state.deps.get(url)
-        if everything or old_deps is None or state.pages.get(url) != spec:
-            return True
-        if changed_ids and (ANY in old_deps or not old_deps.isdisjoint(changed_ids)):
-            return True
-        hit = closure.get(spec.template, frozenset())
-        return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
-
-    todo = [pages[url] for url in (pages if everything else check) if url in pages and affected(url, pages[url])]
-    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env, known)
-    output = options.output.resolve()
-    written = [urls.output_path(url) for url, text in html.items()
-               if _write_if_changed(output, urls.output_path(url), text)]
-    removed = () if proportional else tuple(url for url in state.pages if url not in pages)
-    for url in removed:
-        _remove(output, urls.output_path(url))
-    if changes.static:
-        written += sync_static(output)
-    deps = dict(state.deps)
-    deps.update(new_deps)
-    for url in removed:
-        del deps[url]
-    users = update_users(state.users, state.deps, new_deps, removed)
-    new_state = SiteState(options, state.base_url, corpus, MappingProxyType(entities), MappingProxyType(pages),
-                          MappingProxyType(deps), nav, state.extras, state.updated, state.env, memo_entries,
-                          found, MappingProxyType(users), stale)
-    if extras:
-        new_state, extra_written = write_extras(new_state)
-        written += extra_written
-    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
-                   relinked=relinked, proportional=proportional)
+        return _Specs(pages, True, candidates | recomputed, known, memo_entries, stale if stale < MEMO_STALE else 0)
+    memo = Memo(dict(state.memo))  # one flat dict for the many look-ups of a full recomputation
+    pages = {p.url: p for p in collect_pages(corpus, memo, found)}
+    return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 
 
 def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tuple[SiteState, tuple[str, ...]]:
@@ -409,9 +365,9 @@ def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tu
     output = state.options.output.resolve()
     if files is None:
         files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
-    written = [rel for rel, text in files.items() if _write_if_changed(output, rel, text)]
+    written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
     for rel in sorted(state.extras - set(files)):
-        _remove(output, rel)
+        remove_file(output, rel)
         written.append(rel)
     return replace(state, extras=frozenset(files)), tuple(written)
 

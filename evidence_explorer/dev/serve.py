@@ -31,7 +31,8 @@ from typing import Callable
 
 from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
-from .incremental import Changes, Outcome, SiteState, classify, full_build, rebuild
+from .changes import Changes, classify
+from .incremental import Outcome, SiteState, full_build, rebuild
 from ..options import BuildOptions
 from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
