@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 from ..content import integrity
 from ..content.link import Corpus
 from ..content.model import Cmoc, Entity, Paper
-from ..site.views import PageSpec, cmoc, paper, advisory as review, theory
+from ..site.views import PageSpec, advisory, cmoc, paper, theory
 from ..site.views.memo import Memo
 from ..site.views.pagination import MAX_ROWS, ROW_BYTES, page_url
 
@@ -168,7 +168,7 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
         out["review/"] = replace(review_index, context={**review_index.context, "n_findings": len(findings)})
         recomputed.add("review/")
         urls = [u for u in pages if u.startswith("review/integrity/")]
-        if not _replace_unit(out, recomputed, list(review.integrity_pages(corpus, findings)), urls):
+        if not _replace_unit(out, recomputed, list(advisory.integrity_pages(corpus, findings)), urls):
             return None
     return out, recomputed
 

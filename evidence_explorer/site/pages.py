@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from ..content.link import Corpus
-from .views import PageSpec, advisory as review, changes, cmoc, home, maps, matrix, paper, question, search, theory
+from .views import PageSpec, advisory, changes, cmoc, home, maps, matrix, paper, question, search, theory
 from .views.memo import Memo
 
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ def collect_pages(corpus: Corpus, memo: Memo | None = None,
     corpus's integrity findings when the caller computed them already (else computed here)."""
     memo = Memo() if memo is None else memo
     with_memo = (theory, matrix, cmoc, paper, question)
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
-        if family is review:
-            yield from review.pages(corpus, memo, findings)
+    for family in (home, theory, maps, matrix, cmoc, paper, question, search, advisory, changes):
+        if family is advisory:
+            yield from advisory.pages(corpus, memo, findings)
         else:
             yield from family.pages(corpus, memo) if family in with_memo else family.pages(corpus)
