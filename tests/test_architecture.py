@@ -119,6 +119,13 @@ def test_no_upward_imports():
     assert not bad, "imports the layers do not allow:\n" + "\n".join(bad)
 
 
+def test_every_import_of_the_package_names_a_module_that_exists():
+    """Imports inside functions run late: a wrong relative path would only fail when called."""
+    mods = modules()
+    bad = [f"{mods[m.source].relative_to(ROOT)}:{m.line}: {m.target}" for m in imports() if m.target not in mods]
+    assert not bad, "imports of modules that do not exist:\n" + "\n".join(bad)
+
+
 def test_the_package_root_holds_only_the_version():
     assert {m.names for m in imports() if m.target == ""} <= {("__version__",)}
 

@@ -17,6 +17,7 @@ import yaml
 
 from conftest import ROOT, run_cli
 from evidence_explorer import cli
+from evidence_explorer.commands.build import build_options
 from evidence_explorer.speed.parallel import usable_cores
 
 BIN = Path(sys.executable).parent
@@ -112,8 +113,8 @@ def test_scaffold_examples_parse_when_uncommented(tmp_path):
 def test_jobs_defaults_to_the_usable_cores():
     args = cli.parser().parse_args(["build"])
     assert args.jobs is None
-    assert cli._options(args).jobs == usable_cores() >= 1
-    assert cli._options(cli.parser().parse_args(["build", "--jobs", "1"])).jobs == 1
+    assert build_options(args).jobs == usable_cores() >= 1
+    assert build_options(cli.parser().parse_args(["build", "--jobs", "1"])).jobs == 1
     assert run_cli("build", "--jobs", "0").code == 2
 
 

@@ -1,0 +1,108 @@
+"""The ``build`` and ``check`` commands: options from the command line, the up-to-date check, the
+pipeline, the report, the offline copy. They return exit codes; only ``cli.main`` exits."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..content import urls
+from ..content.diagnostics import BuildError, Report, Severity
+from ..content.textsafe import describe, escape_controls
+from ..options import BuildOptions
+from ..pipeline import build
+from ..site.publish import remove_abandoned
+from ..speed import uptodate
+from ..speed.parallel import usable_cores
+
+
+def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None:
+    stream = stream or sys.stderr
+    shown = [d for d in report.sorted() if not (quiet and d.severity is Severity.NOTE)]  # notes aren't problems
+    for d in shown:
+        print(d.format(), file=stream)
+    if shown or not quiet:
+        if report.failed(strict) or shown:
+            print(report.summary(strict), file=stream)
+
+
+def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
+    code = _build(args, write)
+    if code == 0 and write and getattr(args, "offline", None):
+        return _offline(args)
+    return code
+
+
+def _offline(args: argparse.Namespace) -> int:
+    from ..site.offline import OfflineError, write_offline
+    try:
+        count = write_offline(Path(args.output), args.offline)
+    except OfflineError as exc:
+        print(escape_controls(f"error: {exc}"), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(escape_controls(f"error: cannot write the offline copy {args.offline}: {exc.strerror or exc}"), file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"wrote an offline copy of {count} files to {args.offline} (open its index.html)", file=sys.stderr)
+    return 0
+
+
+def _build(args: argparse.Namespace, write: bool) -> int:
+    start = time.perf_counter()
+    options = build_options(args)
+    if write and not options.cache:
+        uptodate.forget(options.output)
+    probe = uptodate.probe(options) if write and options.cache else None
+    if probe is not None and probe.fresh is not None:
+        return _up_to_date(args, options, probe, start)
+    result = build(options, write=write)
+    print_report(result.report, args.strict, args.quiet)
+    if result.config_failed:
+        return 2
+    if result.report.failed(args.strict) or (write and not result.written):
+        return 1
+    if probe is not None:
+        uptodate.record(options, probe.inputs, result.report, len(result.pages))
+    if not args.quiet:
+        elapsed = time.perf_counter() - start
+        if write:
+            print(f"built {len(result.pages)} pages into {options.output} in {elapsed:.2f} s", file=sys.stderr)
+        else:
+            n = sum(1 for _ in result.corpus.all()) if result.corpus else 0
+            print(f"checked {n} files in {elapsed:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _up_to_date(args: argparse.Namespace, options: BuildOptions, probe: uptodate.Probe, start: float) -> int:
+    """Nothing changed since the last successful build: its diagnostics again, nothing written."""
+    manifest = probe.fresh
+    assert manifest is not None and probe.inputs is not None
+    remove_abandoned(options.output.resolve())  # a killed build's leftovers go even when nothing is built
+    report = uptodate.replay(manifest)
+    print_report(report, args.strict, args.quiet)
+    if report.failed(args.strict):
+        return 1
+    if probe.refresh:  # touched files were re-hashed: remember their stat (the site is not touched)
+        uptodate.write_manifest(uptodate.manifest_path(options.output), uptodate.refreshed(manifest, probe.inputs))
+    if not args.quiet:
+        print(f"{options.output} is up to date ({manifest.pages} pages, nothing changed since the last "
+              f"build) in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _base_url(args: argparse.Namespace) -> str | None:
+    """``--base-url``, checked as ``base_url`` in site.yaml is (a usage error otherwise: exit 2)."""
+    base = getattr(args, "base_url", None)
+    if base is not None and not urls.valid_base_url(base.strip()):
+        raise BuildError(f"--base-url must be {urls.BASE_URL_HINT}, got {describe(base)}")
+    return None if base is None else base.strip()
+
+
+def build_options(args: argparse.Namespace) -> BuildOptions:
+    """The build options the command line asked for."""
+    return BuildOptions(content=Path(args.content), output=Path(getattr(args, "output", "site")),
+                        base_url=_base_url(args), strict=args.strict,
+                        search=not getattr(args, "no_search", True), jobs=getattr(args, "jobs", None) or usable_cores(),
+                        cache=not getattr(args, "no_cache", False))
