@@ -34,22 +34,8 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
     Nodes keep the order given within their band (callers pass tree order), wrapping after
     :data:`PER_ROW` nodes.
     """
-    pos: dict[str, tuple[float, float]] = {}
-    y = 10.0
-    band_tops = []
-    for b in range(len(bands)):
-        members = [n for n in nodes if n.band == b]
-        band_tops.append(y)
-        if not members:
-            continue
-        y += BAND_LABEL_H
-        for k, n in enumerate(members):
-            row, col = divmod(k, PER_ROW)
-            pos[n.id] = (20 + col * (NODE_W + GAP_X), y + row * (NODE_H + GAP_Y))
-        rows = (len(members) + PER_ROW - 1) // PER_ROW
-        y += rows * (NODE_H + GAP_Y) + 16
+    pos, band_tops, height = _layout(bands, nodes)
     width = 20 + PER_ROW * (NODE_W + GAP_X) + 10
-    height = int(y + 10)
     sid = escape(svg_id)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure theory-graph" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="group" aria-labelledby="{sid}-t {sid}-d">',
@@ -60,16 +46,8 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
     for b, label in enumerate(bands):
         if any(n.band == b for n in nodes):
             out.append(svg_text(20, band_tops[b] + 18, [label], size=14, anchor="start", weight="bold", fill=MUTED))
-    for a, b in related:
-        if a in pos and b in pos:
-            (x1, y1), (x2, y2) = pos[a], pos[b]
-            if y1 == y2:  # same row: an arc above the row
-                sx, ex, top = x1 + NODE_W / 2, x2 + NODE_W / 2, y1 - 4
-                d = f"M{num(sx)},{num(top)} Q{num((sx + ex) / 2)},{num(top - 18 - abs(ex - sx) / 12)} {num(ex)},{num(top)}"
-            else:  # from the bottom of the upper node to the top of the lower one
-                (ux, uy), (lx, ly) = ((x1, y1), (x2, y2)) if y1 < y2 else ((x2, y2), (x1, y1))
-                d = f"M{num(ux + NODE_W / 2)},{num(uy + NODE_H)} L{num(lx + NODE_W / 2)},{num(ly)}"
-            out.append(f'<path class="edge-related" d="{d}"/>')
+    out += [f'<path class="edge-related" d="{_related_path(pos[a], pos[b])}"/>'
+            for a, b in related if a in pos and b in pos]
     for parent, child in hierarchy:
         if parent in pos and child in pos:
             (px, py), (cx_, cy) = pos[parent], pos[child]
@@ -87,6 +65,37 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
                      anchor="end", fill=MUTED))
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _layout(bands: Sequence[str], nodes: Sequence[GraphNode]
+            ) -> tuple[dict[str, tuple[float, float]], list[float], int]:
+    """Each node's top-left corner, each band's top, and the figure's height: bands top to bottom,
+    nodes in the order given, :data:`PER_ROW` to a row."""
+    pos: dict[str, tuple[float, float]] = {}
+    y = 10.0
+    band_tops = []
+    for b in range(len(bands)):
+        members = [n for n in nodes if n.band == b]
+        band_tops.append(y)
+        if not members:
+            continue
+        y += BAND_LABEL_H
+        for k, n in enumerate(members):
+            row, col = divmod(k, PER_ROW)
+            pos[n.id] = (20 + col * (NODE_W + GAP_X), y + row * (NODE_H + GAP_Y))
+        rows = (len(members) + PER_ROW - 1) // PER_ROW
+        y += rows * (NODE_H + GAP_Y) + 16
+    return pos, band_tops, int(y + 10)
+
+
+def _related_path(a: tuple[float, float], b: tuple[float, float]) -> str:
+    """The path of a 'related' edge between two nodes' corners."""
+    (x1, y1), (x2, y2) = a, b
+    if y1 == y2:  # same row: an arc above the row
+        sx, ex, top = x1 + NODE_W / 2, x2 + NODE_W / 2, y1 - 4
+        return f"M{num(sx)},{num(top)} Q{num((sx + ex) / 2)},{num(top - 18 - abs(ex - sx) / 12)} {num(ex)},{num(top)}"
+    (ux, uy), (lx, ly) = ((x1, y1), (x2, y2)) if y1 < y2 else ((x2, y2), (x1, y1))
+    return f"M{num(ux + NODE_W / 2)},{num(uy + NODE_H)} L{num(lx + NODE_W / 2)},{num(ly)}"  # upper bottom to lower top
 
 
 def _centre(p: tuple[float, float]) -> tuple[float, float]:
