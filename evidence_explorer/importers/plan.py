@@ -5,7 +5,8 @@ from pathlib import Path
 from typing import Any, TYPE_CHECKING
 
 from ..diagnostics import Location, Report
-from ..load import ContentError
+from ..load import MAX_FILE_BYTES, ContentError
+from ..walk import FileProblem, read_bounded
 from .dedupe import Identity, Index
 from .existing import cmoc_key, resolve_paper
 from .names import id_stem
@@ -139,7 +140,10 @@ def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: "Target",
     from . import Action
     path = target.content / known.rel
     try:
-        updated = refresh(known, path.read_bytes(), fields)
+        updated = refresh(known, read_bounded(path, MAX_FILE_BYTES), fields)
+    except FileProblem as exc:
+        report.error("import.update", f"{rec.where}: cannot update {known.rel}: {exc.message}", where)
+        return Action("fail", rec.where, known.rel, "unreadable")
     except (OSError, ContentError, UnicodeDecodeError) as exc:
         report.error("import.update", f"{rec.where}: cannot update {known.rel}: {exc}", where)
         return Action("fail", rec.where, known.rel, "unreadable")
