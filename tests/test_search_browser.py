@@ -92,6 +92,24 @@ def test_a_query_returns_the_expected_paper_first(page, demo_url):
     assert status(page).endswith("for “relational coordination shared goals”.") or "showing" in status(page)
 
 
+@pytest.mark.parametrize("query", ["telehealth", "blorft", "continuity blorft"])
+def test_a_word_no_record_contains_gives_no_results(page, demo_url, demo_site, query):
+    """Pagefind alone answers a word it lacks with pages holding a prefix of it (the author initial
+    'T' for 'telehealth'); search says there is nothing instead."""
+    word = query.split()[-1]
+    assert not any(word in p.read_text(encoding="utf-8").lower() for p in demo_site.rglob("*.html")
+                   if "pagefind" not in p.parts)
+    open_search(page, demo_url, f"?q={query.replace(' ', '+')}")
+    assert count_in(status(page)) == 0 and f"no record contains “{word}”" in status(page), status(page)
+    assert result_urls(page) == []
+
+
+@pytest.mark.parametrize("query, at_least", [("continuity", 40), ("organisation", 10), ("integrated", 20)])
+def test_words_and_their_stems_still_match(page, demo_url, query, at_least):
+    open_search(page, demo_url, f"?q={query}")
+    assert count_in(status(page)) >= at_least, status(page)
+
+
 def test_typing_in_the_header_box_leads_to_search(page, demo_url):
     page.goto(f"{demo_url}/papers/gittell-2006/")
     page.locator("#header-q").focus()

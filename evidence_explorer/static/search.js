@@ -21,6 +21,7 @@ let results = [];
 let shown = 0;
 let generation = 0;
 let timer = 0;
+let missing = []; // query words no record contains (Pagefind then matched shorter prefixes: "T," for "telehealth")
 const baseTitle = document.title;
 
 // --- URL <-> state ---------------------------------------------------------------------------
@@ -81,6 +82,32 @@ function sortOption() {
   return chosen ? { [chosen.key]: chosen.order } : undefined;
 }
 
+// --- words that are really there ---------------------------------------------------------------
+// When no indexed word starts with a query word, Pagefind 1.x falls back to words that are prefixes
+// of it ("telehealth" finds the initial "T" of every author list) and reports those pages as
+// results. A word counts as found only when a matched word shares a real prefix with it: at least
+// half of it (three characters or more), so stems still match ("organisation" → "organisational").
+const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+
+function sharesPrefix(word, found) {
+  let common = 0;
+  while (common < word.length && common < found.length && word[common] === found[common]) common++;
+  return common >= (word.length <= 3 ? word.length : Math.max(3, Math.ceil(word.length / 2)));
+}
+
+async function wordsNotFound(term) {
+  // one word at a time: Pagefind's searches share state, and concurrent ones mixed their results
+  const missingWords = [];
+  for (const word of new Set(term.split(/\s+/).map(fold).filter(Boolean))) {
+    const found = await pagefind.search(word);
+    if (found === null) return null; // superseded by a newer search
+    const top = found.results.length ? await found.results[0].data() : null;
+    const tokens = top ? top.content.split(/\s+/) : [];
+    if (!top || !top.locations.some((i) => sharesPrefix(word, fold(tokens[i] || "")))) missingWords.push(word);
+  }
+  return missingWords;
+}
+
 async function run() {
   const mine = ++generation;
   list.setAttribute("aria-busy", "true");
@@ -90,13 +117,17 @@ async function run() {
   if (sort) options.sort = sort;
   const main = await pagefind.search(term, options);
   if (main === null || mine !== generation) return;
+  const notFound = term ? await wordsNotFound(term) : [];
+  if (notFound === null || mine !== generation) return;
+  missing = notFound;
+  if (missing.length) { main.results = []; main.filters = {}; } // every word must be there
   // Counts: for a group with a selection, count against every *other* group's selection, so
   // each value says how many results ticking it would give (OR within the group).
   const counts = { ...main.filters };
   const chosen = [...state.selected.keys()].filter((key) => state.selected.get(key).size);
   const others = await Promise.all(chosen.map((key) => pagefind.search(term, { filters: filtersExcept(key) })));
   if (mine !== generation || others.includes(null)) return;
-  chosen.forEach((key, i) => { counts[key] = others[i].filters[key] || {}; });
+  chosen.forEach((key, i) => { counts[key] = missing.length ? {} : (others[i].filters[key] || {}); });
   results = main.results;
   shown = 0;
   list.replaceChildren();
@@ -228,7 +259,8 @@ function announce() {
   let text = `${n} ${n === 1 ? "result" : "results"}`;
   if (state.q.trim()) text += ` for “${state.q.trim()}”`;
   if (chosen.length) text += ` with ${chosen.join("; ")}`;
-  if (n === 0) text += ". Remove a filter or try other words.";
+  if (n === 0 && missing.length) text += `: no record contains ${missing.map((w) => `“${w}”`).join(" or ")}. Try other words.`;
+  else if (n === 0) text += ". Remove a filter or try other words.";
   else if (n > shown) text += `, showing ${shown}`;
   statusEl.textContent = text + (n === 0 ? "" : ".");
 }
