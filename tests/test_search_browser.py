@@ -289,3 +289,40 @@ def test_result_links_respect_the_base_url(page, small_site):
     page.locator(f".search-result h3 a[href='/evidence/papers/old/']").press("Enter")
     page.wait_for_url(re.compile(r"/evidence/papers/old/$"))
     assert "An old study" in page.locator("h1").text_content()
+
+
+def test_filter_labels_show_titles_not_slugs(page, demo_url, evidence):
+    open_search(page, demo_url, "?q=care")
+    labels = page.locator(".filter-value label").all_text_contents()
+    slugs = [t["id"] for t in evidence["theories"] if not re.fullmatch(r"[A-Za-z]{0,3}\d[\w.]*", t["id"])]
+    assert slugs, "the demo has theories with slug ids"
+    shown = [label for label in labels if any(label.startswith(f"{slug}: ") for slug in slugs)]
+    assert shown == [], shown[:5]
+    assert any(label.startswith("R1: ") for label in labels), "short codes such as R1 stay"
+
+
+def test_active_filters_are_removable_chips(page, demo_url):
+    open_search(page, demo_url, "?q=care")
+    everything = count_in(status(page))
+    tick(page, "theory", "R1")
+    chips = page.locator("#search-chips .chip")
+    assert chips.count() == 1 and chips.first.text_content().startswith("Theory: R1")
+    narrowed = count_in(status(page))
+    assert narrowed < everything
+    before = searches_done(page)
+    chips.first.focus()
+    page.keyboard.press("Enter")
+    wait_for_search(page, before)
+    assert page.locator("#search-chips .chip").count() == 0
+    assert count_in(status(page)) == everything and "theory=" not in page.url
+
+
+def test_first_result_on_the_first_screen_of_a_phone(page, demo_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_search(page, demo_url, "?q=trust")
+    top = page.evaluate("document.querySelector('.search-result').getBoundingClientRect().top")
+    assert top < 844 - 60, f"the first result starts at {top}px"
+    toggle = page.locator(".filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert page.locator("details[data-group='kind']").is_visible()

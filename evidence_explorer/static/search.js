@@ -32,6 +32,22 @@ function urlValue(group, value) {
   return i > 0 ? value.slice(0, i) : value;
 }
 
+function displayValue(group, value) {
+  // "R1: Community-based care…" keeps its short code; "factor-economic: Economic factors" shows
+  // only the title: a slug is an address, not a label.
+  if (!groups.get(group).ids) return value;
+  const i = value.indexOf(": ");
+  if (i <= 0) return value;
+  const id = value.slice(0, i);
+  return /^[A-Za-z]{0,3}\d[\w.]*$/.test(id) && id.length <= 6 ? value : value.slice(i + 2);
+}
+
+function shortValue(group, value) {
+  // For status lines and chips: the short code alone when there is one ("M2"), else the title.
+  const shown = displayValue(group, value);
+  return shown === value ? urlValue(group, value) : shown;
+}
+
 function matchValue(group, raw) {
   const values = Object.keys(available[group] || {});
   const want = raw.trim().toLowerCase();
@@ -132,6 +148,7 @@ async function run() {
   shown = 0;
   list.replaceChildren();
   renderFilters(counts);
+  renderChips();
   await showMore(false);
   if (mine !== generation) return;
   announce();
@@ -189,7 +206,7 @@ function renderFilters(counts) {
       const box = el("input", { type: "checkbox", id, name: key, value: urlValue(key, value) });
       box.checked = selected.has(value);
       box.dataset.value = value;
-      const label = el("label", { for: id }, value + " ",
+      const label = el("label", { for: id }, displayValue(key, value) + " ",
         el("span", { class: "filter-count" }, `(${n}`, el("span", { class: "visually-hidden" },
           n === 1 ? " result" : " results"), ")"));
       return el("li", { class: n === 0 && !box.checked ? "filter-value zero" : "filter-value" }, box, label);
@@ -202,6 +219,33 @@ function renderFilters(counts) {
     summary.textContent = selected.size ? `(${selected.size} selected)` : "";
     if (selected.size || key === "kind") details.open = true;
   }
+}
+
+// Removable chips: each active filter value as a button above the results; pressing it unticks it.
+function renderChips() {
+  let bar = document.getElementById("search-chips");
+  if (!bar) {
+    bar = el("div", { id: "search-chips", class: "search-chips", role: "group", "aria-label": "Active filters" });
+    statusEl.before(bar);
+  }
+  const chips = [];
+  for (const g of config.groups) {
+    for (const v of state.selected.get(g.key) || []) {
+      const chip = el("button", { type: "button", class: "chip", "data-group": g.key, "data-value": v },
+        `${g.label}: ${shortValue(g.key, v)}`, el("span", { class: "visually-hidden" }, displayValue(g.key, v) === v && groups.get(g.key).ids ? ` (${v.slice(v.indexOf(": ") + 2)})` : ""),
+        el("span", { "aria-hidden": "true" }, " ×"), el("span", { class: "visually-hidden" }, " (remove this filter)"));
+      chip.addEventListener("click", () => {
+        state.selected.get(g.key).delete(v);
+        const box = [...form.querySelectorAll(`input[name="${g.key}"]`)].find((b) => b.dataset.value === v);
+        if (box) box.checked = false;
+        schedule(0);
+        input.focus();
+      });
+      chips.push(chip);
+    }
+  }
+  bar.replaceChildren(...chips);
+  bar.hidden = chips.length === 0;
 }
 
 async function showMore(moveFocus) {
@@ -253,7 +297,7 @@ function announce() {
   const n = results.length;
   const chosen = [];
   for (const g of config.groups) {
-    const values = [...(state.selected.get(g.key) || [])].map((v) => urlValue(g.key, v));
+    const values = [...(state.selected.get(g.key) || [])].map((v) => shortValue(g.key, v));
     if (values.length) chosen.push(`${g.label}: ${values.join(" or ")}`);
   }
   let text = `${n} ${n === 1 ? "result" : "results"}`;
@@ -277,6 +321,27 @@ function onFilterChange(event) {
   schedule(0);
 }
 
+// On a phone the filter panel starts folded behind "Show filters", so results come first.
+function foldFiltersOnSmallScreens() {
+  const panel = form.querySelector(".search-filters");
+  const small = window.matchMedia("(max-width: 50rem)");
+  const toggle = el("button", { type: "button", class: "filters-toggle search-secondary", "aria-expanded": "true",
+    "aria-controls": "filter-panel-body" });
+  const body = el("div", { id: "filter-panel-body" });
+  body.append(...[...panel.children].filter((c) => c.tagName !== "H2"));
+  panel.append(toggle, body);
+  const set = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    body.hidden = !open;
+    const n = [...state.selected.values()].reduce((sum, values) => sum + values.size, 0);
+    toggle.textContent = (open ? "Hide filters" : "Show filters") + (n ? ` (${n} selected)` : "");
+  };
+  toggle.addEventListener("click", () => set(body.hidden));
+  const apply = () => { toggle.hidden = !small.matches; set(!small.matches); };
+  small.addEventListener("change", apply);
+  apply();
+}
+
 async function start() {
   const bundle = form.dataset.bundle;
   statusEl.textContent = "Loading the search index…";
@@ -288,6 +353,7 @@ async function start() {
   input.value = state.q;
   sortSelect.value = state.sort;
   form.querySelector(".search-js-only").hidden = false;
+  foldFiltersOnSmallScreens();
   form.addEventListener("submit", (event) => { event.preventDefault(); state.q = input.value; schedule(0); });
   input.addEventListener("input", () => { state.q = input.value; schedule(DEBOUNCE_MS); });
   sortSelect.addEventListener("change", () => { state.sort = sortSelect.value; schedule(0); });
