@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -326,3 +326,25 @@ def test_first_result_on_the_first_screen_of_a_phone(page, demo_url):
     assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
     toggle.click()
     assert page.locator("details[data-group='kind']").is_visible()
+
+
+def test_findings_rank_above_publisher_matches(page, demo_url, evidence):
+    """'trust' in a finding (a CMOC's title, a theory's narrative) outranks 'Trust' in a paper's
+    publisher (Nuffield Trust): bibliographic facts weigh little."""
+    def has(text):
+        return "trust" in (text or "").lower()
+    def body(paper):  # the paper's notes, which may quote a reference with its publisher
+        text = (ROOT / "content" / "papers" / f"{paper['id']}.md").read_text(encoding="utf-8")
+        return text.split("\n---\n", 1)[-1]
+    publisher_only = {p["url"] for p in evidence["papers"] if has(p.get("publisher")) and not any(
+        has(p.get(k)) for k in ("title", "aim", "results", "population", "design")) and not has(body(p))}
+    titled = {c["url"] for c in evidence["cmocs"] if has(c.get("title"))}
+    cites_titled = {p["url"] for p in evidence["papers"] if any(  # a paper page lists its CMOCs' titles
+        has(c.get("title")) for c in evidence["cmocs"] if c["id"] in p.get("cmocs", []))}
+    publisher_only -= cites_titled
+    theories = {t["url"] for t in evidence["theories"] if t["id"] in ("R1", "R2")}
+    assert publisher_only and titled
+    open_search(page, demo_url, "?q=trust")
+    order = result_urls(page)
+    first_publisher = min(order.index(u) for u in publisher_only if u in order)
+    assert all(order.index(u) < first_publisher for u in titled | theories), (order[:12], first_publisher)

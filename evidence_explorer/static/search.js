@@ -346,7 +346,9 @@ async function start() {
   const bundle = form.dataset.bundle;
   statusEl.textContent = "Loading the search index…";
   pagefind = await import(bundle + "pagefind.js");
-  await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 });
+  // Ranking: long pages (a theory with its narrative) are hardly penalised for their length, so a finding
+  // that uses a word outranks a short paper page that merely has it in a publisher's name.
+  await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24, ranking: { pageLength: 0.1 } });
   await pagefind.init();
   available = await pagefind.filters();
   const unknown = readUrl();
