@@ -33,14 +33,16 @@ OVERFLOW = """() => {
 
 
 def _widths(site, url, page) -> list[str]:
+    """Each page is loaded once and laid out again at every width (a resize, not a reload)."""
     problems = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 844})
-        for kind in KINDS:
-            path = page_path(site, kind)
-            if path is None:
-                continue
-            _open(page, url, path)
+    for kind in KINDS:
+        path = page_path(site, kind)
+        if path is None:
+            continue
+        page.set_viewport_size({"width": WIDTHS[0], "height": 844})
+        _open(page, url, path)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 844})
             found = page.evaluate(OVERFLOW)
             if found:
                 problems.append(f"{width}px /{path} ({kind}): {found['width']}px wide; {found['culprits']}")

@@ -46,6 +46,19 @@ def test_every_internal_link_resolves(offline):
     assert not (offline / "pagefind").exists()
 
 
+def test_the_offline_index_holds_each_record_page_text(offline):
+    """The built-in search matches a record's text, not only its title (a word found only in a
+    CMOC's body or a paper's notes is found)."""
+    import json
+    script = (offline / "search" / "offline-index.js").read_text(encoding="utf-8")
+    records = json.loads(script[script.index("=") + 1:].rstrip().rstrip(";"))
+    assert len(records) > 300
+    assert all(r["text"] for r in records), [r["url"] for r in records if not r["text"]][:5]
+    r1 = next(r for r in records if r["url"] == "theories/R1/")
+    assert "R1" in r1["title"] and len(r1["text"]) > 500
+    assert "data-pagefind" not in r1["text"] and "Skip to content" not in r1["text"]
+
+
 def test_zip_holds_the_copy(tmp_path, offline):
     site = offline.parent / "site"
     assert run_cli("build", "--content", str(ROOT / "content"), "--output", str(site), "--no-search",
@@ -78,7 +91,7 @@ def test_opens_from_file_with_styles_links_and_search(page, offline):
     page.click("main table a >> nth=0")
     assert re.search(r"/papers/[^/]+/index\.html$", page.url)
     page.goto((offline / "search" / "index.html").as_uri())
-    page.fill("#search-q", "continuity")
+    page.fill("#search-q", "emotional")  # in record text, in no title
     page.press("#search-q", "Enter")
     page.wait_for_selector("#search-results li")
     assert re.match(r"\d+ results?", page.text_content("#search-status"))

@@ -164,11 +164,11 @@ def test_the_next_build_removes_every_leftover_a_kill_can_leave(tmp_path):
     with_marker = tmp_path / f".site.staging-{pid}"
     shutil.copytree(out, with_marker)
     shutil.rmtree(with_marker / "papers")  # half deleted
-    empty = tmp_path / f".site.old-{pid + 1 if pid + 1 != os.getpid() else pid + 2}"
+    empty = tmp_path / f".site.old-{_dead_pid()}"  # not pid + 1: on a busy machine that may be alive
     empty.mkdir()
     live = tmp_path / f".site.staging-{os.getpid()}"
     shutil.copytree(out, live)
-    stranger = tmp_path / f".site.staging-{pid + 3}"
+    stranger = tmp_path / f".site.staging-{_dead_pid()}"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("mine")
     run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +90,24 @@ def test_a_query_returns_the_expected_paper_first(page, demo_url):
     assert "Gittell JH" in first.locator(".result-meta").text_content()
     assert first.locator(".result-excerpt mark").count() >= 1
     assert status(page).endswith("for “relational coordination shared goals”.") or "showing" in status(page)
+
+
+@pytest.mark.parametrize("query", ["telehealth", "blorft", "continuity blorft"])
+def test_a_word_no_record_contains_gives_no_results(page, demo_url, demo_site, query):
+    """Pagefind alone answers a word it lacks with pages holding a prefix of it (the author initial
+    'T' for 'telehealth'); search says there is nothing instead."""
+    word = query.split()[-1]
+    assert not any(word in p.read_text(encoding="utf-8").lower() for p in demo_site.rglob("*.html")
+                   if "pagefind" not in p.parts)
+    open_search(page, demo_url, f"?q={query.replace(' ', '+')}")
+    assert count_in(status(page)) == 0 and f"no record contains “{word}”" in status(page), status(page)
+    assert result_urls(page) == []
+
+
+@pytest.mark.parametrize("query, at_least", [("continuity", 40), ("organisation", 10), ("integrated", 20)])
+def test_words_and_their_stems_still_match(page, demo_url, query, at_least):
+    open_search(page, demo_url, f"?q={query}")
+    assert count_in(status(page)) >= at_least, status(page)
 
 
 def test_typing_in_the_header_box_leads_to_search(page, demo_url):
@@ -271,3 +289,62 @@ def test_result_links_respect_the_base_url(page, small_site):
     page.locator(f".search-result h3 a[href='/evidence/papers/old/']").press("Enter")
     page.wait_for_url(re.compile(r"/evidence/papers/old/$"))
     assert "An old study" in page.locator("h1").text_content()
+
+
+def test_filter_labels_show_titles_not_slugs(page, demo_url, evidence):
+    open_search(page, demo_url, "?q=care")
+    labels = page.locator(".filter-value label").all_text_contents()
+    slugs = [t["id"] for t in evidence["theories"] if not re.fullmatch(r"[A-Za-z]{0,3}\d[\w.]*", t["id"])]
+    assert slugs, "the demo has theories with slug ids"
+    shown = [label for label in labels if any(label.startswith(f"{slug}: ") for slug in slugs)]
+    assert shown == [], shown[:5]
+    assert any(label.startswith("R1: ") for label in labels), "short codes such as R1 stay"
+
+
+def test_active_filters_are_removable_chips(page, demo_url):
+    open_search(page, demo_url, "?q=care")
+    everything = count_in(status(page))
+    tick(page, "theory", "R1")
+    chips = page.locator("#search-chips .chip")
+    assert chips.count() == 1 and chips.first.text_content().startswith("Theory: R1")
+    narrowed = count_in(status(page))
+    assert narrowed < everything
+    before = searches_done(page)
+    chips.first.focus()
+    page.keyboard.press("Enter")
+    wait_for_search(page, before)
+    assert page.locator("#search-chips .chip").count() == 0
+    assert count_in(status(page)) == everything and "theory=" not in page.url
+
+
+def test_first_result_on_the_first_screen_of_a_phone(page, demo_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_search(page, demo_url, "?q=trust")
+    top = page.evaluate("document.querySelector('.search-result').getBoundingClientRect().top")
+    assert top < 844 - 60, f"the first result starts at {top}px"
+    toggle = page.locator(".filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert page.locator("details[data-group='kind']").is_visible()
+
+
+def test_findings_rank_above_publisher_matches(page, demo_url, evidence):
+    """'trust' in a finding (a CMOC's title, a theory's narrative) outranks 'Trust' in a paper's
+    publisher (Nuffield Trust): bibliographic facts weigh little."""
+    def has(text):
+        return "trust" in (text or "").lower()
+    def body(paper):  # the paper's notes, which may quote a reference with its publisher
+        text = (ROOT / "content" / "papers" / f"{paper['id']}.md").read_text(encoding="utf-8")
+        return text.split("\n---\n", 1)[-1]
+    publisher_only = {p["url"] for p in evidence["papers"] if has(p.get("publisher")) and not any(
+        has(p.get(k)) for k in ("title", "aim", "results", "population", "design")) and not has(body(p))}
+    titled = {c["url"] for c in evidence["cmocs"] if has(c.get("title"))}
+    cites_titled = {p["url"] for p in evidence["papers"] if any(  # a paper page lists its CMOCs' titles
+        has(c.get("title")) for c in evidence["cmocs"] if c["id"] in p.get("cmocs", []))}
+    publisher_only -= cites_titled
+    theories = {t["url"] for t in evidence["theories"] if t["id"] in ("R1", "R2")}
+    assert publisher_only and titled
+    open_search(page, demo_url, "?q=trust")
+    order = result_urls(page)
+    first_publisher = min(order.index(u) for u in publisher_only if u in order)
+    assert all(order.index(u) < first_publisher for u in titled | theories), (order[:12], first_publisher)

@@ -141,6 +141,26 @@ def test_serve_with_search_starts_ten_times_and_stops_clean(site):
         assert "Traceback" not in output and "internal error" not in output, output
 
 
+def test_serve_removes_the_folders_of_killed_sessions(site):
+    """SIGKILL leaves serve's temporary folder; the next serve removes it (its process is gone),
+    never one of a live session or another program's folder."""
+    content, tmpdir = site
+    killed = start(content, tmpdir)
+    os.killpg(killed.proc.pid, signal.SIGKILL)
+    killed.proc.wait()
+    left = list(tmpdir.iterdir())
+    assert left, "SIGKILL cannot clean up: the folder is left"
+    stranger = tmpdir / "evidence-explorer-serve-notes"
+    stranger.mkdir()
+    served = start(content, tmpdir)
+    try:
+        assert not any(p.exists() for p in left), "the killed session's folder is still there"
+        assert stranger.exists()
+    finally:
+        assert stop(served) == 0
+    assert list(tmpdir.iterdir()) == [stranger]
+
+
 def test_serve_answers_only_its_own_host_names_and_origin(site):
     content, tmpdir = site
     served = start(content, tmpdir, "--no-search")

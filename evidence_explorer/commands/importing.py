@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..content.diagnostics import BuildError, Report
+from ..content.textsafe import escape_controls
 
 HELP = "papers (or CMOCs) from CSV/TSV/XLSX/BibTeX/RIS/CSL-JSON into Markdown files"
 
@@ -57,8 +58,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     for a in result.actions:
         if a.action in verb and not args.quiet:
             detail = f" ({a.reason})" if a.action == "update" and a.reason else ""
-            print(f"{verb[a.action]} {options.content}/{a.path}{detail}  [{a.where}]", file=sys.stdout)
-    print(result.accounting(args.file), file=sys.stderr)
+            print(escape_controls(f"{verb[a.action]} {options.content}/{a.path}{detail}  [{a.where}]"),
+                  file=sys.stdout)
+    print(escape_controls(result.accounting(args.file)), file=sys.stderr)
     print(result.summary(), file=sys.stderr)
     return 1 if result.count("fail") or report.errors else 0
 
@@ -70,7 +72,7 @@ def _review(args: argparse.Namespace) -> int:
         print(d.format(), file=sys.stderr)
     files = getattr(result, "files", ())
     for f in files:
-        print(f"{'would change' if args.dry_run else 'changed'} {f}", file=sys.stdout)
+        print(escape_controls(f"{'would change' if args.dry_run else 'changed'} {f}"), file=sys.stdout)
     print(f"{'dry run: ' if args.dry_run else ''}{len(files)} file(s) {'would change' if args.dry_run else 'changed'}",
           file=sys.stderr)
     return 1 if getattr(result, "failed", False) else 0

@@ -19,6 +19,7 @@ from .diagnostics import Location, Report
 from .markdown_limits import MarkdownTooComplex, check_markdown
 from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
 from .textsafe import body_problem, checked_text
+from .yaml_hints import commented_value_lines, hint
 
 __all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
 
@@ -220,7 +221,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
         problem = exc.problem or exc.context or "invalid YAML"
         if "'\\t'" in problem:
             problem = "tab character used for indentation (YAML needs spaces)"
-        raise ContentError(f"YAML syntax error: {problem}", line) from None
+        raise ContentError(f"YAML syntax error: {hint(problem)}", line) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"YAML error: {exc}", line_offset + 1) from None
     except RecursionError:
@@ -243,6 +244,8 @@ class SourceFile:
     body: str
     body_line: int
     """Line of the file where the body starts."""
+    cut_values: tuple[int, ...] = ()
+    """Lines whose unquoted value a ``#`` cut short (a YAML comment): warned about, see yaml_hints."""
 
 
 def decode(raw: bytes) -> str:
@@ -292,7 +295,8 @@ def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
     if not isinstance(data, LineDict):
         raise ContentError("front matter must be a YAML mapping of field: value", 2, "schema.type")
     check_markup(yaml_text, data, body, body_line)
-    return SourceFile(kind, shown, rel, path.stem, data, body, body_line)
+    return SourceFile(kind, shown, rel, path.stem, data, body, body_line,
+                      commented_value_lines(yaml_text, line_offset=1))
 
 
 def check_markup(yaml_text: str, data: Any, body: str, body_line: int) -> None:

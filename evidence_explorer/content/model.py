@@ -294,6 +294,10 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
             values["theory_kind"] = tk
     elif src.kind == "theory":
         values["theory_kind"] = config.default_theory_kind
+    for line in src.cut_values:
+        report.warning("yaml.comment-in-value", "'#' here starts a YAML comment, so the rest of the line is "
+                       "not part of the value: put the value in double quotes if the '#' belongs to it",
+                       where(line))
     ok = _rules(src, values, report) and ok
     if not ok:
         return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import signal
 import sys
@@ -242,6 +243,37 @@ def _ignore_signals() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
+WORKDIR_PREFIX = "evidence-explorer-serve-"
+"""Temporary folders are named ``<prefix><pid>-<random>``, so a later serve can tell an abandoned one."""
+
+
+def remove_abandoned_workdirs(tmp: Path) -> list[Path]:
+    """Remove the temporary folders of serve sessions that were killed (SIGKILL leaves them): ours
+    by name and owner, their process gone; return what was removed."""
+    removed = []
+    for folder in tmp.glob(WORKDIR_PREFIX + "*"):
+        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.is_symlink() or not folder.is_dir() or \
+                    folder.stat().st_uid != os.getuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           temporary: bool = True) -> int:
     """Serve until interrupted (Ctrl+C, SIGTERM, SIGHUP). ``temporary``: build into a temporary folder
@@ -256,7 +288,9 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
     workdir = None
     try:
         try:
-            workdir = Path(tempfile.mkdtemp(prefix="evidence-explorer-serve-")) if temporary else None
+            if temporary:
+                remove_abandoned_workdirs(Path(tempfile.gettempdir()))
+            workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")) if temporary else None
             if workdir is not None:
                 options = replace(options, output=workdir / "site")
             dev = DevServer(replace(options, base_url=base))

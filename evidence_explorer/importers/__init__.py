@@ -20,6 +20,7 @@ from .bibtex import read_bibtex
 from .existing import scan
 from .records import Incoming
 from .refs import read_csl_json, read_ris
+from .encoding import read_input
 from .tabular import decode_bytes
 from .plan import apply_plan
 from .xlsx import read_xlsx
@@ -58,7 +59,7 @@ def read_records(path: Path, fmt: str, kind: str, mapping: dict[str, str], repor
         for note in sheet.notes:
             report.note("import.file", note, Location(shown))
         return tabular.cmoc_records(sheet, mapping) if kind == "cmocs" else tabular.paper_records(sheet, mapping)
-    text, note = decode_bytes(path.read_bytes())
+    text, note = decode_bytes(read_input(path))
     if note:
         report.note("import.file", note, Location(shown))
     reader = {"bibtex": read_bibtex, "ris": read_ris, "csl-json": read_csl_json}[fmt]
@@ -113,8 +114,10 @@ def run_import(options: ImportOptions, report: Report) -> ImportResult:
     """Read, match, then create / update / skip / fail each record. Raises BuildError on usage problems."""
     if options.kind not in KINDS:
         raise BuildError(f"unknown --kind '{options.kind}': use papers or cmocs")
-    if not options.file.is_file():
+    if not options.file.exists():
         raise BuildError(f"'{options.file}' not found")
+    if not options.file.is_file():
+        raise BuildError(f"cannot import '{options.file}': not a regular file")
     fmt = detect_format(options.file, options.format)
     target = open_target(options.content, options.dry_run, report)
     mapping = check_mapping(dict(options.mapping), options.kind, target.config)

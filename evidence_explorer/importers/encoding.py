@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import codecs
 import re
+from pathlib import Path
+
+from ..content.diagnostics import BuildError
+from ..content.walk import FileProblem, read_bounded
 
 LATIN = {"cp1250", "cp1257", "cp775", "cp850", "cp852", "cp858", "cp437", "iso8859_1", "iso8859_2", "iso8859_15",
          "mac_roman", "mac_latin2", "latin_1", "cp1125"}
@@ -65,3 +69,16 @@ def _guess(raw: bytes) -> str | None:
         except UnicodeDecodeError:
             pass
     return ranked[0]
+
+
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""Largest reference file import reads (a database export of some 100,000 records is far smaller)."""
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of the file to import: a regular file of at most :data:`MAX_INPUT_BYTES` (a FIFO,
+    a device or a huge file is a usage error, never a hang or an exhausted memory)."""
+    try:
+        return read_bounded(path, MAX_INPUT_BYTES)
+    except FileProblem as exc:
+        raise BuildError(f"cannot import '{path}': {exc.message}") from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..content.diagnostics import Location, Report
-from ..content.load import ContentError
+from ..content.load import MAX_FILE_BYTES, ContentError
+from ..content.walk import FileProblem, read_bounded
 from .actions import Action, ImportOptions, Target
 from .dedupe import Identity, Index
 from .existing import cmoc_key, resolve_paper
@@ -132,7 +133,10 @@ def _update(rec: Incoming, known: Any, fields: dict[str, Any], target: Target, o
             report: Report, where: Location) -> Action:
     path = target.content / known.rel
     try:
-        updated = refresh(known, path.read_bytes(), fields)
+        updated = refresh(known, read_bounded(path, MAX_FILE_BYTES), fields)
+    except FileProblem as exc:
+        report.error("import.update", f"{rec.where}: cannot update {known.rel}: {exc.message}", where)
+        return Action("fail", rec.where, known.rel, "unreadable")
     except (OSError, ContentError, UnicodeDecodeError) as exc:
         report.error("import.update", f"{rec.where}: cannot update {known.rel}: {exc}", where)
         return Action("fail", rec.where, known.rel, "unreadable")

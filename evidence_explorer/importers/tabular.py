@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..exports.csvsafe import unprotect
 from ..content.diagnostics import BuildError
-from .encoding import decode_bytes  # noqa: F401  (the readers' one decoder)
+from ..exports.csvsafe import unprotect
+from .encoding import decode_bytes, read_input  # noqa: F401  (the readers' one decoder)
 from .headers import CMOC_HEADERS, PAPER_HEADERS, header_map, known_header, norm_header
 from .names import split_cell
 from .records import Incoming, Problem, clean_text, paper_record, split_list
@@ -65,7 +65,7 @@ def detect_delimiter(text: str) -> str:
 
 
 def read_delimited(path: Path, delimiter: str | None) -> Sheet:
-    text, note = decode_bytes(path.read_bytes())
+    text, note = decode_bytes(read_input(path))
     if delimiter is None:
         delimiter = detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

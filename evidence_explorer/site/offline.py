@@ -95,7 +95,7 @@ class _PageText(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        in_body, ignored, _ = (self._stack[-1][:3] if self._stack else (False, False, None))
+        in_body, ignored = self._stack[-1][1:3] if self._stack else (False, False)
         in_body = in_body or "data-pagefind-body" in a
         ignored = ignored or "data-pagefind-ignore" in a
         if tag not in ("br", "img", "hr", "input", "meta", "link", "source", "wbr"):

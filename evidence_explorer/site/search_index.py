@@ -207,7 +207,7 @@ def _summary(corpus: Corpus, e: Entity) -> str:
     if isinstance(e, Review):
         return e.method or ""
     if isinstance(e, Paper):
-        return e.journal or e.publisher or ""
+        return e.journal or ""  # not the publisher: Pagefind searches metadata, and "Nuffield Trust" is not about trust
     return ""
 
 

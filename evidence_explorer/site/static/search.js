@@ -21,6 +21,7 @@ let results = [];
 let shown = 0;
 let generation = 0;
 let timer = 0;
+let missing = []; // query words no record contains (Pagefind then matched shorter prefixes: "T," for "telehealth")
 const baseTitle = document.title;
 
 // --- URL <-> state ---------------------------------------------------------------------------
@@ -29,6 +30,22 @@ function urlValue(group, value) {
   if (!groups.get(group).ids) return value;
   const i = value.indexOf(": ");
   return i > 0 ? value.slice(0, i) : value;
+}
+
+function displayValue(group, value) {
+  // "R1: Community-based care…" keeps its short code; "factor-economic: Economic factors" shows
+  // only the title: a slug is an address, not a label.
+  if (!groups.get(group).ids) return value;
+  const i = value.indexOf(": ");
+  if (i <= 0) return value;
+  const id = value.slice(0, i);
+  return /^[A-Za-z]{0,3}\d[\w.]*$/.test(id) && id.length <= 6 ? value : value.slice(i + 2);
+}
+
+function shortValue(group, value) {
+  // For status lines and chips: the short code alone when there is one ("M2"), else the title.
+  const shown = displayValue(group, value);
+  return shown === value ? urlValue(group, value) : shown;
 }
 
 function matchValue(group, raw) {
@@ -81,6 +98,32 @@ function sortOption() {
   return chosen ? { [chosen.key]: chosen.order } : undefined;
 }
 
+// --- words that are really there ---------------------------------------------------------------
+// When no indexed word starts with a query word, Pagefind 1.x falls back to words that are prefixes
+// of it ("telehealth" finds the initial "T" of every author list) and reports those pages as
+// results. A word counts as found only when a matched word shares a real prefix with it: at least
+// half of it (three characters or more), so stems still match ("organisation" → "organisational").
+const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+
+function sharesPrefix(word, found) {
+  let common = 0;
+  while (common < word.length && common < found.length && word[common] === found[common]) common++;
+  return common >= (word.length <= 3 ? word.length : Math.max(3, Math.ceil(word.length / 2)));
+}
+
+async function wordsNotFound(term) {
+  // one word at a time: Pagefind's searches share state, and concurrent ones mixed their results
+  const missingWords = [];
+  for (const word of new Set(term.split(/\s+/).map(fold).filter(Boolean))) {
+    const found = await pagefind.search(word);
+    if (found === null) return null; // superseded by a newer search
+    const top = found.results.length ? await found.results[0].data() : null;
+    const tokens = top ? top.content.split(/\s+/) : [];
+    if (!top || !top.locations.some((i) => sharesPrefix(word, fold(tokens[i] || "")))) missingWords.push(word);
+  }
+  return missingWords;
+}
+
 async function run() {
   const mine = ++generation;
   list.setAttribute("aria-busy", "true");
@@ -90,17 +133,22 @@ async function run() {
   if (sort) options.sort = sort;
   const main = await pagefind.search(term, options);
   if (main === null || mine !== generation) return;
+  const notFound = term ? await wordsNotFound(term) : [];
+  if (notFound === null || mine !== generation) return;
+  missing = notFound;
+  if (missing.length) { main.results = []; main.filters = {}; } // every word must be there
   // Counts: for a group with a selection, count against every *other* group's selection, so
   // each value says how many results ticking it would give (OR within the group).
   const counts = { ...main.filters };
   const chosen = [...state.selected.keys()].filter((key) => state.selected.get(key).size);
   const others = await Promise.all(chosen.map((key) => pagefind.search(term, { filters: filtersExcept(key) })));
   if (mine !== generation || others.includes(null)) return;
-  chosen.forEach((key, i) => { counts[key] = others[i].filters[key] || {}; });
+  chosen.forEach((key, i) => { counts[key] = missing.length ? {} : (others[i].filters[key] || {}); });
   results = main.results;
   shown = 0;
   list.replaceChildren();
   renderFilters(counts);
+  renderChips();
   await showMore(false);
   if (mine !== generation) return;
   announce();
@@ -158,7 +206,7 @@ function renderFilters(counts) {
       const box = el("input", { type: "checkbox", id, name: key, value: urlValue(key, value) });
       box.checked = selected.has(value);
       box.dataset.value = value;
-      const label = el("label", { for: id }, value + " ",
+      const label = el("label", { for: id }, displayValue(key, value) + " ",
         el("span", { class: "filter-count" }, `(${n}`, el("span", { class: "visually-hidden" },
           n === 1 ? " result" : " results"), ")"));
       return el("li", { class: n === 0 && !box.checked ? "filter-value zero" : "filter-value" }, box, label);
@@ -171,6 +219,33 @@ function renderFilters(counts) {
     summary.textContent = selected.size ? `(${selected.size} selected)` : "";
     if (selected.size || key === "kind") details.open = true;
   }
+}
+
+// Removable chips: each active filter value as a button above the results; pressing it unticks it.
+function renderChips() {
+  let bar = document.getElementById("search-chips");
+  if (!bar) {
+    bar = el("div", { id: "search-chips", class: "search-chips", role: "group", "aria-label": "Active filters" });
+    statusEl.before(bar);
+  }
+  const chips = [];
+  for (const g of config.groups) {
+    for (const v of state.selected.get(g.key) || []) {
+      const chip = el("button", { type: "button", class: "chip", "data-group": g.key, "data-value": v },
+        `${g.label}: ${shortValue(g.key, v)}`, el("span", { class: "visually-hidden" }, displayValue(g.key, v) === v && groups.get(g.key).ids ? ` (${v.slice(v.indexOf(": ") + 2)})` : ""),
+        el("span", { "aria-hidden": "true" }, " ×"), el("span", { class: "visually-hidden" }, " (remove this filter)"));
+      chip.addEventListener("click", () => {
+        state.selected.get(g.key).delete(v);
+        const box = [...form.querySelectorAll(`input[name="${g.key}"]`)].find((b) => b.dataset.value === v);
+        if (box) box.checked = false;
+        schedule(0);
+        input.focus();
+      });
+      chips.push(chip);
+    }
+  }
+  bar.replaceChildren(...chips);
+  bar.hidden = chips.length === 0;
 }
 
 async function showMore(moveFocus) {
@@ -222,13 +297,14 @@ function announce() {
   const n = results.length;
   const chosen = [];
   for (const g of config.groups) {
-    const values = [...(state.selected.get(g.key) || [])].map((v) => urlValue(g.key, v));
+    const values = [...(state.selected.get(g.key) || [])].map((v) => shortValue(g.key, v));
     if (values.length) chosen.push(`${g.label}: ${values.join(" or ")}`);
   }
   let text = `${n} ${n === 1 ? "result" : "results"}`;
   if (state.q.trim()) text += ` for “${state.q.trim()}”`;
   if (chosen.length) text += ` with ${chosen.join("; ")}`;
-  if (n === 0) text += ". Remove a filter or try other words.";
+  if (n === 0 && missing.length) text += `: no record contains ${missing.map((w) => `“${w}”`).join(" or ")}. Try other words.`;
+  else if (n === 0) text += ". Remove a filter or try other words.";
   else if (n > shown) text += `, showing ${shown}`;
   statusEl.textContent = text + (n === 0 ? "" : ".");
 }
@@ -245,17 +321,41 @@ function onFilterChange(event) {
   schedule(0);
 }
 
+// On a phone the filter panel starts folded behind "Show filters", so results come first.
+function foldFiltersOnSmallScreens() {
+  const panel = form.querySelector(".search-filters");
+  const small = window.matchMedia("(max-width: 50rem)");
+  const toggle = el("button", { type: "button", class: "filters-toggle search-secondary", "aria-expanded": "true",
+    "aria-controls": "filter-panel-body" });
+  const body = el("div", { id: "filter-panel-body" });
+  body.append(...[...panel.children].filter((c) => c.tagName !== "H2"));
+  panel.append(toggle, body);
+  const set = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    body.hidden = !open;
+    const n = [...state.selected.values()].reduce((sum, values) => sum + values.size, 0);
+    toggle.textContent = (open ? "Hide filters" : "Show filters") + (n ? ` (${n} selected)` : "");
+  };
+  toggle.addEventListener("click", () => set(body.hidden));
+  const apply = () => { toggle.hidden = !small.matches; set(!small.matches); };
+  small.addEventListener("change", apply);
+  apply();
+}
+
 async function start() {
   const bundle = form.dataset.bundle;
   statusEl.textContent = "Loading the search index…";
   pagefind = await import(bundle + "pagefind.js");
-  await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 });
+  // Ranking: long pages (a theory with its narrative) are hardly penalised for their length, so a finding
+  // that uses a word outranks a short paper page that merely has it in a publisher's name.
+  await pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24, ranking: { pageLength: 0.1 } });
   await pagefind.init();
   available = await pagefind.filters();
   const unknown = readUrl();
   input.value = state.q;
   sortSelect.value = state.sort;
   form.querySelector(".search-js-only").hidden = false;
+  foldFiltersOnSmallScreens();
   form.addEventListener("submit", (event) => { event.preventDefault(); state.q = input.value; schedule(0); });
   input.addEventListener("input", () => { state.q = input.value; schedule(DEBOUNCE_MS); });
   sortSelect.addEventListener("change", () => { state.sort = sortSelect.value; schedule(0); });

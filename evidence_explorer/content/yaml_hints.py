@@ -1,0 +1,41 @@
+"""Hints for YAML mistakes authors make in front matter, where YAML itself says nothing useful.
+
+- A ``#`` directly followed by text inside an unquoted value (``title: Integrated care #1 priority``)
+  starts a YAML comment: the rest of the line silently leaves the value. Such lines are found
+  here and reported as warnings. A ``#`` after a space and followed by a space (``status: agreed
+  # March meeting``) is taken as a deliberate comment and left alone.
+- Two YAML syntax errors get the fix beside the parser's words: a ``: `` inside an unquoted value,
+  and a quote inside a value quoted with the same quote.
+"""
+from __future__ import annotations
+
+import re
+
+_COMMENTED_VALUE = re.compile(
+    r"""^[ \t]*(?:-[ \t]+)?            # indentation, a list item
+        [^\s#'"\[{][^:#]*:[ \t]+       # a plain key and its colon
+        (?![\s'"\[{|>&*!%@`#])         # a plain (unquoted) scalar value starts here
+        [^#\n]*?\S[ \t]+\#\S           # ... and contains ' #' followed by a character
+    """, re.X)
+
+HINTS = {
+    "mapping values are not allowed here":
+        "a ': ' inside a value; put the whole value in double quotes, e.g. title: \"Care: what works\"",
+    "expected <block end>, but found '<scalar>'":
+        "often a quote inside a quoted value: inside '…' write an apostrophe twice (''), or quote "
+        "the value with \"…\" instead",
+}
+
+
+def commented_value_lines(yaml_text: str, line_offset: int = 0) -> tuple[int, ...]:
+    """Lines (of the file) whose unquoted value is cut short by a ``#`` that starts a comment."""
+    return tuple(i + 1 + line_offset for i, line in enumerate(yaml_text.split("\n"))
+                 if "#" in line and _COMMENTED_VALUE.match(line))
+
+
+def hint(problem: str) -> str:
+    """The parser's words, with the likely fix where one is known."""
+    for words, fix in HINTS.items():
+        if words in problem:
+            return f"{problem} ({fix})"
+    return problem
