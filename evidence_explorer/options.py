@@ -16,5 +16,7 @@ class BuildOptions:
     """Worker processes for loading and rendering (speed/parallel_load.py, speed/parallel.py)."""
     cache: bool = True
     """Reuse Markdown rendered by earlier builds (speed/cache.py); off = a cold build."""
+    fast_paths: bool = True
+    """Python-Markdown's inline shortcuts (site/markup.py); off = its stock inline processor."""
     tune_memory: bool = True
     """Freeze the corpus for the collector and trim the C heap before forking (speed/memory.py)."""

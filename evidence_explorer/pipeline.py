@@ -4,7 +4,7 @@ load (``site.yaml``, then every content file) → validate → link → check (i
 exports → render → index (Pagefind) → publish (atomic swap). Nothing is written until the check
 has passed; output goes to a staging directory beside the target and is swapped in only when
 everything succeeded. Accelerators come in from outside: worker processes (``options.jobs``), the
-Markdown cache (``options.cache``), memory tuning, and the render stage itself (``serve`` passes one
+Markdown cache (``options.cache``), Markdown's inline shortcuts (``options.fast_paths``), memory tuning, and the render stage itself (``serve`` passes one
 that records each page's dependencies). :func:`plain` turns every one of them off.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
 
 def plain(options: BuildOptions) -> BuildOptions:
     """``options`` with every accelerator off; the site is byte for byte the same (tested)."""
-    return replace(options, jobs=1, cache=False, tune_memory=False)
+    return replace(options, jobs=1, cache=False, fast_paths=False, tune_memory=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class RenderJob:
     staging: Path
     jobs: int
     cache: MarkdownCache | None
+    fast_paths: bool = True
 
 
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
@@ -67,7 +68,7 @@ RenderStage = Callable[[RenderJob], Mapping[str, Any]]
 def render_in_workers(job: RenderJob) -> Mapping[str, Any]:
     """The default render stage: :func:`speed.parallel.render_pages`, ``jobs`` worker processes."""
     make_renderer = partial(Renderer, job.corpus, job.base_url, job.nav, updated=job.updated,
-                            markdown_cache=job.cache)
+                            markdown_cache=job.cache, quick_inline=job.fast_paths)
     render_pages(job.pages, make_renderer, job.staging, job.jobs, job.cache)
     return dict.fromkeys(p.url for p in job.pages)
 
@@ -158,7 +159,8 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
-        job = partial(RenderJob, pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache)
+        job = partial(RenderJob, pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
+                      fast_paths=options.fast_paths)
         rendered = _write_all(options, report, output, files, job, render, cache)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "

@@ -1,5 +1,5 @@
 """Speed plugs in from outside: with every accelerator off (one switch, ``EVIDENCE_EXPLORER_PLAIN=1``:
-one process, no caches, no memory tuning) the demo and a synthetic base build byte for byte what they
+one process, no caches, Python-Markdown's stock inline processor, no memory tuning) the demo and a synthetic base build byte for byte what they
 build with worker processes, a cold and a warm Markdown cache (docs/architecture.md)."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def test_plain_turns_every_accelerator_off():
     options = plain(BuildOptions(jobs=4))
-    assert (options.jobs, options.cache, options.tune_memory) == (1, False, False)
+    assert (options.jobs, options.cache, options.fast_paths, options.tune_memory) == (1, False, False, False)
 
 
 @pytest.mark.parametrize("base", ["demo", "synthetic"])

@@ -72,13 +72,15 @@ class Renderer:
     """Per-build rendering context; holds no state across builds."""
 
     def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
-                 updated: Mapping[str, str] | None = None, markdown_cache: BodyCache | None = None):
+                 updated: Mapping[str, str] | None = None, markdown_cache: BodyCache | None = None,
+                 quick_inline: bool = True):
         """``updated``: content-relative path → date of its last commit (gitinfo.py);
-        ``markdown_cache``: body HTML from earlier builds (an accelerator: speed/cache.py)."""
+        ``markdown_cache``: body HTML from earlier builds (an accelerator: speed/cache.py);
+        ``quick_inline``: Markdown's inline shortcuts (site/markup.py; False: the stock processor)."""
         self.corpus, self.base_url, self.nav = corpus, base_url, nav
         self.markdown_cache = markdown_cache
         self.env = make_environment()
-        self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html)
+        self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html, quick_inline)
         self._cite_cache: dict[str, str] = {}
         self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
         self._links: dict[int, tuple[Entity, Markup]] = {}
