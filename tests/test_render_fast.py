@@ -99,7 +99,7 @@ def test_fragment_renders_once_per_value_and_equals_the_template(demo_corpus):
 
 def test_fragment_replays_recorded_lookups_on_reuse(demo_corpus):
     recorder = RecordingCorpus(demo_corpus)
-    renderer = Renderer(recorder, "/", nav_items(demo_corpus))  # type: ignore[arg-type]
+    renderer = Renderer(recorder, "/", nav_items(demo_corpus), recorder=recorder)  # type: ignore[arg-type]
     paper = demo_corpus.papers[0]
     _with_templates(renderer, {"looks.html": "{{ link(pid) }}"})
     first = recorder.begin()

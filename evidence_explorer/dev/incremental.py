@@ -118,7 +118,7 @@ def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple
     holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
     its previous dependencies; the context of a page like a matrix holds thousands of entities)."""
     recorder = RecordingCorpus(corpus)
-    renderer = Renderer(recorder, base_url, nav, updated=updated)  # type: ignore[arg-type]
+    renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder)  # type: ignore[arg-type]
     # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
     # the globals are this build's, so nothing of the previous corpus leaks in.
     env.globals.clear()

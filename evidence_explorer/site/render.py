@@ -68,15 +68,23 @@ class BodyCache(Protocol):
     def block(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> Markup: ...
 
 
+class LookupRecorder(Protocol):
+    """Collects the ids looked up while a page renders (``serve``'s ``dev.dependencies.RecordingCorpus``)."""
+
+    seen: set[str]
+
+
 class Renderer:
     """Per-build rendering context; holds no state across builds."""
 
     def __init__(self, corpus: Corpus, base_url: str, nav: tuple[dict, ...],
                  updated: Mapping[str, str] | None = None, markdown_cache: BodyCache | None = None,
-                 quick_inline: bool = True):
+                 quick_inline: bool = True, recorder: LookupRecorder | None = None):
         """``updated``: content-relative path → date of its last commit (gitinfo.py);
         ``markdown_cache``: body HTML from earlier builds (an accelerator: speed/cache.py);
-        ``quick_inline``: Markdown's inline shortcuts (site/markup.py; False: the stock processor)."""
+        ``quick_inline``: Markdown's inline shortcuts (site/markup.py; False: the stock processor);
+        ``recorder``: where the ids looked up while rendering are noted (serve passes the corpus wrapper
+        it renders through)."""
         self.corpus, self.base_url, self.nav = corpus, base_url, nav
         self.markdown_cache = markdown_cache
         self.env = make_environment()
@@ -84,7 +92,7 @@ class Renderer:
         self._cite_cache: dict[str, str] = {}
         self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
         self._links: dict[int, tuple[Entity, Markup]] = {}
-        self._recording = hasattr(corpus, "seen")
+        self._recorder = recorder
         self._templates: dict[str, jinja2.Template] = {}
         self.env.globals.update(
             site=corpus.config, corpus=corpus, nav=nav, base_url=base_url, version=__version__,
@@ -140,22 +148,22 @@ class Renderer:
         during the build (entities and their parts are frozen), and only fragments shown on many
         pages are worth it: every cached fragment stays in memory until the render ends.
 
-        When the corpus records lookups (``serve``'s :class:`~evidence_explorer.dependencies.
-        RecordingCorpus`, which has a ``seen`` set), the ids a fragment looked up are noted again
-        on every page that reuses it, so each page's recorded dependencies stay complete."""
+        With a ``recorder`` (``serve``), the ids a fragment looked up are noted again on every page
+        that reuses it, so each page's recorded dependencies stay complete."""
         key = (name, *[(k, _identity(v)) for k, v in values.items()])
         hit = self._fragments.get(key)
-        recording = self.corpus.seen if self._recording else None  # type: ignore[attr-defined]
+        recorder = self._recorder
+        recording = recorder.seen if recorder is not None else None
         if hit is None:
-            if recording is None:
+            if recorder is None:
                 html, looked = self._render_fragment(name, values), frozenset()
             else:
-                self.corpus.seen = set()  # type: ignore[misc]
+                recorder.seen = set()
                 try:
                     html = self._render_fragment(name, values)
                 finally:
-                    looked = frozenset(self.corpus.seen)  # type: ignore[attr-defined]
-                    self.corpus.seen = recording  # type: ignore[misc]
+                    looked = frozenset(recorder.seen)
+                    recorder.seen = recording
             hit = self._fragments[key] = (values, html, looked)
         if recording is not None and hit[2]:
             recording.update(hit[2])
