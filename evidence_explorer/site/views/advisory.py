@@ -68,7 +68,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
             yield packet_page(corpus, t, items, memo)
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus) if findings is None else findings
-    yield PageSpec("review/", "review/index.html", "Advisory review", {
+    yield PageSpec("review/", "advisory/index.html", "Advisory review", {
         "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
         "n_findings": len(findings), "n_links": sum(r[2] for r in rows),
     }, section="review")
@@ -77,7 +77,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
 
 def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo) -> PageSpec:
     """A theory's printable review packet (``items``: :func:`entries`, not empty)."""
-    return PageSpec(packet_url(t), "review/packet.html", f"Review packet: {t.id}: {t.title}", {
+    return PageSpec(packet_url(t), "advisory/packet.html", f"Review packet: {t.id}: {t.title}", {
         "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
         "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
                                    key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
@@ -109,7 +109,7 @@ def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> 
         by_check[f.check].append(f)
     groups = tuple((name, check, cfg.level(name), tuple(by_check[name]), check_url(name))
                    for name, check in integrity.CHECKS.items())
-    yield PageSpec("review/integrity/", "review/integrity.html", "Integrity report", {
+    yield PageSpec("review/integrity/", "advisory/integrity.html", "Integrity report", {
         "groups": groups, "min_sources": cfg.min_sources, "preview": PREVIEW, "related_shown": RELATED_SHOWN,
     }, section="review", sources=_shown_ids(f for g in groups for f in g[3][:PREVIEW]))
     weight = _finding_weight(corpus)
@@ -117,7 +117,7 @@ def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> 
         if not items:
             continue
         for chunk, pager in paginate(items, url, weight):
-            yield PageSpec(pager.url, "review/integrity_check.html", pager.title(f"Integrity: {check.title}"), {
+            yield PageSpec(pager.url, "advisory/integrity_check.html", pager.title(f"Integrity: {check.title}"), {
                 "name": name, "check": check, "level": level, "items": chunk, "pager": pager,
                 "related_shown": RELATED_SHOWN,
             }, section="review", sources=_shown_ids(chunk))
