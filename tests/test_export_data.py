@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_cli
 from evidence_explorer.importers.bibtex import read_bibtex
-from evidence_explorer.importers.refs import read_ris
+from evidence_explorer.importers.ris_csl import read_ris
 
 FILES = ("evidence.json", "papers.csv", "cmocs.csv", "references.bib", "references.ris", "references.json")
 

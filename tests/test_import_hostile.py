@@ -63,7 +63,7 @@ def test_readers_never_crash_on_generated_input():
 
     from evidence_explorer.importers.bibtex import read_bibtex
     from evidence_explorer.importers.encoding import decode_bytes
-    from evidence_explorer.importers.refs import read_csl_json, read_ris
+    from evidence_explorer.importers.ris_csl import read_csl_json, read_ris
 
     pieces = st.lists(st.sampled_from(BIB_PIECES) | st.text(max_size=5), max_size=60).map("".join)
     ris = st.lists(st.sampled_from(["TY  - JOUR", "ER  - ", "AU  - Smith, J", "TI  - T", "PY  - 20",

@@ -19,7 +19,7 @@ from .actions import Action, ImportOptions, ImportResult, Target  # noqa: F401 (
 from .bibtex import read_bibtex
 from .existing import scan
 from .records import Incoming
-from .refs import read_csl_json, read_ris
+from .ris_csl import read_csl_json, read_ris
 from .encoding import read_input
 from .tabular import decode_bytes
 from .plan import apply_plan
