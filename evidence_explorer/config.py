@@ -28,6 +28,9 @@ length + 8 characters: it panics from about 33 characters (the hash text is 38-4
 20 leaves a wide margin and is longer than any tag a site needs (``zh-Hant-TW``, ``ca-ES-valencia``)."""
 ENTITY_KINDS = ("review", "question", "theory", "map", "paper", "cmoc", "page")
 DEFAULT_THEORY_KINDS = {"component": "Programme theory component"}
+DEFAULT_CONFIDENCE_LEVELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+"""GRADE-CERQual's levels, highest first: the scale when site.yaml declares none."""
+DEFAULT_CONFIDENCE_LABEL = "Confidence"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ class SiteConfig:
     matrices: tuple[Matrix, ...] = ()
     integrity: Any = None
     """:class:`~evidence_explorer.integrity.IntegrityConfig` (None: the defaults)."""
+    confidence_levels: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_CONFIDENCE_LEVELS))
+    """The review's confidence scale: level key → label, highest first."""
+    confidence_label: str = DEFAULT_CONFIDENCE_LABEL
+    """What the scale is called on pages ('Confidence', 'Strength of support')."""
     path: str = "site.yaml"
 
     @property
@@ -122,6 +130,8 @@ SITE_KEYS = {
     "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
     "integrity": "Integrity checks (docs/review.md): check name → warning, note or off; min_sources.",
+    "confidence": "The review's confidence scale: {label, levels: key → label, highest first} (default: "
+                  "Confidence, GRADE-CERQual's high, moderate, low, very-low).",
 }
 BUILTIN_FACETS = {"design": ("paper",), "setting": ("paper",), "country": ("paper",), "direction": ("cmoc",)}
 
@@ -189,6 +199,8 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     theory_kinds = kw.get("theory_kinds", DEFAULT_THEORY_KINDS)
     if "matrices" in data:
         kw["matrices"] = _matrices(data, facets, theory_kinds, ctx)
+    if "confidence" in data:
+        kw.update(_confidence(data, ctx))
     if "integrity" in data:
         from .integrity import parse_integrity
         kw["integrity"] = parse_integrity(data["integrity"], path, report)
@@ -309,3 +321,31 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
             out.append(Matrix(Ref(mid, line), str(m.get("title") or mid), rows, cols, count,
                               f"matrix/{mid}/"))
     return tuple(out)
+
+
+def _confidence(data: dict, ctx: _Ctx) -> dict[str, Any]:
+    """``confidence: {label, levels}`` → the SiteConfig fields of the scale."""
+    raw = ctx.mapping(data["confidence"], "confidence", data.line_of("confidence"))
+    if raw is None:
+        return {}
+    ctx.keys(raw, ("label", "levels"), "confidence")
+    out: dict[str, Any] = {}
+    if "label" in raw:
+        out["confidence_label"] = ctx.text(raw["label"], "confidence.label", raw.line_of("label"))
+    if "levels" in raw:
+        levels = ctx.mapping(raw["levels"], "confidence.levels", raw.line_of("levels"))
+        if levels is not None:
+            if not levels:
+                ctx.err("'confidence.levels' is empty: give the scale's levels, highest first",
+                        raw.line_of("levels"))
+            parsed = {}
+            for key, label in levels.items():
+                if not isinstance(key, str) or not ID_PATTERN.match(key):
+                    ctx.err(f"invalid confidence level key '{key}' (letters, digits, '.', '_', '-')",
+                            levels.line_of(key))
+                elif label is not None and not isinstance(label, str):
+                    ctx.err(f"confidence level '{key}': the label must be text", levels.line_of(key))
+                else:
+                    parsed[key] = (label or key).strip() or key
+            out["confidence_levels"] = MappingProxyType(parsed)
+    return out

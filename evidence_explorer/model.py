@@ -14,7 +14,7 @@ from . import urls
 from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .load import SourceFile
-from .schema import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
+from .schema import (Bool, Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
                      TextOrList, Url, Year, check_id, content_fields, drop_known_line, field_)
 
 RELATIONS = ("supports", "refutes", "refines")
@@ -22,6 +22,9 @@ DIRECTIONS = ("enabler", "barrier")
 CMOC_STATUSES = ("proposed", "agreed", "contested")
 RIGOUR = ("high", "moderate", "low")
 ROW_KINDS = ("context", "mechanism", "outcome")
+EXAMINED = ("reviewed", "mapped", "coded", "synthesised")
+"""How a theory node was examined: reviewed into CMOCs, mapped to evidence sets, coded from papers,
+or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 
 
 # --- nested records -------------------------------------------------------
@@ -42,6 +45,17 @@ class Quality:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Confidence:
+    level: str = field_(Str(), "Level on the review's scale (a key of 'confidence.levels' in site.yaml; "
+                        "default scale: high, moderate, low, very-low).", required=True)
+    rationale: str | None = field_(Str(), "Why this level, in the review's words or a summary of them.")
+    uncertainty: str | None = field_(Str(), "Uncertainty around the finding, as the review states it.")
+    assessed_with: str | None = field_(Str(), "How the level was reached, e.g. 'GRADE-CERQual' or "
+                                       "'reviewers' overall judgement'.")
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MapRow:
     focus: str = field_(Str(), "What this evidence set is about (the row label).", required=True)
     kind: str | None = field_(Choice(*ROW_KINDS), "context, mechanism or outcome.")
@@ -57,6 +71,10 @@ class Source:
     paper: Ref = field_(Id("paper"), "Paper id.", required=True)
     locator: str | None = field_(Str(numbers_ok=True), "Where in the paper (page, section, table).")
     quote: str | None = field_(Str(), "The passage that supports this configuration.")
+    verbatim: bool | None = field_(Bool(), "true: the quote is the paper's own words; false: the review's "
+                                   "paraphrase (unset: not stated).")
+    found_in: str | None = field_(Str(numbers_ok=True), "Where in the review (report chapter, paragraph, "
+                                  "table) this link was made: the review's side, not the paper's.")
     line: int | None = None
 
 
@@ -142,6 +160,14 @@ class Theory(Entity):
     question: tuple[Ref, ...] = field_(ListOf(Id("question")), "Question id(s) this node answers.", default=())
     review: tuple[Ref, ...] = field_(ListOf(Id("review")), "Review id(s).", default=())
     status: str | None = field_(Str(), "Status, e.g. 'reviewed' or 'mapped'.")
+    summary: str | None = field_(Str(), "Key message: what the evidence shows, in a sentence or two of plain "
+                                 "language.")
+    confidence: Confidence | None = field_(Record(Confidence), "How far the evidence supports it: "
+                                           "{level, rationale, uncertainty, assessed_with}.")
+    examined: tuple[str, ...] = field_(ListOf(Choice(*EXAMINED)), "How it was examined: reviewed (into "
+                                       "CMOCs), mapped (to evidence sets), coded (from papers) or "
+                                       "synthesised (from the review as a whole); default: from its "
+                                       "evidence.", default=())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -208,6 +234,9 @@ class Cmoc(Entity):
                                         default=())
     status: str | None = field_(Choice(*CMOC_STATUSES), "Review status: proposed, agreed or contested.")
     review_note: str | None = field_(Str(), "Advisory-group note on this configuration.")
+    summary: str | None = field_(Str(), "Key message of this configuration in plain language.")
+    confidence: Confidence | None = field_(Record(Confidence), "Confidence in this configuration: "
+                                           "{level, rationale, uncertainty, assessed_with}.")
 
     @property
     def display_title(self) -> str:
@@ -297,6 +326,7 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
                        "not part of the value: put the value in double quotes if the '#' belongs to it",
                        where(line))
     ok = _rules(src, values, report) and ok
+    ok = check_confidence(src, values, config, report) and ok
     if not ok:
         return None
     values.update(id=str(entity_id), path=src.path, rel=src.rel, body=src.body, body_line=src.body_line,
@@ -337,3 +367,19 @@ def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
         ok = False
     return ok
 
+
+
+def check_confidence(src: SourceFile, values: dict[str, Any], config: SiteConfig, report: Report) -> bool:
+    """A confidence level must be one of the site's scale (``confidence.levels`` in site.yaml)."""
+    conf = values.get("confidence")
+    if conf is None:
+        return True
+    levels = config.confidence_levels
+    if conf.level in levels:
+        return True
+    raw = src.data.get("confidence")
+    line = (raw.line_of("level") if hasattr(raw, "line_of") else None) or conf.line
+    report.error("schema.confidence-level", f"unknown confidence level '{conf.level}'"
+                 f"{did_you_mean(conf.level, levels)}; the scale in site.yaml has {', '.join(levels)}",
+                 Location(src.path, line))
+    return False
