@@ -43,7 +43,8 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
         "Included papers that no CMOC cites, no evidence map lists and that are not coded to a theory."),
     "theory-without-evidence": Check(
         "link.no-evidence", "warning", "Theories without evidence",
-        "Theory nodes that no CMOC, paper or map links to, nor to their children or related theories."),
+        "Theory nodes that no CMOC, paper or map links to, nor to their children or related theories "
+        "(nodes marked 'examined: synthesised' are drawn from the review as a whole and not checked)."),
     "empty-map-row": Check(
         "map.empty-row", "warning", "Empty evidence-map rows",
         "Map rows listing no papers and carrying no note that acknowledges the gap."),
@@ -222,6 +223,8 @@ def _theories_without_evidence(corpus: Corpus, cfg: IntegrityConfig) -> Iterator
         return bool(links.theory_cmocs.get(key) or links.theory_papers.get(key) or links.theory_maps.get(key))
 
     for t in corpus.theories:
+        if "synthesised" in t.examined:  # drawn from the review as a whole: no links expected
+            continue
         neighbours = [c.lower() for c in links.theory_children.get(t.id.lower(), ())]
         neighbours += [r.lower() for r in t.related if corpus.find(r) is not None]
         if not direct(t.id.lower()) and not any(direct(n) for n in neighbours):

@@ -168,6 +168,8 @@ class Theory(Entity):
                                        "CMOCs), mapped (to evidence sets), coded (from papers) or "
                                        "synthesised (from the review as a whole); default: from its "
                                        "evidence.", default=())
+    order: int | None = field_(Int(), "Position among the theory nodes, as the review orders them "
+                               "(smaller first; default: by id, after the ordered ones).")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
