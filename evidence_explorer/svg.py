@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -115,12 +115,14 @@ class BubbleCell:
 
 
 def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Sequence[str],
-                  cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str) -> Markup:
+                  cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str,
+                  unassessed: Collection[tuple[int, int]] = ()) -> Markup:
     """The bubble view of a gap matrix.
 
     ``legend`` is (value key, label) of the second dimension, in order; each value gets a shape from
     :data:`SHAPES`. Bubble area is proportional to the count; each bubble is labelled with its count.
-    Empty cells are drawn as a dashed outline with the word "gap".
+    Empty cells are drawn as a dashed outline with the word "gap"; cells in ``unassessed`` (row,
+    column) were not examined and are drawn as a dash with the words "not assessed", never as a gap.
     """
     col_w, row_h, label_w, header_h = 100, 88, 210, 96
     width = label_w + col_w * len(columns) + 10
@@ -151,6 +153,10 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
         for j in range(len(columns)):
             cx, cy = label_w + col_w * j + col_w / 2, header_h + row_h * i + row_h / 2 - 6
             cell = filled.get((i, j))
+            if cell is None and (i, j) in unassessed:
+                out.append(f'<g class="na"><path class="rule" d="M{num(cx - 10)} {num(cy)}H{num(cx + 10)}"/>'
+                           + _text(cx, cy + r_max + 4, ["not", "assessed"], size=11, fill=MUTED) + "</g>")
+                continue
             if cell is None:
                 out.append(f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
                            + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")

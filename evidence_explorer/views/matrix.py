@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from ..config import Axis, Matrix
+from ..evidence import evidence_of
 from ..link import Corpus
 from ..model import Entity
 from ..render import facet_values
@@ -100,6 +101,28 @@ def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[t
     return key, labels + [(NOT_STATED, "Not stated")]
 
 
+def _assessed(corpus: Corpus, matrix: Matrix, axis: Axis, key: str) -> bool:
+    """Whether a theory row (or column) was examined for what the matrix counts: a node never reviewed
+    into CMOCs is not assessed in a CMOC matrix (its empty cells are not gaps), a node with no
+    evidence and no method of examination is not assessed in a paper matrix. Facet values always are."""
+    if axis.facet:
+        return True
+    theory = corpus.find(key)
+    if theory is None or theory.kind != "theory":
+        return True
+    ev = evidence_of(corpus, theory)
+    if matrix.count == "cmocs":
+        return bool(ev.cmocs) or "reviewed" in ev.examined
+    return bool(ev.papers) or bool(set(ev.examined) - {"synthesised"})
+
+
+def unassessed_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> frozenset[tuple[int, int]]:
+    """(row, column) positions whose row or column was not examined for what the matrix counts."""
+    bad_rows = {i for i, (k, _l) in enumerate(rows) if not _assessed(corpus, matrix, matrix.rows, k)}
+    bad_cols = {j for j, (k, _l) in enumerate(columns) if not _assessed(corpus, matrix, matrix.columns, k)}
+    return frozenset((i, j) for i in range(len(rows)) for j in range(len(columns)) if i in bad_rows or j in bad_cols)
+
+
 def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tuple[tuple[Cell, ...], list]:
     raw = cells(corpus, matrix)
     key, legend = second_dimension(corpus, matrix)
@@ -131,27 +154,34 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         rows, columns = axis_values(corpus, m.rows), axis_values(corpus, m.columns)
         matrix_cells, legend = build_cells(corpus, m, rows, columns)
         noun = "CMOCs" if m.count == "cmocs" else "papers"
+        one = noun[:-1]
         labels = dict(legend)
+        unassessed = unassessed_cells(corpus, m, rows, columns)
         separate = _lists_bytes(matrix_cells, memo) + 200 * len(rows) * len(columns) > MATRIX_HTML
         links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
         bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
-                                   f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
+                                   f"{c.row_label} × {c.column_label}: {len(c.items)} "
+                                   f"{one if len(c.items) == 1 else noun}"
                                    + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
                                       if c.parts else ""))
                         for c in matrix_cells)
-        empty = len(rows) * len(columns) - len(matrix_cells)
-        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence "
-                       f"and {empty} are gaps. Bubble area shows the number of {noun}"
+        not_assessed = len(unassessed - {(c.row, c.column) for c in matrix_cells})
+        empty = len(rows) * len(columns) - len(matrix_cells) - not_assessed
+        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence, "
+                       f"{empty} are gaps (no evidence found)"
+                       + (f" and {not_assessed} were not assessed" if not_assessed else "")
+                       + f". Bubble area shows the number of {noun}"
                        + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
                                                         zip(legend, shape_names([k for k, _l in legend]).values()))
                           if legend else "") + ". The table on this page gives the same counts.")
         svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
-                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
+                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}", unassessed)
         shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
         yield PageSpec(m.page_url, "matrix.html", m.title, {
             "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
             "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
             "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
+            "unassessed": unassessed, "not_assessed": not_assessed,
         }, section="matrix")
         if separate:
             for c, brief in zip(matrix_cells, shown):
