@@ -106,6 +106,8 @@ class SiteConfig:
     """The review's confidence scale: level key → label, highest first."""
     confidence_label: str = DEFAULT_CONFIDENCE_LABEL
     """What the scale is called on pages ('Confidence', 'Strength of support')."""
+    extra_labels: Mapping[str, str | None] = field(default_factory=dict)
+    """Key of an entity's ``extra`` data → label shown for it; None: kept in the data, not shown."""
     path: str = "site.yaml"
 
     @property
@@ -130,6 +132,8 @@ SITE_KEYS = {
     "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
     "integrity": "Integrity checks (docs/review.md): check name → warning, note or off; min_sources.",
+    "extra_labels": "Labels for keys of 'extra' data on pages: key → label, or false to keep the value in "
+                    "the data (exports) without showing it.",
     "confidence": "The review's confidence scale: {label, levels: key → label, highest first} (default: "
                   "Confidence, GRADE-CERQual's high, moderate, low, very-low).",
 }
@@ -201,6 +205,8 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
         kw["matrices"] = _matrices(data, facets, theory_kinds, ctx)
     if "confidence" in data:
         kw.update(_confidence(data, ctx))
+    if "extra_labels" in data:
+        kw["extra_labels"] = _extra_labels(data, ctx)
     if "integrity" in data:
         from .integrity import parse_integrity
         kw["integrity"] = parse_integrity(data["integrity"], path, report)
@@ -349,3 +355,16 @@ def _confidence(data: dict, ctx: _Ctx) -> dict[str, Any]:
                     parsed[key] = (label or key).strip() or key
             out["confidence_levels"] = MappingProxyType(parsed)
     return out
+
+
+def _extra_labels(data: dict, ctx: _Ctx) -> Mapping[str, str | None]:
+    raw = ctx.mapping(data["extra_labels"], "extra_labels", data.line_of("extra_labels"))
+    out: dict[str, str | None] = {}
+    for key, label in (raw or {}).items():
+        if label is False:
+            out[str(key)] = None
+        elif isinstance(label, str) and label.strip():
+            out[str(key)] = label.strip()
+        else:
+            ctx.err(f"extra_labels: '{key}' needs a label (text) or false", raw.line_of(key))
+    return MappingProxyType(out)

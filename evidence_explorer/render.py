@@ -86,7 +86,8 @@ class Renderer:
             facet_values=facet_values, search_record=search_record, updated=updated or {},
             fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
-            evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c))
+            evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
+            hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
         self.env.filters.update(

@@ -97,7 +97,7 @@ def test_theory_page_shows_statement_cmocs_with_sources_and_status(demo, ev):
             assert f'href="/papers/{s["paper"]}/"' in entry
     # the quote and locator of a source appear under its CMOC
     assert "how the care provided in community settings &#39;fits into their lives&#39;" in cmocs
-    assert "Chapter 4 (R1), Mechanisms: Patient factors, para. 1 (report ref. 178" in cmocs
+    assert "linked at Chapter 4 (R1), Mechanisms: Patient factors, para. 1 (citing report reference 178)" in cmocs
     assert f"<strong>{len(r1['cmocs'])}</strong> configurations" in page
     assert f"<strong>{len(r1['papers'])}</strong> papers" in page
 
@@ -285,7 +285,10 @@ def test_question_page_lists_theory_nodes_with_their_elements(minimal_site, demo
         for cid in theories[tid]["cmocs"]:
             assert cmocs[cid]["title"] in text(row)
         n = len(theories[tid]['cmocs'])
-        assert f"{n} configuration{'s' if n != 1 else ''}" in text(row)
+        if n:
+            assert f"{n} configuration{'s' if n != 1 else ''}" in text(row)
+        else:  # mapped: never "0 configurations" beside its evidence
+            assert "0 configuration" not in text(row) and f"{len(theories[tid]['papers'])} paper" in text(row)
     small = read(minimal_site, "questions/Q1")
     assert "Trust enables shared care" in section(small, '<table class="ipt">', "</table>")
 

@@ -70,7 +70,7 @@ def entry_weight(memo: Memo) -> Callable[[CmocEntry], int]:
         return memo.get("cmoc_entry", (c, *(p for _s, p in entry.sources)), lambda: ENTRY_MARKUP + text_bytes(
             c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
             (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
-                SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.quote)
+                SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.found_in, s.quote)
                 for s, p in entry.sources))
     return weight
 
