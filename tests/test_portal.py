@@ -1,0 +1,179 @@
+"""Issue 16, 'say what the evidence shows', read from the built demo: key messages and confidence
+first, counts that add up with /data/evidence.json, gap maps that tell a gap from 'not assessed',
+the active ingredients on their question, provenance on the review's side, no extraction artefacts;
+and a base that records no confidence builds and reads 'not assessed'."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from test_views import read, section, table_rows, text
+
+ARTEFACTS = re.compile(r"Other \(state\)|text line|seed text|\bref_0\d\d|\bcitation_0\d\d")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_site) -> Path:
+    return demo_site
+
+
+@pytest.fixture(scope="module")
+def ev(demo) -> dict:
+    return json.loads((demo / "data" / "evidence.json").read_text(encoding="utf-8"))
+
+
+def _pages(site: Path):
+    for path in sorted(site.rglob("*.html")):
+        if "pagefind" not in path.parts:
+            yield path, path.read_text(encoding="utf-8")
+
+
+def _card(page: str, tid: str) -> str:
+    start = page.index(f'<span class="theory-id">{tid}</span>')
+    return page[start:page.index("</li>", start)]
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _evidence_line(t: dict, maps: dict) -> list[str]:
+    """The evidence a page must state for theory record ``t``, computed from evidence.json alone."""
+    rows = sum(len(maps[m]["rows"]) for m in t["maps"])
+    out = []
+    if t["cmocs"]:
+        out.append(_plural(len(t["cmocs"]), "configuration (CMOC)", "configurations (CMOCs)"))
+    if t["papers"]:
+        out.append(_plural(len(t["papers"]), "paper", "papers"))
+    if rows:
+        out.append(_plural(rows, "evidence set", "evidence sets"))
+    return out
+
+
+def test_home_leads_with_r1_to_r3_their_key_message_and_strength_of_support(demo, ev):
+    page = read(demo, "")
+    findings = section(page, '<section aria-labelledby="findings-h">')
+    assert page.index("findings-h") < page.index('class="counts"')  # before the numbers
+    theories = {t["id"]: t for t in ev["theories"]}
+    expected = {"R1": "Moderate", "R2": "Relatively weak", "R3": "Moderate"}
+    for tid, level in expected.items():
+        card = text(_card(findings, tid))
+        assert theories[tid]["summary"] in card
+        assert f"Strength of support: {level}" in card
+        assert "Reviewed into configurations (CMOCs)" in card
+    # the review's order: R1-R3 before M1-M5; the marks are shapes with words, not colour alone
+    ids = re.findall(r'<span class="theory-id">([^<]+)</span>', findings)
+    assert ids == ["R1", "R2", "R3", "M1", "M2", "M3", "M4", "M5"]
+    assert '<span class="pips" aria-hidden="true">●●○</span>' in _card(findings, "R1")
+    assert '<span class="pips" aria-hidden="true">●○○</span>' in _card(findings, "R2")
+    for n in range(1, 6):  # mapped, indicative, not graded
+        card = text(_card(findings, f"M{n}"))
+        assert "Mapped to evidence sets" in card and "Strength of support: Not assessed" in card
+        assert "CMOC" not in card and "configuration" not in card
+
+
+def test_every_displayed_count_equals_evidence_json(demo, ev):
+    maps = {m["id"]: m for m in ev["maps"]}
+    theories = {t["id"]: t for t in ev["theories"]}
+    home = read(demo, "")
+    index = read(demo, "theories")
+    for t in ev["theories"]:
+        want = _evidence_line(t, maps)
+        cards = [text(_card(index, t["id"]))]
+        if t.get("kind") == "component":
+            cards.append(text(_card(home, t["id"])))
+        facts = read(demo, f"theories/{t['id']}")
+        aside = text(section(facts, '<aside class="theory-aside"', "</aside>"))
+        for shown in (*cards, aside.replace(" evidence map", "")):
+            for part in want:
+                assert part in shown or part.replace(" (CMOC", "").replace("s)", "s") in shown, (t["id"], part)
+            assert not re.search(r"(?<![\d.])0 (configuration|paper|evidence set|CMOC)", shown), (t["id"], shown)
+    for q in ev["questions"]:
+        nodes = [theories[i] for i in q["theories"]]
+        cmocs = set(q["cmocs"]) | {c for t in nodes for c in t["cmocs"]}
+        papers = set(q["papers"]) | {p for t in nodes for p in t["papers"]}
+        assert set(q["cmocs"]) == cmocs and set(q["papers"]) == papers, q["id"]  # the export agrees
+        page = read(demo, f"questions/{q['id']}")
+        facts = text(page[page.index('<h1>'):page.index('<div class="prose">')])
+        if cmocs:
+            assert _plural(len(cmocs), "configuration (CMOC)", "configurations (CMOCs)") in facts, q["id"]
+        if papers:
+            assert _plural(len(papers), "paper", "papers") in facts, q["id"]
+        assert not re.search(r"(?<!\d)0 (configuration|paper|theory node)", facts), (q["id"], facts)
+    # the issue's cases: rs-q1 named 0 configurations above R1-R3, slr-o1 0 papers with 33 coded
+    assert "29 configurations (CMOCs)" in text(read(demo, "questions/rs-q1"))
+    assert "33 papers" in text(read(demo, "questions/slr-o1"))
+
+
+def test_no_matrix_cell_of_a_mapped_component_is_called_a_gap(demo):
+    page = read(demo, "matrix/components-by-outcome")
+    table = section(page, '<table class="matrix">', "</table>")
+    for row in table_rows(table):
+        label = text(re.search(r'<th scope="row">(.*?)</th>', row).group(1))
+        kinds = re.findall(r'<td class="cell-(gap|filled|na)">', row)
+        if label.startswith("M"):
+            assert kinds == ["na"] * 5, label
+        else:
+            assert "na" not in kinds, label
+    assert "<strong>25</strong> not assessed" in page and "<strong>4</strong> gaps" in page
+    svg = section(page, "<svg", "</svg>")
+    assert svg.count('<g class="na">') == 25 and svg.count('<g class="gap">') == 4
+
+
+def test_the_active_ingredients_answer_their_question(demo, ev):
+    page = read(demo, "questions/rs-q2")
+    table = text(section(page, '<table class="ipt">', "</table>"))
+    ingredients = [t for t in ev["theories"] if t.get("kind") == "ingredient"]
+    assert [t["title"] for t in ingredients] == ["Design", "Delivery", "Management", "People and communities",
+                                                 "Workforce", "Technology", "Leadership", "Knowledge"]
+    for t in ingredients:
+        assert t["title"] in table and t["summary"] in table
+    assert "Establish a dedicated change-management team" in table
+    assert "Drawn from the synthesis as a whole" in table
+    assert "No configurations" not in table and "0 theory nodes" not in text(page)
+
+
+def test_sources_say_where_in_the_review_and_whether_a_quote_is_verbatim(demo, ev):
+    sources = [s for c in ev["cmocs"] for s in c["sources"]]
+    assert all("found_in" in s and "text line" not in s["found_in"] for s in sources)
+    assert not any("locator" in s for s in sources)  # none of the demo's says where in the paper
+    assert sum("quote" in s for s in sources) == sum("verbatim" in s for s in sources) == 10
+    page = text(read(demo, "cmocs/cmoc-R3-08"))
+    assert "linked in the review at Chapter 6 (R3), Mechanisms: Staff factors" in page
+    assert "The paper's words, as quoted" in page
+
+
+def test_no_page_shows_extraction_artefacts_or_empty_states_that_do_not_apply(demo):
+    # /changes/ quotes the content's git commit subjects, which are history (issue 17 rewrites that page)
+    offenders = [str(p.relative_to(demo)) for p, html in _pages(demo)
+                 if p.relative_to(demo).parts[0] != "changes" and ARTEFACTS.search(text(html))]
+    assert not offenders, offenders[:10]
+    for tid in ("M1", "factor-leadership", "ai-design"):  # CMOCs never apply to them
+        assert "No configurations are linked" not in read(demo, f"theories/{tid}")
+    assert "Not classified" not in read(demo, "theories/M1")  # no table of one 'Not classified' row
+
+
+def test_a_base_without_confidence_reads_not_assessed_never_a_gap(make_site, tmp_path):
+    content = make_site({
+        "theories/Q1.md": "---\ntitle: Bucket code\n---\n",
+        "theories/Q2.md": "---\ntitle: Consolidated code\nparent: Q1\n---\n",
+        "papers/p1.md": "---\ntitle: A study\nauthors: [Smith J]\nyear: 2020\n---\n",
+        "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [Q2]\n"
+                       "direction: barrier\n---\n",
+    }, "title: Another shape\nmatrices:\n  - {id: m, title: M, rows: {theories: {}}, columns: {facet: direction},"
+       " count: cmocs}\nfacets:\n  direction: {label: Enabler or barrier}\n")
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    home = text(read(out, ""))
+    assert "Confidence: Not assessed" in home and "error" not in home.lower()
+    q2 = text(read(out, "theories/Q2"))
+    assert "Confidence: Not assessed" in q2 and "Reviewed into configurations" not in q2.split("How it")[0]
+    matrix = read(out, "matrix/m")
+    # Q1 has no evidence of its own and was never examined: not assessed, not two gaps
+    row = next(r for r in table_rows(section(matrix, '<table class="matrix">', "</table>")) if "Bucket code" in r)
+    assert re.findall(r'<td class="cell-(gap|filled|na)">', row) == ["na", "na"]
