@@ -177,3 +177,25 @@ def test_a_base_without_confidence_reads_not_assessed_never_a_gap(make_site, tmp
     # Q1 has no evidence of its own and was never examined: not assessed, not two gaps
     row = next(r for r in table_rows(section(matrix, '<table class="matrix">', "</table>")) if "Bucket code" in r)
     assert re.findall(r'<td class="cell-(gap|filled|na)">', row) == ["na", "na"]
+
+
+def test_what_works_lists_every_cmoc_with_its_columns(demo, ev):
+    page = read(demo, "what-works")
+    table = section(page, '<table class="what-works">', "</table>")
+    head = text(table[:table.index("</thead>")])
+    for column in ("Context (for whom, in what circumstances)", "Mechanism", "Outcome", "Direction",
+                   "Outcome domain", "Mechanism group", "Strength of support", "Sources"):
+        assert column in head
+    rows = table_rows(table)
+    assert len(rows) == len(ev["cmocs"])  # the demo's 29 fit one page
+    facets = ev["site"]["facets"]
+    for row, c in zip(rows, sorted(ev["cmocs"], key=lambda c: [t["id"] for t in ev["theories"]].index(
+            c["theories"][0]["theory"]))):
+        assert f'href="/cmocs/{c["id"]}/"' in row
+        shown = text(row)
+        assert c["context"][:40] in shown and c["outcome"][:40] in shown
+        for key in ("outcome_domain", "mechanism_group"):
+            for v in c.get(key, []):
+                assert facets[key]["values"][v] in shown
+        assert shown.endswith(str(len(c["sources"])))
+    assert 'href="/data/cmocs.csv"' in page and 'href="/what-works/"' in read(demo, "")

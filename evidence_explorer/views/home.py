@@ -19,7 +19,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     reviews = tuple((r, len(corpus.links.review_papers.get(r.id.lower(), ())),
                      len(corpus.links.review_questions.get(r.id.lower(), ()))) for r in corpus.reviews)
     yield PageSpec("", "home.html", corpus.config.title, {
-        "counts": counts, "components": components, "reviews": reviews, "has_what_works": False,
+        "counts": counts, "components": components, "reviews": reviews, "has_what_works": bool(corpus.cmocs),
         "component_label": corpus.config.theory_kinds[kind],
     }, section="home")
     if len(corpus.pages) > 1:

@@ -1,0 +1,49 @@
+"""What works, for whom, in what circumstances: every CMOC as a row of one table (context, mechanism,
+outcome, direction, the facets of CMOCs such as outcome domain and mechanism group, confidence and
+number of sources), grouped by the theory node it informs, in pages that keep the page budget."""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from ..link import Corpus
+from ..model import Cmoc
+from . import PageSpec
+from .memo import Memo
+from .pagination import paginate, text_bytes
+
+URL = "what-works/"
+ROW_MARKUP = 420
+"""Bytes of one table row besides its text (cells, link, badges)."""
+
+
+def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
+    """(CMOC, its theory nodes), CMOCs in the order of the theory nodes they inform (then unlinked)."""
+    order = {t.id.lower(): i for i, t in enumerate(corpus.theories)}
+    out = []
+    for c in corpus.cmocs:
+        nodes = tuple(corpus.get(t.theory) for t in c.theories if corpus.find(t.theory) is not None)
+        first = min((order.get(n.id.lower(), len(order)) for n in nodes), default=len(order))
+        out.append((first, c, nodes))
+    out.sort(key=lambda x: x[0])  # stable: content order within a node
+    return tuple((c, nodes) for _k, c, nodes in out)
+
+
+def _weight(memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
+    def weight(row: tuple[Cmoc, tuple]) -> int:
+        c = row[0]
+        return memo.get("what_works", (c,), lambda: ROW_MARKUP + text_bytes(
+            c.id, c.display_title, c.context, c.mechanism, c.resource, c.reasoning, c.outcome, c.summary))
+    return weight
+
+
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    if not corpus.cmocs:
+        return
+    memo = Memo() if memo is None else memo
+    facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
+    for chunk, pager in paginate(rows(corpus), URL, _weight(memo)):
+        yield PageSpec(pager.url, "what_works.html",
+                       pager.title("What works, for whom, in what circumstances"),
+                       {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs)},
+                       section="cmocs", sources=tuple(dict.fromkeys(
+                           i for c, nodes in chunk for i in (c.id, *(n.id for n in nodes)))))
