@@ -287,9 +287,8 @@ def _backlinks(kinds: dict, resolved, canon) -> Backlinks:
             if resolved(nxt, "cmoc"):
                 add("cmoc_chained_from", nxt, c.id)
     _question_evidence(kinds["theory"], idx, resolved)
-    frozen = {name: MappingProxyType({k: tuple(v) for k, v in idx[name].items()})
-              for name in Backlinks.__dataclass_fields__}
-    return Backlinks(**frozen)
+    return Backlinks(**{name: MappingProxyType({k: tuple(v) for k, v in idx[name].items()})
+                        for name in Backlinks.__dataclass_fields__})
 
 
 def _question_evidence(theories: Iterable[Theory], idx: dict, resolved) -> None:

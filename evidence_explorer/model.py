@@ -327,8 +327,7 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
         report.warning("yaml.comment-in-value", "'#' here starts a YAML comment, so the rest of the line is "
                        "not part of the value: put the value in double quotes if the '#' belongs to it",
                        where(line))
-    ok = _rules(src, values, report) and ok
-    ok = check_confidence(src, values, config, report) and ok
+    ok = all([_rules(src, values, report), check_confidence(src, values, config, report)]) and ok
     if not ok:
         return None
     values.update(id=str(entity_id), path=src.path, rel=src.rel, body=src.body, body_line=src.body_line,

@@ -12,8 +12,10 @@ from .memo import Memo
 from .pagination import paginate, text_bytes
 
 URL = "what-works/"
-ROW_MARKUP = 420
-"""Bytes of one table row besides its text (cells, link, badges)."""
+ROW_MARKUP = 600
+"""Bytes of one table row besides its text (cells, link, badges, the confidence marks)."""
+NODE_MARKUP = 90
+"""Bytes of the link to one theory node the row's CMOC informs."""
 
 
 def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
@@ -30,9 +32,10 @@ def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
 
 def _weight(memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
     def weight(row: tuple[Cmoc, tuple]) -> int:
-        c = row[0]
-        return memo.get("what_works", (c,), lambda: ROW_MARKUP + text_bytes(
-            c.id, c.display_title, c.context, c.mechanism, c.resource, c.reasoning, c.outcome, c.summary))
+        c, nodes = row
+        return memo.get("what_works", (c, *nodes), lambda: ROW_MARKUP + text_bytes(
+            c.id, c.display_title, c.context, c.mechanism, c.resource, c.reasoning, c.outcome, c.summary)
+            + sum(NODE_MARKUP + 2 * len(n.id) for n in nodes))
     return weight
 
 
