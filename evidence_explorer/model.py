@@ -22,6 +22,9 @@ DIRECTIONS = ("enabler", "barrier")
 CMOC_STATUSES = ("proposed", "agreed", "contested")
 RIGOUR = ("high", "moderate", "low")
 ROW_KINDS = ("context", "mechanism", "outcome")
+FLOW_ROLES = ("identified", "total", "removed", "screened", "excluded", "sought", "not-retrieved", "assessed",
+              "included")
+"""PRISMA 2020 boxes a flow step can be (flow.py lays them out and checks their arithmetic)."""
 EXAMINED = ("reviewed", "mapped", "coded", "synthesised")
 """How a theory node was examined: reviewed into CMOCs, mapped to evidence sets, coded from papers,
 or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
@@ -33,6 +36,11 @@ or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 class FlowStep:
     stage: str = field_(Str(), "Name of the stage, as reported (e.g. 'Records screened').", required=True)
     count: int = field_(Int(0, 10**9), "Number of documents at this stage, as reported.", required=True)
+    role: str | None = field_(Choice(*FLOW_ROLES), "Its PRISMA 2020 box: identified (a source, drawn side by "
+                              "side), total, removed (before screening), screened, excluded, sought, "
+                              "not-retrieved, assessed or included; exclusions are drawn beside the main column.")
+    group: str | None = field_(Str(), "For a flow that is not PRISMA-shaped: the strand this step belongs to "
+                               "(e.g. one theme search); strands are drawn side by side, never as one chain.")
     line: int | None = None
 
 
@@ -131,7 +139,8 @@ class Review(Entity):
     registration: str | None = field_(Str(numbers_ok=True), "Registration, e.g. a PROSPERO number.")
     method: str | None = field_(Str(), "Review method, e.g. 'realist synthesis'.")
     flow: tuple[FlowStep, ...] = field_(ListOf(Record(FlowStep), single_ok=False),
-                                        "Document-flow (PRISMA) counts as reported: list of {stage, count}.",
+                                        "Document-flow counts as reported: list of {stage, count, role (PRISMA 2020 box) or "
+                                        "group (a strand of a flow that is not PRISMA-shaped)}.",
                                         default=())
 
 
@@ -168,7 +177,7 @@ class Theory(Entity):
                                        "CMOCs), mapped (to evidence sets), coded (from papers) or "
                                        "synthesised (from the review as a whole); default: from its "
                                        "evidence.", default=())
-    order: int | None = field_(Int(), "Position among the theory nodes, as the review orders them "
+    order: int | None = field_(Int(-10**6, 10**6), "Position among the theory nodes, as the review orders them "
                                "(smaller first; default: by id, after the ordered ones).")
 
 

@@ -199,3 +199,34 @@ def test_what_works_lists_every_cmoc_with_its_columns(demo, ev):
                 assert facets[key]["values"][v] in shown
         assert shown.endswith(str(len(c["sources"])))
     assert 'href="/data/cmocs.csv"' in page and 'href="/what-works/"' in read(demo, "")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_slr_flow_draws_exclusions_beside_the_main_column(demo_url, page, width):
+    """PRISMA 2020 in Chromium: identification sources side by side, every removal and exclusion to
+    the right of the main column at the height of the step it leaves, every n = on screen."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{demo_url}/reviews/slr/")
+    rows = page.eval_on_selector_all(".prisma-row", """rows => rows.map(row => {
+        const box = el => { const r = el.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+        return {main: [...row.querySelectorAll('.prisma-main .prisma-box')].map(box),
+                side: [...row.querySelectorAll('.prisma-side .prisma-box')].map(box),
+                text: row.innerText};
+    })""")
+    assert len(rows) == 5 and sum(len(r["side"]) for r in rows) == 4  # sources, total, screened, assessed, included
+    sources = rows[0]["main"]
+    assert len(sources) == 2
+    if width >= 768:  # side by side where they fit; stacked but still above the flow on a phone
+        assert abs(sources[0]["t"] - sources[1]["t"]) < 2 and sources[1]["l"] >= sources[0]["r"]
+    main_right = max(b["r"] for r in rows for b in r["main"])
+    for r in rows:
+        for side in r["side"]:
+            assert side["l"] >= main_right, r["text"]  # beside the column, never in it
+            main = r["main"][0]
+            assert side["t"] < main["b"] + 80 and side["b"] > main["t"] - 80, r["text"]  # at its step's height
+    tops = [r["main"][0]["t"] for r in rows]
+    assert tops == sorted(tops)  # the main column runs down
+    width_used = page.evaluate("document.documentElement.scrollWidth")
+    assert width_used <= width
+    for n in page.eval_on_selector_all(".prisma .n", "els => els.map(e => e.getBoundingClientRect().right)"):
+        assert n <= width  # every count readable without scrolling sideways

@@ -294,21 +294,24 @@ def test_question_page_lists_theory_nodes_with_their_elements(minimal_site, demo
 
 
 @pytest.mark.parametrize("rid", ["realist-synthesis", "rapid-scan", "slr"])
-def test_flow_diagram_shows_each_reported_count(demo, ev, rid):
+def test_flow_shows_each_reported_count(demo, ev, rid):
     r = next(r for r in ev["reviews"] if r["id"] == rid)
     page = read(demo, f"reviews/{rid}")
     if not r.get("flow"):
-        assert "flow-diagram" not in page
+        assert 'aria-labelledby="flow-h"' not in page
         return
-    svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure flow-diagram"', "</svg>")
-    assert 'role="img"' in svg and "<title id=" in svg
+    flow = section(page, '<section aria-labelledby="flow-h">')
     for step in r["flow"]:
-        assert f">n = {step['count']:,}</text>" in svg, step
-        assert html.escape(step["stage"].split()[0]) in svg
+        assert html.escape(step["stage"], quote=False) in flow, step
+        assert f"{step['count']:,}<" in flow, step
     present = sum(1 for p in ev["papers"] if rid in (p.get("review") or []))
-    assert f"Papers from this review in this evidence base: {present:,}" in svg  # in <desc>
-    assert f">n = {present:,}</text>" in svg
-    assert f'<td class="num">{present}</td>' in page
+    assert f"Papers from this review in this evidence base: <strong>{present}</strong>" in flow
+    if all(step.get("role") for step in r["flow"]):  # PRISMA-shaped: boxes, exclusions to the side
+        assert flow.count('class="prisma-box side"') == sum(
+            step["role"] in ("removed", "excluded", "not-retrieved") for step in r["flow"])
+    else:  # strands side by side, never chained
+        assert '<ol class="prisma">' not in flow and "↓" not in flow
+        assert flow.count('<table class="flow">') == len({step.get("group") for step in r["flow"]})
 
 
 # --- papers ------------------------------------------------------------------------------------
