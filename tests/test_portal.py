@@ -181,7 +181,7 @@ def test_a_base_without_confidence_reads_not_assessed_never_a_gap(make_site, tmp
 
 def test_what_works_lists_every_cmoc_with_its_columns(demo, ev):
     page = read(demo, "what-works")
-    table = section(page, '<table class="what-works">', "</table>")
+    table = section(page, '<table class="what-works"', "</table>")
     head = text(table[:table.index("</thead>")])
     for column in ("Context (for whom, in what circumstances)", "Mechanism", "Outcome", "Direction",
                    "Outcome domain", "Mechanism group", "Strength of support", "Sources"):
@@ -230,3 +230,25 @@ def test_the_slr_flow_draws_exclusions_beside_the_main_column(demo_url, page, wi
     assert width_used <= width
     for n in page.eval_on_selector_all(".prisma .n", "els => els.map(e => e.getBoundingClientRect().right)"):
         assert n <= width  # every count readable without scrolling sideways
+
+
+def test_what_works_filters_by_theory_and_downloads_the_view_as_csv(demo_url, demo, ev, page, tmp_path):
+    r2 = next(t for t in ev["theories"] if t["id"] == "R2")
+    assert 'href="/what-works/?theory=R2"' in read(demo, "theories/R2")  # the section per theory
+    page.goto(f"{demo_url}/what-works/?theory=R2")
+    visible = page.eval_on_selector_all("#ww-table tbody tr", "rows => rows.filter(r => !r.hidden).length")
+    assert visible == len(r2["cmocs"])
+    assert page.input_value("#ww-theory") == "R2"
+    assert page.inner_text("#ww-status") == f"{len(r2['cmocs'])} of {len(ev['cmocs'])} configurations shown"
+    with page.expect_download() as info:
+        page.click("#ww-csv")
+    path = tmp_path / "view.csv"
+    info.value.save_as(path)
+    lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
+    assert lines[0].startswith('id,Configuration and theory,"Context (for whom')
+    assert len(lines) == 1 + len(r2["cmocs"])
+    assert {line.split(",")[0] for line in lines[1:]} == set(r2["cmocs"])
+    page.select_option("#ww-theory", "*")
+    assert page.eval_on_selector_all("#ww-table tbody tr", "rows => rows.filter(r => !r.hidden).length") == \
+        len(ev["cmocs"])
+    assert page.url.endswith("/what-works/")

@@ -44,9 +44,33 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         return
     memo = Memo() if memo is None else memo
     facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
-    for chunk, pager in paginate(rows(corpus), URL, _weight(memo)):
+    every = rows(corpus)
+    filters = _filters(corpus, every, facets)
+    for chunk, pager in paginate(every, URL, _weight(memo)):
         yield PageSpec(pager.url, "what_works.html",
                        pager.title("What works, for whom, in what circumstances"),
-                       {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs)},
+                       {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
+                        "filters": filters},
                        section="cmocs", sources=tuple(dict.fromkeys(
                            i for c, nodes in chunk for i in (c.id, *(n.id for n in nodes)))))
+
+
+def _filters(corpus: Corpus, every: tuple, facets: tuple) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """(key, label, ((value, label), …)) of each filter the table offers, values that occur only."""
+    theories = {n.id: n for _c, nodes in every for n in nodes}
+    out = [("theory", "Theory", tuple((t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title)
+                                      for t in corpus.theories if t.id in theories))]
+    for f in facets:
+        used = {v for c, _n in every for v in (c.facets.get(f.key) or ())}
+        out.append((f.key, f.label, tuple((v, label) for v, label in f.values.items() if v in used)
+                    + tuple((v, v) for v in sorted(used - set(f.values)))))
+    directions = {c.direction for c, _n in every if c.direction}
+    if directions:
+        out.append(("direction", "Direction", tuple((d, corpus.config.facets["direction"].label_of(d)
+                                                      if "direction" in corpus.config.facets else d.capitalize())
+                                                     for d in ("enabler", "barrier") if d in directions)))
+    levels = {c.confidence.level for c, _n in every if c.confidence}
+    out.append(("confidence", corpus.config.confidence_label, tuple(
+        (k, label) for k, label in corpus.config.confidence_levels.items() if k in levels)
+        + (("", "Not assessed"),)))
+    return tuple(x for x in out if x[2])
