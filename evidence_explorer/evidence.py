@@ -104,7 +104,8 @@ def evidence_of(corpus: Corpus, entity: Entity) -> Evidence:
     if entity.kind == "review":
         return Evidence(papers=corpus.rel("review_papers", entity.id))  # type: ignore[arg-type]
     if isinstance(entity, Paper):
-        return Evidence(cmocs=corpus.rel("paper_cmocs", entity.id), maps=corpus.rel("paper_maps", entity.id),  # type: ignore[arg-type]
+        return Evidence(cmocs=corpus.rel("paper_cmocs", entity.id),  # type: ignore[arg-type]
+                        maps=corpus.rel("paper_maps", entity.id),  # type: ignore[arg-type]
                         theories=corpus.rel("paper_theories", entity.id))  # type: ignore[arg-type]
     return Evidence()
 

@@ -139,8 +139,9 @@ class Review(Entity):
     registration: str | None = field_(Str(numbers_ok=True), "Registration, e.g. a PROSPERO number.")
     method: str | None = field_(Str(), "Review method, e.g. 'realist synthesis'.")
     flow: tuple[FlowStep, ...] = field_(ListOf(Record(FlowStep), single_ok=False),
-                                        "Document-flow counts as reported: list of {stage, count, role (PRISMA 2020 box) or "
-                                        "group (a strand of a flow that is not PRISMA-shaped)}.",
+                                        "Document-flow counts as reported: list of {stage, count, role "
+                                        "(PRISMA 2020 box) or group (a strand of a flow that is not "
+                                        "PRISMA-shaped)}.",
                                         default=())
 
 

@@ -208,7 +208,8 @@ def test_the_slr_flow_draws_exclusions_beside_the_main_column(demo_url, page, wi
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{demo_url}/reviews/slr/")
     rows = page.eval_on_selector_all(".prisma-row", """rows => rows.map(row => {
-        const box = el => { const r = el.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+        const box = el => { const r = el.getBoundingClientRect();
+                            return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
         return {main: [...row.querySelectorAll('.prisma-main .prisma-box')].map(box),
                 side: [...row.querySelectorAll('.prisma-side .prisma-box')].map(box),
                 text: row.innerText};
