@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
 
 from . import urls
-from .config import SiteConfig
+from .config import EXAMINED_WAYS, SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .load import SourceFile
 from .schema import (Bool, Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
@@ -25,7 +25,7 @@ ROW_KINDS = ("context", "mechanism", "outcome")
 FLOW_ROLES = ("identified", "total", "removed", "screened", "excluded", "sought", "not-retrieved", "assessed",
               "included")
 """PRISMA 2020 boxes a flow step can be (flow.py lays them out and checks their arithmetic)."""
-EXAMINED = ("reviewed", "mapped", "coded", "synthesised")
+EXAMINED = EXAMINED_WAYS
 """How a theory node was examined: reviewed into CMOCs, mapped to evidence sets, coded from papers,
 or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 

@@ -253,3 +253,35 @@ def test_what_works_filters_by_theory_and_downloads_the_view_as_csv(demo_url, de
     assert page.eval_on_selector_all("#ww-table tbody tr", "rows => rows.filter(r => !r.hidden).length") == \
         len(ev["cmocs"])
     assert page.url.endswith("/what-works/")
+
+
+def test_the_mapped_components_as_one_combined_map(demo, ev):
+    """Rows are the evidence sets of every map (by focus), columns M1-M5: a cell counts the papers
+    of that set in that component's map, is 'not assessed' where the map has no such set, and a gap
+    only where the set is there and empty (Table 8's Audit and feedback row)."""
+    page = read(demo, "matrix/evidence-sets-by-component")
+    table = section(page, '<table class="matrix">', "</table>")
+    heads = re.findall(r'<th scope="col">(.*?)</th>', table)
+    assert [text(h).split(":")[0] for h in heads] == ["M1", "M2", "M3", "M4", "M5"]
+    maps = {m["theory"]: m for m in ev["maps"]}
+    for row in table_rows(table):
+        label = text(re.search(r'<th scope="row">(.*?)</th>', row).group(1))
+        focus = re.sub(r" \((context|mechanism|outcome)\)$", "", label)
+        cells = re.findall(r'<td class="cell-(gap|filled|na)">(.*?)</td>', row, re.S)
+        assert len(cells) == 5
+        for tid, (kind, body) in zip(["M1", "M2", "M3", "M4", "M5"], cells):
+            sets = [r for r in maps[tid]["rows"] if r["focus"] == focus]
+            papers = {p for r in sets for p in r.get("papers", [])}
+            expected = "na" if not sets else "filled" if papers else "gap"
+            assert kind == expected, (focus, tid)
+            if papers:
+                assert int(re.search(r'class="count">(\d+)', body).group(1)) == len(papers), (focus, tid)
+    assert "<strong>1</strong> gaps" in page  # M4's Audit and feedback, empty in the source table
+
+
+def test_a_second_dimension_with_its_legend(demo):
+    page = read(demo, "matrix/components-by-outcome")
+    svg = section(page, "<svg", "</svg>")
+    assert "Shape shows:" in svg and ">Patient / service user</text>" in svg and ">System</text>" in svg
+    table = section(page, '<table class="matrix">', "</table>")
+    assert re.search(r'class="split">\d+ patient / service user', table)

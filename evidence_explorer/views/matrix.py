@@ -59,8 +59,15 @@ def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
                 for v in facet_values(e, facet.key):
                     seen[v] = None
         return [(v, v) for v in sorted(seen)]
+    if axis.evidence_sets:  # each focus once, with its kind (context, mechanism…) where the maps agree
+        kinds: dict[str, set] = {}
+        for m in corpus.maps:
+            for row in m.rows:
+                kinds.setdefault(row.focus, set()).add(row.kind)
+        return [(f, f"{f} ({next(iter(k))})" if len(k) == 1 and None not in k else f) for f, k in kinds.items()]
     return [(t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title) for t in corpus.theories
-            if axis.theories_kind is None or t.theory_kind == axis.theories_kind]
+            if (axis.theories_kind is None or t.theory_kind == axis.theories_kind)
+            and (axis.theories_examined is None or axis.theories_examined in evidence_of(corpus, t).examined)]
 
 
 def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
@@ -73,6 +80,8 @@ def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
 
 def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity, ...]]:
     """One pass over the counted items: (row key, column key) → items."""
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        return evidence_set_cells(corpus, matrix)[0]
     items = corpus.cmocs if matrix.count == "cmocs" else corpus.papers
     out: dict[tuple[str, str], list[Entity]] = {}
     for item in items:
@@ -84,6 +93,11 @@ def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity,
 
 def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[tuple[str, str]]]:
     """(facet key, [(value, label)]) shown by shape in the bubble view; (None, []) when there is none."""
+    if matrix.split:
+        facet = corpus.config.facets[matrix.split]
+        return facet.key, list(facet.values.items()) + [(NOT_STATED, "Not stated")]
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        return None, []  # the evidence sets are the split: their kind is in the row label
     if matrix.count == "cmocs":
         if not any(c.direction for c in corpus.cmocs):
             return None, []
@@ -101,11 +115,34 @@ def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[t
     return key, labels + [(NOT_STATED, "Not stated")]
 
 
+def evidence_set_cells(corpus: Corpus, matrix: Matrix
+                       ) -> tuple[dict[tuple[str, str], tuple[Entity, ...]], set[tuple[str, str]]]:
+    """A combined map over the evidence maps: (row key, column key) → papers of the evidence set with
+    that focus in the map of that theory; and the (row, column) pairs whose map has such a set at all
+    (the others were not assessed)."""
+    out: dict[tuple[str, str], dict[str, Entity]] = {}
+    present: set[tuple[str, str]] = set()
+    sets_first = matrix.rows.evidence_sets
+    for m in corpus.maps:
+        theory = corpus.find(m.theory) if m.theory else None
+        if theory is None:
+            continue
+        for row in m.rows:
+            key = (row.focus, theory.id) if sets_first else (theory.id, row.focus)
+            present.add(key)
+            cell = out.setdefault(key, {})
+            for p in row.papers:
+                paper = corpus.find(p)
+                if paper is not None:
+                    cell.setdefault(paper.id, paper)
+    return {k: tuple(v.values()) for k, v in out.items() if v}, present
+
+
 def _assessed(corpus: Corpus, matrix: Matrix, axis: Axis, key: str) -> bool:
     """Whether a theory row (or column) was examined for what the matrix counts: a node never reviewed
     into CMOCs is not assessed in a CMOC matrix (its empty cells are not gaps), a node with no
     evidence and no method of examination is not assessed in a paper matrix. Facet values always are."""
-    if axis.facet:
+    if axis.facet or axis.evidence_sets:
         return True
     theory = corpus.find(key)
     if theory is None or theory.kind != "theory":
@@ -118,6 +155,10 @@ def _assessed(corpus: Corpus, matrix: Matrix, axis: Axis, key: str) -> bool:
 
 def unassessed_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> frozenset[tuple[int, int]]:
     """(row, column) positions whose row or column was not examined for what the matrix counts."""
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        present = evidence_set_cells(corpus, matrix)[1]
+        return frozenset((i, j) for i, (r, _a) in enumerate(rows) for j, (c, _b) in enumerate(columns)
+                         if (r, c) not in present)
     bad_rows = {i for i, (k, _l) in enumerate(rows) if not _assessed(corpus, matrix, matrix.rows, k)}
     bad_cols = {j for j, (k, _l) in enumerate(columns) if not _assessed(corpus, matrix, matrix.columns, k)}
     return frozenset((i, j) for i in range(len(rows)) for j in range(len(columns)) if i in bad_rows or j in bad_cols)
@@ -141,6 +182,8 @@ def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tu
                 parts = tuple((v, counts[v]) for v, _l in legend if v in counts)
                 used.update(counts)
             out.append(Cell(i, j, rlabel, clabel, items, parts))
+    if used <= {NOT_STATED}:  # no item has a value: a second dimension would only say "not stated"
+        return tuple(replace(c, parts=()) for c in out), []
     return tuple(out), [(v, label) for v, label in legend if v in used]
 
 
