@@ -285,3 +285,25 @@ def test_a_second_dimension_with_its_legend(demo):
     assert "Shape shows:" in svg and ">Patient / service user</text>" in svg and ">System</text>" in svg
     table = section(page, '<table class="matrix">', "</table>")
     assert re.search(r'class="split">\d+ patient / service user', table)
+
+
+def test_a_cmoc_can_carry_its_key_message_and_confidence(make_site, tmp_path):
+    content = make_site({
+        "theories/T1.md": "---\ntitle: A theory\n---\n",
+        "papers/p1.md": "---\ntitle: A study\nauthors: [Smith J]\nyear: 2020\n---\n",
+        "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [T1]\n"
+                       "summary: Works when people trust the team.\n"
+                       "confidence: {level: low, rationale: One small study., assessed_with: GRADE-CERQual}\n---\n",
+    })
+    out = tmp_path / "site"
+    assert run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet").code == 0
+    page = read(out, "cmocs/c1")
+    assert "Works when people trust the team." in text(page) and "Confidence: Low" in text(page)
+    assert '<span class="pips" aria-hidden="true">●●○○</span>' in page  # GRADE-CERQual's four levels
+    assert "●●○○ Low (2 of 4" in text(read(out, "what-works"))  # the column is named Confidence
+
+
+def test_a_mapped_paper_is_not_described_as_lacking_configurations(demo):
+    page = text(read(demo, "papers/ouwens-2005"))
+    assert "Not drawn into configurations: this paper is listed in an evidence map" in page
+    assert "No configuration cites this paper" not in page
