@@ -16,7 +16,7 @@ from .link import Corpus
 from .model import Cmoc, Confidence, Entity, EvidenceMap, Paper, Theory
 
 EXAMINED_LABELS = {
-    "reviewed": "Reviewed into configurations (CMOCs)",
+    "reviewed": "Reviewed in depth",
     "mapped": "Mapped to evidence sets",
     "coded": "Coded from papers",
     "synthesised": "Drawn from the synthesis as a whole",

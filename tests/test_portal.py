@@ -64,7 +64,7 @@ def test_home_leads_with_r1_to_r3_their_key_message_and_strength_of_support(demo
         card = text(_card(findings, tid))
         assert theories[tid]["summary"] in card
         assert f"Strength of support: {level}" in card
-        assert "Reviewed into configurations (CMOCs)" in card
+        assert "Reviewed in depth · " in card
     # the review's order: R1-R3 before M1-M5; the marks are shapes with words, not colour alone
     ids = re.findall(r'<span class="theory-id">([^<]+)</span>', findings)
     assert ids == ["R1", "R2", "R3", "M1", "M2", "M3", "M4", "M5"]
@@ -172,7 +172,7 @@ def test_a_base_without_confidence_reads_not_assessed_never_a_gap(make_site, tmp
     home = text(read(out, ""))
     assert "Confidence: Not assessed" in home and "error" not in home.lower()
     q2 = text(read(out, "theories/Q2"))
-    assert "Confidence: Not assessed" in q2 and "Reviewed into configurations" not in q2.split("How it")[0]
+    assert "Confidence: Not assessed" in q2 and "How it was examined: reviewed in depth." in q2  # from its CMOC
     matrix = read(out, "matrix/m")
     # Q1 has no evidence of its own and was never examined: not assessed, not two gaps
     row = next(r for r in table_rows(section(matrix, '<table class="matrix">', "</table>")) if "Bucket code" in r)
