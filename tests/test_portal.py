@@ -310,3 +310,21 @@ def test_a_mapped_paper_is_not_described_as_lacking_configurations(demo):
     page = text(read(demo, "papers/ouwens-2005"))
     assert "Not drawn into configurations: this paper is listed in an evidence map" in page
     assert "No configuration cites this paper" not in page
+
+
+def test_counts_on_the_other_page_kinds_equal_evidence_json(demo, ev):
+    for m in ev["maps"]:
+        facts = text(section(read(demo, f"maps/{m['id']}"), '<ul class="facts"', "</ul>"))
+        papers = {p for r in m["rows"] for p in r.get("papers", [])}
+        assert f"{len(m['rows'])} evidence sets" in facts and f"{len(papers)} papers" in facts, m["id"]
+    for r in ev["reviews"]:
+        page = text(read(demo, f"reviews/{r['id']}"))
+        n = len(r["papers"])
+        assert f"In this evidence base {n} paper{'s' if n != 1 else ''}" in page, r["id"]
+    for c in ev["cmocs"]:
+        assert f"Sources ({len(c['sources'])})" in text(read(demo, f"cmocs/{c['id']}")), c["id"]
+    assert f"The {len(ev['papers'])} included studies" in text(read(demo, "papers"))
+    assert text(read(demo, "cmocs")).count(f"{len(ev['cmocs'])} configurations (CMOCs)") >= 1
+    data = text(read(demo, "data"))
+    n_papers, n_cmocs, n_theories = len(ev["papers"]), len(ev["cmocs"]), len(ev["theories"])
+    assert f"{n_papers} papers, {n_cmocs} configurations (CMOCs), {n_theories} theory nodes" in data
