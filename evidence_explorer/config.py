@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 import re
 
+from .config_findings import parse_confidence, parse_extra_labels
 from .diagnostics import Location, Report, did_you_mean
 from .schema import FieldError, Ref, is_id
 from .textsafe import describe
@@ -214,9 +215,9 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     if "matrices" in data:
         kw["matrices"] = _matrices(data, facets, theory_kinds, ctx)
     if "confidence" in data:
-        kw.update(_confidence(data, ctx))
+        kw.update(parse_confidence(data, ctx))
     if "extra_labels" in data:
-        kw["extra_labels"] = _extra_labels(data, ctx)
+        kw["extra_labels"] = parse_extra_labels(data, ctx)
     if "integrity" in data:
         from .integrity import parse_integrity
         kw["integrity"] = parse_integrity(data["integrity"], path, report)
@@ -359,43 +360,3 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
                               f"matrix/{mid}/", split))
     return tuple(out)
 
-
-def _confidence(data: dict, ctx: _Ctx) -> dict[str, Any]:
-    """``confidence: {label, levels}`` → the SiteConfig fields of the scale."""
-    raw = ctx.mapping(data["confidence"], "confidence", data.line_of("confidence"))
-    if raw is None:
-        return {}
-    ctx.keys(raw, ("label", "levels"), "confidence")
-    out: dict[str, Any] = {}
-    if "label" in raw:
-        out["confidence_label"] = ctx.text(raw["label"], "confidence.label", raw.line_of("label"))
-    if "levels" in raw:
-        levels = ctx.mapping(raw["levels"], "confidence.levels", raw.line_of("levels"))
-        if levels is not None:
-            if not levels:
-                ctx.err("'confidence.levels' is empty: give the scale's levels, highest first",
-                        raw.line_of("levels"))
-            parsed = {}
-            for key, label in levels.items():
-                if not isinstance(key, str) or not ID_PATTERN.match(key):
-                    ctx.err(f"invalid confidence level key '{key}' (letters, digits, '.', '_', '-')",
-                            levels.line_of(key))
-                elif label is not None and not isinstance(label, str):
-                    ctx.err(f"confidence level '{key}': the label must be text", levels.line_of(key))
-                else:
-                    parsed[key] = (label or key).strip() or key
-            out["confidence_levels"] = MappingProxyType(parsed)
-    return out
-
-
-def _extra_labels(data: dict, ctx: _Ctx) -> Mapping[str, str | None]:
-    raw = ctx.mapping(data["extra_labels"], "extra_labels", data.line_of("extra_labels"))
-    out: dict[str, str | None] = {}
-    for key, label in (raw or {}).items():
-        if label is False:
-            out[str(key)] = None
-        elif isinstance(label, str) and label.strip():
-            out[str(key)] = label.strip()
-        else:
-            ctx.err(f"extra_labels: '{key}' needs a label (text) or false", raw.line_of(key))
-    return MappingProxyType(out)

@@ -14,8 +14,9 @@ from . import urls
 from .config import EXAMINED_WAYS, SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .load import SourceFile
-from .schema import (Bool, Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
+from .schema import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str,
                      TextOrList, Url, Year, check_id, content_fields, drop_known_line, field_)
+from .schema_flags import Bool
 
 RELATIONS = ("supports", "refutes", "refines")
 DIRECTIONS = ("enabler", "barrier")

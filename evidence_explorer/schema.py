@@ -206,21 +206,6 @@ class Int(Spec):
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
 
-class Bool(Spec):
-    type_name = "true or false"
-
-    def parse(self, value, name, line):
-        if not isinstance(value, bool):
-            raise FieldError(f"'{name}' must be true or false, got {_describe(value)}", line)
-        return value
-
-    def json_schema(self):
-        return {"type": "boolean"}
-
-    def example(self) -> str:
-        return "false"
-
-
 class Year(Spec):
     type_name = "year (or 'n.d.')"
 

@@ -114,6 +114,15 @@ class BubbleCell:
     """Accessible text for the link, e.g. 'R1 × Patient experience: 3 CMOCs'."""
 
 
+def _empty_cell(cx: float, cy: float, r_max: float, unassessed: bool) -> str:
+    """A cell without evidence: a dash and "not assessed", or a dashed circle and "gap"."""
+    if unassessed:
+        return (f'<g class="na"><path class="rule" d="M{num(cx - 10)} {num(cy)}H{num(cx + 10)}"/>'
+                + _text(cx, cy + r_max + 4, ["not", "assessed"], size=11, fill=MUTED) + "</g>")
+    return (f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
+            + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
+
+
 def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Sequence[str],
                   cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str,
                   unassessed: Collection[tuple[int, int]] = ()) -> Markup:
@@ -153,13 +162,8 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
         for j in range(len(columns)):
             cx, cy = label_w + col_w * j + col_w / 2, header_h + row_h * i + row_h / 2 - 6
             cell = filled.get((i, j))
-            if cell is None and (i, j) in unassessed:
-                out.append(f'<g class="na"><path class="rule" d="M{num(cx - 10)} {num(cy)}H{num(cx + 10)}"/>'
-                           + _text(cx, cy + r_max + 4, ["not", "assessed"], size=11, fill=MUTED) + "</g>")
-                continue
             if cell is None:
-                out.append(f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
-                           + _text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
+                out.append(_empty_cell(cx, cy, r_max, (i, j) in unassessed))
                 continue
             parts = cell.parts or (("", cell.total),)
             step = col_w / (len(parts) + 1)
