@@ -146,7 +146,7 @@ def test_sources_say_where_in_the_review_and_whether_a_quote_is_verbatim(demo, e
     assert "linked in the review at Chapter 6 (R3), Mechanisms: Staff factors" in page
     assert "The paper's words, as quoted" in page
     sheet = (demo / "review" / "links.csv").read_text(encoding="utf-8")  # the advisory sheet too
-    assert "ocloo-2016 [review: Chapter 6 (R3), Mechanisms: Staff factors, para. 2 (citing report reference 287)]" \
+    assert "ocloo-2016 [review: Chapter 6 (R3), Mechanisms: Staff factors, para. 2 (report ref. 287)]" \
            " “sharing power and accepting user expertise” (verbatim)" in sheet
 
 

@@ -97,7 +97,7 @@ def test_theory_page_shows_statement_cmocs_with_sources_and_status(demo, ev):
             assert f'href="/papers/{s["paper"]}/"' in entry
     # the quote and locator of a source appear under its CMOC
     assert "how the care provided in community settings &#39;fits into their lives&#39;" in cmocs
-    assert "linked at Chapter 4 (R1), Mechanisms: Patient factors, para. 1 (citing report reference 178)" in cmocs
+    assert "linked at Chapter 4 (R1), Mechanisms: Patient factors, para. 1 (report ref. 178)" in cmocs
     assert f"<strong>{len(r1['cmocs'])}</strong> configurations" in page
     assert f"<strong>{len(r1['papers'])}</strong> papers" in page
 

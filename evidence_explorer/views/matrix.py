@@ -26,6 +26,8 @@ MATRIX_HTML = 44_000
 margin); past it, each cell's evidence gets a page of its own."""
 ITEM_MARKUP = 60
 """Bytes of one cell-list item besides its text."""
+TABLE_CELL = 150
+"""Bytes of one cell of the matrix table (a count and its split, or 'gap' / 'not assessed')."""
 
 NOT_STATED = "~"
 """Second-dimension key of items that have no value."""
@@ -197,28 +199,16 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         rows, columns = axis_values(corpus, m.rows), axis_values(corpus, m.columns)
         matrix_cells, legend = build_cells(corpus, m, rows, columns)
         noun = "CMOCs" if m.count == "cmocs" else "papers"
-        one = noun[:-1]
         labels = dict(legend)
         unassessed = unassessed_cells(corpus, m, rows, columns)
-        separate = _lists_bytes(matrix_cells, memo) + 200 * len(rows) * len(columns) > MATRIX_HTML
-        links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
-        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
-                                   f"{c.row_label} × {c.column_label}: {len(c.items)} "
-                                   f"{one if len(c.items) == 1 else noun}"
-                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
-                                      if c.parts else ""))
-                        for c in matrix_cells)
         not_assessed = len(unassessed - {(c.row, c.column) for c in matrix_cells})
         empty = len(rows) * len(columns) - len(matrix_cells) - not_assessed
-        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence, "
-                       f"{empty} are gaps (no evidence found)"
-                       + (f" and {not_assessed} were not assessed" if not_assessed else "")
-                       + f". Bubble area shows the number of {noun}"
-                       + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
-                                                        zip(legend, shape_names([k for k, _l in legend]).values()))
-                          if legend else "") + ". The table on this page gives the same counts.")
-        svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
-                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}", unassessed)
+        figure = _figure(m, rows, columns, matrix_cells, legend, unassessed, noun, (empty, not_assessed))
+        svg = figure(False)  # the bubble view's real size decides whether the cell lists fit the page
+        separate = _lists_bytes(matrix_cells, memo) + len(svg) + TABLE_CELL * len(rows) * len(columns) \
+            > MATRIX_HTML
+        svg = figure(True) if separate else svg
+        links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
         shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
         yield PageSpec(m.page_url, "matrix.html", m.title, {
             "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
@@ -232,6 +222,32 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
                     yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
                         "m": m, "c": brief, "items": chunk, "pager": pager, "noun": noun,
                     }, section="matrix", sources=tuple(x.id for x in chunk))
+
+
+def _figure(m: Matrix, rows: list, columns: list, matrix_cells: tuple[Cell, ...], legend: list,
+            unassessed: frozenset, noun: str, tally: tuple[int, int]) -> Callable[[bool], str]:
+    """The bubble view of ``m``, given whether each cell links to a page of its own or to its list below."""
+    labels, one = dict(legend), noun[:-1]
+    empty, not_assessed = tally
+    description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence, "
+                   f"{empty} are gaps (no evidence found)"
+                   + (f" and {not_assessed} were not assessed" if not_assessed else "")
+                   + f". Bubble area shows the number of {noun}"
+                   + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
+                                                    zip(legend, shape_names([k for k, _l in legend]).values()))
+                      if legend else "") + ". The table on this page gives the same counts.")
+
+    def draw(separate: bool) -> str:
+        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts,
+                                   f"{c.anchor}/" if separate else f"#{c.anchor}",
+                                   f"{c.row_label} × {c.column_label}: {len(c.items)} "
+                                   f"{one if len(c.items) == 1 else noun}"
+                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
+                                      if c.parts else ""))
+                        for c in matrix_cells)
+        return bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
+                             [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}", unassessed)
+    return draw
 
 
 def counted(cell: Cell) -> Cell:
