@@ -8,10 +8,11 @@ from __future__ import annotations
 from .config import SITE_KEYS
 from .load import COLLECTIONS, MAX_FILE_BYTES, MAX_NUMBER_CHARS, MAX_YAML_DEPTH
 from .markdown_limits import MAX_MARKUP, MAX_NESTING
-from .model import KINDS, FlowStep, MapRow, Quality, Source, TheoryLink
+from .model import KINDS, Confidence, FlowStep, MapRow, Quality, Source, TheoryLink
 from .schema import MAX_ID_LENGTH, Record, content_fields
 
-NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink}
+NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink,
+          "confidence": Confidence}
 
 
 def cell(text: str) -> str:
@@ -80,7 +81,8 @@ def reference_markdown() -> str:
             spec = f.metadata["spec"]
             inner = getattr(spec, "item", spec)
             if isinstance(inner, Record) and name in NESTED:
-                out += ["", f"### `{name}` items ({cls.label.lower()})", ""]
+                items = " items" if inner is not spec else ""
+                out += ["", f"### `{name}`{items} ({cls.label.lower()})", ""]
                 out += _table(inner.cls)
     return "\n".join(out) + "\n"
 

@@ -70,11 +70,11 @@ def collect_pages(corpus: Corpus, memo: "Memo | None" = None,
     """Every page of the site. ``memo`` carries per-entity values (row weights) over from the
     previous serve rebuild (see :mod:`.memo`); without one a fresh memo is used. ``findings``: the
     corpus's integrity findings when the caller computed them already (else computed here)."""
-    from . import changes, cmoc, home, maps, matrix, paper, question, review, search, theory
+    from . import changes, cmoc, home, maps, matrix, paper, question, review, search, theory, whatworks
     from .memo import Memo
     memo = Memo() if memo is None else memo
-    with_memo = (theory, matrix, cmoc, paper, question)
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search, review, changes):
+    with_memo = (theory, matrix, cmoc, paper, question, whatworks)
+    for family in (home, theory, maps, matrix, cmoc, whatworks, paper, question, search, review, changes):
         if family is review:
             yield from review.pages(corpus, memo, findings)
         else:
