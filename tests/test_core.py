@@ -47,7 +47,8 @@ def test_evidence_json_relations(minimal_evidence):
     assert theory["papers"] == ["smith-2019", "nhs-2020"]
     assert theory["statement"][0].startswith("If teams share")
     question = ev["questions"][0]
-    assert question["theories"] == ["R1"] and question["cmocs"] == ["c1"]
+    # c1 names the question; c2 answers it through its theory node R1 (issue 16: counts that add up)
+    assert question["theories"] == ["R1"] and question["cmocs"] == ["c1", "c2"]
     assert set(question["papers"]) == {"smith-2019", "nhs-2020"}
     cmoc = {r["id"]: r for r in ev["cmocs"]}["c1"]
     assert cmoc["sources"][0] == {"paper": "smith-2019", "locator": "p. 50", "quote": "We trust each other now."}

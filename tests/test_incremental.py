@@ -205,7 +205,7 @@ def test_renaming_a_cmoc_breaks_links_to_it_then_moves_its_page(demo, tmp_path):
     (content / CMOC).rename(content / new_rel)
     failed = rebuild(state, Changes(content=frozenset({CMOC, new_rel})))
     assert failed.state is None
-    assert f"{content}/theories/R1.md:15: error: unknown id 'cmoc-R1-01' in [[link]] (did you mean " \
+    assert f"{content}/theories/R1.md:23: error: unknown id 'cmoc-R1-01' in [[link]] (did you mean " \
            "'cmoc-R3-01'?) [link.unknown-id]" in [d.format() for d in failed.report.sorted()]
     assert (options.output / "cmocs/cmoc-R1-01/index.html").is_file()  # the last good site stays
     edit(content / "theories" / "R1.md", r"\[\[cmoc-R1-01([|\]])", r"[[cmoc-R1-01-renamed\1")

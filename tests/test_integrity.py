@@ -32,6 +32,8 @@ EXPECTED = [
      "is 'refutes'"),
     ("flow-count", "reviews/rev1.md:6", "flow stage 'Studies included in the synthesis' reports 5 but 3 included "
      "papers name this review"),
+    ("flow-arithmetic", "reviews/rev2.md:6", "flow counts do not add up: 50 identified − 10 removed = 40, but "
+     "'Records screened' reports 45"),
     ("map-paper-unused", "maps/map-T1.md:3", "map lists 1 paper that no CMOC uses: mapped-2018"),
 ]
 
@@ -96,7 +98,7 @@ def test_default_levels_make_informational_checks_one_counted_note(tmp_path):
     assert not any("cmocs/c1.md:9" in line for line in run.lines)
     # notes never fail --strict; the remaining warnings do
     strict = check(site, "--strict")
-    assert strict.lines[-1] == "build failed: 0 errors, 7 warnings"
+    assert strict.lines[-1] == "build failed: 0 errors, 8 warnings"
 
 
 def test_levels_and_min_sources_from_site_yaml(make_site):

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import SITES, run_cli
+from evidence_explorer.content import integrity
 
 FINDINGS = SITES / "integrity" / "findings"
 
@@ -92,7 +93,7 @@ def test_integrity_page_on_clean_site_has_no_findings(tmp_path):
                    "--no-search").code == 0
     page = (out / "review" / "integrity" / "index.html").read_text(encoding="utf-8")
     assert '<ul class="findings">' not in page
-    assert len(re.findall(r'<td class="num">0</td>', page)) == 9
+    assert len(re.findall(r'<td class="num">0</td>', page)) == len(integrity.CHECKS)
 
 
 def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, page, tmp_path):

@@ -58,7 +58,8 @@ def test_edit_reloads_open_pages_and_broken_yaml_shows_the_overlay(page, tmp_pat
         item = overlay.locator(".ee-dev-diagnostic")
         expect(item).to_have_count(1)
         expect(item).to_have_text(f"{content / CMOC}:{line}: error: YAML syntax error: mapping values are not "
-                                  "allowed here [yaml.syntax]")
+                                  "allowed here (a ': ' inside a value; put the whole value in double quotes, "
+                                  'e.g. title: "Care: what works") [yaml.syntax]')
         expect(cmoc_page.locator("main")).to_contain_text("Outcome edited live in the browser test")
         expect(theory_page.locator("#ee-dev-overlay")).to_be_visible(timeout=30_000)
         cmoc_page.reload()  # a reload while broken still serves the last good page, with the overlay

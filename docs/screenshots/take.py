@@ -16,13 +16,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-PAGES = {  # name → (site URL, height to clip at 1280, at 390)
-    "home": ("", 1100, 1500),
-    "theory": ("theories/R1/", 1300, 1600),
-    "map": ("maps/map-M1/", 1200, 1500),
-    "matrix": ("matrix/components-by-outcome/", 1300, 1500),
-    "cmoc": ("cmocs/cmoc-R1-01/", 1100, 1600),
-    "paper": ("papers/salisbury-2013/", 1000, 1400),
+PAGES = {  # name → (site URL, height to clip at 1280, at 390, CSS selector to start at or None)
+    "home": ("", 1500, 1600, "#findings-h"),
+    "theory": ("theories/R1/", 1300, 1600, None),
+    "what-works": ("what-works/", 1100, 1400, None),
+    "map": ("maps/map-M1/", 1200, 1500, None),
+    "matrix": ("matrix/components-by-outcome/", 1300, 1500, None),
+    "combined": ("matrix/evidence-sets-by-component/", 1300, 1500, ".table-scroll"),
+    "flow": ("reviews/slr/", 1150, 1500, "#flow-h"),
+    "cmoc": ("cmocs/cmoc-R1-01/", 1100, 1600, None),
+    "paper": ("papers/salisbury-2013/", 1000, 1400, None),
 }
 
 
@@ -48,14 +51,16 @@ def main() -> int:
         with serve_directory(site) as url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
             for name in args.pages:
-                target, h_wide, h_narrow = PAGES[name]
+                target, h_wide, h_narrow, start = PAGES[name]
                 for width, height in ((1280, h_wide), (390, h_narrow)):
                     page = browser.new_page(viewport={"width": width, "height": 800})
                     page.goto(f"{url}/{target}")
                     full = page.evaluate("document.documentElement.scrollHeight")
+                    top = 0 if start is None else max(0, int(page.evaluate(
+                        "s => document.querySelector(s).getBoundingClientRect().top + scrollY", start)) - 16)
                     out = args.out / f"{name}-{width}.png"
-                    page.screenshot(path=str(out), clip={"x": 0, "y": 0, "width": width,
-                                                         "height": min(height, full)}, full_page=True)
+                    page.screenshot(path=str(out), clip={"x": 0, "y": top, "width": width,
+                                                         "height": min(height, full - top)}, full_page=True)
                     page.close()
                     print(out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
             browser.close()

@@ -6,12 +6,13 @@ a test fails when the committed file differs, so the docs cannot drift.
 from __future__ import annotations
 
 from ..content.config import SITE_KEYS
+from ..content.fields import MAX_ID_LENGTH, Record, content_fields
 from ..content.load import COLLECTIONS, MAX_FILE_BYTES, MAX_NUMBER_CHARS, MAX_YAML_DEPTH
 from ..content.markdown_limits import MAX_MARKUP, MAX_NESTING
-from ..content.model import KINDS, FlowStep, MapRow, Quality, Source, TheoryLink
-from ..content.fields import MAX_ID_LENGTH, Record, content_fields
+from ..content.model import KINDS, Confidence, FlowStep, MapRow, Quality, Source, TheoryLink
 
-NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink}
+NESTED = {"flow": FlowStep, "rows": MapRow, "quality": Quality, "sources": Source, "theories": TheoryLink,
+          "confidence": Confidence}
 
 
 def cell(text: str) -> str:
@@ -80,7 +81,8 @@ def reference_markdown() -> str:
             spec = f.metadata["spec"]
             inner = getattr(spec, "item", spec)
             if isinstance(inner, Record) and name in NESTED:
-                out += ["", f"### `{name}` items ({cls.label.lower()})", ""]
+                items = " items" if inner is not spec else ""
+                out += ["", f"### `{name}`{items} ({cls.label.lower()})", ""]
                 out += _table(inner.cls)
     return "\n".join(out) + "\n"
 

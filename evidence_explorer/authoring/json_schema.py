@@ -66,6 +66,8 @@ def kind_schema(kind: str, config: SiteConfig | None = None) -> dict:
                         facet_schema["description"]
                 props[facet.key] = {**_nullable({k: v for k, v in facet_schema.items() if k != "description"}),
                                     "description": facet_schema["description"]}
+    if config is not None and "confidence" in props:
+        _confidence_levels(props["confidence"], config)
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "title": f"Evidence Explorer: front matter of a {cls.label.lower()} ({kind})",
@@ -80,6 +82,17 @@ def kind_schema(kind: str, config: SiteConfig | None = None) -> dict:
     if rules:
         schema["allOf"] = rules
     return schema
+
+
+def _confidence_levels(prop: dict, config: SiteConfig) -> None:
+    """Narrow ``confidence.level`` to the levels of the site's scale."""
+    for option in prop.get("anyOf", [prop]):
+        level = option.get("properties", {}).get("level")
+        if level is not None:
+            level.clear()
+            level.update({"enum": list(config.confidence_levels),
+                          "description": "A level of the site's confidence scale, highest first: "
+                                         + ", ".join(config.confidence_levels) + "."})
 
 
 def _rules(kind: str) -> list[dict]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Mapping
 
 import re
 
+from .config_findings import EXAMINED_WAYS, parse_confidence, parse_extra_labels
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, Ref, is_id
 from .load import ContentError, load_site_yaml
@@ -30,6 +31,9 @@ length + 8 characters: it panics from about 33 characters (the hash text is 38-4
 20 leaves a wide margin and is longer than any tag a site needs (``zh-Hant-TW``, ``ca-ES-valencia``)."""
 ENTITY_KINDS = ("review", "question", "theory", "map", "paper", "cmoc", "page")
 DEFAULT_THEORY_KINDS = {"component": "Programme theory component"}
+DEFAULT_CONFIDENCE_LEVELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"}
+"""GRADE-CERQual's levels, highest first: the scale when site.yaml declares none."""
+DEFAULT_CONFIDENCE_LABEL = "Confidence"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,10 @@ class Axis:
 
     theories_kind: str | None = None
     facet: str | None = None
+    theories_examined: str | None = None
+    """Only theory nodes examined this way (reviewed, mapped, coded, synthesised)."""
+    evidence_sets: bool = False
+    """The evidence sets (map rows) of every evidence map, by their focus: one combined map."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,8 @@ class Matrix:
     columns: Axis
     count: str  # "cmocs" | "papers"
     page_url: str = ""
+    split: str | None = None
+    """Facet shown as each cell's second dimension (by shape, with a legend); None: the default."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,13 @@ class SiteConfig:
     matrices: tuple[Matrix, ...] = ()
     integrity: Any = None
     """:class:`~evidence_explorer.integrity.IntegrityConfig` (None: the defaults)."""
+    confidence_levels: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(DEFAULT_CONFIDENCE_LEVELS))
+    """The review's confidence scale: level key → label, highest first."""
+    confidence_label: str = DEFAULT_CONFIDENCE_LABEL
+    """What the scale is called on pages ('Confidence', 'Strength of support')."""
+    extra_labels: Mapping[str, str | None] = field(default_factory=dict)
+    """Key of an entity's ``extra`` data → label shown for it; None: kept in the data, not shown."""
     path: str = "site.yaml"
 
     @property
@@ -122,8 +139,14 @@ SITE_KEYS = {
                                "(default false: an error; links to folders outside are never followed).",
     "theory_kinds": "Theory kinds: key → label (default {component: Programme theory component}).",
     "facets": "Controlled vocabularies: key → {label, applies_to, values or open}.",
-    "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}.",
+    "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}; an axis is {theories: {kind, "
+                "examined}}, {facet: KEY} or {evidence_sets: true} (the rows of every evidence map, by focus); "
+                "'split: FACET' shows that facet in each cell (default: direction, or the papers' evidence type).",
     "integrity": "Integrity checks (docs/review.md): check name → warning, note or off; min_sources.",
+    "extra_labels": "Labels for keys of 'extra' data on pages: key → label, or false to keep the value in "
+                    "the data (exports) without showing it.",
+    "confidence": "The review's confidence scale: {label, levels: key → label, highest first} (default: "
+                  "Confidence, GRADE-CERQual's high, moderate, low, very-low).",
 }
 BUILTIN_FACETS = {"design": ("paper",), "setting": ("paper",), "country": ("paper",), "direction": ("cmoc",)}
 
@@ -191,6 +214,10 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
     theory_kinds = kw.get("theory_kinds", DEFAULT_THEORY_KINDS)
     if "matrices" in data:
         kw["matrices"] = _matrices(data, facets, theory_kinds, ctx)
+    if "confidence" in data:
+        kw.update(parse_confidence(data, ctx))
+    if "extra_labels" in data:
+        kw["extra_labels"] = parse_extra_labels(data, ctx)
     if "integrity" in data:
         from .integrity import parse_integrity
         kw["integrity"] = parse_integrity(data["integrity"], path, report)
@@ -264,7 +291,13 @@ def _axis(raw: Any, name: str, line: int | None, facets: dict, theory_kinds: Map
     spec = ctx.mapping(raw, name, line)
     if spec is None:
         return None
-    ctx.keys(spec, ("theories", "facet"), name)
+    ctx.keys(spec, ("theories", "facet", "evidence_sets"), name)
+    if "evidence_sets" in spec:
+        if spec["evidence_sets"] is not True:
+            ctx.err(f"{name}: 'evidence_sets' must be true (the evidence sets of every map, by focus)",
+                    spec.line_of("evidence_sets"))
+            return None
+        return Axis(evidence_sets=True)
     if "facet" in spec:
         if spec["facet"] not in facets:
             ctx.err(f"{name}: unknown facet '{spec['facet']}'{did_you_mean(str(spec['facet']), facets)}",
@@ -274,11 +307,15 @@ def _axis(raw: Any, name: str, line: int | None, facets: dict, theory_kinds: Map
     if "theories" in spec:
         sel = spec["theories"] or {}
         kind = sel.get("kind") if isinstance(sel, dict) else None
+        examined = sel.get("examined") if isinstance(sel, dict) else None
         if kind is not None and kind not in theory_kinds:
             ctx.err(f"{name}: unknown theory kind '{kind}'{did_you_mean(str(kind), theory_kinds)}",
                     spec.line_of("theories"))
             return None
-        return Axis(theories_kind=kind)
+        if examined is not None and examined not in EXAMINED_WAYS:
+            ctx.err(f"{name}: 'examined' must be one of {', '.join(EXAMINED_WAYS)}", spec.line_of("theories"))
+            return None
+        return Axis(theories_kind=kind, theories_examined=examined)
     ctx.err(f"{name} needs 'theories' or 'facet'", line)
     return None
 
@@ -294,7 +331,7 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
         m = ctx.mapping(item, "matrices item", line)
         if m is None:
             continue
-        ctx.keys(m, ("id", "title", "rows", "columns", "count"), "matrix")
+        ctx.keys(m, ("id", "title", "rows", "columns", "count", "split"), "matrix")
         mid = m.get("id")
         if not is_id(mid):
             ctx.err("matrix needs an 'id' (letters, digits, '.', '_', '-')", line)
@@ -307,9 +344,20 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
             ctx.err(f"matrix '{mid}': 'count' must be cmocs or papers", m.line_of("count"))
         rows = _axis(m.get("rows"), f"matrix '{mid}' rows", m.line_of("rows"), facets, theory_kinds, ctx)
         cols = _axis(m.get("columns"), f"matrix '{mid}' columns", m.line_of("columns"), facets, theory_kinds, ctx)
-        if rows and cols:
+        if rows and cols and (rows.evidence_sets or cols.evidence_sets) and count != "papers":
+            ctx.err(f"matrix '{mid}': an evidence-set axis counts papers: set 'count: papers'", m.line_of("id"))
+        elif rows and cols:
+            split = m.get("split")
+            if split is not None and split not in facets:
+                ctx.err(f"matrix '{mid}': 'split' must name a facet{did_you_mean(str(split), facets)}",
+                        m.line_of("split"))
+                split = None
+            elif split is not None and not facets[split].values:
+                ctx.err(f"matrix '{mid}': 'split' facet '{split}' is open (no fixed values to draw as shapes)",
+                        m.line_of("split"))
+                split = None
             out.append(Matrix(Ref(mid, line), str(m.get("title") or mid), rows, cols, count,
-                              f"matrix/{mid}/"))
+                              f"matrix/{mid}/", split))
     return tuple(out)
 
 

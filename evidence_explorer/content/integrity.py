@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .diagnostics import Location, Report, did_you_mean
+from .flow import arithmetic
 
 if TYPE_CHECKING:  # link imports this module
     from .link import Corpus
@@ -43,7 +44,8 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
         "Included papers that no CMOC cites, no evidence map lists and that are not coded to a theory."),
     "theory-without-evidence": Check(
         "link.no-evidence", "warning", "Theories without evidence",
-        "Theory nodes that no CMOC, paper or map links to, nor to their children or related theories."),
+        "Theory nodes that no CMOC, paper or map links to, nor to their children or related theories "
+        "(nodes marked 'examined: synthesised' are drawn from the review as a whole and not checked)."),
     "empty-map-row": Check(
         "map.empty-row", "warning", "Empty evidence-map rows",
         "Map rows listing no papers and carrying no note that acknowledges the gap."),
@@ -64,6 +66,10 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
         "integrity.flow-count", "warning", "Reported flow counts that differ from the papers present",
         "A review's last document-flow stage that mentions inclusion reports a number that differs from "
         "the included papers naming that review."),
+    "flow-arithmetic": Check(
+        "flow.arithmetic", "warning", "PRISMA flow counts that do not add up",
+        "A PRISMA-shaped document flow (every step has a role) whose count at a main-column box differs "
+        "from what is identified, less what is removed or excluded before it."),
     "map-paper-unused": Check(
         "integrity.map-unused-paper", "note", "Map references to papers no CMOC uses",
         "Evidence-map rows listing papers that no CMOC cites (expected for mapped, not reviewed, theories)."),
@@ -222,6 +228,8 @@ def _theories_without_evidence(corpus: Corpus, cfg: IntegrityConfig) -> Iterator
         return bool(links.theory_cmocs.get(key) or links.theory_papers.get(key) or links.theory_maps.get(key))
 
     for t in corpus.theories:
+        if "synthesised" in t.examined:  # drawn from the review as a whole: no links expected
+            continue
         neighbours = [c.lower() for c in links.theory_children.get(t.id.lower(), ())]
         neighbours += [r.lower() for r in t.related if corpus.find(r) is not None]
         if not direct(t.id.lower()) and not any(direct(n) for n in neighbours):
@@ -306,6 +314,12 @@ def _flow_counts(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
                           r.id)
 
 
+def _flow_arithmetic(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
+    for r in corpus.reviews:
+        for step, message in arithmetic(r):
+            yield Finding("flow-arithmetic", message, Location(r.path, step.line), r.id)
+
+
 def _map_papers_unused(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
     used = corpus.links.paper_cmocs
     for m in corpus.maps:
@@ -330,6 +344,7 @@ _CHECK_FUNCTIONS = {
     "duplicate-doi": _duplicate_dois,
     "only-refuting": _only_refuting,
     "flow-count": _flow_counts,
+    "flow-arithmetic": _flow_arithmetic,
     "map-paper-unused": _map_papers_unused,
 }
 assert _CHECK_FUNCTIONS.keys() == CHECKS.keys()

@@ -210,7 +210,13 @@ def _invalid_target(report: Report, ref: str, where: str, target: tuple[str, str
 def sort_key(e: Entity) -> tuple:
     if isinstance(e, Page):
         return (e.order, e.title.lower())
-    return (_natural(e.id),)
+    if isinstance(e, Theory) and e.order is not None:
+        return (e.order, _natural(e.id))
+    return (_ORDERLESS, _natural(e.id))
+
+
+_ORDERLESS = float("inf")
+"""Sort position of a theory without 'order' (after the ordered ones) and of other kinds."""
 
 
 def _natural(text: str) -> tuple:
@@ -274,9 +280,21 @@ def _backlinks(kinds: dict, resolved, canon) -> Backlinks:
         for nxt in c.chains_to:
             if resolved(nxt, "cmoc"):
                 add("cmoc_chained_from", nxt, c.id)
-    frozen = {name: MappingProxyType({k: tuple(v) for k, v in idx[name].items()})
-              for name in Backlinks.__dataclass_fields__}
-    return Backlinks(**frozen)
+    _question_evidence(kinds["theory"], idx, resolved)
+    return Backlinks(**{name: MappingProxyType({k: tuple(v) for k, v in idx[name].items()})
+                        for name in Backlinks.__dataclass_fields__})
+
+
+def _question_evidence(theories: Iterable[Theory], idx: dict, resolved) -> None:
+    """A question's CMOCs and papers include those of the theory nodes that answer it (after the
+    ones that name the question themselves), so its page counts what its node table lists."""
+    for t in theories:
+        for q in t.question:
+            if not resolved(q, "question"):
+                continue
+            for index, source in (("question_cmocs", "theory_cmocs"), ("question_papers", "theory_papers")):
+                for item in idx[source].get(t.id.lower(), ()):
+                    idx[index][q.lower()][item] = None
 
 
 def _check_cycles(theories: Iterable[Theory], by_id: Mapping[str, Entity], report: Report) -> None:

@@ -11,10 +11,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from . import urls
+from .bool_field import Bool
+from .config_findings import EXAMINED_WAYS
 from .diagnostics import Location, Report, did_you_mean
-from .load import SourceFile
 from .fields import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str, TextOrList, Url, Year,
                      check_id, content_fields, drop_known_line, field_)
+from .load import SourceFile
 
 if TYPE_CHECKING:  # annotations only: config asks the model which field names facets may not take
     from .config import SiteConfig
@@ -24,6 +26,12 @@ DIRECTIONS = ("enabler", "barrier")
 CMOC_STATUSES = ("proposed", "agreed", "contested")
 RIGOUR = ("high", "moderate", "low")
 ROW_KINDS = ("context", "mechanism", "outcome")
+FLOW_ROLES = ("identified", "total", "removed", "screened", "excluded", "sought", "not-retrieved", "assessed",
+              "included")
+"""PRISMA 2020 boxes a flow step can be (flow.py lays them out and checks their arithmetic)."""
+EXAMINED = EXAMINED_WAYS
+"""How a theory node was examined: reviewed into CMOCs, mapped to evidence sets, coded from papers,
+or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 
 
 # --- nested records -------------------------------------------------------
@@ -32,6 +40,11 @@ ROW_KINDS = ("context", "mechanism", "outcome")
 class FlowStep:
     stage: str = field_(Str(), "Name of the stage, as reported (e.g. 'Records screened').", required=True)
     count: int = field_(Int(0, 10**9), "Number of documents at this stage, as reported.", required=True)
+    role: str | None = field_(Choice(*FLOW_ROLES), "Its PRISMA 2020 box: identified (a source, drawn side by "
+                              "side), total, removed (before screening), screened, excluded, sought, "
+                              "not-retrieved, assessed or included; exclusions are drawn beside the main column.")
+    group: str | None = field_(Str(), "For a flow that is not PRISMA-shaped: the strand this step belongs to "
+                               "(e.g. one theme search); strands are drawn side by side, never as one chain.")
     line: int | None = None
 
 
@@ -40,6 +53,17 @@ class Quality:
     relevance: str | None = field_(Str(), "Relevance judgement, as appraised.")
     rigour: str | None = field_(Choice(*RIGOUR), "Rigour: high, moderate or low.")
     note: str | None = field_(Str(), "Note on the appraisal.")
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Confidence:
+    level: str = field_(Str(), "Level on the review's scale (a key of 'confidence.levels' in site.yaml; "
+                        "default scale: high, moderate, low, very-low).", required=True)
+    rationale: str | None = field_(Str(), "Why this level, in the review's words or a summary of them.")
+    uncertainty: str | None = field_(Str(), "Uncertainty around the finding, as the review states it.")
+    assessed_with: str | None = field_(Str(), "How the level was reached, e.g. 'GRADE-CERQual' or "
+                                       "'reviewers' overall judgement'.")
     line: int | None = None
 
 
@@ -59,6 +83,10 @@ class Source:
     paper: Ref = field_(Id("paper"), "Paper id.", required=True)
     locator: str | None = field_(Str(numbers_ok=True), "Where in the paper (page, section, table).")
     quote: str | None = field_(Str(), "The passage that supports this configuration.")
+    verbatim: bool | None = field_(Bool(), "true: the quote is the paper's own words; false: the review's "
+                                   "paraphrase (unset: not stated).")
+    found_in: str | None = field_(Str(numbers_ok=True), "Where in the review (report chapter, paragraph, "
+                                  "table) this link was made: the review's side, not the paper's.")
     line: int | None = None
 
 
@@ -115,7 +143,9 @@ class Review(Entity):
     registration: str | None = field_(Str(numbers_ok=True), "Registration, e.g. a PROSPERO number.")
     method: str | None = field_(Str(), "Review method, e.g. 'realist synthesis'.")
     flow: tuple[FlowStep, ...] = field_(ListOf(Record(FlowStep), single_ok=False),
-                                        "Document-flow (PRISMA) counts as reported: list of {stage, count}.",
+                                        "Document-flow counts as reported: list of {stage, count, role "
+                                        "(PRISMA 2020 box) or group (a strand of a flow that is not "
+                                        "PRISMA-shaped)}.",
                                         default=())
 
 
@@ -144,6 +174,16 @@ class Theory(Entity):
     question: tuple[Ref, ...] = field_(ListOf(Id("question")), "Question id(s) this node answers.", default=())
     review: tuple[Ref, ...] = field_(ListOf(Id("review")), "Review id(s).", default=())
     status: str | None = field_(Str(), "Status, e.g. 'reviewed' or 'mapped'.")
+    summary: str | None = field_(Str(), "Key message: what the evidence shows, in a sentence or two of plain "
+                                 "language.")
+    confidence: Confidence | None = field_(Record(Confidence), "How far the evidence supports it: "
+                                           "{level, rationale, uncertainty, assessed_with}.")
+    examined: tuple[str, ...] = field_(ListOf(Choice(*EXAMINED)), "How it was examined: reviewed (into "
+                                       "CMOCs), mapped (to evidence sets), coded (from papers) or "
+                                       "synthesised (from the review as a whole); default: from its "
+                                       "evidence.", default=())
+    order: int | None = field_(Int(-10**6, 10**6), "Position among the theory nodes, as the review orders them "
+                               "(smaller first; default: by id, after the ordered ones).")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -210,6 +250,9 @@ class Cmoc(Entity):
                                         default=())
     status: str | None = field_(Choice(*CMOC_STATUSES), "Review status: proposed, agreed or contested.")
     review_note: str | None = field_(Str(), "Advisory-group note on this configuration.")
+    summary: str | None = field_(Str(), "Key message of this configuration in plain language.")
+    confidence: Confidence | None = field_(Record(Confidence), "Confidence in this configuration: "
+                                           "{level, rationale, uncertainty, assessed_with}.")
 
     @property
     def display_title(self) -> str:
@@ -298,7 +341,7 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
         report.warning("yaml.comment-in-value", "'#' here starts a YAML comment, so the rest of the line is "
                        "not part of the value: put the value in double quotes if the '#' belongs to it",
                        where(line))
-    ok = _rules(src, values, report) and ok
+    ok = all([_rules(src, values, report), check_confidence(src, values, config, report)]) and ok
     if not ok:
         return None
     values.update(id=str(entity_id), path=src.path, rel=src.rel, body=src.body, body_line=src.body_line,
@@ -339,3 +382,19 @@ def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
         ok = False
     return ok
 
+
+
+def check_confidence(src: SourceFile, values: dict[str, Any], config: SiteConfig, report: Report) -> bool:
+    """A confidence level must be one of the site's scale (``confidence.levels`` in site.yaml)."""
+    conf = values.get("confidence")
+    if conf is None:
+        return True
+    levels = config.confidence_levels
+    if conf.level in levels:
+        return True
+    raw = src.data.get("confidence")
+    line = (raw.line_of("level") if hasattr(raw, "line_of") else None) or conf.line
+    report.error("schema.confidence-level", f"unknown confidence level '{conf.level}'"
+                 f"{did_you_mean(conf.level, levels)}; the scale in site.yaml has {', '.join(levels)}",
+                 Location(src.path, line))
+    return False

@@ -13,7 +13,7 @@ FOLDER_OF_KIND = {"review": "reviews", "question": "questions", "theory": "theor
                   "paper": "papers", "cmoc": "cmocs"}
 
 RESERVED = frozenset({*FOLDER_OF_KIND.values(), "pages", "search", "data", "review", "matrix", "pagefind",
-                      "static", "changes", "graph", "404.html", "sitemap.xml", "index.html"})
+                      "static", "changes", "graph", "what-works", "404.html", "sitemap.xml", "index.html"})
 """First path segments the generator itself writes; a free page may not take them."""
 
 

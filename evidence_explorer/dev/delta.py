@@ -6,7 +6,8 @@ takes the previous specs and, in the specs that held the edited entity (the call
 the pages' recorded dependencies), swaps the old objects for the new ones (:func:`substitute`); the
 specs that derive values from the edited fields are recomputed: a paper's own page (its reference
 metadata), the theory pages of an edited CMOC (their CMOC lists' weights), the CMOC index when the
-CMOC's row weight change could move a page boundary, and the integrity pages when the findings changed.
+CMOC's row weight change could move a page boundary, the what-works table (its rows' weights), and the
+integrity pages when the findings changed.
 
 An edit qualifies only when every field it changed is in :data:`NEUTRAL` for its kind: fields no view
 reads except through those recomputed specs. Anything else (a title, a direction, a status, a facet, a
@@ -21,14 +22,14 @@ from typing import Any, Iterable, Mapping
 from ..content import integrity
 from ..content.link import Corpus
 from ..content.model import Cmoc, Entity, Paper
-from ..site.views import PageSpec, advisory, cmoc, paper, theory
+from ..site.views import PageSpec, advisory, cmoc, paper, theory, whatworks
 from ..site.views.memo import Memo
 from ..site.views.pagination import MAX_ROWS, ROW_BYTES, page_url
 
 _COMMON = frozenset({"body", "body_line", "extra"})
 NEUTRAL: Mapping[str, frozenset[str]] = {
     "cmoc": _COMMON | {"lines", "context", "mechanism", "reasoning", "resource", "outcome", "review_note",
-                       "sources.locator", "sources.quote", "sources.line", "theories.review_note",
+                       "sources.locator", "sources.quote", "sources.line", "sources.found_in", "sources.verbatim", "theories.review_note",
                        "theories.line"},
     "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting", "country",
                         "population", "aim", "results", "quality", "citekey"},
@@ -163,6 +164,9 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
             if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo, candidates):
                 if not _replace_unit(out, recomputed, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
                     return None
+            if not _replace_unit(out, recomputed, list(whatworks.pages(corpus, memo)),  # its rows' weights
+                                 _list_urls(pages, whatworks.URL)):
+                return None
     if findings != old_findings:
         review_index = out["review/"]
         out["review/"] = replace(review_index, context={**review_index.context, "n_findings": len(findings)})

@@ -31,8 +31,10 @@ def _sources(corpus: Corpus, cmoc) -> str:
         text = s.paper
         if s.locator:
             text += f" [{s.locator}]"
+        if s.found_in:
+            text += f" [review: {s.found_in}]"
         if s.quote:
-            text += f" “{s.quote}”"
+            text += f" “{s.quote}”" + ("" if s.verbatim is None else " (verbatim)" if s.verbatim else " (paraphrase)")
         parts.append(text)
     return " | ".join(parts)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from ..content.link import Corpus
-from .views import PageSpec, advisory, changes, cmoc, home, maps, matrix, paper, question, search, theory
+from .views import (PageSpec, advisory, changes, cmoc, home, maps, matrix, paper, question, search, theory,
+                    whatworks)
 from .views.memo import Memo
 
 if TYPE_CHECKING:
@@ -17,8 +18,8 @@ def collect_pages(corpus: Corpus, memo: Memo | None = None,
     previous serve rebuild (see :mod:`.views.memo`); without one a fresh memo is used. ``findings``: the
     corpus's integrity findings when the caller computed them already (else computed here)."""
     memo = Memo() if memo is None else memo
-    with_memo = (theory, matrix, cmoc, paper, question)
-    for family in (home, theory, maps, matrix, cmoc, paper, question, search, advisory, changes):
+    with_memo = (theory, matrix, cmoc, paper, question, whatworks)
+    for family in (home, theory, maps, matrix, cmoc, whatworks, paper, question, search, advisory, changes):
         if family is advisory:
             yield from advisory.pages(corpus, memo, findings)
         else:

@@ -17,9 +17,10 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..content import urls
 from ..content.citation import full_citation, short_cite
+from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
 from ..content.link import Corpus
-from .markup import MarkdownRenderer, Resolver, is_safe_url
 from ..content.model import Entity, Paper
+from .markup import MarkdownRenderer, Resolver, is_safe_url
 from .search_index import search_record
 from .views import PageSpec
 
@@ -100,7 +101,9 @@ class Renderer:
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
             facet_values=facet_values, search_record=search_record, updated=updated or {},
             fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
-            paper_meta=self.paper_meta)
+            paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
+            evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
+            hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
         self.env.filters.update(

@@ -1,4 +1,4 @@
-"""Build-time SVG figures: the gap-matrix bubble view and the document-flow (PRISMA-style) diagram.
+"""Build-time SVG figures: the gap-matrix bubble view (document flows are HTML: flow.py, review.html).
 
 Every function is pure: plain values in, a :class:`~markupsafe.Markup` SVG string out. All text is
 escaped here; nothing from content reaches the SVG unescaped. Figures never encode meaning by colour
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -114,13 +114,24 @@ class BubbleCell:
     """Accessible text for the link, e.g. 'R1 × Patient experience: 3 CMOCs'."""
 
 
+def _empty_cell(cx: float, cy: float, r_max: float, unassessed: bool) -> str:
+    """A cell without evidence: a dash and "not assessed", or a dashed circle and "gap"."""
+    if unassessed:
+        return (f'<g class="na"><path class="rule" d="M{num(cx - 10)} {num(cy)}H{num(cx + 10)}"/>'
+                + svg_text(cx, cy + r_max + 4, ["not", "assessed"], size=11, fill=MUTED) + "</g>")
+    return (f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
+            + svg_text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
+
+
 def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Sequence[str],
-                  cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str) -> Markup:
+                  cells: Sequence[BubbleCell], legend: Sequence[tuple[str, str]], svg_id: str,
+                  unassessed: Collection[tuple[int, int]] = ()) -> Markup:
     """The bubble view of a gap matrix.
 
     ``legend`` is (value key, label) of the second dimension, in order; each value gets a shape from
     :data:`SHAPES`. Bubble area is proportional to the count; each bubble is labelled with its count.
-    Empty cells are drawn as a dashed outline with the word "gap".
+    Empty cells are drawn as a dashed outline with the word "gap"; cells in ``unassessed`` (row,
+    column) were not examined and are drawn as a dash with the words "not assessed", never as a gap.
     """
     col_w, row_h, label_w, header_h = 100, 88, 210, 96
     width = label_w + col_w * len(columns) + 10
@@ -152,8 +163,7 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
             cx, cy = label_w + col_w * j + col_w / 2, header_h + row_h * i + row_h / 2 - 6
             cell = filled.get((i, j))
             if cell is None:
-                out.append(f'<g class="gap"><circle cx="{num(cx)}" cy="{num(cy)}" r="14"/>'
-                           + svg_text(cx, cy + r_max + 16, ["gap"], size=11, fill=MUTED) + "</g>")
+                out.append(_empty_cell(cx, cy, r_max, (i, j) in unassessed))
                 continue
             parts = cell.parts or (("", cell.total),)
             step = col_w / (len(parts) + 1)
@@ -175,51 +185,6 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
             out.append(shape(shape_of[key], x + 8, y, 7))
             out.append(svg_text(x + 20, y + 4, [label], size=12, anchor="start"))
             x += 30 + 7.2 * len(label)
-    out.append("</svg>")
-    return Markup("".join(out))
-
-
-# --- document flow -----------------------------------------------------------------------------
-
-def flow_diagram(title: str, steps: Sequence[tuple[str, int]], present: int | None, svg_id: str,
-                 present_label: str = "Papers from this review in this evidence base") -> Markup:
-    """A PRISMA-style column of boxes, one per reported stage (stage text and count), joined by
-    arrows; beside the last stage, a dashed box with the number of papers present in the content."""
-    box_w, gap, side_w = 420, 26, 230
-    heights = [max(52, 22 + 18 * len(wrap(stage, 40, 4))) for stage, _n in steps]
-    tops = [10.0 + sum(heights[:k]) + gap * k for k in range(len(steps))]
-    last_mid = tops[-1] + heights[-1] / 2 if steps else 10.0
-    side_lines = wrap(present_label, 28, 3)
-    side_h = 40 + 16 * len(side_lines)
-    side_top = max(10.0, last_mid - side_h / 2)
-    show_present = present is not None and bool(steps)
-    width = box_w + (side_w + 40 if show_present else 0) + 20
-    height = int(max(sum(heights) + gap * max(0, len(steps) - 1) + 20,
-                     side_top + side_h + 10 if show_present else 0))
-    desc = "; ".join(f"{stage}: {n:,}" for stage, n in steps)
-    if present is not None:
-        desc += f". {present_label}: {present:,}"
-    sid = escape(svg_id)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure flow-diagram" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="{sid}-t {sid}-d">',
-           f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(desc)}</desc>',
-           f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
-           f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>',
-           FIGURE_STYLE]
-    for k, ((stage, n), h, y) in enumerate(zip(steps, heights, tops)):
-        out.append(f'<rect x="10" y="{num(y)}" width="{box_w}" height="{h}" rx="4" class="box"/>')
-        out.append(svg_text(24, y + 20, wrap(stage, 40, 4), size=13, anchor="start", leading=1.35))
-        out.append(svg_text(box_w - 4, y + h / 2 + 6, [f"n = {n:,}"], size=15, anchor="end", weight="bold"))
-        if k < len(steps) - 1:
-            out.append(f'<line x1="{num(10 + box_w / 2)}" y1="{num(y + h)}" x2="{num(10 + box_w / 2)}" '
-                       f'y2="{num(y + h + gap - 2)}" class="ink" marker-end="url(#{sid}-arrow)"/>')
-    if show_present:
-        x = 10 + box_w + 40
-        out.append(f'<line x1="{10 + box_w}" y1="{num(last_mid)}" x2="{x - 2}" y2="{num(last_mid)}" class="dash"/>')
-        out.append(f'<rect x="{x}" y="{num(side_top)}" width="{side_w}" height="{side_h}" rx="4" class="here"/>')
-        out.append(svg_text(x + 12, side_top + 20, side_lines, size=12, anchor="start"))
-        out.append(svg_text(x + 12, side_top + side_h - 12, [f"n = {present:,}"], size=15, anchor="start",
-                         weight="bold"))
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -119,7 +119,9 @@ async function wordsNotFound(term) {
     if (found === null) return null; // superseded by a newer search
     const top = found.results.length ? await found.results[0].data() : null;
     const tokens = top ? top.content.split(/\s+/) : [];
-    if (!top || !top.locations.some((i) => sharesPrefix(word, fold(tokens[i] || "")))) missingWords.push(word);
+    // a location is a whitespace-separated token; Pagefind indexes its parts ("window.__pwned=1")
+    const parts = (i) => (tokens[i] || "").split(/[^\p{L}\p{N}]+/u).map(fold).concat(fold(tokens[i] || ""));
+    if (!top || !top.locations.some((i) => parts(i).some((part) => sharesPrefix(word, part)))) missingWords.push(word);
   }
   return missingWords;
 }

@@ -10,20 +10,16 @@ from . import PageSpec
 
 def pages(corpus: Corpus) -> Iterator[PageSpec]:
     kind = corpus.config.default_theory_kind
-    components = [t for t in corpus.theories if t.theory_kind == kind]
+    components = [t for t in corpus.theories if t.theory_kind == kind and not t.parent]
     counts = {
         "reviews": len(corpus.reviews), "questions": len(corpus.questions), "theories": len(corpus.theories),
         "maps": len(corpus.maps), "papers": len(corpus.papers), "cmocs": len(corpus.cmocs),
         "matrices": len(corpus.config.matrices),
     }
-    evidence = {t.id: {"cmocs": len(corpus.links.theory_cmocs.get(t.id.lower(), ())),
-                       "papers": len(corpus.links.theory_papers.get(t.id.lower(), ())),
-                       "maps": len(corpus.links.theory_maps.get(t.id.lower(), ()))}
-                for t in components}
     reviews = tuple((r, len(corpus.links.review_papers.get(r.id.lower(), ())),
                      len(corpus.links.review_questions.get(r.id.lower(), ()))) for r in corpus.reviews)
     yield PageSpec("", "home.html", corpus.config.title, {
-        "counts": counts, "components": components, "evidence": evidence, "reviews": reviews,
+        "counts": counts, "components": components, "reviews": reviews, "has_what_works": bool(corpus.cmocs),
         "component_label": corpus.config.theory_kinds[kind],
     }, section="home")
     if len(corpus.pages) > 1:

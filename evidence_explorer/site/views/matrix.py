@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from ...content.config import Axis, Matrix
+from ...content.evidence import evidence_of
 from ...content.link import Corpus
 from ...content.model import Entity
 from ..render import facet_values
@@ -25,6 +26,8 @@ MATRIX_HTML = 44_000
 margin); past it, each cell's evidence gets a page of its own."""
 ITEM_MARKUP = 60
 """Bytes of one cell-list item besides its text."""
+TABLE_CELL = 150
+"""Bytes of one cell of the matrix table (a count and its split, or 'gap' / 'not assessed')."""
 
 NOT_STATED = "~"
 """Second-dimension key of items that have no value."""
@@ -58,8 +61,15 @@ def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
                 for v in facet_values(e, facet.key):
                     seen[v] = None
         return [(v, v) for v in sorted(seen)]
+    if axis.evidence_sets:  # each focus once, with its kind (context, mechanism…) where the maps agree
+        kinds: dict[str, set] = {}
+        for m in corpus.maps:
+            for row in m.rows:
+                kinds.setdefault(row.focus, set()).add(row.kind)
+        return [(f, f"{f} ({next(iter(k))})" if len(k) == 1 and None not in k else f) for f, k in kinds.items()]
     return [(t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title) for t in corpus.theories
-            if axis.theories_kind is None or t.theory_kind == axis.theories_kind]
+            if (axis.theories_kind is None or t.theory_kind == axis.theories_kind)
+            and (axis.theories_examined is None or axis.theories_examined in evidence_of(corpus, t).examined)]
 
 
 def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
@@ -72,6 +82,8 @@ def _keys(corpus: Corpus, axis: Axis, item: Entity) -> tuple[str, ...]:
 
 def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity, ...]]:
     """One pass over the counted items: (row key, column key) → items."""
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        return evidence_set_cells(corpus, matrix)[0]
     items = corpus.cmocs if matrix.count == "cmocs" else corpus.papers
     out: dict[tuple[str, str], list[Entity]] = {}
     for item in items:
@@ -83,6 +95,11 @@ def cells(corpus: Corpus, matrix: Matrix) -> dict[tuple[str, str], tuple[Entity,
 
 def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[tuple[str, str]]]:
     """(facet key, [(value, label)]) shown by shape in the bubble view; (None, []) when there is none."""
+    if matrix.split:
+        facet = corpus.config.facets[matrix.split]
+        return facet.key, list(facet.values.items()) + [(NOT_STATED, "Not stated")]
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        return None, []  # the evidence sets are the split: their kind is in the row label
     if matrix.count == "cmocs":
         if not any(c.direction for c in corpus.cmocs):
             return None, []
@@ -98,6 +115,55 @@ def second_dimension(corpus: Corpus, matrix: Matrix) -> tuple[str | None, list[t
     if facet:
         labels = [(v, facet.label_of(v)) for v, _l in labels]
     return key, labels + [(NOT_STATED, "Not stated")]
+
+
+def evidence_set_cells(corpus: Corpus, matrix: Matrix
+                       ) -> tuple[dict[tuple[str, str], tuple[Entity, ...]], set[tuple[str, str]]]:
+    """A combined map over the evidence maps: (row key, column key) → papers of the evidence set with
+    that focus in the map of that theory; and the (row, column) pairs whose map has such a set at all
+    (the others were not assessed)."""
+    out: dict[tuple[str, str], dict[str, Entity]] = {}
+    present: set[tuple[str, str]] = set()
+    sets_first = matrix.rows.evidence_sets
+    for m in corpus.maps:
+        theory = corpus.find(m.theory) if m.theory else None
+        if theory is None:
+            continue
+        for row in m.rows:
+            key = (row.focus, theory.id) if sets_first else (theory.id, row.focus)
+            present.add(key)
+            cell = out.setdefault(key, {})
+            for p in row.papers:
+                paper = corpus.find(p)
+                if paper is not None:
+                    cell.setdefault(paper.id, paper)
+    return {k: tuple(v.values()) for k, v in out.items() if v}, present
+
+
+def _assessed(corpus: Corpus, matrix: Matrix, axis: Axis, key: str) -> bool:
+    """Whether a theory row (or column) was examined for what the matrix counts: a node never reviewed
+    into CMOCs is not assessed in a CMOC matrix (its empty cells are not gaps), a node with no
+    evidence and no method of examination is not assessed in a paper matrix. Facet values always are."""
+    if axis.facet or axis.evidence_sets:
+        return True
+    theory = corpus.find(key)
+    if theory is None or theory.kind != "theory":
+        return True
+    ev = evidence_of(corpus, theory)
+    if matrix.count == "cmocs":
+        return bool(ev.cmocs) or "reviewed" in ev.examined
+    return bool(ev.papers) or bool(set(ev.examined) - {"synthesised"})
+
+
+def unassessed_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> frozenset[tuple[int, int]]:
+    """(row, column) positions whose row or column was not examined for what the matrix counts."""
+    if matrix.rows.evidence_sets or matrix.columns.evidence_sets:
+        present = evidence_set_cells(corpus, matrix)[1]
+        return frozenset((i, j) for i, (r, _a) in enumerate(rows) for j, (c, _b) in enumerate(columns)
+                         if (r, c) not in present)
+    bad_rows = {i for i, (k, _l) in enumerate(rows) if not _assessed(corpus, matrix, matrix.rows, k)}
+    bad_cols = {j for j, (k, _l) in enumerate(columns) if not _assessed(corpus, matrix, matrix.columns, k)}
+    return frozenset((i, j) for i in range(len(rows)) for j in range(len(columns)) if i in bad_rows or j in bad_cols)
 
 
 def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tuple[tuple[Cell, ...], list]:
@@ -118,6 +184,8 @@ def build_cells(corpus: Corpus, matrix: Matrix, rows: list, columns: list) -> tu
                 parts = tuple((v, counts[v]) for v, _l in legend if v in counts)
                 used.update(counts)
             out.append(Cell(i, j, rlabel, clabel, items, parts))
+    if used <= {NOT_STATED}:  # no item has a value: a second dimension would only say "not stated"
+        return tuple(replace(c, parts=()) for c in out), []
     return tuple(out), [(v, label) for v, label in legend if v in used]
 
 
@@ -132,26 +200,21 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         matrix_cells, legend = build_cells(corpus, m, rows, columns)
         noun = "CMOCs" if m.count == "cmocs" else "papers"
         labels = dict(legend)
-        separate = _lists_bytes(matrix_cells, memo) + 200 * len(rows) * len(columns) > MATRIX_HTML
+        unassessed = unassessed_cells(corpus, m, rows, columns)
+        not_assessed = len(unassessed - {(c.row, c.column) for c in matrix_cells})
+        empty = len(rows) * len(columns) - len(matrix_cells) - not_assessed
+        figure = _figure(m, rows, columns, matrix_cells, legend, unassessed, noun, (empty, not_assessed))
+        svg = figure(False)  # the bubble view's real size decides whether the cell lists fit the page
+        separate = _lists_bytes(matrix_cells, memo) + len(svg) + TABLE_CELL * len(rows) * len(columns) \
+            > MATRIX_HTML
+        svg = figure(True) if separate else svg
         links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
-        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts, links[c.anchor],
-                                   f"{c.row_label} × {c.column_label}: {len(c.items)} {noun}"
-                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
-                                      if c.parts else ""))
-                        for c in matrix_cells)
-        empty = len(rows) * len(columns) - len(matrix_cells)
-        description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence "
-                       f"and {empty} are gaps. Bubble area shows the number of {noun}"
-                       + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
-                                                        zip(legend, shape_names([k for k, _l in legend]).values()))
-                          if legend else "") + ". The table on this page gives the same counts.")
-        svg = bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
-                            [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}")
         shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
         yield PageSpec(m.page_url, "matrix.html", m.title, {
             "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
             "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
             "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
+            "unassessed": unassessed, "not_assessed": not_assessed,
         }, section="matrix")
         if separate:
             for c, brief in zip(matrix_cells, shown):
@@ -159,6 +222,32 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
                     yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
                         "m": m, "c": brief, "items": chunk, "pager": pager, "noun": noun,
                     }, section="matrix", sources=tuple(x.id for x in chunk))
+
+
+def _figure(m: Matrix, rows: list, columns: list, matrix_cells: tuple[Cell, ...], legend: list,
+            unassessed: frozenset, noun: str, tally: tuple[int, int]) -> Callable[[bool], str]:
+    """The bubble view of ``m``, given whether each cell links to a page of its own or to its list below."""
+    labels, one = dict(legend), noun[:-1]
+    empty, not_assessed = tally
+    description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence, "
+                   f"{empty} are gaps (no evidence found)"
+                   + (f" and {not_assessed} were not assessed" if not_assessed else "")
+                   + f". Bubble area shows the number of {noun}"
+                   + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in
+                                                    zip(legend, shape_names([k for k, _l in legend]).values()))
+                      if legend else "") + ". The table on this page gives the same counts.")
+
+    def draw(separate: bool) -> str:
+        bubbles = tuple(BubbleCell(c.row, c.column, len(c.items), c.parts,
+                                   f"{c.anchor}/" if separate else f"#{c.anchor}",
+                                   f"{c.row_label} × {c.column_label}: {len(c.items)} "
+                                   f"{one if len(c.items) == 1 else noun}"
+                                   + (" (" + ", ".join(f"{n} {labels[k].lower()}" for k, n in c.parts) + ")"
+                                      if c.parts else ""))
+                        for c in matrix_cells)
+        return bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
+                             [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}", unassessed)
+    return draw
 
 
 def counted(cell: Cell) -> Cell:

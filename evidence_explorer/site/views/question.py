@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from ...content.flow import is_prisma, prisma_rows, strands
 from ...content.link import Corpus
 from ...content.model import Cmoc, Theory
-from ..svg import flow_diagram
 from . import PageSpec
 from .memo import Memo
 from .pagination import paginate, text_bytes
@@ -102,8 +102,8 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         yield PageSpec("reviews/", "reviews.html", "Reviews", {"reviews": corpus.reviews}, section="reviews")
     for r in corpus.reviews:
         papers = corpus.rel("review_papers", r.id)
-        flow = flow_diagram(f"Document flow of {r.title}", [(s.stage, s.count) for s in r.flow], len(papers),
-                            f"flow-{r.id}", "Papers from this review in this evidence base") if r.flow else None
+        prisma = is_prisma(r)
         yield PageSpec(r.page_url, "review.html", r.title, {
-            "e": r, "questions": corpus.rel("review_questions", r.id), "papers": papers, "flow": flow,
+            "e": r, "questions": corpus.rel("review_questions", r.id), "papers": papers,
+            "prisma_rows": prisma_rows(r) if prisma else (), "strands": () if prisma else strands(r),
         }, section="reviews", sources=(r.id,), entity=r)

@@ -70,7 +70,7 @@ def entry_weight(memo: Memo) -> Callable[[CmocEntry], int]:
         return memo.get("cmoc_entry", (c, *(p for _s, p in entry.sources)), lambda: ENTRY_MARKUP + text_bytes(
             c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
             (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
-                SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.quote)
+                SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.found_in, s.quote)
                 for s, p in entry.sources))
     return weight
 
@@ -95,7 +95,8 @@ def paper_type_facet(config: SiteConfig) -> str | None:
 
 
 def evidence_type_counts(corpus: Corpus, papers: tuple[Paper, ...]) -> tuple[tuple[str, int], ...]:
-    """(label, count) of papers by evidence type (facet order; unclassified last)."""
+    """(label, count) of papers by evidence type (facet order; unclassified last); empty when none of
+    the papers is classified (a table of one 'Not classified' row says nothing)."""
     key = paper_type_facet(corpus.config)
     counts: dict[str, int] = {}
     for p in papers:
@@ -106,6 +107,8 @@ def evidence_type_counts(corpus: Corpus, papers: tuple[Paper, ...]) -> tuple[tup
     order = list(facet.values) if facet else sorted(k for k in counts if k)
     out = [(facet.label_of(v) if facet else v, counts[v]) for v in order if v in counts]
     out += [(v, n) for v, n in sorted(counts.items()) if v and v not in order]
+    if not out:
+        return ()
     if "" in counts:
         out.append(("Not classified", counts[""]))
     return tuple(out)

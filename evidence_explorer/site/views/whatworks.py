@@ -1,0 +1,76 @@
+"""What works, for whom, in what circumstances: every CMOC as a row of one table (context, mechanism,
+outcome, direction, the facets of CMOCs such as outcome domain and mechanism group, confidence and
+number of sources), grouped by the theory node it informs, in pages that keep the page budget."""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from ...content.link import Corpus
+from ...content.model import Cmoc
+from . import PageSpec
+from .memo import Memo
+from .pagination import paginate, text_bytes
+
+URL = "what-works/"
+ROW_MARKUP = 600
+"""Bytes of one table row besides its text (cells, link, badges, the confidence marks)."""
+NODE_MARKUP = 90
+"""Bytes of the link to one theory node the row's CMOC informs."""
+
+
+def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
+    """(CMOC, its theory nodes), CMOCs in the order of the theory nodes they inform (then unlinked)."""
+    order = {t.id.lower(): i for i, t in enumerate(corpus.theories)}
+    out = []
+    for c in corpus.cmocs:
+        nodes = tuple(corpus.get(t.theory) for t in c.theories if corpus.find(t.theory) is not None)
+        first = min((order.get(n.id.lower(), len(order)) for n in nodes), default=len(order))
+        out.append((first, c, nodes))
+    out.sort(key=lambda x: x[0])  # stable: content order within a node
+    return tuple((c, nodes) for _k, c, nodes in out)
+
+
+def _weight(memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
+    def weight(row: tuple[Cmoc, tuple]) -> int:
+        c, nodes = row
+        return memo.get("what_works", (c, *nodes), lambda: ROW_MARKUP + text_bytes(
+            c.id, c.display_title, c.context, c.mechanism, c.resource, c.reasoning, c.outcome, c.summary)
+            + sum(NODE_MARKUP + 2 * len(n.id) for n in nodes))
+    return weight
+
+
+def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
+    if not corpus.cmocs:
+        return
+    memo = Memo() if memo is None else memo
+    facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
+    every = rows(corpus)
+    filters = _filters(corpus, every, facets)
+    for chunk, pager in paginate(every, URL, _weight(memo)):
+        yield PageSpec(pager.url, "what_works.html",
+                       pager.title("What works, for whom, in what circumstances"),
+                       {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
+                        "filters": filters},
+                       section="cmocs", sources=tuple(dict.fromkeys(
+                           i for c, nodes in chunk for i in (c.id, *(n.id for n in nodes)))))
+
+
+def _filters(corpus: Corpus, every: tuple, facets: tuple) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """(key, label, ((value, label), …)) of each filter the table offers, values that occur only."""
+    theories = {n.id: n for _c, nodes in every for n in nodes}
+    out = [("theory", "Theory", tuple((t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title)
+                                      for t in corpus.theories if t.id in theories))]
+    for f in facets:
+        used = {v for c, _n in every for v in (c.facets.get(f.key) or ())}
+        out.append((f.key, f.label, tuple((v, label) for v, label in f.values.items() if v in used)
+                    + tuple((v, v) for v in sorted(used - set(f.values)))))
+    directions = {c.direction for c, _n in every if c.direction}
+    if directions:
+        out.append(("direction", "Direction", tuple((d, corpus.config.facets["direction"].label_of(d)
+                                                      if "direction" in corpus.config.facets else d.capitalize())
+                                                     for d in ("enabler", "barrier") if d in directions)))
+    levels = {c.confidence.level for c, _n in every if c.confidence}
+    out.append(("confidence", corpus.config.confidence_label, tuple(
+        (k, label) for k, label in corpus.config.confidence_levels.items() if k in levels)
+        + (("", "Not assessed"),)))
+    return tuple(x for x in out if x[2])
