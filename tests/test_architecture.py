@@ -201,3 +201,44 @@ def test_every_layer_is_described(layer):
     text = DOC.read_text(encoding="utf-8")
     assert f"`{layer}/`" in text or f"`{layer}.py`" in text
 
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+MAX_TOP_LEVEL_MODULES = 10
+
+
+def test_few_modules_at_the_top_of_the_package():
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+
+
+def test_no_module_over_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in modules().values()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split along a stage or a role): {long}"
+
+
+def long_functions(path: Path, shown: str) -> list[str]:
+    """Functions over the limit without a ``# long: <reason>`` comment on their signature (or the line above)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            size = node.end_lineno - node.lineno + 1
+            signature = lines[node.lineno - 2: node.body[0].lineno - 1]
+            if size > MAX_FUNCTION_LINES and not any("# long: " in line for line in signature):
+                out.append(f"{shown}:{node.lineno}: {node.name} ({size} lines)")
+    return out
+
+
+def test_no_function_over_60_lines_without_a_reason():
+    found = [f for p in modules().values() for f in long_functions(p, str(p.relative_to(ROOT)))]
+    assert not found, "functions over 60 lines with no '# long: <reason>' beside them:\n" + "\n".join(found)
+
+
+def test_the_size_check_can_fail(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(70))
+    probe = tmp_path / "probe.py"
+    probe.write_text(f"def f():\n{body}\n\n\ndef g():  # long: a probe\n{body}\n")
+    assert long_functions(probe, "probe.py") == ["probe.py:1: f (71 lines)"]

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from evidence_explorer.content import model
+from evidence_explorer.content import validate
 from evidence_explorer.speed import parallel_load
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import load_config, load_corpus
@@ -87,7 +87,7 @@ def test_invalid_transcripts_with_jobs(case, small_shares, tmp_path):
 
 def test_a_worker_failure_fails_the_load(small_shares, monkeypatch, tmp_path):
     parent = os.getpid()
-    original = model.build_entity
+    original = validate.build_entity
 
     def broken(src, config, report):
         if os.getpid() != parent:
@@ -106,7 +106,7 @@ def test_a_worker_failure_fails_the_load(small_shares, monkeypatch, tmp_path):
 def test_the_collector_is_paused_while_loading_and_restored(monkeypatch):
     import gc
     seen = []
-    original = model.build_entity
+    original = validate.build_entity
 
     def spy(src, config, report):
         seen.append(gc.isenabled())

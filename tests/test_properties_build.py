@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from conftest import run_cli
 from evidence_explorer.content.load import COLLECTIONS
-from evidence_explorer.content.model import KINDS, content_fields
+from evidence_explorer.content.fields import content_fields
+from evidence_explorer.content.model import KINDS
 from evidence_explorer.content.fields import Choice, Doi, Extra, Int, Str, TextOrList, Url, Year
 
 MAX_EXAMPLES = 60

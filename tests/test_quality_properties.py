@@ -13,7 +13,9 @@ from evidence_explorer.content.config import parse_config
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.content.load import (COLLECTIONS, ContentError, SourceFile, decode, parse_yaml,
                                             split_front_matter)
-from evidence_explorer.content.model import KINDS, build_entity, content_fields
+from evidence_explorer.content.fields import content_fields
+from evidence_explorer.content.model import KINDS
+from evidence_explorer.content.validate import build_entity
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONFIG = parse_config(parse_yaml(

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..content.config import Facet, SiteConfig
 from ..content.load import COLLECTIONS
-from ..content.model import KINDS, allowed_fields
+from ..content.model import KINDS
+from ..content.validate import allowed_fields
 from ..content.fields import content_fields
 
 DRAFT = "http://json-schema.org/draft-07/schema#"

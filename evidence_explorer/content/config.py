@@ -241,7 +241,8 @@ def _check_base_url_and_language(kw: dict[str, Any], data: dict, ctx: _Ctx) -> N
 
 
 def _facets(data: dict, ctx: _Ctx) -> dict[str, Facet]:
-    from .model import KINDS, content_fields  # the model knows which field names are taken
+    from .fields import content_fields
+    from .model import KINDS  # the model knows which field names are taken
     raw = ctx.mapping(data["facets"], "facets", data.line_of("facets"))
     out: dict[str, Facet] = {}
     for key, spec in (raw or {}).items():

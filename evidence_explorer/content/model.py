@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
-from . import urls
 from .bool_field import Bool
 from .config_findings import EXAMINED_WAYS
-from .diagnostics import Location, Report, did_you_mean
-from .fields import (Choice, Doi, Extra, FieldError, Id, Int, ListOf, Record, Ref, Str, TextOrList, Url, Year,
-                     check_id, content_fields, drop_known_line, field_)
-from .load import SourceFile
-
-if TYPE_CHECKING:  # annotations only: config asks the model which field names facets may not take
-    from .config import SiteConfig
+from .diagnostics import Location
+from .fields import Choice, Doi, Extra, Id, Int, ListOf, Record, Ref, Str, TextOrList, Url, Year, field_
 
 RELATIONS = ("supports", "refutes", "refines")
 DIRECTIONS = ("enabler", "barrier")
@@ -270,131 +264,3 @@ class Page(Entity):
 KINDS: dict[str, type[Entity]] = {c.kind: c for c in (Review, Question, Theory, EvidenceMap, Paper, Cmoc, Page)}
 BUILTIN_FACET_FIELDS = {"design": ("paper",), "setting": ("paper",), "country": ("paper",),
                         "direction": ("cmoc",)}
-
-
-def allowed_fields(kind: str, config: SiteConfig) -> dict[str, Any]:
-    names = dict(content_fields(KINDS[kind]))
-    if kind == "theory":
-        names["kind"] = None  # stored as theory_kind
-    for facet in config.facets.values():
-        if kind in facet.applies_to and facet.key not in names:
-            names[facet.key] = None
-    return names
-
-
-def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity | None:
-    """Validate one source file into an entity; None (with diagnostics) when invalid."""
-    cls = KINDS[src.kind]
-    data = src.data
-    where = lambda line: Location(src.path, line)  # noqa: E731
-    allowed = allowed_fields(src.kind, config)
-    ok = True
-    for key in data:
-        if key not in allowed:
-            report.error("schema.unknown-field", f"unknown field '{key}'{did_you_mean(key, allowed)}",
-                         where(data.line_of(key)))
-            ok = False
-    values: dict[str, Any] = {}
-    for name, f in content_fields(cls).items():
-        if name in data and data[name] is not None:
-            line = data.line_of(name)
-            try:
-                values[name] = drop_known_line(f.metadata["spec"].parse(data[name], name, line), line)
-            except FieldError as exc:
-                for err in exc.each():
-                    report.error(err.code, err.message, where(err.line or line))
-                ok = False
-        elif f.metadata["required"]:
-            report.error("schema.required", f"missing required field '{name}'"
-                         + (" (it is empty)" if name in data else ""), where(data.line_of(name) if name in data else 1))
-            ok = False
-    facets: dict[str, tuple[str, ...]] = {}
-    for facet in config.facets.values():
-        if src.kind not in facet.applies_to or data.get(facet.key) is None:  # empty = absent, as for fields
-            continue
-        try:
-            parsed = facet.parse(data[facet.key], data.line_of(facet.key))
-            if not facet.builtin:  # built-in fields (design, setting…) keep their own attribute
-                facets[facet.key] = parsed
-        except FieldError as exc:
-            report.error(exc.code, exc.message, where(exc.line or data.line_of(facet.key)))
-            ok = False
-    entity_id = values.get("id") or src.stem
-    if "id" not in values:
-        try:
-            check_id(entity_id)
-        except FieldError as exc:
-            report.error(exc.code, f"file name gives {exc.message}; rename the file or set 'id'", where(1))
-            ok = False
-    if src.kind == "theory" and "kind" in data:
-        tk = data["kind"]
-        if not isinstance(tk, str) or tk not in config.theory_kinds:
-            report.error("schema.choice", f"unknown theory kind {tk!r}; site.yaml theory_kinds has "
-                         f"{', '.join(config.theory_kinds)}{did_you_mean(str(tk), config.theory_kinds)}",
-                         where(data.line_of("kind")))
-            ok = False
-        else:
-            values["theory_kind"] = tk
-    elif src.kind == "theory":
-        values["theory_kind"] = config.default_theory_kind
-    for line in src.cut_values:
-        report.warning("yaml.comment-in-value", "'#' here starts a YAML comment, so the rest of the line is "
-                       "not part of the value: put the value in double quotes if the '#' belongs to it",
-                       where(line))
-    ok = all([_rules(src, values, report), check_confidence(src, values, config, report)]) and ok
-    if not ok:
-        return None
-    values.update(id=str(entity_id), path=src.path, rel=src.rel, body=src.body, body_line=src.body_line,
-                  lines=MappingProxyType(dict(data.lines)), facets=MappingProxyType(facets),
-                  page_url=urls.entity_url(src.kind, str(entity_id)))
-    values["extra"] = MappingProxyType(values.get("extra", {}))
-    return cls(**values)
-
-
-def claimed_id(src: SourceFile) -> str:
-    """The id a file asks for (its ``id`` field when that is text, else its file name), also when it
-    fails validation: references to it then say that it has errors, not that it is unknown."""
-    value = src.data.get("id")
-    return value.strip() if isinstance(value, str) and value.strip() else src.stem
-
-
-def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
-    """Cross-field rules, in one place."""
-    data, ok = src.data, True
-    if src.kind == "cmoc":
-        has_split = "resource" in values or "reasoning" in values
-        if "mechanism" in values and has_split:
-            report.error("schema.mechanism", "give either 'mechanism' or 'resource'/'reasoning', not both",
-                         Location(src.path, data.line_of("mechanism")))
-            ok = False
-        elif "mechanism" not in values and not has_split and not any(
-                data.get(k) is not None for k in ("mechanism", "resource", "reasoning")):
-            report.error("schema.required", "missing required field 'mechanism' "
-                         "(or 'resource' and/or 'reasoning')", Location(src.path, 1))
-            ok = False
-    if src.kind == "map" and "rows" in values and not values["rows"]:
-        report.error("schema.required", "'rows' is empty: a map needs at least one row",
-                     Location(src.path, data.line_of("rows")))
-        ok = False
-    if src.kind == "theory" and values.get("parent") and str(values["parent"]).lower() == \
-            str(values.get("id") or src.stem).lower():
-        report.error("link.cycle", "a theory cannot be its own parent", Location(src.path, data.line_of("parent")))
-        ok = False
-    return ok
-
-
-
-def check_confidence(src: SourceFile, values: dict[str, Any], config: SiteConfig, report: Report) -> bool:
-    """A confidence level must be one of the site's scale (``confidence.levels`` in site.yaml)."""
-    conf = values.get("confidence")
-    if conf is None:
-        return True
-    levels = config.confidence_levels
-    if conf.level in levels:
-        return True
-    raw = src.data.get("confidence")
-    line = (raw.line_of("level") if hasattr(raw, "line_of") else None) or conf.line
-    report.error("schema.confidence-level", f"unknown confidence level '{conf.level}'"
-                 f"{did_you_mean(conf.level, levels)}; the scale in site.yaml has {', '.join(levels)}",
-                 Location(src.path, line))
-    return False

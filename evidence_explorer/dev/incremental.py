@@ -37,7 +37,8 @@ from ..content import integrity, urls
 from ..content.diagnostics import Location, Report
 from ..content.link import Corpus, body_links, link
 from ..content.load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
-from ..content.model import Entity, build_entity
+from ..content.model import Entity
+from ..content.validate import build_entity
 from ..content.walk import file_problem, is_content_path
 from ..options import BuildOptions
 from ..pipeline import RenderJob, build, extra_files

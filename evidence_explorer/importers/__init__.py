@@ -13,7 +13,7 @@ from typing import Any
 from ..content.config import SiteConfig, load_config, parse_config
 from ..content.diagnostics import BuildError, Location, Report
 from ..content.load import parse_yaml
-from ..content.model import allowed_fields
+from ..content.validate import allowed_fields
 from . import tabular
 from .actions import Action, ImportOptions, ImportResult, Target  # noqa: F401 (the API)
 from .bibtex import read_bibtex

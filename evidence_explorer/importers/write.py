@@ -17,7 +17,8 @@ from ..content.config import SiteConfig
 from ..content.files import write_atomic
 from ..content.diagnostics import Report
 from ..content.load import ContentError, SourceFile, parse_yaml, split_front_matter
-from ..content.model import KINDS, build_entity
+from ..content.model import KINDS
+from ..content.validate import build_entity
 from ..content.fields import FieldError, check_id, content_fields
 from ..authoring.yaml_edit import (apply_edits, compose_front_matter, decode_for_edit, encode_after_edit,
                                    newline_of, set_key, set_list, set_raw)

@@ -177,16 +177,21 @@ def bubble_matrix(title: str, description: str, rows: Sequence[str], columns: Se
                        f'<rect x="{label_w + col_w * j + 3}" y="{header_h + row_h * i + 3}" width="{col_w - 6}" '
                        f'height="{row_h - 6}" class="hit"/>{"".join(drawn)}</a>')
     if legend:
-        y = header_h + row_h * len(rows) + 26
-        x = 6.0
-        out.append(svg_text(x, y + 4, ["Shape shows:"], size=12, anchor="start", weight="bold"))
-        x += 100
-        for key, label in legend:
-            out.append(shape(shape_of[key], x + 8, y, 7))
-            out.append(svg_text(x + 20, y + 4, [label], size=12, anchor="start"))
-            x += 30 + 7.2 * len(label)
+        out.append(_shape_legend(legend, shape_of, header_h + row_h * len(rows) + 26))
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _shape_legend(legend: Sequence[tuple[str, str]], shape_of: Mapping[str, str], y: float) -> str:
+    """'Shape shows:' and each value of the second dimension with its shape, in one line at ``y``."""
+    x = 6.0
+    out = [svg_text(x, y + 4, ["Shape shows:"], size=12, anchor="start", weight="bold")]
+    x += 100
+    for key, label in legend:
+        out.append(shape(shape_of[key], x + 8, y, 7))
+        out.append(svg_text(x + 20, y + 4, [label], size=12, anchor="start"))
+        x += 30 + 7.2 * len(label)
+    return "".join(out)
 
 
 def shape_names(keys: Sequence[str]) -> Mapping[str, str]:

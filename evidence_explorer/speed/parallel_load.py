@@ -3,11 +3,11 @@
 The parent walks the content tree (:func:`load.source_refs`), splits the files into ``jobs``
 interleaved shares (collections are contiguous, so interleaving balances papers against the
 smaller CMOC files), keeps the first share and forks a child for each other one (`parallel.fork_map`). A child reads,
-parses and validates its files (``load.read_source`` then ``model.build_entity``, exactly the
+parses and validates its files (``load.read_source`` then ``validate.build_entity``, exactly the
 serial steps) and sends back, per file, the entity (or None) and the diagnostics of each step,
 pickled (a read-only mapping is sent as the dict it wraps). The parent puts the results back in
 load order and reports every reading diagnostic, then every validation diagnostic, as the serial
-:func:`load.load_sources` followed by :func:`model.build_entity` does: the diagnostics, their order
+:func:`load.load_sources` followed by :func:`validate.build_entity` does: the diagnostics, their order
 and the entities are the same as a serial load (tested).
 
 Where ``fork`` is unavailable, or there are too few files to pay for a process, everything is
@@ -26,7 +26,8 @@ from ..content.config import SiteConfig
 from ..content.diagnostics import Diagnostic, Location, Report
 from .memory import collector_paused
 from ..content.load import ContentError, SourceRef, read_source, source_refs
-from ..content.model import Entity, build_entity, claimed_id
+from ..content.model import Entity
+from ..content.validate import build_entity, claimed_id
 from .parallel import effective_jobs, fork_map
 
 MIN_FILES_PER_JOB = 400
