@@ -21,8 +21,6 @@ class PageSpec:
     context: Mapping[str, Any] = field(default_factory=dict)
     section: str = ""
     """Navigation section this page belongs to (highlights the nav item)."""
-    sources: tuple[str, ...] = ()
-    """Ids of the entities whose content this page shows (for incremental rebuilds)."""
     entity: Any = None
     """The entity this page is about, if any (search metadata and edit links read it)."""
 

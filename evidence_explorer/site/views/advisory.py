@@ -81,7 +81,7 @@ def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo:
         "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
         "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
                                    key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
-    }, section="review", sources=(t.id, *(e.cmoc.id for e in items)))
+    }, section="review")
 
 
 def check_url(name: str) -> str:
@@ -96,10 +96,6 @@ def _finding_weight(corpus: Corpus):
     return weight
 
 
-def _shown_ids(items) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i for f in items for i in (f.entity, *f.related[:RELATED_SHOWN])))
-
-
 def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> Iterator[PageSpec]:
     """The summary (counts and level per check, the first findings of each) and a page per check with
     findings, split into pages within the page budget."""
@@ -111,7 +107,7 @@ def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> 
                    for name, check in integrity.CHECKS.items())
     yield PageSpec("review/integrity/", "advisory/integrity.html", "Integrity report", {
         "groups": groups, "min_sources": cfg.min_sources, "preview": PREVIEW, "related_shown": RELATED_SHOWN,
-    }, section="review", sources=_shown_ids(f for g in groups for f in g[3][:PREVIEW]))
+    }, section="review")
     weight = _finding_weight(corpus)
     for name, check, level, items, url in groups:
         if not items:
@@ -120,4 +116,4 @@ def integrity_pages(corpus: Corpus, findings: tuple[integrity.Finding, ...]) -> 
             yield PageSpec(pager.url, "advisory/integrity_check.html", pager.title(f"Integrity: {check.title}"), {
                 "name": name, "check": check, "level": level, "items": chunk, "pager": pager,
                 "related_shown": RELATED_SHOWN,
-            }, section="review", sources=_shown_ids(chunk))
+            }, section="review")

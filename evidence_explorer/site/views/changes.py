@@ -71,8 +71,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     chunks = paginate(rows, "changes/", _weight)
     for n, (chunk, pager) in enumerate(chunks):
         continues = n + 1 < len(chunks) and not chunks[n + 1][0][0].first
-        shown = tuple(dict.fromkeys(r.entity.id for r in chunk if r.entity is not None))
         yield PageSpec(pager.url, "changes.html", pager.title("Changes"), {
             "commits": _parts(chunk, continues), "pager": pager,
             "n_commits": len(history.commits),
-        }, section="changes", sources=shown)
+        }, section="changes")

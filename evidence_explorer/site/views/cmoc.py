@@ -105,7 +105,7 @@ def index_pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         yield PageSpec(pager.url, "cmocs.html", pager.title("Context–mechanism–outcome configurations"), {
             "groups": _groups(chunk, totals, before, after), "total": len(corpus.cmocs),
             "direction_counts": counts, "pager": pager,
-        }, section="cmocs", sources=theories + tuple(dict.fromkeys(c.id for _t, c in chunk)))
+        }, section="cmocs")
 
 
 def entity_page(corpus: Corpus, c: Cmoc) -> PageSpec:
@@ -118,4 +118,4 @@ def entity_page(corpus: Corpus, c: Cmoc) -> PageSpec:
         "chained_from": corpus.rel("cmoc_chained_from", c.id),
         "questions": tuple(corpus.get(q) for q in c.question),
         "reviews": tuple(corpus.get(r) for r in c.review),
-    }, section="cmocs", sources=(c.id,), entity=c)
+    }, section="cmocs", entity=c)

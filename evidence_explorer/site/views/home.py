@@ -26,6 +26,6 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
     for p in corpus.pages:
         yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
-                       section="pages", sources=(p.id,), entity=p)
+                       section="pages", entity=p)
     yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})

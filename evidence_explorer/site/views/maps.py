@@ -37,4 +37,4 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
         yield PageSpec(m.page_url, "map.html", titles[m.id], {
             "e": m, "title": titles[m.id], "rows": rows, "grid": paper_by_set(corpus, m),
             "theory": corpus.get(m.theory) if m.theory else None,
-        }, section="maps", sources=(m.id,), entity=m)
+        }, section="maps", entity=m)

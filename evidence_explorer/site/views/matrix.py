@@ -221,7 +221,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
                 for chunk, pager in paginate(c.items, f"{m.page_url}{c.anchor}/", _item_bytes(memo)):
                     yield PageSpec(pager.url, "matrix_cell.html", pager.title(f"{c.row_label} × {c.column_label}"), {
                         "m": m, "c": brief, "items": chunk, "pager": pager, "noun": noun,
-                    }, section="matrix", sources=tuple(x.id for x in chunk))
+                    }, section="matrix")
 
 
 def _figure(m: Matrix, rows: list, columns: list, matrix_cells: tuple[Cell, ...], legend: list,

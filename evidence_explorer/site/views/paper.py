@@ -32,8 +32,7 @@ def _row_weight(memo: Memo) -> Callable[[tuple[Paper, str]], int]:
 
 
 def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: str, context: dict,
-                 section: str = "papers", extra_sources: tuple[str, ...] = (),
-                 memo: Memo | None = None) -> Iterator[PageSpec]:
+                 section: str = "papers", memo: Memo | None = None) -> Iterator[PageSpec]:
     """The table of ``papers`` at ``base``, split into pages that stay within the page budget."""
     key = paper_type_facet(corpus.config)
     memo = Memo() if memo is None else memo
@@ -44,7 +43,7 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
         yield PageSpec(pager.url, "papers.html", pager.title(title), {
             **context, "rows": chunk, "types": types, "type_heading": heading,
             "pager": pager,
-        }, section=section, sources=extra_sources + tuple(p.id for p, _t in chunk))
+        }, section=section)
 
 
 def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
@@ -55,7 +54,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         url = theory_papers_url(t.page_url, len(papers))
         if url:
             yield from paper_tables(corpus, papers, url, f"Papers behind {t.id}: {t.title}",  # type: ignore[arg-type]
-                                    {"theory": t}, section="theories", extra_sources=(t.id,), memo=memo)
+                                    {"theory": t}, section="theories", memo=memo)
     for p in corpus.papers:
         yield entity_page(corpus, p, memo)
 
@@ -70,4 +69,4 @@ def entity_page(corpus: Corpus, p: Paper, memo: Memo) -> PageSpec:
         "questions": tuple(corpus.get(q) for q in p.questions),
         "reviews": tuple(corpus.get(r) for r in p.review),
         "ref_meta": memo.get("ref_meta", (p,), lambda: reference_meta(p)),
-    }, section="papers", sources=(p.id,), entity=p)
+    }, section="papers", entity=p)

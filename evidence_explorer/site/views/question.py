@@ -74,7 +74,7 @@ def element_pages(q, nodes: tuple, url: str, memo: Memo | None = None) -> tuple[
         continues = n + 1 < len(chunks) and chunks[n + 1][0][0][0] is chunk[-1][0]
         specs.append(PageSpec(pager.url, "question_cmocs.html", pager.title(f"Elements of {q.id}"), {
             "e": q, "nodes": _by_node(chunk, totals, continued, continues), "pager": pager,
-        }, section="questions", sources=(q.id, *dict.fromkeys(i for t, c in chunk for i in (t.id, c.id)))))
+        }, section="questions"))
     return tuple(specs), starts
 
 
@@ -96,7 +96,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
             "e": q, "nodes": nodes, "cmocs": corpus.rel("question_cmocs", q.id), "elements_url": own_url,
             "node_urls": starts,
             "papers": corpus.rel("question_papers", q.id), "reviews": tuple(corpus.get(r) for r in q.review),
-        }, section="questions", sources=(q.id,), entity=q)
+        }, section="questions", entity=q)
         yield from own
     if corpus.reviews:
         yield PageSpec("reviews/", "reviews.html", "Reviews", {"reviews": corpus.reviews}, section="reviews")
@@ -106,4 +106,4 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         yield PageSpec(r.page_url, "review.html", r.title, {
             "e": r, "questions": corpus.rel("review_questions", r.id), "papers": papers,
             "prisma_rows": prisma_rows(r) if prisma else (), "strands": () if prisma else strands(r),
-        }, section="reviews", sources=(r.id,), entity=r)
+        }, section="reviews", entity=r)

@@ -183,8 +183,7 @@ def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ..
         continues = n + 1 < len(chunks) and chunks[n + 1][0][0].relation == chunk[-1].relation
         yield PageSpec(pager.url, "theory_cmocs.html", pager.title(f"Configurations of {theory.id}: {theory.title}"), {
             "e": theory, "cmoc_groups": cmoc_groups(chunk, entries, continued, continues), "pager": pager,
-        }, section="theories", sources=(theory.id, *dict.fromkeys(
-            i for x in chunk for i in (x.cmoc.id, *(p.id for _s, p in x.sources)))), entity=None)
+        }, section="theories", entity=None)
 
 
 def map_rows(corpus: Corpus, m: EvidenceMap) -> list:
@@ -253,7 +252,7 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
         "related_groups": related_groups(corpus, t, related),
         "questions": tuple(corpus.get(q) for q in t.question),
         "reviews": tuple(corpus.get(r) for r in t.review),
-    }, section="theories", sources=(t.id,), entity=t)
+    }, section="theories", entity=t)
     if own_url:
         yield from cmoc_list_pages(corpus, t, entries, own_url, memo)
 

@@ -51,8 +51,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
                        pager.title("What works, for whom, in what circumstances"),
                        {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
                         "filters": filters},
-                       section="cmocs", sources=tuple(dict.fromkeys(
-                           i for c, nodes in chunk for i in (c.id, *(n.id for n in nodes)))))
+                       section="cmocs")
 
 
 def _filters(corpus: Corpus, every: tuple, facets: tuple) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
