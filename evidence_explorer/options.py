@@ -17,6 +17,7 @@ class BuildOptions:
     cache: bool = True
     """Reuse Markdown rendered by earlier builds (speed/cache.py); off = a cold build."""
     fast_paths: bool = True
-    """Python-Markdown's inline shortcuts (site/markup.py); off = its stock inline processor."""
+    """libyaml for front matter where it can (content/load.py) and Python-Markdown's inline shortcuts
+    (site/markup.py); off = the pure-Python YAML loader and Markdown's stock inline processor."""
     tune_memory: bool = True
     """Freeze the corpus for the collector and trim the C heap before forking (speed/memory.py)."""

@@ -4,8 +4,9 @@ load (``site.yaml``, then every content file) → validate → link → check (i
 exports → render → index (Pagefind) → publish (atomic swap). Nothing is written until the check
 has passed; output goes to a staging directory beside the target and is swapped in only when
 everything succeeded. Accelerators come in from outside: worker processes (``options.jobs``), the
-Markdown cache (``options.cache``), Markdown's inline shortcuts (``options.fast_paths``), memory tuning, and the render stage itself (``serve`` passes one
-that records each page's dependencies). :func:`plain` turns every one of them off.
+Markdown cache (``options.cache``), the libyaml and inline-Markdown fast paths
+(``options.fast_paths``), memory tuning, and the render stage itself (``serve`` passes one that
+records each page's dependencies). :func:`plain` turns every one of them off.
 """
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def content_dir(content: Path) -> Path:
 
 def load_and_validate(options: BuildOptions, config: SiteConfig, report: Report) -> tuple[list, Invalid]:
     """Every content file read and validated into an entity (in ``options.jobs`` workers)."""
-    return load_all(options.content, str(options.content), config, report, options.jobs)
+    return load_all(options.content, str(options.content), config, report, options.jobs, options.fast_paths)
 
 
 def check(corpus: Corpus, report: Report) -> tuple[integrity.Finding, ...]:

@@ -56,10 +56,10 @@ def test_the_shares_are_really_loaded_elsewhere(small_shares, monkeypatch):
     seen = []
     original = parallel_load.load_share
 
-    def spy(content_dir, refs, config):
+    def spy(content_dir, refs, config, fast=True):
         if os.getpid() == parent:
             seen.append(len(refs))
-        return original(content_dir, refs, config)
+        return original(content_dir, refs, config, fast)
 
     monkeypatch.setattr(parallel_load, "load_share", spy)
     loaded, _ = entities(ROOT / "content", 2)

@@ -1,6 +1,7 @@
 """Speed plugs in from outside: with every accelerator off (one switch, ``EVIDENCE_EXPLORER_PLAIN=1``:
-one process, no caches, Python-Markdown's stock inline processor, no memory tuning) the demo and a synthetic base build byte for byte what they
-build with worker processes, a cold and a warm Markdown cache (docs/architecture.md)."""
+one process, no caches, the pure-Python YAML loader, Python-Markdown's stock inline processor, no memory
+tuning) the demo and a synthetic base build byte for byte what they build with worker processes and a
+cold and a warm Markdown cache, and every invalid site gives its transcript (docs/architecture.md)."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,6 +13,8 @@ import pytest
 from evidence_explorer.options import BuildOptions
 from evidence_explorer.pipeline import PLAIN_ENV, build, plain
 from evidence_explorer.speed import parallel
+
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
@@ -43,3 +46,17 @@ def test_a_plain_build_equals_an_accelerated_one(base, tmp_path, monkeypatch):
     slow = build(BuildOptions(content=content, output=tmp_path / "plain", search=False, jobs=2))
     assert slow.written and slow.files == cold.files
     assert tree(tmp_path / "plain") == cold_tree
+
+
+INVALID = sorted(p.name for p in (ROOT / "tests" / "sites" / "invalid").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_plain_builds_give_the_same_transcripts(case, tmp_path, monkeypatch):
+    """Every invalid site's diagnostics, with every accelerator off, are its expected transcript."""
+    folder = ROOT / "tests" / "sites" / "invalid" / case
+    args_file = folder / "args.txt"
+    extra = args_file.read_text().split() if args_file.exists() else []
+    monkeypatch.setenv(PLAIN_ENV, "1")
+    run = run_cli("build", "--content", ".", "--output", str(tmp_path / "site"), "--no-search", *extra, cwd=folder)
+    assert run.err + f"exit: {run.code}\n" == (folder / "expected.txt").read_text(encoding="utf-8")

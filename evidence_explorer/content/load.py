@@ -193,9 +193,10 @@ def _fast_path_safe(text: str) -> bool:
     return too_deep > 0 and re.search(f"^ {{{too_deep}}}", text, re.MULTILINE) is None
 
 
-def parse_yaml(text: str, line_offset: int = 0) -> Any:
-    """Parse YAML text; raise :class:`ContentError` with an absolute line on any problem."""
-    if _fast_path_safe(text):
+def parse_yaml(text: str, line_offset: int = 0, fast: bool = True) -> Any:
+    """Parse YAML text; raise :class:`ContentError` with an absolute line on any problem. ``fast``:
+    libyaml's parser where the text allows (an accelerator: False, the pure-Python loader only)."""
+    if fast and _fast_path_safe(text):
         fast = _FastLoader(text)
         fast.line_offset = line_offset
         try:
@@ -280,7 +281,7 @@ def read_file(path: Path | str) -> bytes:
         raise ContentError(exc.message, None, exc.code) from None
 
 
-def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
+def read_source(path: Path, shown: str, rel: str, kind: str, fast: bool = True) -> SourceFile:
     text = decode(read_file(path))
     if not text.strip():
         raise ContentError("empty file: expected '---' front matter '---' and a body", None, "file.empty")
@@ -288,7 +289,7 @@ def read_source(path: Path, shown: str, rel: str, kind: str) -> SourceFile:
     bad = body_problem(body)
     if bad is not None:
         raise ContentError(bad[1], body_line + bad[0], "file.control-character")
-    data = parse_yaml(yaml_text, line_offset=1) if yaml_text.strip() else None
+    data = parse_yaml(yaml_text, line_offset=1, fast=fast) if yaml_text.strip() else None
     if data is None:
         data = LineDict()
         data.line, data.lines = 1, {}

@@ -51,21 +51,22 @@ def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report
 
 
 def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
-             jobs: int = 1) -> tuple[list[Entity], Invalid]:
-    """:func:`load_entities`, and the ids claimed by the files that failed (first file wins)."""
+             jobs: int = 1, fast: bool = True) -> tuple[list[Entity], Invalid]:
+    """:func:`load_entities`, and the ids claimed by the files that failed (first file wins);
+    ``fast``: front matter through libyaml where it can (see ``load.parse_yaml``)."""
     refs = source_refs(content_dir, shown_root, report, follow_outside=config.follow_symlinks_outside)
     jobs = effective_jobs(jobs, len(refs), MIN_FILES_PER_JOB)
     invalid: Invalid = {}
     with collector_paused():
         if jobs == 1:
-            return _serial(content_dir, refs, config, report, invalid), invalid
-        return _parallel(content_dir, refs, config, report, jobs, invalid), invalid
+            return _serial(content_dir, refs, config, report, invalid, fast), invalid
+        return _parallel(content_dir, refs, config, report, jobs, invalid, fast), invalid
 
 
 def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, report: Report,
-              jobs: int, invalid: Invalid) -> list[Entity]:
+              jobs: int, invalid: Invalid, fast: bool = True) -> list[Entity]:
     results: list[Loaded | None] = [None] * len(refs)
-    parts = fork_map([refs[i::jobs] for i in range(jobs)], lambda share: load_share(content_dir, share, config),
+    parts = fork_map([refs[i::jobs] for i in range(jobs)], lambda share: load_share(content_dir, share, config, fast),
                      error=LoadError, what="loading", encode=_pickle, decode=_decode)
     for i, part in enumerate(parts):
         results[i::jobs] = part
@@ -82,12 +83,12 @@ def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, repo
 
 
 def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report,
-            invalid: Invalid) -> list[Entity]:
+            invalid: Invalid, fast: bool = True) -> list[Entity]:
     """What ``load_sources`` then ``build_entity`` do, for the files already walked."""
     sources, claims = [], {}
     for ref in refs:
         try:
-            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind))
+            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind, fast))
         except ContentError as exc:
             report.error(exc.code, exc.message, Location(ref.shown, exc.line))
             claims[ref.shown] = (PurePosixPath(ref.rel).stem, ref.kind)
@@ -105,13 +106,13 @@ def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, re
     return entities
 
 
-def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig) -> list[Loaded]:
+def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, fast: bool = True) -> list[Loaded]:
     """Read and validate ``refs`` one by one, keeping each file's diagnostics apart."""
     out: list[Loaded] = []
     for ref in refs:
         read = Report()
         try:
-            source = read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind)
+            source = read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind, fast)
         except ContentError as exc:
             read.error(exc.code, exc.message, Location(ref.shown, exc.line))
             out.append((None, tuple(read.items), (), PurePosixPath(ref.rel).stem))
