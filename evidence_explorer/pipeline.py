@@ -23,6 +23,7 @@ from .content.config import SiteConfig, load_config
 from .content.diagnostics import BuildError, Report
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
+from .content.validate import Invalid, load_entities
 from .exports.advisory_sheet import links_csv
 from .exports.data import exports
 from .options import BuildOptions
@@ -36,7 +37,7 @@ from .site.views.memo import Memo
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
 from .speed.parallel import render_pages
-from .speed.parallel_load import Invalid, load_all
+from .speed.parallel_load import load_all
 
 PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
 """Set to 1 to build with every accelerator off (one process, no caches, no memory tuning)."""
@@ -120,8 +121,11 @@ def content_dir(content: Path) -> Path:
 
 
 def load_and_validate(options: BuildOptions, config: SiteConfig, report: Report) -> tuple[list, Invalid]:
-    """Every content file read and validated into an entity (in ``options.jobs`` workers)."""
-    return load_all(options.content, str(options.content), config, report, options.jobs, options.fast_paths)
+    """Every content file read and validated into an entity: in ``options.jobs`` worker processes
+    with the collector paused (speed/parallel_load.py), or plainly, one file after the other."""
+    if options.jobs > 1 or options.tune_memory:
+        return load_all(options.content, str(options.content), config, report, options.jobs, options.fast_paths)
+    return load_entities(options.content, str(options.content), config, report, options.fast_paths)
 
 
 def check(corpus: Corpus, report: Report) -> tuple[integrity.Finding, ...]:

@@ -112,7 +112,7 @@ def test_the_collector_is_paused_while_loading_and_restored(monkeypatch):
         seen.append(gc.isenabled())
         return original(src, config, report)
 
-    monkeypatch.setattr(parallel_load, "build_entity", spy)
+    monkeypatch.setattr(validate, "build_entity", spy)  # the serial load is content.validate's
     assert gc.isenabled()
     loaded, _ = entities(SITES / "minimal", 1)
     assert loaded and seen and not any(seen) and gc.isenabled()
@@ -120,13 +120,13 @@ def test_the_collector_is_paused_while_loading_and_restored(monkeypatch):
     def broken(src, config, report):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(parallel_load, "build_entity", broken)
+    monkeypatch.setattr(validate, "build_entity", broken)
     with pytest.raises(RuntimeError):
         entities(SITES / "minimal", 1)
     assert gc.isenabled()  # restored after a failure too
     gc.disable()
     try:
-        monkeypatch.setattr(parallel_load, "build_entity", original)
+        monkeypatch.setattr(validate, "build_entity", original)
         entities(SITES / "minimal", 1)
         assert not gc.isenabled()  # and left off when it was off
     finally:

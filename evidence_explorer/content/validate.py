@@ -5,15 +5,54 @@ rules are in one place (:func:`_rules`); validation never stops at the first pro
 """
 from __future__ import annotations
 
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Sequence
 
 from . import urls
 from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, check_id, content_fields, drop_known_line
-from .load import SourceFile
+from .load import ContentError, SourceFile, SourceRef, read_source, source_refs
 from .model import KINDS, Entity
+
+Invalid = dict[str, tuple[str, str]]
+"""Lower-cased id a file that failed claims → (its kind, its path as shown): see ``link.link``."""
+
+
+def load_entities(content_dir: Path, shown_root: str, config: SiteConfig, report: Report,
+                  fast: bool = True) -> tuple[list[Entity], Invalid]:
+    """Load and validate every content file in one process, with no accelerator but ``fast`` (libyaml):
+    the plain form of ``speed.parallel_load.load_all``, which must give the same entities and
+    diagnostics (tested)."""
+    refs = source_refs(content_dir, shown_root, report, follow_outside=config.follow_symlinks_outside)
+    invalid: Invalid = {}
+    return validate_refs(content_dir, refs, config, report, invalid, fast), invalid
+
+
+def validate_refs(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report,
+            invalid: Invalid, fast: bool = True) -> list[Entity]:
+    """Read and validate the files already walked, one after the other: the valid entities in load
+    order; the ids claimed by the files that failed go to ``invalid`` (the first file wins)."""
+    sources, claims = [], {}
+    for ref in refs:
+        try:
+            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind, fast))
+        except ContentError as exc:
+            report.error(exc.code, exc.message, Location(ref.shown, exc.line))
+            claims[ref.shown] = (PurePosixPath(ref.rel).stem, ref.kind)
+    entities = []
+    for src in sources:
+        entity = build_entity(src, config, report)
+        if entity is None:
+            claims[src.path] = (claimed_id(src), src.kind)
+        else:
+            entities.append(entity)
+    for ref in refs:  # in load order, as the parallel load
+        if ref.shown in claims:
+            claimed, kind = claims[ref.shown]
+            invalid.setdefault(claimed.lower(), (kind, ref.shown))
+    return entities
 
 
 def allowed_fields(kind: str, config: SiteConfig) -> dict[str, Any]:

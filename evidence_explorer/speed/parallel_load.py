@@ -27,7 +27,7 @@ from ..content.diagnostics import Diagnostic, Location, Report
 from .memory import collector_paused
 from ..content.load import ContentError, SourceRef, read_source, source_refs
 from ..content.model import Entity
-from ..content.validate import build_entity, claimed_id
+from ..content.validate import Invalid, build_entity, claimed_id, validate_refs
 from .parallel import effective_jobs, fork_map
 
 MIN_FILES_PER_JOB = 400
@@ -36,8 +36,6 @@ MIN_FILES_PER_JOB = 400
 Loaded = tuple[Entity | None, tuple[Diagnostic, ...], tuple[Diagnostic, ...], str | None]
 """Per file: the entity (None when invalid or unreadable), reading and validation diagnostics, and
 the id an invalid or unreadable file claims (None for a valid one)."""
-Invalid = dict[str, tuple[str, str]]
-"""Lower-cased id a file that failed claims → (its kind, its path as shown): see ``link.link``."""
 
 
 class LoadError(Exception):
@@ -59,7 +57,7 @@ def load_all(content_dir: Path, shown_root: str, config: SiteConfig, report: Rep
     invalid: Invalid = {}
     with collector_paused():
         if jobs == 1:
-            return _serial(content_dir, refs, config, report, invalid, fast), invalid
+            return validate_refs(content_dir, refs, config, report, invalid, fast), invalid
         return _parallel(content_dir, refs, config, report, jobs, invalid, fast), invalid
 
 
@@ -80,30 +78,6 @@ def _parallel(content_dir: Path, refs: list[SourceRef], config: SiteConfig, repo
         if claimed is not None:
             invalid.setdefault(claimed.lower(), (ref.kind, ref.shown))
     return [entity for entity, _, _, _ in done if entity is not None]
-
-
-def _serial(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, report: Report,
-            invalid: Invalid, fast: bool = True) -> list[Entity]:
-    """What ``load_sources`` then ``build_entity`` do, for the files already walked."""
-    sources, claims = [], {}
-    for ref in refs:
-        try:
-            sources.append(read_source(content_dir / ref.rel, ref.shown, ref.rel, ref.kind, fast))
-        except ContentError as exc:
-            report.error(exc.code, exc.message, Location(ref.shown, exc.line))
-            claims[ref.shown] = (PurePosixPath(ref.rel).stem, ref.kind)
-    entities = []
-    for src in sources:
-        entity = build_entity(src, config, report)
-        if entity is None:
-            claims[src.path] = (claimed_id(src), src.kind)
-        else:
-            entities.append(entity)
-    for ref in refs:  # in load order, as the parallel load
-        if ref.shown in claims:
-            claimed, kind = claims[ref.shown]
-            invalid.setdefault(claimed.lower(), (kind, ref.shown))
-    return entities
 
 
 def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig, fast: bool = True) -> list[Loaded]:
