@@ -29,7 +29,7 @@ from .exports.data import exports
 from .options import BuildOptions
 from .site.pages import collect_pages
 from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
-from .site.render import Renderer
+from .site.render import Renderer, write_pages
 from .site.search_index import index_site
 from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
@@ -46,6 +46,11 @@ PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
 def plain(options: BuildOptions) -> BuildOptions:
     """``options`` with every accelerator off; the site is byte for byte the same (tested)."""
     return replace(options, jobs=1, cache=False, fast_paths=False, tune_memory=False)
+
+
+def accelerated(options: BuildOptions) -> bool:
+    """Whether any accelerator is on; without one, every stage runs in the core alone."""
+    return options != plain(options)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,13 @@ class RenderJob:
 
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
 """Renders every page of a job into its staging folder; returns something per page URL."""
+
+
+def render_plainly(job: RenderJob) -> Mapping[str, Any]:
+    """The render stage of a plain build: one renderer, one page after the other (site/render.py)."""
+    renderer = Renderer(job.corpus, job.base_url, job.nav, updated=job.updated, quick_inline=job.fast_paths)
+    write_pages(job.pages, renderer, job.staging)
+    return dict.fromkeys(p.url for p in job.pages)
 
 
 def render_in_workers(job: RenderJob) -> Mapping[str, Any]:
@@ -96,7 +108,7 @@ class BuildResult:
 
 
 def build(options: BuildOptions, report: Report | None = None, write: bool = True,
-          render: RenderStage = render_in_workers) -> BuildResult:
+          render: RenderStage | None = None) -> BuildResult:
     """The whole build; ``write=False`` stops after the check (the ``check`` command)."""
     report = report or Report()
     if os.environ.get(PLAIN_ENV) == "1":
@@ -111,7 +123,8 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
         return BuildResult(report, corpus)
     corpus = replace(corpus, history=read_history(options.content))
     with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
-        return publish(options, report, corpus, findings, render)
+        return publish(options, report, corpus, findings,
+                       render or (render_in_workers if accelerated(options) else render_plainly))
 
 
 def content_dir(content: Path) -> Path:
@@ -123,7 +136,7 @@ def content_dir(content: Path) -> Path:
 def load_and_validate(options: BuildOptions, config: SiteConfig, report: Report) -> tuple[list, Invalid]:
     """Every content file read and validated into an entity: in ``options.jobs`` worker processes
     with the collector paused (speed/parallel_load.py), or plainly, one file after the other."""
-    if options.jobs > 1 or options.tune_memory:
+    if accelerated(options):
         return load_all(options.content, str(options.content), config, report, options.jobs, options.fast_paths)
     return load_entities(options.content, str(options.content), config, report, options.fast_paths)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import jinja2
 from jinja2.utils import htmlsafe_json_dumps
@@ -280,3 +280,18 @@ def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(value) if isinstance(value, tuple) else (value,)
+
+
+def write_pages(pages: Sequence[PageSpec], renderer: Renderer, staging: Path) -> list[str]:
+    """Render ``pages`` into ``staging``, one after the other; the output paths written, in order."""
+    written = []
+    made: set[Path] = set()
+    for page in pages:
+        rel = urls.output_path(page.url)
+        path = staging / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(renderer.render(page), encoding="utf-8")
+        written.append(rel)
+    return written

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 from ..content import urls
 from .memory import frozen_heap
 from .cache import Delta, MarkdownCache
+from ..site.render import write_pages
 from ..site.views import PageSpec
 
 if TYPE_CHECKING:
@@ -176,14 +177,4 @@ def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "R
 
 
 def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path) -> list[str]:
-    written = []
-    made: set[Path] = set()
-    for page in pages:
-        rel = urls.output_path(page.url)
-        path = staging / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_text(renderer.render(page), encoding="utf-8")
-        written.append(rel)
-    return written
+    return write_pages(pages, renderer, staging)
