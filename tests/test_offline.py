@@ -28,6 +28,9 @@ def test_relative_links():
     assert relative("/ev/", "/ev/", "papers/x/index.html") == "../../index.html"
     assert relative("/ev/search/?q=a#r", "/ev/", "cmocs/index.html") == "../search/index.html?q=a#r"
     assert relative("/ev/data/evidence.json", "/ev/", "data/index.html") == "evidence.json"
+    assert relative("cell-0-0/", "/ev/", "matrix/m/index.html") == "cell-0-0/index.html"
+    assert relative("../?q=a#x", "/ev/", "matrix/m/index.html") == "../index.html?q=a#x"
+    assert relative("data.csv", "/ev/", "index.html") == "data.csv"
     for untouched in ("#main", "https://doi.org/10.1/x", "//cdn.example/x.js", "mailto:a@b"):
         assert relative(untouched, "/", "index.html") == untouched
 

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 MARKER = ".evidence-explorer-offline"
 """File in an offline folder that marks it as ours (a later copy may replace it)."""
@@ -55,9 +55,22 @@ def base_url_of(site: Path) -> str:
     return match.group(1)
 
 
+def _folder_index(value: str) -> str:
+    """A relative link to a folder (``cell-0-0/``, ``../``) made to name its ``index.html``."""
+    path, sep, fragment = value.partition("#")
+    path, qsep, query = path.partition("?")
+    if path in (".", ".."):
+        path += "/"
+    if path.endswith("/"):
+        path += "index.html"
+    return path + qsep + query + sep + fragment
+
+
 def relative(value: str, base: str, page: str) -> str:
     """An internal link of ``page`` (a path in the site) made relative and file-openable."""
     if not value.startswith(base) or value.startswith("//") and not base.startswith("//"):
+        if value and not value.startswith(("#", "/")) and not urlsplit(value).scheme:
+            return _folder_index(value)  # already relative to the page
         return value
     rest = value[len(base):]
     path, sep, fragment = rest.partition("#")
