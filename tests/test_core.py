@@ -125,7 +125,7 @@ def test_check_writes_nothing(tmp_path):
 def test_strict_makes_warnings_fail():
     run = run_cli("check", "--content", str(SITES / "minimal"), "--strict")
     assert run.code == 1
-    assert run.lines[-1] == "build failed: 0 errors, 1 warning"
+    assert run.lines[-1] == "check failed: 0 errors, 1 warning"
 
 
 def test_usage_errors_exit_2(tmp_path):

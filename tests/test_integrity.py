@@ -58,7 +58,7 @@ def test_findings_site_gives_exactly_the_planted_findings():
     assert run.code == 1
     diagnostics = [line for line in run.lines if ": warning: " in line or ": error: " in line]
     assert len(diagnostics) == len(EXPECTED), run.err
-    assert run.lines[-1] == f"build failed: 0 errors, {len(EXPECTED)} warnings"
+    assert run.lines[-1] == f"check failed: 0 errors, {len(EXPECTED)} warnings"
 
 
 @pytest.mark.parametrize("check_name", list(integrity.CHECKS))
@@ -98,7 +98,7 @@ def test_default_levels_make_informational_checks_one_counted_note(tmp_path):
     assert not any("cmocs/c1.md:9" in line for line in run.lines)
     # notes never fail --strict; the remaining warnings do
     strict = check(site, "--strict")
-    assert strict.lines[-1] == "build failed: 0 errors, 8 warnings"
+    assert strict.lines[-1] == "check failed: 0 errors, 8 warnings"
 
 
 def test_levels_and_min_sources_from_site_yaml(make_site):

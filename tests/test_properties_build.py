@@ -141,7 +141,7 @@ site_values = st.one_of(st.just({}), st.just({}), st.fixed_dictionaries({}, opti
     "description": values}))
 
 _LOCATED = re.compile(r"^(?P<path>.+?)(?::\d+)?: (error|warning|note): .+ \[[a-z0-9.-]+\]$")
-_SUMMARY = re.compile(r"^(build failed|ok): \d+ errors?, \d+ warnings?$")
+_SUMMARY = re.compile(r"^((build|check) failed|ok): \d+ errors?, \d+ warnings?$")
 _RAW_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 

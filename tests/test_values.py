@@ -171,7 +171,7 @@ def test_file_named_with_a_final_newline_is_not_an_id(make_site, tmp_path):
     assert run.code == 1
     assert "papers/trail\\n.md:1: error: file name gives invalid id 'trail\\n'" in run.err
     assert "\x1b" not in run.err
-    assert all(line.startswith(str(content)) or line.startswith("build failed") for line in run.lines), run.err
+    assert all(line.startswith(str(content)) or line.startswith("check failed") for line in run.lines), run.err
 
 
 def test_nul_in_a_title_or_body_never_reaches_the_html(make_site, tmp_path):

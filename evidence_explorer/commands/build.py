@@ -17,14 +17,14 @@ from ..speed import uptodate
 from ..speed.parallel import usable_cores
 
 
-def print_report(report: Report, strict: bool, quiet: bool, stream=None) -> None:
+def print_report(report: Report, strict: bool, quiet: bool, stream=None, verb: str = "build") -> None:
     stream = stream or sys.stderr
     shown = [d for d in report.sorted() if not (quiet and d.severity is Severity.NOTE)]  # notes aren't problems
     for d in shown:
         print(d.format(), file=stream)
     if shown or not quiet:
         if report.failed(strict) or shown:
-            print(report.summary(strict), file=stream)
+            print(report.summary(strict, verb), file=stream)
 
 
 def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
@@ -58,7 +58,7 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)
     result = build(options, write=write)
-    print_report(result.report, args.strict, args.quiet)
+    print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
     if result.config_failed:
         return 2
     if result.report.failed(args.strict) or (write and not result.written):

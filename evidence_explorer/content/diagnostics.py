@@ -93,11 +93,12 @@ class Report:
                 out.append(d)
         return out
 
-    def summary(self, strict: bool = False) -> str:
+    def summary(self, strict: bool = False, verb: str = "build") -> str:
+        """``build failed: 1 error, 2 warnings`` (``check failed: …`` for ``verb="check"``) or ``ok: …``."""
         n_err, n_warn = len({d.format() for d in self.errors}), len({d.format() for d in self.warnings})
         counts = f"{_plural(n_err, 'error')}, {_plural(n_warn, 'warning')}"
         if self.failed(strict):
-            return f"build failed: {counts}"
+            return f"{verb} failed: {counts}"
         return f"ok: {counts}"
 
 

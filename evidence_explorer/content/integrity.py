@@ -71,7 +71,7 @@ CHECKS: Mapping[str, Check] = MappingProxyType({
         "A PRISMA-shaped document flow (every step has a role) whose count at a main-column box differs "
         "from what is identified, less what is removed or excluded before it."),
     "map-paper-unused": Check(
-        "integrity.map-unused-paper", "note", "Map references to papers no CMOC uses",
+        "integrity.map-paper-unused", "note", "Map references to papers no CMOC uses",
         "Evidence-map rows listing papers that no CMOC cites (expected for mapped, not reviewed, theories)."),
 })
 
