@@ -248,3 +248,19 @@ def test_background_refresh_never_forks_and_reports_failures(dev, monkeypatch):
     assert wait_for(lambda: dev.refresher.done > done)
     assert "background refresh failed: RuntimeError: exports exploded" in dev.logs  # type: ignore[attr-defined]
     assert ran_in == [(os.getpid(), "site-refresh")]
+
+
+def test_serve_on_a_busy_port_fails_before_building(make_site, tmp_path):
+    """The port is bound first: a busy one is reported at once, with nothing built or written."""
+    content = make_site({"papers/doe-2020.md": PAPER, "theories/T1.md": THEORY})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = tmp_path / "out"
+        run = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--content", str(content),
+                              "--output", str(out), "--port", str(port), "--no-search"],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in run.stderr
+    assert "built" not in run.stderr and not out.exists()

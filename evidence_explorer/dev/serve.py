@@ -189,8 +189,17 @@ def _watch(dev: DevServer, reload: Callable[[], None]) -> None:
         loop.call_later(POLL_MIN_S, tick)
 
 
-def _run(dev: DevServer, host: str, port: int, base: str, open_browser: bool) -> None:
-    """Serve ``dev``'s output folder until interrupted."""
+def _bind(host: str, port: int) -> list:
+    """The listening sockets, bound before the first build: a busy port fails at once, not after it."""
+    from tornado.netutil import bind_sockets
+    try:
+        return bind_sockets(port, host)
+    except OSError as exc:
+        raise BuildError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _run(dev: DevServer, sockets: list, host: str, port: int, base: str, open_browser: bool) -> None:
+    """Serve ``dev``'s output folder on the bound ``sockets`` until interrupted."""
     import asyncio
     from livereload.handlers import LiveReloadHandler
     from livereload.watcher import Watcher
@@ -201,10 +210,7 @@ def _run(dev: DevServer, host: str, port: int, base: str, open_browser: bool) ->
     asyncio.set_event_loop(asyncio.new_event_loop())
     loop = IOLoop.current()
     server = HTTPServer(application(dev, host, port, base))
-    try:
-        server.listen(port, host)
-    except OSError as exc:
-        raise BuildError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    server.add_sockets(sockets)
     # livereload's reload_waiters logs its watcher's last path, which its Server sets; ours is idle
     LiveReloadHandler.watcher = Watcher()
     _watch(dev, lambda: LiveReloadHandler.reload_waiters(path="/"))
@@ -285,7 +291,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *STOP_SIGNALS)}
     for sig in STOP_SIGNALS:  # like Ctrl+C: end the session through the clean-up below
         signal.signal(sig, _interrupt)
-    workdir = None
+    workdir, sockets = None, []
     try:
         try:
             if temporary:
@@ -293,13 +299,14 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
             workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")) if temporary else None
             if workdir is not None:
                 options = replace(options, output=workdir / "site")
+            sockets = _bind(host, port)
             dev = DevServer(replace(options, base_url=base))
             try:
                 dev.build()
                 if dev.state is None:
                     dev.log("fix the problems above; serving starts once the content builds")
                     options.output.mkdir(parents=True, exist_ok=True)
-                _run(dev, host, port, base, open_browser)
+                _run(dev, sockets, host, port, base, open_browser)
             finally:
                 _ignore_signals()
                 dev.close()
@@ -307,6 +314,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
             print("stopped", file=sys.stderr, flush=True)
     finally:
         _ignore_signals()
+        for sock in sockets:
+            sock.close()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
         for sig, handler in previous.items():
