@@ -186,3 +186,27 @@ def test_included_study_appendices_are_coded_to_their_component(evidence, papers
             assert component in (p.get("coded_theories") or []), (p["id"], component)
     assert counts == {"R1": 38, "R2": 47, "R3": 40}
     assert {"R1", "R2"} <= set(papers[papers_by_ref[191]]["coded_theories"])
+
+
+ORGANISATIONS = {  # demo authors that are bodies, not people: kept whole, as the seeds print them
+    "Collaborations for Leadership in Applied Health Research and Care (CLAHRC) Greater Manchester",
+    "Collaborative Rehabilitation Environments in Acute Stroke (CREATE) team", "College of Paramedics", "DOH",
+    "House of Commons", "Monitor", "Mott MacDonald", "NHS England", "NHS Future Forum", "NHS Improvement",
+    "NHS Leadership Academy", "NHS RightCare", "National Audit Office", "Nesta",
+    "Primary Care Workforce Commission", "Realising the value", "SQW", "The University of York",
+    "Fernandez Concepción",  # the review prints this order and notes its appendices disagree: kept as printed
+}
+
+
+def test_demo_people_are_written_as_people(evidence, site):
+    """Every demo author is 'Surname Initials', 'Surname, Given', an organisation above, or the final 'et al.'
+    marker: a name written 'Given Surname' was exported to BibTeX as an organisation ({Gerald Wistow})."""
+    from evidence_explorer.content.citation import ET_AL, parse_name
+    odd = set()
+    for paper in evidence["papers"]:
+        named = paper["authors"][:-1] if paper["authors"][-1:] == [ET_AL] else paper["authors"]
+        odd |= {a for a in named if parse_name(a).organisation and a not in ORGANISATIONS}
+    assert not odd
+    bib = (site / "data" / "references.bib").read_text(encoding="utf-8")
+    assert "Wistow, Gerald and Gaskins, Matt and Holder, Holly and Smith, Judith" in bib
+    assert "*et al*" not in bib

@@ -190,3 +190,16 @@ def test_a_diagnostic_is_always_one_line_without_control_characters(path, messag
     text = Diagnostic(Severity.WARNING, "x.y", message, Location(path, line)).format()
     assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]", text)
     assert text.endswith(": warning: " + escape_controls(message) + " [x.y]")
+
+
+def test_et_al_marker_written_another_way_is_located(make_site):
+    content = make_site({
+        "papers/a.md": "---\ntitle: A\nauthors:\n- Doe J\n- '*et al*'\nyear: 2020\n---\n",
+        "papers/b.md": "---\ntitle: B\nauthors:\n- et al.\n- Doe J\nyear: 2020\n---\n",
+        "papers/c.md": "---\ntitle: C\nauthors:\n- Doe J\n- et al.\nyear: 2020\n---\n"})
+    run = run_cli("check", "--content", str(content))
+    assert (f"{content / 'papers' / 'a.md'}:5: warning: author '*et al*' looks like the 'et al.' marker: write "
+            "it as 'et al.', the last item, so it is not taken for an author's name [schema.et-al]") in run.lines
+    assert f"{content / 'papers' / 'b.md'}:4: warning: author 'et al.' looks like the 'et al.' marker: put it last" \
+        in run.err
+    assert "c.md" not in run.err.replace("c.md: warning: paper is not cited", "")

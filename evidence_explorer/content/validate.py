@@ -9,12 +9,18 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Sequence
 
+import re
+
 from . import urls
+from .citation import ET_AL
 from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, check_id, content_fields, drop_known_line
 from .load import ContentError, SourceFile, SourceRef, read_source, source_refs
 from .model import KINDS, Entity
+
+_ET_AL_LIKE = re.compile(r"^\W*et\.?\s*al\b\W*$", re.I)
+"""'*et al*', 'et al', 'Et Al.': a marker written another way (copied from a formatted reference)."""
 
 Invalid = dict[str, tuple[str, str]]
 """Lower-cased id a file that failed claims → (its kind, its path as shown): see ``link.link``."""
@@ -182,6 +188,8 @@ def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
             report.error("schema.required", "missing required field 'mechanism' "
                          "(or 'resource' and/or 'reasoning')", Location(src.path, 1))
             ok = False
+    if src.kind == "paper":
+        _et_al_marker(src, values.get("authors") or (), report)
     if src.kind == "map" and "rows" in values and not values["rows"]:
         report.error("schema.required", "'rows' is empty: a map needs at least one row",
                      Location(src.path, data.line_of("rows")))
@@ -191,6 +199,17 @@ def _rules(src: SourceFile, values: dict[str, Any], report: Report) -> bool:
         report.error("link.cycle", "a theory cannot be its own parent", Location(src.path, data.line_of("parent")))
         ok = False
     return ok
+
+
+def _et_al_marker(src: SourceFile, authors: Sequence[str], report: Report) -> None:
+    """The 'et al.' marker is exact and last; otherwise it would be shown and exported as an author."""
+    raw = src.data.get("authors")
+    for i, name in enumerate(authors):
+        if _ET_AL_LIKE.match(name) and (name != ET_AL or i != len(authors) - 1):
+            line = (raw.line_of(i) if hasattr(raw, "line_of") else None) or src.data.line_of("authors")
+            fix = f"write it as '{ET_AL}', the last item" if name != ET_AL else "put it last"
+            report.warning("schema.et-al", f"author {name!r} looks like the 'et al.' marker: {fix}, so it is not "
+                           "taken for an author's name", Location(src.path, line))
 
 
 def check_confidence(src: SourceFile, values: dict[str, Any], config: SiteConfig, report: Report) -> bool:
