@@ -22,7 +22,9 @@
   var EAGER = 2000;  /* papers in the base up to which the JSON is loaded with the page */
   var FIELDS = ["q", "design", "type", "country", "theory", "review"];
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
-  var data = null, loading = null, pageNo = 1, sortKey = "", sortDir = "asc";
+  var LARGE = 5000;  /* papers from which typing waits for a pause before filtering */
+  var collator = window.Intl ? new Intl.Collator(undefined, { sensitivity: "base", numeric: true }) : null;
+  var data = null, loading = null, pageNo = 1, sortKey = "", sortDir = "asc", timer = 0;
 
   function control(name) { return form.elements.namedItem(name); }
   function fold(s) { return String(s).toLowerCase(); }
@@ -184,7 +186,7 @@
     return function (a, b) {
       var x = a[key] || "", y = b[key] || "";
       if (!x !== !y) return x ? -1 : 1;  /* empty cells last */
-      return x.localeCompare(y, undefined, { sensitivity: "base", numeric: true });
+      return collator ? collator.compare(x, y) : x.localeCompare(y);
     };
   }
 
@@ -305,7 +307,12 @@
     });
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); load().then(function () { apply(); }); });
-  form.addEventListener("input", function () { if (data) apply(); else load().then(function () { apply(); }); });
+  form.addEventListener("input", function (e) {
+    if (!data) { load().then(function () { apply(); }); return; }
+    window.clearTimeout(timer);
+    if (e.target.type === "search" && data.rows.length > LARGE) timer = window.setTimeout(function () { apply(); }, 150);
+    else apply();
+  });
   form.addEventListener("reset", function () { window.setTimeout(function () { apply(); }, 0); });
   form.addEventListener("focusin", function () { load(); });
   pager.addEventListener("click", function (e) {
