@@ -323,9 +323,10 @@
     table.scrollIntoView();
   });
   form.hidden = false;
+  table.classList.add("sortable");
   var stated = readUrl();
   var more = document.getElementById("paper-more");  /* the selects: open on wide screens or when in use */
-  if (more && (window.matchMedia("(min-width: 48.01rem)").matches ||
+  if (more && (window.matchMedia("(min-width: 60.01rem)").matches ||
                FIELDS.slice(1).some(function (n) { return control(n) && control(n).value; }))) more.open = true;
   if (stated || parseInt(form.getAttribute("data-all"), 10) <= EAGER) load();
   else status.textContent = (form.getAttribute("data-total") || "") + " papers: sorting and filtering cover all of them.";
