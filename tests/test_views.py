@@ -421,6 +421,11 @@ def test_paper_index_sorts_filters_and_pages_every_paper_in_the_browser(demo, ev
         assert page.locator("#papers-table tbody tr").count() == 100  # pages of 100 over all papers
         page.get_by_role("button", name="Next page").click()
         assert "101–200 shown" in status.inner_text() and "page=2" in page.url
+        own = next(t for t in ev["theories"] if (demo / "theories" / t["id"] / "papers" / "index.html").is_file())
+        page.goto(f"{url}/theories/{own['id']}/papers/")  # a theory's own list: all its papers, no theory filter
+        page.wait_for_function("document.querySelectorAll('#paper-design option').length > 1")
+        assert status.inner_text().startswith(f"{len(own['papers'])} papers")
+        assert page.locator("#paper-theory").count() == 0
         plain = browser.new_context(java_script_enabled=False).new_page()
         try:
             plain.goto(f"{url}/papers/")
