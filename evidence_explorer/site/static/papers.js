@@ -173,7 +173,7 @@
     });
   }
 
-  function base_count() {
+  function baseCount() {
     if (!fixedTheory) return data.rows.length;
     return data.rows.filter(function (r) { return r.theories.some(function (t) { return fold(t.id) === fold(fixedTheory); }); }).length;
   }
@@ -244,7 +244,7 @@
   function apply(keepPage) {
     if (!data) return;
     if (!keepPage) pageNo = 1;
-    var found = sorted(matches()), total = base_count();
+    var found = sorted(matches()), total = baseCount();
     var pages = Math.max(1, Math.ceil(found.length / PAGE));
     pageNo = Math.min(pageNo, pages);
     var first = (pageNo - 1) * PAGE;
