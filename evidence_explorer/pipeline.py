@@ -34,6 +34,7 @@ from .site.search_index import index_site
 from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
 from .site.views.memo import Memo
+from .site.views.paper_table import JSON_URL, papers_json
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
 from .speed.parallel import render_pages
@@ -225,4 +226,5 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> d
     files = exports(corpus, base_url)
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
+    files[JSON_URL] = papers_json(corpus)  # every paper's row, for the papers table in the browser
     return files

@@ -133,7 +133,7 @@ def test_demo_paper_index_pages_list_every_paper_once_with_accessible_navigation
     papers = [p["id"] for p in json.loads((demo_site / "data" / "evidence.json").read_text("utf-8"))["papers"]]
     first = (demo_site / "papers" / "index.html").read_text(encoding="utf-8")
     count = int(re.search(r"Page 1 of (\d+)", first).group(1))
-    assert 2 <= count <= 3  # 249 papers: as few pages as the budget allows
+    assert 2 <= count <= 4  # 249 papers in eight columns: as few pages as the budget allows
     urls = ["papers/"] + [f"papers/page/{n}/" for n in range(2, count + 1)]
     listed = []
     for n, url in enumerate(urls, 1):
@@ -148,7 +148,7 @@ def test_demo_paper_index_pages_list_every_paper_once_with_accessible_navigation
         assert 'aria-label="Pagination (end of list)"' in page  # a second nav, named apart
         assert f"Page {n} of {count}" in page
         assert '<a href="/search/?kind=Paper">search</a>' in page and 'href="/data/papers.csv"' in page
-        assert "Sorting and filtering work within this page" in page
+        assert f"With JavaScript on, sorting and filtering cover all {len(papers)} papers" in page
         assert f"<title>Papers (page {n} of {count})" in page
     assert listed == papers  # every paper once, in the index's order
     sitemap = ET.parse(demo_site / "sitemap.xml").getroot()
@@ -216,6 +216,12 @@ def test_synthetic_paper_index_lists_every_paper_once(synthetic_site):
               if p.parent.name == "papers" or p.parent.parent.name == "page"
               for pid in _rows(p.read_text(encoding="utf-8"))]
     assert len(listed) == len(set(listed)) == 300
+    # the browser's table loads one JSON of every paper: each once, compact enough for a large base
+    raw = (synthetic_site / "papers" / "page" / "all.json").read_bytes()
+    import json
+    data = json.loads(raw)
+    assert sorted(row[0] for row in data["papers"]) == sorted(f"papers/{pid}/" for pid in listed)
+    assert len(raw) < 300 * len(listed), f"{len(raw) / len(listed):.0f} bytes per paper"
 
 
 def test_synthetic_cmoc_index_pages_cover_every_theory_link(synthetic_site):

@@ -328,43 +328,112 @@ def test_paper_page_has_citation_doi_and_the_quotes_used(demo, ev):
         assert f'href="/theories/{t}/"' in page
 
 
+def _paper_pages(demo: Path) -> list[str]:
+    """The plain pages of the paper index, in order."""
+    count = len(list((demo / "papers" / "page").glob("*/index.html")))
+    return [read(demo, "papers")] + [read(demo, f"papers/page/{n}") for n in range(2, count + 2)]
+
+
+def _cell_links(cell: str) -> list[str]:
+    return re.findall(r'<a href="/([^"]+)">', cell)
+
+
 def test_paper_index_is_a_complete_table_without_javascript(demo, ev):
-    page = read(demo, "papers")
-    pages = [page] + [read(demo, f"papers/page/{n}") for n in range(2, 1 + len(list(demo.glob("papers/page/*"))) + 1)]
-    tables = [section(p, '<table class="papers" id="papers-table">', "</table>") for p in pages]
-    assert sum(len(table_rows(t)) for t in tables) == len(ev["papers"])  # the pages together list every paper
-    assert '<div id="paper-tools" class="paper-tools" hidden>' in page  # controls appear only with JS
-    assert 'src="/static/papers.js" defer' in page
+    """Every paper is a row on one of the plain pages, with its design, country, theories and
+    reviews (labels, linked); the JSON the browser table loads has the same values for every paper."""
+    pages = _paper_pages(demo)
+    assert len(pages) > 1  # the demo's 249 papers take several plain pages: the browser test needs that
+    first = pages[0]
+    assert '<form id="paper-tools" class="paper-tools" role="search" aria-label="Filter papers" hidden' in first
+    assert 'src="/static/papers.js" defer' in first and 'data-src="/papers/page/all.json"' in first
+    head = text(section(first, "<thead>", "</thead>"))
+    assert head == "Title Reference Year Design Evidence type Country Theory Review"
+    theories = {t["id"]: t for t in ev["theories"]}
+    rows = {}
+    for page in pages:
+        for row in table_rows(section(page, '<table class="papers" id="papers-table">', "</table>")):
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            pid = re.match(r'<a href="/papers/([^/"]+)/">', cells[0]).group(1)
+            assert pid not in rows, pid
+            rows[pid] = cells
+    assert list(rows) == [p["id"] for p in ev["papers"]]  # every paper once, in the index's order
+    for p in ev["papers"]:
+        cells = rows[p["id"]]
+        assert text(cells[0]) == p["title"] and text(cells[2]) == str(p["year"])
+        assert text(cells[3]) == p.get("design", "") and text(cells[5]) == "; ".join(p.get("country", []))
+        assert sorted(_cell_links(cells[6])) == sorted(f"theories/{t}/" for t in p["theories"])
+        assert _cell_links(cells[7]) == [f"reviews/{r}/" for r in p.get("review", [])]
+        for label in re.findall(r">([^<]+)</a>", cells[6]):  # a code (R1) or a title, never a slug
+            assert label in theories or label in {t["title"] for t in theories.values()}, label
+            assert "-" not in label or label not in theories, label
+    data = json.loads((demo / "papers" / "page" / "all.json").read_text(encoding="utf-8"))
+    assert [t[0] for t in data["theories"]] == list(theories) and data["type_heading"] == "Evidence type"
+    assert len(data["papers"]) == len(ev["papers"])
+    for row, p in zip(data["papers"], ev["papers"]):
+        url, title, _cite, year, design, _type, country, tidx, ridx = row
+        assert (url, title, year, design, country) == (f"papers/{p['id']}/", p["title"], p["year"], p.get("design", ""),
+                                                       p.get("country", []))
+        assert sorted(data["theories"][i][0] for i in tidx) == sorted(p["theories"])
+        assert [data["reviews"][i][0] for i in ridx] == p.get("review", [])
+        assert text(rows[p["id"]][1]) == _cite and text(rows[p["id"]][4]) == _type
 
 
 @pytest.mark.browser
-def test_paper_index_sorts_and_filters_in_the_browser(demo, page):
+def test_paper_index_sorts_filters_and_pages_every_paper_in_the_browser(demo, ev, browser, page):
+    """With JavaScript: a theory filter and a sort by year cover every paper (not one plain page),
+    the count is announced, the state is in the URL, and the page fits a phone. Without: the plain table."""
     from browser import serve_directory
+    first_page = {re.match(r'<a href="/papers/([^/"]+)/">', re.findall(r"<td[^>]*>(.*?)</td>", r)[0]).group(1)
+                  for r in table_rows(section(_paper_pages(demo)[0], "<tbody>", "</tbody>") + "</tbody>")}
+    later = [p for p in ev["papers"] if p["id"] not in first_page and p["theories"]]
+    # a theory with papers beyond the first plain page, and fewer than one browser page of them
+    theory = next(t for p in later for t in p["theories"] if sum(t in q["theories"] for q in ev["papers"]) <= 100)
+    expected = [p for p in ev["papers"] if theory in p["theories"]]
+    beyond = next(p for p in expected if p["id"] not in first_page)
+    years = sorted(p["year"] for p in expected if isinstance(p["year"], int))
     with serve_directory(demo) as url:
+        page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{url}/papers/")
+        status = page.locator("#paper-status")
+        page.wait_for_function("document.querySelectorAll('#paper-theory option').length > 1")
+        assert status.inner_text().startswith(f"{len(ev['papers'])} papers")
+        page.locator("#paper-more summary").click()  # the selects are behind a disclosure on a phone
+        page.select_option("#paper-theory", theory)
+        assert status.inner_text().startswith(f"{len(expected)} of {len(ev['papers'])} papers")
         rows = page.locator("#papers-table tbody tr")
-        total = rows.count()
-        page.get_by_label("Filter by text").fill("paediatric")
-        visible = page.locator("#papers-table tbody tr:not([hidden])")
-        assert 0 < visible.count() < total
-        assert all("paediatric" in t.lower() for t in visible.all_inner_texts())
-        assert "of %d papers" % total in page.locator("#paper-status").inner_text()
-        page.get_by_label("Filter by text").fill("")
+        assert rows.count() == len(expected)
+        assert page.locator(f'#papers-table a[href="/papers/{beyond["id"]}/"]').count() == 1
+        assert page.locator("nav.pagination[aria-label='Pagination']").is_hidden()  # the plain pages give way
         page.get_by_role("button", name="Year").click()
-        years = [int(y) for y in page.locator("#papers-table tbody tr td:nth-child(2)").all_inner_texts()
-                 if y.isdigit()]
-        assert years == sorted(years)
         assert page.locator("th[aria-sort='ascending']").inner_text().startswith("Year")
-        page.get_by_role("button", name="Year").click()
-        years = [int(y) for y in page.locator("#papers-table tbody tr td:nth-child(2)").all_inner_texts()
-                 if y.isdigit()]
-        assert years == sorted(years, reverse=True)
-        on_page = {t for c in page.locator("#papers-table tbody tr td:nth-child(4)").all_inner_texts()
-                   for t in c.split("; ") if t}
-        wanted = "RCT" if "RCT" in on_page else sorted(on_page)[0]
-        page.select_option("#paper-type", wanted)  # the filter works within this page of the index
-        types = page.locator("#papers-table tbody tr:not([hidden]) td:nth-child(4)").all_inner_texts()
-        assert types and all(wanted in t.split("; ") for t in types)
+        shown = [int(y) for y in page.locator("#papers-table tbody td:nth-child(3)").all_text_contents() if y.isdigit()]
+        assert shown == years
+        assert f"theory={theory}" in page.url and "sort=year" in page.url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.locator(f'#papers-table td[data-label="Theory"] a[href="/theories/{theory}/"]').count() == len(expected)
+        page.goto(page.url)  # a shared link restores the view
+        assert page.locator("#papers-table tbody tr").count() == len(expected)
+        assert page.locator("th[aria-sort='ascending']").inner_text().startswith("Year")
+        page.get_by_label("Filter by text").fill(beyond["title"].lower())
+        assert page.locator(f'#papers-table a[href="/papers/{beyond["id"]}/"]').count() == 1
+        page.get_by_role("button", name="Clear filters").click()
+        page.wait_for_function("!location.search.includes('theory=')")
+        assert page.locator("#papers-table tbody tr").count() == 100  # pages of 100 over all papers
+        page.get_by_role("button", name="Next page").click()
+        assert "101–200 shown" in status.inner_text() and "page=2" in page.url
+        own = next(t for t in ev["theories"] if (demo / "theories" / t["id"] / "papers" / "index.html").is_file())
+        page.goto(f"{url}/theories/{own['id']}/papers/")  # a theory's own list: all its papers, no theory filter
+        page.wait_for_function("document.querySelectorAll('#paper-design option').length > 1")
+        assert status.inner_text().startswith(f"{len(own['papers'])} papers")
+        assert page.locator("#paper-theory").count() == 0
+        plain = browser.new_context(java_script_enabled=False).new_page()
+        try:
+            plain.goto(f"{url}/papers/")
+            assert plain.locator("#paper-tools").is_hidden()
+            assert plain.locator("#papers-table tbody tr").count() == len(first_page)
+            assert plain.locator("nav.pagination[aria-label='Pagination']").is_visible()
+        finally:
+            plain.context.close()
 
 
 # --- theory graph, 404, structure -----------------------------------------------------------------

@@ -31,12 +31,12 @@ NEUTRAL: Mapping[str, frozenset[str]] = {
     "cmoc": _COMMON | {"lines", "context", "mechanism", "reasoning", "resource", "outcome", "review_note",
                        "sources.locator", "sources.quote", "sources.line", "sources.found_in", "sources.verbatim", "theories.review_note",
                        "theories.line"},
-    "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting", "country",
+    "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting",
                         "population", "aim", "results", "quality", "citekey"},
     "theory": _COMMON,
     "map": _COMMON,
     "question": _COMMON,
-    "review": _COMMON | {"registration", "method"},
+    "review": _COMMON | {"registration"},
     "page": _COMMON,
 }
 """Per kind, the fields (``field.subfield`` inside a list of records) an edit may change and still be

@@ -1,48 +1,58 @@
-"""Paper index (sortable, filterable in the browser, in pages), each theory's paper list, paper pages."""
+"""Paper index (plain pages; sorted, filtered and paged over every paper in the browser), each theory's
+paper list, paper pages."""
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ...exports.references import reference_meta
 from ...content.link import Corpus
-from ...content.model import Paper, Theory
-from ..render import facet_values
-from .memo import Memo, cite_of
-from .pagination import paginate, text_bytes, theory_papers_url
+from ...content.model import Paper
+from .memo import Memo
+from .pagination import ROW_BYTES, paginate, text_bytes, theory_papers_url
+from .paper_table import JSON_URL, Row, paper_row, review_short, theory_order, theory_short
 from .theory import paper_type_facet
 from . import PageSpec
 
-ROW_MARKUP = 90
-"""Bytes of a paper-table row besides its text (69 of tags and URL prefix, room for a base URL)."""
+ROW_MARKUP = 190
+"""Bytes of a paper-table row besides its text and links: the tags and cell labels (~150), the
+separators between countries, room for a base URL in the title link."""
+LINK_MARKUP = 30
+"""Bytes of one theory or review link in a row besides its URL and label (~18 of tags and separator,
+room for a base URL)."""
+OWN_BYTES = 5_000
+"""Bytes of this page beyond a list page's allowance: its own stylesheet (~1.2 KB) and the filter
+form (~1.5 KB), with room; the rows of one page get :data:`~.pagination.ROW_BYTES` less this."""
 
 
-def paper_type(corpus: Corpus, p: Paper, key: str | None) -> str:
-    """Evidence-type label(s) of a paper (or its design when no type facet is declared)."""
-    if key is None:
-        return p.design or ""
-    facet = corpus.config.facets[key]
-    return "; ".join(facet.label_of(v) for v in facet_values(p, key))
+def _row(corpus: Corpus, p: Paper, key: str | None, memo: Memo, order: dict[str, int]) -> tuple[Row, int]:
+    """The paper's row and its estimated bytes, remembered while the paper, its theories and its
+    reviews are the same objects."""
+    theories = corpus.rel("paper_theories", p.id)
+    reviews = tuple(r for r in (corpus.find(ref) for ref in p.review) if r is not None)
 
-
-def _row_weight(memo: Memo) -> Callable[[tuple[Paper, str]], int]:
-    def weight(row: tuple[Paper, str]) -> int:
-        p, t = row  # t derives from p and the site config only
-        return memo.get("paper_row", (p,), lambda: ROW_MARKUP + text_bytes(p.id, cite_of(memo, p), p.year, p.title, t))
-    return weight
+    def compute() -> tuple[Row, int]:
+        row = paper_row(corpus, p, key, memo, order)
+        links = sum(LINK_MARKUP + text_bytes(t.page_url, theory_short(t)) for t in row.theories) + \
+            sum(LINK_MARKUP + text_bytes(r.page_url, review_short(r)) for r in row.reviews)
+        return row, ROW_MARKUP + links + text_bytes(p.page_url, p.title, row.cite, p.year, row.design, row.type,
+                                                    *row.countries)
+    return memo.get("paper_row", (p, *theories, *reviews), compute)
 
 
 def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: str, context: dict,
                  section: str = "papers", memo: Memo | None = None) -> Iterator[PageSpec]:
-    """The table of ``papers`` at ``base``, split into pages that stay within the page budget."""
+    """The table of ``papers`` at ``base``, split into pages that stay within the page budget; in
+    the browser, ``static/papers.js`` turns it into one table over every paper (or every paper of
+    ``context["theory"]``) from :data:`~.paper_table.JSON_URL`."""
     key = paper_type_facet(corpus.config)
     memo = Memo() if memo is None else memo
-    rows = tuple((p, memo.get("paper_type", (p,), lambda: paper_type(corpus, p, key))) for p in papers)
-    heading = corpus.config.facets[key].label if key else "Design"
-    types = sorted({t for _p, t in rows if t})  # of the whole list: the same filter on every page
-    for chunk, pager in paginate(rows, base, _row_weight(memo)):
+    order = theory_order(corpus)
+    rows = tuple(_row(corpus, p, key, memo, order) for p in papers)
+    heading = corpus.config.facets[key].label if key else None
+    for chunk, pager in paginate(rows, base, lambda r: r[1], row_bytes=ROW_BYTES - OWN_BYTES):
         yield PageSpec(pager.url, "papers.html", pager.title(title), {
-            **context, "rows": chunk, "types": types, "type_heading": heading,
-            "pager": pager,
+            **context, "rows": tuple(r for r, _w in chunk), "type_heading": heading,
+            "pager": pager, "all_papers": JSON_URL, "papers_total": len(corpus.papers),
         }, section=section)
 
 
