@@ -432,6 +432,8 @@ def test_paper_index_sorts_filters_and_pages_every_paper_in_the_browser(demo, ev
             assert plain.locator("#paper-tools").is_hidden()
             assert plain.locator("#papers-table tbody tr").count() == len(first_page)
             assert plain.locator("nav.pagination[aria-label='Pagination']").is_visible()
+            plain.goto(f"{url}/what-works/")  # a styled form the page hid stays hidden ([hidden] beats display)
+            assert plain.locator("#ww-tools").count() == 1 and plain.locator("#ww-tools").is_hidden()
         finally:
             plain.context.close()
 
