@@ -69,7 +69,7 @@ def diff(before: tuple[dict, str], after: tuple[dict, str]) -> tuple[FieldChange
             out.extend(_ref_list(name, a, b))
         elif isinstance(a, dict) or isinstance(b, dict):
             out.extend(_record(name, a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}))
-        elif _plain_list(a) and _plain_list(b):
+        elif (isinstance(a, list) or isinstance(b, list)) and _plain_list(a) and _plain_list(b):
             out.append(_list(name, _as_list(a), _as_list(b)))
         else:
             out.append(_scalar(name, a, b))

@@ -83,7 +83,7 @@ def summary(rows: list[ChangeRow]) -> str:
     parts = []
     for (action, kind), n in counts.items():
         word = KIND_WORDS.get(kind, kind)
-        plural = word if n == 1 else word + "s"
+        plural = word if n == 1 else word[:-1] + "ies" if word.endswith("y") else word + "s"
         parts.append(f"{NUMBERS[n] if n < len(NUMBERS) else n} {plural} {action}")
     return ", ".join(parts)
 

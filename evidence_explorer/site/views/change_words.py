@@ -64,15 +64,17 @@ class Words:
             if entity.kind == "paper":
                 return short_cite(entity.authors, entity.year)
             return entity.id if entity.kind == "theory" and len(entity.id) <= SHORT_ID else title_of(entity)
-        return self.name_from(kind, self.seen.get(ref.lower()), ref)
+        return self.name_from(kind, self.seen.get(ref.lower()), ref, full=False)
 
-    def name_from(self, kind: str, data: Any, ref: str) -> str:
-        """A display name from front matter (an entity the site no longer has)."""
+    def name_from(self, kind: str, data: Any, ref: str, full: bool = True) -> str:
+        """A display name from front matter (an entity the site no longer has); a paper by its short
+        citation, followed by its title when ``full``."""
         data = data if isinstance(data, dict) else {}
         if kind == "paper" and data.get("title"):
             authors = data.get("authors") or ()
             authors = (authors,) if isinstance(authors, str) else tuple(str(a) for a in authors)
-            return f"{short_cite(authors, data.get('year', 'n.d.'))} {data['title']}"
+            cite = short_cite(authors, data.get("year", "n.d."))
+            return f"{cite} {data['title']}" if full else cite
         title = data.get("title") or data.get("short") or data.get("text")
         return str(title) if title else ref
 
@@ -130,6 +132,8 @@ class Words:
             return "title changed"
         if fc.how == "cleared":
             return f"{label} removed"
+        if fc.how == "changed" and (fc.key or fc.field) in PROSE:
+            return f"{label} reworded"
         if fc.long or fc.new is None:
             if fc.how != "changed":
                 return f"{label} added"
