@@ -123,8 +123,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     findings = check(corpus, report)
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
-    corpus = replace(corpus, history=read_history(options.content, current={e.rel for e in corpus.all()},
-                                                  fast=options.fast_paths))
+    corpus = replace(corpus, history=read_history(options.content, fast=options.fast_paths))
     with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
         return publish(options, report, corpus, findings,
                        render or (render_in_workers if accelerated(options) else render_plainly))

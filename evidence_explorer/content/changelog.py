@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Container
+from typing import Any
 
 from .frontdiff import FieldChange, diff, front_matter
 from .walk import COLLECTIONS, is_content_path
@@ -46,8 +46,16 @@ class EntityChange:
     """What changed, field by field (for ``changed``)."""
     detailed: bool = False
     """Whether the file was compared (False: beyond the bounds, or unreadable at the time)."""
-    data: Any = None
-    """The front matter as the commit left it (before it, for ``removed``); None when not read."""
+    raw: bytes | None = None
+    """For ``added`` and ``removed``: the file as the commit left it (before it, for ``removed``),
+    read only for its name when the site no longer has the entity (:attr:`data`); None beyond the bounds."""
+    fast: bool = field(default=True, compare=False)
+
+    @property
+    def data(self) -> dict | None:
+        """The front matter of :attr:`raw` (parsed when asked: most entities are named by the site)."""
+        parsed = front_matter(self.raw, self.fast) if self.raw is not None else None
+        return parsed[0] if parsed else None
 
 
 @dataclass(frozen=True)
@@ -70,15 +78,13 @@ class Changelog:
     """A shallow clone: history before the oldest commit is not in this copy."""
     truncated: bool = False
     """More than :data:`MAX_COMMITS` commits touch the content: only the newest are read."""
-    titles: dict = field(default_factory=dict, compare=False)
-    """Entity id (lower case) → its front matter as last seen in the history read (names for
-    entities since removed)."""
+    seen: dict = field(default_factory=dict, compare=False)
+    """File stem (lower case: an entity's id unless its front matter sets another) → the
+    :class:`EntityChange` that last added or removed it (names for entities since removed)."""
 
 
-def read_history(content_dir: Path, max_commits: int = MAX_COMMITS, current: Container[str] = (),
-                 fast: bool = True) -> Changelog:
-    """The history of ``content_dir``. ``current``: content-relative paths of the entities built now
-    (an addition of one of those needs no blob: the site links the entity as it is)."""
+def read_history(content_dir: Path, max_commits: int = MAX_COMMITS, fast: bool = True) -> Changelog:
+    """The history of ``content_dir``; ``fast``: libyaml to read past versions (the same values)."""
     git = shutil.which("git")
     if git is None:
         return Changelog((), NO_GIT)
@@ -96,11 +102,11 @@ def read_history(content_dir: Path, max_commits: int = MAX_COMMITS, current: Con
     is_shallow = shallow.strip() == b"true"
     if is_shallow and parsed and not parsed[-1][1]:  # the clone's boundary: everything looks added
         parsed.pop()
-    blobs = _read_blobs(git, content_dir, _wanted(parsed, current))
+    blobs = _read_blobs(git, content_dir, _wanted(parsed))
     commits = tuple(c for c in (_commit(p, blobs, fast) for p in parsed) if c.changes)
     if not commits:
         return Changelog((), NO_COMMITS, is_shallow, truncated)
-    return Changelog(commits, "", is_shallow, truncated, _titles(commits))
+    return Changelog(commits, "", is_shallow, truncated, _seen(commits))
 
 
 def _run(cmd: list[str], stdin: bytes | None = None) -> bytes | None:
@@ -132,12 +138,12 @@ def _parse(record: str) -> tuple[tuple[str, ...], bool, list[_Raw]] | None:
     return (sha, date, author, subject.strip()), bool(parents.strip()), files
 
 
-def _wanted(parsed: list, current: Container[str]) -> list[str]:
+def _wanted(parsed: list) -> list[str]:
     """The blob ids to read, newest commits first, at most :data:`MAX_BLOBS`."""
     out: dict[str, None] = {}
     for _head, _parents, files in parsed:
         for status, old, new, path in files:
-            need = {"M": (old, new), "T": (old, new), "D": (old,), "A": () if path in current else (new,)}
+            need = {"M": (old, new), "T": (old, new), "D": (old,), "A": (new,)}
             for blob in need[status]:
                 if blob != _ZERO and len(out) < MAX_BLOBS:
                     out[blob] = None
@@ -175,34 +181,30 @@ def _commit(parsed: tuple, blobs: dict[str, bytes], fast: bool) -> Commit:
             memo[blob] = front_matter(blobs[blob], fast) if blob in blobs else None
         return memo[blob]
 
-    changes = [_change(status, old, new, path, read) for status, old, new, path in files]
+    changes = [_change(status, old, new, path, read, blobs, fast) for status, old, new, path in files]
     order = {"added": 0, "changed": 1, "removed": 2}
     kinds = list(COLLECTIONS.values())
     changes.sort(key=lambda c: (order[c.action], kinds.index(c.kind), c.id.lower()))
     return Commit(sha, date, author, subject, tuple(changes))
 
 
-def _change(status: str, old: str, new: str, path: str, read) -> EntityChange:
+def _change(status: str, old: str, new: str, path: str, read, blobs: dict[str, bytes], fast: bool) -> EntityChange:
     p = PurePosixPath(path)
     action, kind = _ACTIONS[status], is_content_path(path) or ""
-    if action == "added":
-        after = read(new)
-        return EntityChange(action, kind, p.stem, path, (), after is not None, after and after[0])
-    if action == "removed":
-        before = read(old)
-        return EntityChange(action, kind, p.stem, path, (), before is not None, before and before[0])
+    if action in ("added", "removed"):
+        raw = blobs.get(new if action == "added" else old)
+        return EntityChange(action, kind, p.stem, path, (), raw is not None, raw, fast)
     before, after = read(old), read(new)
     if before is None or after is None:
-        return EntityChange(action, kind, p.stem, path, (), False, after and after[0])
-    return EntityChange(action, kind, p.stem, path, diff(before, after), True, after[0])
+        return EntityChange(action, kind, p.stem, path, (), False, None, fast)
+    return EntityChange(action, kind, p.stem, path, diff(before, after), True, None, fast)
 
 
-def _titles(commits: tuple[Commit, ...]) -> dict[str, Any]:
-    """Entity id → its newest front matter read (for naming entities the site no longer has)."""
-    out: dict[str, Any] = {}
+def _seen(commits: tuple[Commit, ...]) -> dict[str, EntityChange]:
+    """File stem → the newest addition or removal read of it (to name entities the site no longer has)."""
+    out: dict[str, EntityChange] = {}
     for commit in commits:
         for ch in commit.changes:
-            if isinstance(ch.data, dict):
-                key = str(ch.data.get("id") or ch.id).lower()
-                out.setdefault(key, ch.data)
+            if ch.raw is not None:
+                out.setdefault(ch.id.lower(), ch)
     return out

@@ -55,7 +55,7 @@ class Words:
     """Words for the changes of one build: names entities from the corpus, then from the history."""
 
     def __init__(self, corpus: Corpus, history: Changelog) -> None:
-        self.corpus, self.seen = corpus, history.titles
+        self.corpus, self.seen = corpus, history.seen
         self.facets, self.levels = corpus.config.facets, corpus.config.confidence_levels
 
     def name(self, kind: str, ref: str) -> str:
@@ -64,7 +64,8 @@ class Words:
             if entity.kind == "paper":
                 return short_cite(entity.authors, entity.year)
             return entity.id if entity.kind == "theory" and len(entity.id) <= SHORT_ID else title_of(entity)
-        return self.name_from(kind, self.seen.get(ref.lower()), ref, full=False)
+        seen = self.seen.get(ref.lower())
+        return self.name_from(kind, seen.data if seen is not None else None, ref, full=False)
 
     def name_from(self, kind: str, data: Any, ref: str, full: bool = True) -> str:
         """A display name from front matter (an entity the site no longer has); a paper by its short

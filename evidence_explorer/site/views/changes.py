@@ -78,7 +78,8 @@ def change_rows(corpus: Corpus, history: Changelog) -> list[ChangeRow]:
         day = commit.date[:10]
         for ch in commit.changes:
             entity = by_rel.get(ch.rel) if ch.action != "removed" else None
-            rows.append(ChangeRow(day, ch, entity, words.title(ch), words.phrases(ch),
+            name = words.title(ch) if entity is None else ""  # a past version is read only when needed
+            rows.append(ChangeRow(day, ch, entity, name, words.phrases(ch),
                                   not rows or rows[-1].day != day))
     return rows
 
