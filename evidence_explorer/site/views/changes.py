@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from ...content.changelog import Changelog, EntityChange
 from ...content.link import Corpus
+from ..render import title_of
 from . import PageSpec
 from .change_words import KIND_WORDS, Words
 from .pagination import paginate, text_bytes
@@ -86,8 +87,9 @@ def change_rows(corpus: Corpus, history: Changelog) -> list[ChangeRow]:
 
 def _weight(row: ChangeRow) -> int:
     e = row.entity
-    return (DAY_MARKUP + 20 if row.first else 0) + CHANGE_MARKUP + text_bytes(row.kind, *row.words) + (
-        len(e.page_url) + 2 * text_bytes(row.name) if e is not None else text_bytes(row.name))
+    words = text_bytes(*row.words) + 2 * len(row.words) if row.change.action == "changed" else 0
+    return (DAY_MARKUP if row.first else 0) + CHANGE_MARKUP + text_bytes(row.kind) + words + (
+        len(e.page_url) + text_bytes(title_of(e)) if e is not None else text_bytes(row.name))
 
 
 def _parts(chunk: tuple[ChangeRow, ...], continues: bool) -> tuple[DayPart, ...]:
