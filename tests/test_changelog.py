@@ -247,3 +247,15 @@ def test_long_history_is_paginated_newest_first_with_every_change_once(tmp_path)
     assert "Continued on the <a href=\"/changes/page/2/\">next page</a>." in first
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     assert all(f"<loc>/{url}</loc>" in sitemap for url in urls)
+
+
+def test_front_matter_diff_parses_only_changed_fields_and_refuses_aliases():
+    from evidence_explorer.content.frontdiff import changed_front_matter, diff, front_matter
+    old = b"---\ntitle: A\nsources:\n- paper: p1\n  quote: 'old *words*'\n- p2\ntheories: [T1]\nyear: 2019\n---\nText\n"
+    new = b"---\ntitle: A\nsources:\n- p2\n- paper: p1\n  quote: 'new *words*'\ntheories: [T1]\nyear: 2020\n---\nText\n"
+    pair = changed_front_matter(old, new)
+    assert pair[0][0] == {"sources": [{"paper": "p1", "quote": "old *words*"}, "p2"], "year": 2019}  # the rest unparsed
+    assert diff(*pair) == diff(front_matter(old), front_matter(new))
+    assert [(f.field, f.how, f.key, f.ref) for f in diff(*pair)] == [
+        ("sources", "changed", "quote", "p1"), ("year", "changed", "", "")]  # reordering is no change
+    assert changed_front_matter(b"---\na: &x [1]\nb: *x\n---\n", new) is None

@@ -16,9 +16,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from .frontdiff import FieldChange, diff, front_matter
+from .frontdiff import FieldChange, changed_front_matter, diff, front_matter
 from .walk import COLLECTIONS, is_content_path
 
 MAX_COMMITS = 200
@@ -174,30 +173,23 @@ def _read_blobs(git: str, content_dir: Path, shas: list[str]) -> dict[str, bytes
 
 def _commit(parsed: tuple, blobs: dict[str, bytes], fast: bool) -> Commit:
     (sha, date, author, subject), _parents, files = parsed
-    memo: dict[str, Any] = {}
-
-    def read(blob: str) -> Any:
-        if blob not in memo:
-            memo[blob] = front_matter(blobs[blob], fast) if blob in blobs else None
-        return memo[blob]
-
-    changes = [_change(status, old, new, path, read, blobs, fast) for status, old, new, path in files]
+    changes = [_change(status, old, new, path, blobs, fast) for status, old, new, path in files]
     order = {"added": 0, "changed": 1, "removed": 2}
     kinds = list(COLLECTIONS.values())
     changes.sort(key=lambda c: (order[c.action], kinds.index(c.kind), c.id.lower()))
     return Commit(sha, date, author, subject, tuple(changes))
 
 
-def _change(status: str, old: str, new: str, path: str, read, blobs: dict[str, bytes], fast: bool) -> EntityChange:
+def _change(status: str, old: str, new: str, path: str, blobs: dict[str, bytes], fast: bool) -> EntityChange:
     p = PurePosixPath(path)
     action, kind = _ACTIONS[status], is_content_path(path) or ""
     if action in ("added", "removed"):
         raw = blobs.get(new if action == "added" else old)
         return EntityChange(action, kind, p.stem, path, (), raw is not None, raw, fast)
-    before, after = read(old), read(new)
-    if before is None or after is None:
+    pair = changed_front_matter(blobs[old], blobs[new], fast) if old in blobs and new in blobs else None
+    if pair is None:
         return EntityChange(action, kind, p.stem, path, (), False, None, fast)
-    return EntityChange(action, kind, p.stem, path, diff(before, after), True, None, fast)
+    return EntityChange(action, kind, p.stem, path, diff(*pair), True, None, fast)
 
 
 def _seen(commits: tuple[Commit, ...]) -> dict[str, EntityChange]:

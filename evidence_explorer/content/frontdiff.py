@@ -8,12 +8,13 @@ entry by entry.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from .load import ContentError, could_alias, decode, split_front_matter
+from .load import ContentError, could_alias, decode, parse_yaml, split_front_matter
 
 REF_LISTS = {"sources": "paper", "theories": "theory", "question": "question", "questions": "question",
              "review": "review", "related": "theory", "chains_to": "cmoc"}
@@ -51,18 +52,79 @@ def front_matter(raw: bytes, fast: bool = True) -> tuple[dict, str] | None:
 
     Past versions are only compared, never validated, so PyYAML's safe loader does without the
     build's line numbers and checks (libyaml's when ``fast``: the same values, ~20× sooner). Text
-    that could hold an alias (a shared or recursive value) is not compared."""
+    that could hold an alias (a shared or recursive value) goes to the build's loader, which refuses
+    aliases: such a version is not compared."""
+    split = _split(raw)
+    data = _load(split[0], fast) if split else None
+    return (data, split[1]) if split and data is not None else None
+
+
+def changed_front_matter(old: bytes, new: bytes, fast: bool = True
+                         ) -> tuple[tuple[dict, str], tuple[dict, str]] | None:
+    """Two versions of a file, each as (front matter, body), with only the top-level fields whose
+    text differs parsed (most edits touch one or two fields of a long file); None when either could
+    not be read. Fields are cut at lines that start with a plain ``key:``; a file that does not cut
+    cleanly is parsed whole."""
+    a, b = _split(old), _split(new)
+    if a is None or b is None:
+        return None
+    fields_a, fields_b = _top_level(a[0]), _top_level(b[0])
+    if fields_a is not None and fields_b is not None:
+        keys = [k for k in list(fields_b) + [k for k in fields_a if k not in fields_b]
+                if fields_a.get(k) != fields_b.get(k)]
+        texts = ("\n".join(fields_a[k] for k in keys if k in fields_a),
+                 "\n".join(fields_b[k] for k in keys if k in fields_b))
+    else:
+        texts = (a[0], b[0])
+    before, after = _load(texts[0], fast), _load(texts[1], fast)
+    if before is None or after is None:
+        return None
+    return (before, a[1]), (after, b[1])
+
+
+_TOP_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)")
+
+
+def _top_level(yaml_text: str) -> dict[str, str] | None:
+    """Top-level key → the text of its entry (its line and those indented, list items or comments
+    under it); None when a line at the margin is anything else."""
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in yaml_text.split("\n"):
+        m = _TOP_KEY.match(line)
+        if m:
+            if m.group(1) in out:
+                return None
+            current = out[m.group(1)] = [line]
+        elif not line or line[0] in " \t#" or line.startswith("- ") or line == "-":
+            if current is not None:
+                current.append(line)
+            elif line.strip() and not line.startswith("#"):
+                return None
+        else:
+            return None
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def _split(raw: bytes) -> tuple[str, str] | None:
     try:
         yaml_text, body, _line = split_front_matter(decode(raw))
-        if could_alias(yaml_text):
-            return None
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
-        data = yaml.load(yaml_text, Loader=loader) if yaml_text.strip() else {}  # noqa: S506 (a safe loader)
+    except ContentError:
+        return None
+    return yaml_text, body
+
+
+def _load(yaml_text: str, fast: bool) -> dict | None:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
+    try:
+        if could_alias(yaml_text):  # (or an asterisk in text): the build's loader, which refuses aliases
+            data = parse_yaml(yaml_text, line_offset=1, fast=False)
+        else:
+            data = yaml.load(yaml_text, Loader=loader) if yaml_text.strip() else {}  # noqa: S506 (a safe loader)
     except (ContentError, ValueError, TypeError, RecursionError, yaml.YAMLError):
         return None
-    if data is None:
-        data = {}
-    return (data, body) if isinstance(data, dict) else None
+    data = {} if data is None else data
+    return data if isinstance(data, dict) else None
 
 
 def diff(before: tuple[dict, str], after: tuple[dict, str]) -> tuple[FieldChange, ...]:
