@@ -70,7 +70,8 @@ class Commit:
 @dataclass(frozen=True)
 class Changelog:
     commits: tuple[Commit, ...]
-    """Newest first; only commits that touched an entity file."""
+    """Newest first; only commits that changed an entity (a file tidied up, say a list written
+    another way with the same values, is no change)."""
     unavailable: str = ""
     """Why there is no history: :data:`NO_GIT`, :data:`NOT_A_REPOSITORY`, :data:`NO_COMMITS`; "" when there is."""
     shallow: bool = False
@@ -174,6 +175,7 @@ def _read_blobs(git: str, content_dir: Path, shas: list[str]) -> dict[str, bytes
 def _commit(parsed: tuple, blobs: dict[str, bytes], fast: bool) -> Commit:
     (sha, date, author, subject), _parents, files = parsed
     changes = [_change(status, old, new, path, blobs, fast) for status, old, new, path in files]
+    changes = [c for c in changes if c.fields or not c.detailed or c.action != "changed"]  # only tidied
     order = {"added": 0, "changed": 1, "removed": 2}
     kinds = list(COLLECTIONS.values())
     changes.sort(key=lambda c: (order[c.action], kinds.index(c.kind), c.id.lower()))

@@ -24,7 +24,7 @@ LABELS = {
     "status": "status", "review_note": "review note", "summary": "key message", "confidence": "confidence",
     "statement": "statement", "parent": "parent theory", "related": "related theory", "question": "question",
     "questions": "question", "review": "review", "chains_to": "chained configuration",
-    "examined": "how it was examined", "order": "position", "authors": "authors", "year": "year",
+    "examined": "how it was examined", "order": "position in lists", "authors": "authors", "year": "year",
     "journal": "journal", "volume": "volume", "issue": "issue", "pages": "pages", "publisher": "publisher",
     "doi": "DOI", "url": "web address", "design": "study design", "setting": "setting", "country": "country",
     "population": "population", "aim": "aim", "results": "main results", "quality": "quality appraisal",
@@ -43,7 +43,10 @@ PROSE = frozenset({"context", "mechanism", "resource", "reasoning", "outcome", "
                    "statement", "aim", "results", "population", "body", "text", "note", "rationale",
                    "uncertainty", "quote", "short", "title", "focus"})
 """Fields of prose: a new value is "reworded"."""
-SHOWN = frozenset({"status", "relation"})
+CONFIDENCE = {"rationale": "reasons for the confidence level", "uncertainty": "uncertainty about the finding",
+              "assessed_with": "how confidence was assessed"}
+"""The parts of a confidence judgement, as the theory pages name them."""
+SHOWN = frozenset({"status", "relation", "verbatim"})
 """Details of a link whose values are shown ("status of its link to theory R2 changed from … to …")."""
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 LISTED = 5
@@ -57,6 +60,7 @@ class Words:
     def __init__(self, corpus: Corpus, history: Changelog) -> None:
         self.corpus, self.seen = corpus, history.seen
         self.facets, self.levels = corpus.config.facets, corpus.config.confidence_levels
+        self.confidence = corpus.config.confidence_label.lower()
 
     def name(self, kind: str, ref: str) -> str:
         entity = self.corpus.find(ref)
@@ -103,7 +107,7 @@ class Words:
             else:
                 said.extend(self.field(fc))
         out = tuple(dict.fromkeys(self.entry(*p) if isinstance(p, tuple) else p for p in said))
-        return out or ("layout of its file changed, nothing shown on the site",)
+        return out or ("changed",)
 
     def field(self, fc: FieldChange) -> tuple[str, ...]:
         label = LABELS.get(fc.field, fc.field.replace("_", " "))
@@ -113,7 +117,10 @@ class Words:
             return ("extra data changed",)
         if fc.key:
             sub = LABELS.get(fc.key, fc.key.replace("_", " "))
-            label = label if fc.key == "level" else f"{sub}" if fc.field == "quality" else f"{label} {sub}"
+            if fc.field == "confidence":
+                label = self.confidence if fc.key == "level" else CONFIDENCE.get(fc.key, f"{self.confidence} {sub}")
+            else:
+                label = sub if fc.field == "quality" else f"{label} {sub}"
         return (self.scalar(fc, label),)
 
     def value(self, fc: FieldChange, v: str) -> str:
@@ -150,6 +157,10 @@ class Words:
         if fc.field == "theories":
             what = f"{key} of its {'link' if n == 1 else 'links'} to {'theory' if n == 1 else 'theories'} {joined}"
             return self.scalar(fc, what) if fc.key in ("status", "relation") else f"{what} changed"
+        if fc.field == "sources" and fc.key == "verbatim":
+            whose = "the paper's own words" if fc.new == "True" else "the review's words"
+            return f"{'quote' if n == 1 else 'quotes'} for {'source' if n == 1 else 'sources'} {joined} " \
+                   f"now marked as {whose}"
         if fc.field == "sources":
             done = "reworded" if fc.key == "quote" and fc.how == "changed" else "changed"
             return f"{key} for {'source' if n == 1 else 'sources'} {joined} {done}"
