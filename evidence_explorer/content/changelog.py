@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .frontdiff import FieldChange, changed_front_matter, diff, front_matter
+from .textsafe import UNSAFE_TEXT
 from .walk import COLLECTIONS, is_content_path
 
 MAX_COMMITS = 200
@@ -135,7 +136,8 @@ def _parse(record: str) -> tuple[tuple[str, ...], bool, list[_Raw]] | None:
         if len(fields) != 5 or fields[4][:1] not in _ACTIONS or is_content_path(path) is None:
             continue
         files.append((fields[4][:1], fields[2], fields[3], path))
-    return (sha, date, author, subject.strip()), bool(parents.strip()), files
+    author, subject = UNSAFE_TEXT.sub("", author), UNSAFE_TEXT.sub("", subject.strip())  # XML and HTML refuse them
+    return (sha, date, author, subject), bool(parents.strip()), files
 
 
 def _wanted(parsed: list) -> list[str]:

@@ -16,6 +16,7 @@ from ...content.evidence import EXAMINED_LABELS
 from ...content.frontdiff import REF_LISTS, REF_SCALARS, FieldChange
 from ...content.link import Corpus
 from ...content.model import KINDS
+from ...content.textsafe import UNSAFE_TEXT
 from ..render import SHORT_ID, title_of
 
 LABELS = {
@@ -79,9 +80,9 @@ class Words:
             authors = data.get("authors") or ()
             authors = (authors,) if isinstance(authors, str) else tuple(str(a) for a in authors)
             cite = short_cite(authors, data.get("year", "n.d."))
-            return f"{cite} {data['title']}" if full else cite
+            return UNSAFE_TEXT.sub("", f"{cite} {data['title']}" if full else cite)
         title = data.get("title") or data.get("short") or data.get("text")
-        return str(title) if title else ref
+        return UNSAFE_TEXT.sub("", str(title)) if title else ref
 
     def title(self, change: EntityChange) -> str:
         """The changed entity's name where it cannot be linked (removed, or gone since)."""
@@ -106,7 +107,7 @@ class Words:
                 grouped[key].append(self.name(REF_LISTS[fc.field], fc.ref))
             else:
                 said.extend(self.field(fc))
-        out = tuple(dict.fromkeys(self.entry(*p) if isinstance(p, tuple) else p for p in said))
+        out = tuple(dict.fromkeys(UNSAFE_TEXT.sub("", self.entry(*p) if isinstance(p, tuple) else p) for p in said))
         return out or ("changed",)
 
     def field(self, fc: FieldChange) -> tuple[str, ...]:
