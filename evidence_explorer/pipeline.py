@@ -27,12 +27,14 @@ from .content.validate import Invalid, load_entities
 from .exports.advisory_sheet import links_csv
 from .exports.data import exports
 from .options import BuildOptions
+from .site.feed import atom_feed
 from .site.pages import collect_pages
 from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
 from .site.render import Renderer, write_pages
 from .site.search_index import index_site
 from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
+from .site.views.changes import FEED_URL
 from .site.views.memo import Memo
 from .site.views.paper_table import JSON_URL, papers_json
 from .speed.cache import MarkdownCache, cache_root
@@ -122,7 +124,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     findings = check(corpus, report)
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
-    corpus = replace(corpus, history=read_history(options.content))
+    corpus = replace(corpus, history=read_history(options.content, fast=options.fast_paths))
     with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
         return publish(options, report, corpus, findings,
                        render or (render_in_workers if accelerated(options) else render_plainly))
@@ -227,4 +229,7 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> d
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
     files[JSON_URL] = papers_json(corpus)  # every paper's row, for the papers table in the browser
+    feed = atom_feed(corpus, base_url)
+    if feed is not None:
+        files[FEED_URL] = feed
     return files

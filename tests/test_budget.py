@@ -343,7 +343,7 @@ def test_synthetic_changes_list_every_imported_file_once(synthetic_site):
         pytest.skip("git is not installed")
     pages = _numbered(synthetic_site, "changes")
     assert len(pages) >= 2
-    listed = [u for p in pages for u in re.findall(r'<li><span class="badge change-added">Added</span> \w+\n'
+    listed = [u for p in pages for u in re.findall(r'<li><span class="badge change-added">New</span> [^<\n]+\n'
                                                     r'<a href="/([a-z]+/[^"]+)">', p.read_text(encoding="utf-8"))]
     ev = json.loads((synthetic_site / "data" / "evidence.json").read_text("utf-8"))
     urls = [r["url"].lstrip("/") for kind in ("reviews", "questions", "theories", "maps", "papers", "cmocs")

@@ -4,10 +4,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import pytest
 
 from conftest import run_cli
+from evidence_explorer.content import changelog
 from evidence_explorer.content.changelog import read_history
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -29,80 +32,177 @@ def commit(repo, message, date):
                                                          "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(repo)})
 
 
-@pytest.fixture
-def repo(tmp_path):
-    """A repository whose content/ has three commits, plus a file outside content/."""
-    repo = tmp_path / "repo"
+T = "---\ntitle: {title}\n---\n"
+PAPER2 = "---\ntitle: {title}\nauthors: [{author}]\nyear: {year}\n---\n"
+CMOC2 = ("---\ntitle: Trust grows when staff meet\ncontext: {context}\nmechanism: M\noutcome: O\n"
+         "status: {status}\nsources: [{papers}]\ntheories:\n{theories}---\n")
+CONTEXT1 = "Practices where staff meet every week."
+CONTEXT2 = "Practices where staff from several services meet in person every week."
+
+
+def write(content, files):
+    for rel, text in files.items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """A repository whose content/ has three commits on three days, plus a file outside content/:
+    a status changed, sources added and removed, a context reworded, a paper added, one deleted."""
+    repo = tmp_path_factory.mktemp("history") / "repo"
     content = repo / "content"
-    (content / "papers").mkdir(parents=True)
-    (content / "theories").mkdir()
-    (content / "cmocs").mkdir()
+    content.mkdir(parents=True)
     git(repo, "init", "-q")
-    (content / "site.yaml").write_text("title: History\n")
-    (content / "theories" / "T1.md").write_text("---\ntitle: Theory one\n---\n")
-    (content / "papers" / "smith-2020.md").write_text(PAPER.format(title="First study"))
-    (content / "cmocs" / "c1.md").write_text(CMOC.format(papers="smith-2020"))
+    write(content, {
+        "site.yaml": "title: History <of> changes\n",
+        "theories/T1.md": T.format(title="Teams that trust each other"),
+        "theories/T2.md": T.format(title="Shared records"),
+        "papers/smith-2019.md": PAPER2.format(title="First study", author="Smith J", year=2019),
+        "papers/old-2001.md": PAPER2.format(title="An old study", author="Old K", year=2001),
+        "cmocs/c1.md": CMOC2.format(context=CONTEXT1, status="proposed", papers="old-2001",
+                                    theories="  - {theory: T1, status: proposed}\n"),
+    })
     (repo / "README.md").write_text("not content\n")
     commit(repo, "Start the evidence base", "2024-01-01T10:00:00+00:00")
-    (content / "papers" / "smith-2020.md").write_text(PAPER.format(title="First study, corrected"))
-    (content / "papers" / "jones-2021.md").write_text(PAPER.format(title="Second study"))
-    (content / "cmocs" / "c1.md").write_text(CMOC.format(papers="smith-2020, jones-2021"))
-    commit(repo, "Add Jones 2021", "2024-02-01T10:00:00+00:00")
-    (content / "papers" / "jones-2021.md").unlink()
-    (content / "cmocs" / "c1.md").write_text(CMOC.format(papers="smith-2020"))
+    write(content, {
+        "papers/jones-2020.md": PAPER2.format(title="Second study", author="Jones A", year=2020),
+        "cmocs/c1.md": CMOC2.format(context=CONTEXT2, status="agreed", papers="old-2001, smith-2019, jones-2020",
+                                    theories="  - {theory: T1, status: proposed}\n  - T2\n"),
+    })
+    commit(repo, "Wire up c1 (dev jargon)", "2024-02-01T10:00:00+00:00")
+    (content / "papers" / "old-2001.md").unlink()
+    write(content, {"cmocs/c1.md": CMOC2.format(context=CONTEXT2, status="agreed", papers="smith-2019, jones-2020",
+                                                theories="  - {theory: T1, status: agreed}\n  - T2\n")})
     (repo / "README.md").write_text("changed outside content\n")
-    commit(repo, "Remove Jones 2021 <again>", "2024-03-01T10:00:00+00:00")
+    commit(repo, "Remove Old 2001 <again>", "2024-03-01T10:00:00+00:00")
     return repo
 
 
-def test_history_per_commit_newest_first(repo):
+@pytest.fixture(scope="module")
+def built(repo):
+    out = repo.parent / "site"
+    run = run_cli("build", "--content", str(repo / "content"), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+def words(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&#39;", "'")
+
+
+def test_history_per_commit_newest_first_with_what_changed(repo):
     history = read_history(repo / "content")
-    assert [c.subject for c in history.commits] == ["Remove Jones 2021 <again>", "Add Jones 2021",
+    assert not history.unavailable and not history.shallow and not history.truncated
+    assert [c.subject for c in history.commits] == ["Remove Old 2001 <again>", "Wire up c1 (dev jargon)",
                                                     "Start the evidence base"]
     assert [(ch.action, ch.kind, ch.id) for ch in history.commits[0].changes] == [
-        ("changed", "cmoc", "c1"), ("removed", "paper", "jones-2021")]
-    assert [(ch.action, ch.kind, ch.id) for ch in history.commits[1].changes] == [
-        ("added", "paper", "jones-2021"), ("changed", "paper", "smith-2020"), ("changed", "cmoc", "c1")]
+        ("changed", "cmoc", "c1"), ("removed", "paper", "old-2001")]
     assert [(ch.action, ch.id) for ch in history.commits[2].changes] == [
-        ("added", "T1"), ("added", "smith-2020"), ("added", "c1")]
+        ("added", "T1"), ("added", "T2"), ("added", "old-2001"), ("added", "smith-2019"), ("added", "c1")]
+    c1 = history.commits[1].changes[1]
+    assert c1.detailed and {(f.field, f.how) for f in c1.fields} == {
+        ("context", "changed"), ("status", "changed"), ("sources", "list"), ("theories", "list")}
+    removed = history.commits[0].changes[1]
+    assert removed.data["title"] == "An old study"  # named from the history: the site no longer has it
     assert history.commits[2].author == "Ada Reviewer" and history.commits[2].date.startswith("2024-01-01")
 
 
-def test_changes_page_links_current_entities(repo, tmp_path):
-    out = tmp_path / "site"
-    run = run_cli("build", "--content", str(repo / "content"), "--output", str(out), "--no-search")
-    assert run.code == 0, run.err
-    page = (out / "changes" / "index.html").read_text(encoding="utf-8")
-    headings = re.findall(r'<h2 id="commit-[0-9a-f]+">(.*?)</h2>', page)
-    assert headings == ["Remove Jones 2021 &lt;again&gt;", "Add Jones 2021", "Start the evidence base"]
-    first = page.split('<h2 id="commit-')[1]
-    assert '<span class="removed-id">jones-2021</span>' in first  # removed: named, not linked
-    assert '<a href="/cmocs/c1/">' in first
-    assert page.count('<a href="/papers/smith-2020/">') == 2  # changed in commit 2, added in commit 1
-    assert "/papers/jones-2021/" not in page
-    assert '<time datetime="2024-02-01T10:00:00+00:00">2024-02-01</time>' in page
-    home = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="/changes/"' in home
+def test_changes_page_says_what_changed_in_words_grouped_by_date(built):
+    page = (built / "changes" / "index.html").read_text(encoding="utf-8")
+    days = re.findall(r'<h2 id="day-([0-9-]+)"><time datetime="[0-9-]+">(.*?)</time>', page)
+    assert days == [("2024-03-01", "1 March 2024"), ("2024-02-01", "1 February 2024"),
+                    ("2024-01-01", "1 January 2024")]
+    march, february, january = (words(part) for part in page.split('<h2 id="day-')[1:])
+    assert "Changed CMOC Trust grows when staff meet: source removed: Old (2001); status of its link to " \
+           "theory T1 changed from proposed to agreed" in march
+    assert "Removed paper Old (2001) An old study" in march  # named, not linked, not its slug
+    assert "/papers/old-2001/" not in page and "old-2001" not in words(page)
+    assert "New paper Jones (2020) Second study" in february
+    assert "context reworded" in february and "status changed from proposed to agreed" in february
+    assert "two sources added: Smith (2019) and Jones (2020)" in february
+    assert "added to theory T2" in february
+    assert '<a href="/cmocs/c1/">Trust grows when staff meet</a>' in page
+    assert "New theory T1: Teams that trust each other" in january and "New CMOC" in january
+    for subject in ("Start the evidence base", "dev jargon", "again"):
+        assert subject not in page  # commit subjects are developer language: not shown
+    assert '<link rel="alternate" type="application/atom+xml" title="Changes to History &lt;of&gt; changes" ' \
+           'href="/changes/feed.xml">' in page
+    assert '<a href="/changes/feed.xml">' in page
+    assert 'href="/changes/"' in (built / "index.html").read_text(encoding="utf-8")
 
 
-def test_changes_omitted_when_content_is_not_in_git(make_site, tmp_path):
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_atom_feed_is_valid_and_lists_each_commit(built):
+    root = ET.parse(built / "changes" / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}title") == "Changes to History <of> changes"
+    assert root.findtext(f"{ATOM}id").startswith("urn:uuid:")
+    assert root.findtext(f"{ATOM}updated") == "2024-03-01T10:00:00+00:00"  # the newest commit, not the clock
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == "/changes/feed.xml"
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "1 March 2024: one CMOC changed, one paper removed",
+        "1 February 2024: one paper added, one CMOC changed",
+        "1 January 2024: two theories added, two papers added, one CMOC added"]
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", i) for i in ids)
+    for e, day in zip(entries, ("2024-03-01", "2024-02-01", "2024-01-01")):
+        assert e.findtext(f"{ATOM}updated") == f"{day}T10:00:00+00:00"
+        assert e.find(f"{ATOM}link").get("href") == f"/changes/#day-{day}"
+        assert e.findtext(f"{ATOM}author/{ATOM}name") == "Ada Reviewer"
+        assert e.find(f"{ATOM}content").get("type") == "html"
+    html = entries[1].findtext(f"{ATOM}content")
+    assert '<a href="/cmocs/c1/">Trust grows when staff meet</a>: ' in html
+    assert "two sources added: Smith (2019) and Jones (2020)" in html
+    assert "Paper <a href=\"/papers/jones-2020/\">Jones (2020) Second study</a>: new paper added" in html
+
+
+def test_feed_links_are_absolute_with_an_absolute_base_url(repo):
+    from evidence_explorer.content.diagnostics import Report
+    from evidence_explorer.pipeline import load_corpus
+    from evidence_explorer.site.feed import atom_feed
+    corpus = load_corpus(repo / "content", Report())
+    corpus = replace(corpus, history=read_history(repo / "content"))
+    root = ET.fromstring(atom_feed(corpus, "https://example.org/ev/"))
+    assert root.findtext(f"{ATOM}id") == "https://example.org/ev/changes/feed.xml"
+    assert root.find(f"{ATOM}entry/{ATOM}link").get("href") == "https://example.org/ev/changes/#day-2024-03-01"
+    assert 'href="https://example.org/ev/cmocs/c1/"' in root.findtext(f"{ATOM}entry/{ATOM}content")
+
+
+def test_shallow_clone_and_missing_git_are_said_plainly(repo, tmp_path, monkeypatch):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo}", str(clone)], check=True,
+                   capture_output=True)
+    history = read_history(clone / "content")
+    assert history.shallow and [c.subject for c in history.commits] == ["Remove Old 2001 <again>"]
+    monkeypatch.setattr(changelog.shutil, "which", lambda name: None)
+    assert read_history(repo / "content").unavailable == changelog.NO_GIT
+
+
+def test_changes_page_explains_when_content_is_not_in_git(make_site, tmp_path):
     content = make_site({"theories/T1.md": "---\ntitle: T\n---\n"})
-    assert read_history(content) is None  # tmp_path is outside any git work tree
+    assert read_history(content).unavailable == changelog.NOT_A_REPOSITORY  # tmp_path is outside any work tree
     out = tmp_path / "site"
-    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search")
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
     assert run.code == 0, run.err
-    assert not (out / "changes").exists()
-    assert 'href="/changes/"' not in (out / "index.html").read_text(encoding="utf-8")
+    page = words((out / "changes" / "index.html").read_text(encoding="utf-8"))
+    assert "No history of changes is available" in page and "not kept in a git repository" in page
+    assert not (out / "changes" / "feed.xml").exists()
+    assert 'href="/changes/"' in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_changes_omitted_when_no_commit_touches_the_content(tmp_path):
+def test_no_history_when_no_commit_touches_the_content(tmp_path):
     repo = tmp_path / "repo"
     (repo / "content").mkdir(parents=True)
     git(repo, "init", "-q")
     (repo / "README.md").write_text("x\n")
     commit(repo, "Only a readme", "2024-01-01T10:00:00+00:00")
     (repo / "content" / "site.yaml").write_text("title: Untracked\n")
-    assert read_history(repo / "content") is None
+    assert read_history(repo / "content").unavailable == changelog.NO_COMMITS
 
 
 def test_long_history_is_paginated_newest_first_with_every_change_once(tmp_path):
@@ -133,13 +233,29 @@ def test_long_history_is_paginated_newest_first_with_every_change_once(tmp_path)
         assert f"<title>Changes (page {n} of {count})" in page
         assert f'<a href="/{url}" aria-current="page"><span class="visually-hidden">Page </span>{n}</a>' in page
         assert ('rel="next"' in page) == (n < count) and ('rel="prev"' in page) == (n > 1)
-        headings += re.findall(r'<h2 id="commit-[0-9a-f]+">(.*?)</h2>', page)
+        headings += re.findall(r'<h2 id="day-[0-9-]+">(.*?)</h2>', page)
         linked += re.findall(r'<a href="/papers/(p\d+)/">', page.split('<ul class="changes">', 1)[-1])
-    # newest first; the import's heading repeats, marked, on each page its list continues on
-    assert headings[:4] == ["Correct study 2", "Correct study 1", "Correct study 0", "Import 400 papers"]
-    assert headings[4:] == ['Import 400 papers <span class="meta">(continued)</span>'] * (count - 1)
+    # newest first; the import's day heading repeats, marked, on each page its list continues on
+    day = '<time datetime="2024-{0}">{1}</time>'
+    assert headings[:4] == [day.format("02-03", "3 February 2024"), day.format("02-02", "2 February 2024"),
+                            day.format("02-01", "1 February 2024"), day.format("01-01", "1 January 2024")]
+    assert headings[4:] == [day.format("01-01", "1 January 2024") + ' <span class="meta">(continued)</span>'] \
+        * (count - 1)
     assert linked[:3] == ["p002", "p001", "p000"]
     assert linked[3:] == [f"p{n:03}" for n in range(400)]  # every file of the import once, in order
-    assert "Continued on the <a href=\"/changes/page/2/\">next page</a>" in first
+    assert "title changed" in first  # the corrections, in words
+    assert "Continued on the <a href=\"/changes/page/2/\">next page</a>." in first
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     assert all(f"<loc>/{url}</loc>" in sitemap for url in urls)
+
+
+def test_front_matter_diff_parses_only_changed_fields_and_refuses_aliases():
+    from evidence_explorer.content.frontdiff import changed_front_matter, diff, front_matter
+    old = b"---\ntitle: A\nsources:\n- paper: p1\n  quote: 'old *words*'\n- p2\ntheories: [T1]\nyear: 2019\n---\nText\n"
+    new = b"---\ntitle: A\nsources:\n- p2\n- paper: p1\n  quote: 'new *words*'\ntheories: [T1]\nyear: 2020\n---\nText\n"
+    pair = changed_front_matter(old, new)
+    assert pair[0][0] == {"sources": [{"paper": "p1", "quote": "old *words*"}, "p2"], "year": 2019}  # the rest unparsed
+    assert diff(*pair) == diff(front_matter(old), front_matter(new))
+    assert [(f.field, f.how, f.key, f.ref) for f in diff(*pair)] == [
+        ("sources", "changed", "quote", "p1"), ("year", "changed", "", "")]  # reordering is no change
+    assert changed_front_matter(b"---\na: &x [1]\nb: *x\n---\n", new) is None

@@ -60,8 +60,9 @@ class Corpus:
     """Lower-cased id → entity."""
     links: Backlinks
     history: Any = None
-    """:class:`~evidence_explorer.changelog.Changelog` of the content directory, set by ``build()``;
-    None when the content is not in git (then there is no /changes/ page)."""
+    """:class:`~evidence_explorer.content.changelog.Changelog` of the content directory, set by
+    ``build()`` (its ``unavailable`` says why when there is none: /changes/ explains); None outside a
+    build (``check``), then there is no /changes/ page."""
 
     def get(self, entity_id: str) -> Entity:
         return self.by_id[entity_id.lower()]

@@ -184,9 +184,14 @@ _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]")
 """Could be a YAML ``&anchor`` or ``*alias`` (also matches some quoted text; that is only slower)."""
 
 
+def could_alias(text: str) -> bool:
+    """Whether the YAML text may hold an ``&anchor`` or ``*alias`` (some quoted text too)."""
+    return ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text) is not None
+
+
 def _fast_path_safe(text: str) -> bool:
     """No tab, no possible anchor/alias, and 2 × (deepest indent) + brackets < MAX_YAML_DEPTH."""
-    if "\t" in text or (("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text)):
+    if "\t" in text or could_alias(text):
         return False
     brackets = text.count("[") + text.count("{")
     too_deep = (MAX_YAML_DEPTH - 1 - brackets) // 2 + 1  # the smallest indent that fails
