@@ -27,6 +27,7 @@ from .content.validate import Invalid, load_entities
 from .exports.advisory_sheet import links_csv
 from .exports.data import exports
 from .options import BuildOptions
+from .site.charts import chart_files
 from .site.pages import collect_pages
 from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
 from .site.render import Renderer, write_pages
@@ -221,8 +222,10 @@ class _Abort(Exception):
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
-    """Every output file that is not a rendered page (exports, sitemap); serve reuses it."""
+    """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
+files); serve reuses it."""
     files = exports(corpus, base_url)
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
+    files.update(chart_files(pages))
     return files
