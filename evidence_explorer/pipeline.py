@@ -34,6 +34,7 @@ from .site.render import Renderer, write_pages
 from .site.search_index import index_site
 from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
+from .site.views.home import with_file_sizes
 from .site.views.memo import Memo
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
@@ -170,6 +171,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     memo = Memo()
     pages = tuple(collect_pages(corpus, memo, findings))
     files = extra_files(corpus, pages, base_url)
+    pages = with_file_sizes(pages, files)
     extras = tuple(files)
     output = options.output.resolve()
     check_output(output, options.content.resolve())

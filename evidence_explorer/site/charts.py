@@ -46,7 +46,7 @@ class Chart:
 
     @property
     def svg_file(self) -> str:
-        return XML_HEAD + self.svg + "\n" if self.svg else ""
+        return XML_HEAD + str(self.svg) + "\n" if self.svg else ""
 
     @property
     def svg_size(self) -> str:
