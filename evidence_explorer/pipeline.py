@@ -171,7 +171,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     memo = Memo()
     pages = tuple(collect_pages(corpus, memo, findings))
     files = extra_files(corpus, pages, base_url)
-    pages = with_file_sizes(pages, files)
+    rendered_pages = with_file_sizes(pages, files)  # the data page says how big each download is
     extras = tuple(files)
     output = options.output.resolve()
     check_output(output, options.content.resolve())
@@ -180,7 +180,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
-        job = partial(RenderJob, pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
+        job = partial(RenderJob, rendered_pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
                       fast_paths=options.fast_paths)
         rendered = _write_all(options, report, output, files, job, render, cache)
     except OSError as exc:
