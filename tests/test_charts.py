@@ -135,8 +135,8 @@ def _check_graph_data(page: str, rows: list[dict[str, str]]) -> None:
 def test_data_page_states_licence_sizes_and_how_to_cite(demo_site):
     page = _read(demo_site, "data")
     assert "No licence is stated for this evidence base" in page  # the demo's seeds give none
-    sizes = dict(re.findall(r'<a href="/data/([^"]+)" download>[^<]*</a></td><td>[^<]*</td>'
-                            r'<td class="num file-size">([^<]+)</td>', page))
+    sizes = dict(re.findall(r'<a href="/data/([^"]+)" download>[^<]*</a> <span class="meta file-size">\(([^<]+)\)</span>',
+                            page))
     assert len(sizes) == 6
     for name, shown in sizes.items():
         assert shown == human_size((demo_site / "data" / name).stat().st_size), name
