@@ -20,7 +20,7 @@ from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, num, svg_text
 
 MAX_WIDTH = 1100
 """Width of the drawing (px): the page's content column at 1280 px, so text is not scaled down."""
-MARGIN, GAP_X, BAND_LABEL_H, FONT, LINE_H, MIN_NODE_W = 10, 14, 30, 14, 18, 118
+MARGIN, GAP_X, BAND_LABEL_H, FONT, LINE_H, MIN_NODE_W, MAX_NODE_W = 10, 14, 30, 14, 18, 118, 230
 EDGE_STYLES = {"parent": "part of (the arrow points to the part)", "related": "related theories"}
 """Edge class suffix → what the legend says of it; the legend lists those the drawing uses."""
 SHORT_CODE = re.compile(r"[A-Za-z]{1,3}\d{1,3}[a-z]?")
@@ -186,7 +186,7 @@ def _layout(rows: list[list[GraphNode]], hierarchy: Sequence[tuple[str, str]],
         if not row:
             continue
         per_row = max(1, min(len(row), int((MAX_WIDTH - 2 * MARGIN + GAP_X) // (MIN_NODE_W + GAP_X))))
-        w = (MAX_WIDTH - 2 * MARGIN - GAP_X * (per_row - 1)) / per_row
+        w = min(MAX_NODE_W, (MAX_WIDTH - 2 * MARGIN - GAP_X * (per_row - 1)) / per_row)
         arcs = sum(1 for a, _c in inner if band_of[a] == b)
         y += BAND_LABEL_H + (min(150, 40 + 12 * arcs) if arcs else 8)
         for start in range(0, len(row), per_row):
@@ -194,8 +194,9 @@ def _layout(rows: list[list[GraphNode]], hierarchy: Sequence[tuple[str, str]],
             wrapped = [wrap_full(n.title, w - 12) for n in chunk]
             codes = [n.id if SHORT_CODE.fullmatch(n.id) and n.id != n.title else "" for n in chunk]
             h = 16 + LINE_H * (max(map(len, wrapped)) + (1 if any(codes) else 0))
+            left = (MAX_WIDTH - len(chunk) * w - GAP_X * (len(chunk) - 1)) / 2  # the row centred
             for k, (n, lines, code) in enumerate(zip(chunk, wrapped, codes)):
-                boxes[n.id] = _Box(MARGIN + k * (w + GAP_X), y, w, h, tuple(lines), code)
+                boxes[n.id] = _Box(left + k * (w + GAP_X), y, w, h, tuple(lines), code)
             y += h + 44
         y += 16
     return boxes, band_tops, int(y)
