@@ -187,3 +187,17 @@ def test_graph_fits_a_phone_and_is_drawn_whole_on_a_desktop(demo_url, page):
     with page.expect_download() as got:
         page.locator("button.chart-png").click()
     assert got.value.suggested_filename == "theory-graph.png"
+
+
+def test_chart_csv_is_formula_safe_and_the_stamp_never_reads_the_clock():
+    from types import SimpleNamespace
+    from evidence_explorer.content.config_cite import Citation
+    from evidence_explorer.site.charts import csv_text, stamp
+    text = csv_text(("title", "n"), [("=HYPERLINK(\"x\")", 3), ("+1", "-2"), ("plain", 0)])
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[1] == ["'=HYPERLINK(\"x\")", "3"] and rows[2] == ["'+1", "'-2"] and rows[3] == ["plain", "0"]
+    no_git = SimpleNamespace(history=None, config=SimpleNamespace(citation=Citation(date="2024-05-31")))
+    assert (stamp(no_git).date, stamp(no_git).commit) == ("2024-05-31", "")
+    commit = SimpleNamespace(sha="0123456789abcdef", date="2025-01-02T03:04:05+00:00")
+    with_git = SimpleNamespace(history=SimpleNamespace(commits=(commit,)), config=no_git.config)
+    assert (stamp(with_git).date, stamp(with_git).commit) == ("2025-01-02", "0123456")
