@@ -60,6 +60,7 @@ FIGURE_STYLE = (
     ".figure .node{fill:#f3f6f9;stroke:#0b5cad;stroke-width:1.5}"
     ".figure .edge-related{fill:none;stroke:#6b7580;stroke-width:1.3}"
     ".figure .edge-parent{fill:none;stroke:#1b1f24;stroke-width:2.5}"
+    ".figure .halo{paint-order:stroke;stroke:#fff;stroke-width:5px;stroke-linejoin:round}"
     "</style>")
 """Presentation of every figure, once per SVG (the same rules in each, so two figures on one page agree).
 Shapes and text carry classes instead of repeating fill, stroke and font attributes."""

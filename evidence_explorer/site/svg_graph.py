@@ -132,15 +132,15 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
            f'<defs><marker id="{sid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
            f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>', FIGURE_STYLE,
            '<rect width="100%" height="100%" fill="#fff"/>']
-    for b, label in enumerate(bands):
-        if rows[b]:
-            out.append(svg_text(MARGIN, band_tops[b] + 18, [label], size=15, anchor="start", weight="bold",
-                                fill=MUTED))
     out.append('<g class="edges">')
     for cls, d in edges:
         marker = f' marker-end="url(#{sid}-arrow)"' if cls == "parent" else ""
         out.append(f'<path class="edge-{cls}" d="{d}"{marker}/>')
     out.append("</g>")
+    for b, label in enumerate(bands):  # over the edges, on a white halo
+        if rows[b]:
+            out.append(svg_text(MARGIN, band_tops[b] + 18, [label], size=15, anchor="start", weight="bold",
+                                fill=MUTED, cls="halo"))
     for n in nodes:
         box = boxes[n.id]
         top = box.y + 8
