@@ -28,6 +28,7 @@ from .exports.advisory_sheet import links_csv
 from .exports.data import exports
 from .options import BuildOptions
 from .site.feed import atom_feed
+from .site.charts import chart_files
 from .site.pages import collect_pages
 from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
 from .site.render import Renderer, write_pages
@@ -35,6 +36,7 @@ from .site.search_index import index_site
 from .site.sitemap import sitemap
 from .site.views import PageSpec, nav_items
 from .site.views.changes import FEED_URL
+from .site.views.home import with_file_sizes
 from .site.views.memo import Memo
 from .site.views.paper_table import JSON_URL, papers_json
 from .speed.cache import MarkdownCache, cache_root
@@ -172,6 +174,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     memo = Memo()
     pages = tuple(collect_pages(corpus, memo, findings))
     files = extra_files(corpus, pages, base_url)
+    rendered_pages = with_file_sizes(pages, files)  # the data page says how big each download is
     extras = tuple(files)
     output = options.output.resolve()
     check_output(output, options.content.resolve())
@@ -180,7 +183,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
-        job = partial(RenderJob, pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
+        job = partial(RenderJob, rendered_pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
                       fast_paths=options.fast_paths)
         rendered = _write_all(options, report, output, files, job, render, cache)
     except OSError as exc:
@@ -224,7 +227,8 @@ class _Abort(Exception):
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
-    """Every output file that is not a rendered page (exports, sitemap); serve reuses it."""
+    """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
+files); serve reuses it."""
     files = exports(corpus, base_url)
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
@@ -232,4 +236,5 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> d
     feed = atom_feed(corpus, base_url)
     if feed is not None:
         files[FEED_URL] = feed
+    files.update(chart_files(pages))
     return files

@@ -445,16 +445,16 @@ def test_theory_graph_links_every_node_and_has_a_text_outline(demo, ev):
     svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure theory-graph"', "</svg>")
     outline = section(page, '<section class="outline"')
     for t in ev["theories"]:
-        assert f'<a href="/theories/{t["id"]}/" class="node-link"><title>{html.escape(t["id"])}:' in svg
+        assert f'<a href="../theories/{t["id"]}/" class="node-link"><title>{html.escape(t["title"])}</title>' in svg
         assert f'href="/theories/{t["id"]}/">{html.escape(t["id"])}: ' in outline
     pairs = {tuple(sorted((t["id"], r), key=str.lower)) for t in ev["theories"] for r in t.get("related", [])}
-    assert svg.count('class="edge-related"') == len(pairs)
+    assert svg.count('class="edge-related"') == len(pairs) + 1  # and its sample in the legend
     assert f"{len(pairs)} related links" in svg
 
 
 def test_theory_graph_draws_hierarchy(minimal_site):
     svg = section(read(minimal_site, "graph"), "<svg", "</svg>")
-    assert svg.count('class="edge-parent"') == 1  # R1a is part of R1
+    assert svg.count('class="edge-parent"') == 2  # R1a is part of R1; and the legend's sample
 
 
 def test_404_page_offers_search_and_the_main_sections(demo):

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import re
 
+from .config_cite import Citation, Licence, parse_citation, parse_licence
 from .config_findings import EXAMINED_WAYS, parse_confidence, parse_extra_labels
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, Ref, is_id
@@ -117,6 +118,9 @@ class SiteConfig:
     """What the scale is called on pages ('Confidence', 'Strength of support')."""
     extra_labels: Mapping[str, str | None] = field(default_factory=dict)
     """Key of an entity's ``extra`` data → label shown for it; None: kept in the data, not shown."""
+    licence: Licence | None = None
+    """The licence of the content and data; None: none is stated (pages say so)."""
+    citation: Citation = field(default_factory=Citation)
     path: str = "site.yaml"
 
     @property
@@ -142,6 +146,11 @@ SITE_KEYS = {
     "matrices": "Evidence gap maps: list of {id, title, rows, columns, count}; an axis is {theories: {kind, "
                 "examined}}, {facet: KEY} or {evidence_sets: true} (the rows of every evidence map, by focus); "
                 "'split: FACET' shows that facet in each cell (default: direction, or the papers' evidence type).",
+    "licence": "Licence of the evidence base's content and data, shown on the data page: a name like `CC BY "
+               "4.0`, or {name, url}. Without it the data page says that no licence is stated.",
+    "license": "The same as `licence` (either spelling, not both).",
+    "citation": "How to cite the evidence base (the data page): {authors (a list), organisation, year, version, "
+                "date (YYYY-MM-DD, used when the content is not in git)}.",
     "integrity": "Integrity checks (docs/review.md): check name → warning, note or off; min_sources.",
     "extra_labels": "Labels for keys of 'extra' data on pages: key → label, or false to keep the value in "
                     "the data (exports) without showing it.",
@@ -218,6 +227,10 @@ def parse_config(data: Any, path: str, report: Report) -> SiteConfig | None:
         kw.update(parse_confidence(data, ctx))
     if "extra_labels" in data:
         kw["extra_labels"] = parse_extra_labels(data, ctx)
+    if "licence" in data or "license" in data:
+        kw["licence"] = parse_licence(data, ctx)
+    if "citation" in data:
+        kw["citation"] = parse_citation(data, ctx)
     if "integrity" in data:
         from .integrity import parse_integrity
         kw["integrity"] = parse_integrity(data["integrity"], path, report)

@@ -45,6 +45,7 @@ from ..pipeline import RenderJob, build, extra_files
 from ..site.pages import collect_pages
 from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
+from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo
 from ..speed.memory import frozen_heap
 from ..speed.parallel import effective_jobs, fork_map
@@ -367,6 +368,12 @@ def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tu
     if files is None:
         files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
     written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
+    data_page = state.pages.get("data/")
+    if data_page is not None:  # the data page gives each download's size: rendered with the new files
+        renderer = Renderer(state.corpus, state.base_url, state.nav, updated=state.updated)
+        page = with_file_sizes((data_page,), files)[0]
+        if write_if_changed(output, urls.output_path(page.url), renderer.render(page)):
+            written.append(urls.output_path(page.url))
     for rel in sorted(state.extras - set(files)):
         remove_file(output, rel)
         written.append(rel)

@@ -45,7 +45,7 @@ def num(v: float) -> str:
 
 FIGURE_STYLE = (
     "<style>"
-    ".figure text{font-size:13px;text-anchor:middle;fill:#1b1f24}"
+    ".figure{font-family:system-ui,sans-serif}.figure text{font-size:13px;text-anchor:middle;fill:#1b1f24}"
     ".figure .l{text-anchor:start}.figure .r{text-anchor:end}.figure .b{font-weight:700}"
     ".figure .m{fill:#4a5560}.figure .a{fill:#0b5cad}"
     ".figure .s11{font-size:11px}.figure .s12{font-size:12px}.figure .s14{font-size:14px}"
@@ -58,8 +58,9 @@ FIGURE_STYLE = (
     ".figure .here{fill:#fff;stroke:#0b5cad;stroke-width:2;stroke-dasharray:6 4}"
     ".figure .ink{stroke:#1b1f24;stroke-width:1.5}.figure .dash{stroke:#1b1f24;stroke-dasharray:4 3}"
     ".figure .node{fill:#f3f6f9;stroke:#0b5cad;stroke-width:1.5}"
-    ".figure .edge-related{fill:none;stroke:#6b7580;stroke-width:1.2;stroke-dasharray:5 4}"
-    ".figure .edge-parent{stroke:#1b1f24;stroke-width:2}"
+    ".figure .edge-related{fill:none;stroke:#6b7580;stroke-width:1.3}"
+    ".figure .edge-parent{fill:none;stroke:#1b1f24;stroke-width:2.5}"
+    ".figure .halo{paint-order:stroke;stroke:#fff;stroke-width:5px;stroke-linejoin:round}"
     "</style>")
 """Presentation of every figure, once per SVG (the same rules in each, so two figures on one page agree).
 Shapes and text carry classes instead of repeating fill, stroke and font attributes."""

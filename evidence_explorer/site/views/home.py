@@ -1,9 +1,11 @@
 """Home, free pages, the data page and the 404 page."""
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import replace
+from typing import Iterable, Iterator, Mapping
 
 from ...exports.data import DOWNLOADS
+from ..charts import human_size, stamp
 from ...content.link import Corpus
 from . import PageSpec
 
@@ -27,5 +29,18 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     for p in corpus.pages:
         yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
                        section="pages", entity=p)
-    yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
+    yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS, "sizes": {},
+                                                          "stamp": stamp(corpus)}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})
+
+
+def with_file_sizes(pages: Iterable[PageSpec], files: Mapping[str, str]) -> tuple[PageSpec, ...]:
+    """``pages`` with the size of each download on the data page, measured from the files the
+    build writes (``files``: output path → text, written as UTF-8)."""
+    def sized(p: PageSpec) -> PageSpec:
+        if p.url != "data/":
+            return p
+        sizes = {name: human_size(len(files[f"data/{name}"].encode("utf-8")))
+                 for name, _what in DOWNLOADS if f"data/{name}" in files}
+        return replace(p, context={**p.context, "sizes": sizes})
+    return tuple(map(sized, pages))

@@ -15,6 +15,7 @@ from ...content.evidence import evidence_of
 from ...content.link import Corpus
 from ...content.model import Entity
 from ..render import facet_values
+from ..charts import Chart, csv_text, stamp
 from ..svg import BubbleCell, bubble_matrix, shape_names
 from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
@@ -210,11 +211,13 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         svg = figure(True) if separate else svg
         links = {c.anchor: f"{c.anchor}/" if separate else f"#{c.anchor}" for c in matrix_cells}
         shown = matrix_cells if not separate else tuple(counted(c) for c in matrix_cells)
+        chart = Chart(m.page_url, f"bubble-{m.id}", m.title, svg,
+                      matrix_csv(rows, columns, matrix_cells, legend, unassessed, noun), stamp(corpus), f"bubble-{m.id}")
         yield PageSpec(m.page_url, "matrix.html", m.title, {
             "m": m, "rows": rows, "columns": columns, "cells": {(c.row, c.column): c for c in shown},
             "cell_list": () if separate else matrix_cells, "links": links, "separate": separate,
             "legend": legend, "labels": labels, "noun": noun, "svg": svg, "empty": empty,
-            "unassessed": unassessed, "not_assessed": not_assessed,
+            "unassessed": unassessed, "not_assessed": not_assessed, "chart": chart, "charts": (chart,),
         }, section="matrix")
         if separate:
             for c, brief in zip(matrix_cells, shown):
@@ -248,6 +251,21 @@ def _figure(m: Matrix, rows: list, columns: list, matrix_cells: tuple[Cell, ...]
         return bubble_matrix(f"{m.title}: bubble view", description, [label for _k, label in rows],
                              [label for _k, label in columns], bubbles, legend, f"bubble-{m.id}", unassessed)
     return draw
+
+
+def matrix_csv(rows: list, columns: list, matrix_cells: tuple[Cell, ...], legend: list,
+               unassessed: frozenset, noun: str) -> str:
+    """The data of the bubble view: one line per cell (row, column, evidence / gap / not assessed,
+    the count, and the count for each value of the second dimension)."""
+    filled = {(c.row, c.column): c for c in matrix_cells}
+    out = []
+    for i, (_rk, rlabel) in enumerate(rows):
+        for j, (_ck, clabel) in enumerate(columns):
+            c = filled.get((i, j))
+            state = "evidence" if c else "not assessed" if (i, j) in unassessed else "gap"
+            parts = dict(c.parts) if c else {}
+            out.append([rlabel, clabel, state, len(c.items) if c else 0] + [parts.get(k, 0) for k, _l in legend])
+    return csv_text(["row", "column", "cell", noun] + [label for _k, label in legend], out)
 
 
 def counted(cell: Cell) -> Cell:

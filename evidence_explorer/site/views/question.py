@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 from ...content.flow import is_prisma, prisma_rows, strands
 from ...content.link import Corpus
-from ...content.model import Cmoc, Theory
+from ...content.model import Cmoc, Review, Theory
+from ..charts import Chart, csv_text, stamp
 from . import PageSpec
 from .memo import Memo
 from .pagination import paginate, text_bytes
@@ -103,7 +104,21 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     for r in corpus.reviews:
         papers = corpus.rel("review_papers", r.id)
         prisma = is_prisma(r)
+        rows, groups = (prisma_rows(r), ()) if prisma else ((), strands(r))
+        chart = flow_chart(corpus, r, rows, groups) if r.flow else None
         yield PageSpec(r.page_url, "review.html", r.title, {
             "e": r, "questions": corpus.rel("review_questions", r.id), "papers": papers,
-            "prisma_rows": prisma_rows(r) if prisma else (), "strands": () if prisma else strands(r),
+            "prisma_rows": rows, "strands": groups, "chart": chart, "charts": (chart,) if chart else (),
         }, section="reviews", entity=r)
+
+
+def flow_chart(corpus: Corpus, r: Review, rows: tuple, groups: tuple) -> Chart:
+    """The document flow's data (drawn in HTML, so CSV only): one line per box, in the order drawn."""
+    if rows:
+        lines = [(row.phase, s.stage, s.count, where) for row in rows
+                 for where, boxes in (("main column", row.main), ("beside", row.side)) for s in boxes]
+        header = ("phase", "stage", "count", "position")
+    else:
+        lines = [(name, s.stage, s.count) for name, steps in groups for s in steps]
+        header = ("strand", "stage", "count")
+    return Chart(r.page_url, "flow", f"Document flow: {r.title}", "", csv_text(header, lines), stamp(corpus))

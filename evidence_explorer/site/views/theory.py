@@ -8,6 +8,7 @@ from ...content.config import SiteConfig
 from ...content.link import Corpus
 from ...content.model import RELATIONS, Cmoc, EvidenceMap, Paper, Source, Theory
 from ..render import facet_values
+from ..charts import Chart, csv_text, relative, stamp
 from ..svg_graph import GraphNode, theory_graph
 from . import PageSpec
 from .memo import Memo, cite_of
@@ -258,12 +259,12 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
 
 
 def graph_page(corpus: Corpus, groups: list) -> PageSpec:
-    """The theory graph (SVG) with a text outline of the same structure."""
+    """The theory graph (SVG) with a text outline of the same structure, its data as a table and CSV."""
     bands, nodes, hierarchy, pairs, outline = [], [], [], {}, []
     for b, (_key, label, items) in enumerate(g for g in groups if g[2]):
         bands.append(label)
         ordered = _tree_order(corpus, items)
-        nodes += [GraphNode(t.id, t.title, t.page_url, b) for t, _depth in ordered]
+        nodes += [GraphNode(t.id, t.display_title, t.page_url, b) for t, _depth in ordered]
         outline.append((label, ordered))
     for t in corpus.theories:
         if t.parent:
@@ -271,10 +272,28 @@ def graph_page(corpus: Corpus, groups: list) -> PageSpec:
         for r in t.related:
             other = corpus.get(r).id
             pairs.setdefault(tuple(sorted((t.id, other), key=str.lower)), None)
+    description = (f"{len(nodes)} theory nodes in {len(bands)} layers (one per kind); {len(hierarchy)} "
+                   f"part-of links; {len(pairs)} related links. The outline and the table on this page "
+                   "give the same structure as text.")
+    svg = theory_graph("Theory graph", description, bands, nodes, hierarchy, tuple(pairs), "theory-graph",
+                       lambda url: relative("graph/", url))
+    rows = graph_rows(corpus, outline)
+    chart = Chart("graph/", "theory-graph", "Theory graph", svg, csv_text(
+        ("id", "title", "kind", "part of", "related to"),
+        ((t.id, t.display_title, kind, parent.id if parent else "", "; ".join(r.id for r in rel))
+         for t, kind, parent, rel in rows)), stamp(corpus), "theory-graph")
     return PageSpec("graph/", "graph.html", "Theory graph", {
         "bands": bands, "nodes": tuple(nodes), "hierarchy": tuple(hierarchy), "pairs": tuple(pairs),
-        "outline": outline, "graph": theory_graph,
+        "outline": outline, "svg": svg, "rows": rows, "charts": (chart,), "chart": chart,
     }, section="graph")
+
+
+def graph_rows(corpus: Corpus, outline: list) -> tuple:
+    """(theory, kind label, parent or None, related theories) per node, in outline order: the data
+    the graph draws."""
+    related = related_index(corpus)
+    return tuple((t, label, corpus.get(t.parent) if t.parent else None, related.get(t.id.lower(), ()))
+                 for label, items in outline for t, _depth in items)
 
 
 def _tree_order(corpus: Corpus, items: list[Theory]) -> list[tuple[Theory, int]]:
