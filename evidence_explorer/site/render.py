@@ -263,13 +263,9 @@ def _identity(value: Any) -> Any:
 def title_of(e: Entity) -> str:
     if isinstance(e, Paper):
         return f"{short_cite(e.authors, e.year)} {e.title}"
-    if e.kind == "theory" and e.display_title != e.id and len(e.id) <= SHORT_ID:
-        return f"{e.id}: {e.display_title}"  # "R1: …" reads well; "mrt-cas: …" does not
+    if e.kind == "theory":
+        return e.display_label  # "R1: …" reads well; "mrt-cas: …" does not (model.is_code)
     return e.display_title
-
-
-SHORT_ID = 6
-"""Theory ids up to this length (R1, M5, Q1R4) prefix their title in links."""
 
 
 def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:

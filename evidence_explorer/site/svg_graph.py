@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from ..content.model import is_code
 from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, svg_text, num, wrap
 
 NODE_W, NODE_H, GAP_X, GAP_Y, BAND_LABEL_H, PER_ROW = 150, 64, 18, 34, 30, 6
@@ -55,11 +56,14 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
                        f'x2="{num(cx_ + NODE_W / 2)}" y2="{num(cy - 2)}" marker-end="url(#{sid}-arrow)"/>')
     for n in nodes:
         x, y0 = pos[n.id]
-        lines = [n.id[:21] + ("…" if len(n.id) > 21 else "")] + wrap(n.title, 25, 2)
-        out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.id)}: {escape(n.title)}</title>'
+        code = is_code(n.id)  # a short code heads its node; a slug is never shown (the title is)
+        lines = [n.id, *wrap(n.title, 25, 2)] if code else wrap(n.title, 25, 3)
+        head, rest = lines[:1], lines[1:]
+        label = f"{n.id}: {n.title}" if code else n.title
+        out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(label)}</title>'
                    f'<rect x="{num(x)}" y="{num(y0)}" width="{NODE_W}" height="{NODE_H}" rx="6" class="node"/>'
-                   + svg_text(x + NODE_W / 2, y0 + 20, lines[:1], size=13, weight="bold", fill=ACCENT)
-                   + svg_text(x + NODE_W / 2, y0 + 37, lines[1:], size=11, fill=INK, leading=1.3) + "</a>")
+                   + svg_text(x + NODE_W / 2, y0 + 20, head, size=13 if code else 11, weight="bold", fill=ACCENT)
+                   + svg_text(x + NODE_W / 2, y0 + 37, rest, size=11, fill=INK, leading=1.3) + "</a>")
     legend_y = height - 4
     out.append(svg_text(width - 10, legend_y, ["solid arrow: part of · dashed line: related"], size=11,
                      anchor="end", fill=MUTED))
