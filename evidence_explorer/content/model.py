@@ -29,8 +29,8 @@ EXAMINED = EXAMINED_WAYS
 or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 
 
-CODE_ID = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,3}){1,2}(?:\.[0-9]{1,3})?")
-"""An id that is a short code readers may see (R1, M5, Q1R4, T2.1); any other id is a slug, an
+CODE_ID = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,3}[a-z]?){1,2}(?:\.[0-9]{1,3})?")
+"""An id that is a short code readers may see (R1, M5, T1a, Q1R4, T2.1); any other id is a slug, an
 address only, never shown as a label."""
 
 

@@ -18,6 +18,7 @@ from .. import __version__
 from ..content import urls
 from ..content.citation import full_citation, short_cite
 from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
+from ..content.glossary import BY_KEY as GLOSSARY_TERMS, find_terms, term as glossary_term
 from ..content.link import Corpus
 from ..content.model import Entity, Paper
 from .markup import MarkdownRenderer, Resolver, is_safe_url
@@ -100,14 +101,14 @@ class Renderer:
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
             facet_values=facet_values, search_record=search_record, updated=updated or {},
-            fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
+            fragment=self.fragment, cite_link=self.cite_link, term=self.term, gloss=self.gloss, glossary_term=glossary_term, search_meta=self.search_meta,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
             evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
             hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
         self.env.filters.update(
-            href=self.href, link=self.link, cite=self.cite, cite_link=self.cite_link, inline=self._md.inline,
+            href=self.href, link=self.link, cite=self.cite, gloss=self.gloss, cite_link=self.cite_link, inline=self._md.inline,
             facet_label=lambda value, facet_key: self.facet_label(facet_key, value))
 
     # --- helpers exposed to templates -------------------------------------------------
@@ -134,6 +135,24 @@ class Renderer:
         if label is None:
             self._links[id(e)] = (e, html)  # the entry keeps ``e`` alive, so its id is not reused
         return html
+
+    def term(self, key: str, text: str | None = None) -> Markup:
+        """``text`` (default: the term's name) linked to the term's definition on the glossary page
+        (content/glossary.py); an unknown key is a template error, raised at once."""
+        t = GLOSSARY_TERMS[key]
+        return Markup(f'<a class="term" href="{escape(self.href(t.url))}">{escape(text or t.name)}</a>')
+
+    def gloss(self, text: str) -> Markup:
+        """``text`` (a label) with the first naming of each glossary term in it linked to the term's
+        definition: 'Programme theory component' links 'Programme theory'."""
+        out, at, seen = [], 0, set()
+        for start, end, t in find_terms(text):
+            if t.key not in seen:
+                seen.add(t.key)
+                out += [escape(text[at:start]), self.term(t.key, text[start:end])]
+                at = end
+        out.append(escape(text[at:]))
+        return Markup("".join(out))
 
     def cite_link(self, paper: Paper) -> Markup:
         """``<a href="…paper page">Short cite (year)</a>``, made once per paper and build."""

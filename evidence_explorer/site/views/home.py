@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...exports.data import DOWNLOADS
+from ...content.glossary import GLOSSARY_PAGE_ID, GLOSSARY_URL, TERMS
 from ...content.link import Corpus
 from . import PageSpec
 
@@ -24,8 +25,16 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     }, section="home")
     if len(corpus.pages) > 1:
         yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
+    glossary = None
     for p in corpus.pages:
+        if p.id == GLOSSARY_PAGE_ID and p.page_url == GLOSSARY_URL:
+            glossary = p
+            continue
         yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
                        section="pages", entity=p)
+    # The glossary: the evidence base's own page with the site's terms added, or the terms alone.
+    yield PageSpec(GLOSSARY_URL, "glossary.html", glossary.title if glossary else "Glossary",
+                   {"e": glossary, "terms": TERMS, "about_index": len(corpus.pages) > 1 and glossary is not None},
+                   section="pages", entity=glossary)
     yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})
