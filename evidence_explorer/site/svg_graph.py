@@ -57,7 +57,7 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
     for n in nodes:
         x, y0 = pos[n.id]
         code = is_code(n.id)  # a short code heads its node; a slug is never shown (the title is)
-        lines = [n.id, *wrap(n.title, 25, 2)] if code else wrap(n.title, 25, 3)
+        lines = [n.id, *wrap(n.title, 25, 2)] if code else wrap(n.title, 21, 3)  # bold lines are wider
         head, rest = lines[:1], lines[1:]
         label = f"{n.id}: {n.title}" if code else n.title
         out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(label)}</title>'
