@@ -101,14 +101,16 @@ class Renderer:
             href=self.href, link=self.link, body=self.body, inline=self._md.inline, cite=self.cite,
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
             facet_values=facet_values, search_record=search_record, updated=updated or {},
-            fragment=self.fragment, cite_link=self.cite_link, term=self.term, gloss=self.gloss, glossary_term=glossary_term, search_meta=self.search_meta,
+            fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
+            term=self.term, gloss=self.gloss, glossary_term=glossary_term,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
             evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
             hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
         self.env.filters.update(
-            href=self.href, link=self.link, cite=self.cite, gloss=self.gloss, cite_link=self.cite_link, inline=self._md.inline,
+            href=self.href, link=self.link, cite=self.cite, cite_link=self.cite_link, inline=self._md.inline,
+            gloss=self.gloss,
             facet_label=lambda value, facet_key: self.facet_label(facet_key, value))
 
     # --- helpers exposed to templates -------------------------------------------------
