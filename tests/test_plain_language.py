@@ -95,10 +95,17 @@ def slug_pattern(site: Path) -> tuple[re.Pattern, set[str]]:
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])"), slugs
 
 
-def slugs_shown(site: Path) -> list[tuple[str, str, str]]:
+def slugs_shown(site: Path, parsed: dict[str, Labels] | None = None) -> list[tuple[str, str, str]]:
     pattern, _slugs = slug_pattern(site)
-    return [(rel, where, text) for rel, path in pages(site) for where, text in parse(path).found
+    parsed = parsed if parsed is not None else {rel: parse(path) for rel, path in pages(site)}
+    return [(rel, where, text) for rel, page in parsed.items() for where, text in page.found
             if where != "prose" and pattern.search(text)]
+
+
+@pytest.fixture(scope="module")
+def demo_pages(demo_site) -> dict[str, Labels]:
+    """Every page of the demo, parsed once for the tests of this module."""
+    return {rel: parse(path) for rel, path in pages(demo_site)}
 
 
 def test_is_code():
@@ -107,15 +114,15 @@ def test_is_code():
                                         "zz-slug-123", "ABCD1"))
 
 
-def test_the_demo_shows_no_slug_in_a_label(demo_site):
+def test_the_demo_shows_no_slug_in_a_label(demo_site, demo_pages):
     pattern, slugs = slug_pattern(demo_site)
     assert {"mrt-cas", "map-M1", "factor-leadership", "slr"} <= slugs  # the ids issue 17 saw in labels
-    shown = slugs_shown(demo_site)
+    shown = slugs_shown(demo_site, demo_pages)
     assert shown == [], shown[:10]
-    theory = parse(demo_site / "theories" / "mrt-cas" / "index.html").found
+    theory = demo_pages["theories/mrt-cas/index.html"].found
     assert ("h1", "Complex adaptive systems") in theory
     assert ("filter:theory", "Complex adaptive systems") in theory  # the search filter value: its title
-    r1 = parse(demo_site / "theories" / "R1" / "index.html").found
+    r1 = demo_pages["theories/R1/index.html"].found
     assert any(w == "h1" and t.startswith("R1: ") for w, t in r1)  # a short code stays
     assert any(w == "breadcrumb" and t == "R1" for w, t in r1)
 
@@ -193,16 +200,15 @@ REVIEWER_TOOLS = "review/"
 """The advisory group's pages (issue 21 reworks them); their readers work with these terms."""
 
 
-def test_every_term_in_a_label_links_to_its_definition(demo_site):
-    glossary = parse(demo_site / "glossary" / "index.html")
+def test_every_term_in_a_label_links_to_its_definition(demo_site, demo_pages):
+    glossary = demo_pages["glossary/index.html"]
     anchors = {t.anchor for t in TERMS}
     assert anchors <= glossary.ids, anchors - glossary.ids
     authored = author_text(ROOT / "content")
     missing, linked, checked = [], set(), 0
-    for rel, path in pages(demo_site):
+    for rel, page in demo_pages.items():
         if rel.startswith(("glossary/", REVIEWER_TOOLS)):
             continue
-        page = parse(path)
         assert page.term_links <= anchors, (rel, page.term_links - anchors)  # no link to a missing entry
         linked |= page.term_links
         text = "\n".join(t for w, t in page.found if w in LABELS_WITH_TERMS or w == "kind-badge")
@@ -214,10 +220,10 @@ def test_every_term_in_a_label_links_to_its_definition(demo_site):
                 missing.append((rel, term.key))
     assert checked > 300, "the demo's labels name terms on most pages"
     assert sorted(set(missing)) == [], sorted(set(missing))[:20]
-    cmoc = parse(demo_site / "cmocs" / "cmoc-R1-01" / "index.html").term_links
+    cmoc = demo_pages["cmocs/cmoc-R1-01/index.html"].term_links
     assert {"term-cmoc", "term-context", "term-mechanism", "term-outcome", "term-status-proposed"} <= cmoc
-    assert {"term-programme-theory", "term-reviewed"} <= parse(demo_site / "theories" / "R1" / "index.html").term_links
-    assert {"term-evidence-map", "term-evidence-set"} <= parse(demo_site / "maps" / "map-M1" / "index.html").term_links
+    assert {"term-programme-theory", "term-reviewed"} <= demo_pages["theories/R1/index.html"].term_links
+    assert {"term-evidence-map", "term-evidence-set"} <= demo_pages["maps/map-M1/index.html"].term_links
     unlinked = anchors - linked - {"term-status-agreed", "term-status-contested"}  # the demo agrees none yet
     assert unlinked == set(), unlinked
 
