@@ -33,7 +33,7 @@ def _pages(site: Path):
 
 
 def _card(page: str, tid: str) -> str:
-    start = page.index(f'<span class="theory-id">{tid}</span>')
+    start = page.index(f'class="card-title"><a href="/theories/{tid}/">')
     return page[start:page.index("</li>", start)]
 
 

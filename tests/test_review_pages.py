@@ -42,7 +42,7 @@ def test_review_index_counts_links_by_status(findings_site):
 
 def test_packet_shows_each_cmoc_with_provenance_status_and_note(findings_site):
     text = text_of(findings_site / "review" / "packet" / "T1" / "index.html")
-    assert "1. c1 " in text and "2. c2 " in text
+    assert "1. Fewer referrals are lost. " in text and "2. Integration stalls. " in text  # untitled: by outcome
     assert "Context Teams share a building." in text
     assert "Mechanism Staff trust each other." in text and "Outcome Fewer referrals are lost." in text
     assert "p. 4 “we just walk across the corridor”" in text.replace("<q>", "“")\

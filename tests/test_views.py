@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from conftest import ROOT, SITES, run_cli
+from evidence_explorer.content.model import is_code
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED_MAPS = {m["id"]: m for m in json.loads((DATA / "mcp_evidence_maps.json").read_text(encoding="utf-8"))}
@@ -126,7 +128,7 @@ def test_mapped_component_embeds_its_evidence_map(demo):
 def test_theory_page_shows_shared_middle_range_theories(demo):
     page = read(demo, "theories/R1")
     related = page[page.index("<h2>Related theories</h2>"):]
-    assert "<h3>Middle-range theory</h3>" in related
+    assert '<h3><a class="term" href="/glossary/#term-middle-range-theory">Middle-range theory</a></h3>' in related
     cas = related[related.index('href="/theories/mrt-cas/"'):]
     cas = cas[:cas.index("</li>")]
     assert "also related to" in cas and 'href="/theories/R3/">R3</a>' in cas  # R1 shares CAS with R3
@@ -322,7 +324,7 @@ def test_paper_page_has_citation_doi_and_the_quotes_used(demo, ev):
     assert '<p class="citation">' in page and "Heath et al. (2015)" in page
     if p.get("doi"):
         assert f'<a href="https://doi.org/{p["doi"]}">' in page
-    uses = page[page.index("<h2>Configurations drawn from it</h2>"):]
+    uses = page[page.index("drawn from it</h2>"):]
     assert 'href="/cmocs/cmoc-R1-01/"' in uses and "fits into their lives" in uses
     for t in p["theories"]:
         assert f'href="/theories/{t}/"' in page
@@ -444,9 +446,10 @@ def test_theory_graph_links_every_node_and_has_a_text_outline(demo, ev):
     page = read(demo, "graph")
     svg = section(page, '<svg xmlns="http://www.w3.org/2000/svg" class="figure theory-graph"', "</svg>")
     outline = section(page, '<section class="outline"')
-    for t in ev["theories"]:
-        assert f'<a href="../theories/{t["id"]}/" class="node-link"><title>{html.escape(t["title"])}</title>' in svg
-        assert f'href="/theories/{t["id"]}/">{html.escape(t["id"])}: ' in outline
+    for t in ev["theories"]:  # labelled by code and title (R1: …), or by title alone for a slug
+        label = escape(f'{t["id"]}: {t["title"]}' if is_code(t["id"]) else t["title"])
+        assert f'<a href="../theories/{t["id"]}/" class="node-link"><title>{label}</title>' in svg
+        assert f'href="/theories/{t["id"]}/">{label}</a>' in outline
     pairs = {tuple(sorted((t["id"], r), key=str.lower)) for t in ev["theories"] for r in t.get("related", [])}
     assert svg.count('class="edge-related"') == len(pairs) + 1  # and its sample in the legend
     assert f"{len(pairs)} related links" in svg

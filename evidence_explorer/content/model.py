@@ -6,6 +6,7 @@ read them. Cross-field rules live in :func:`_rules`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
@@ -26,6 +27,23 @@ FLOW_ROLES = ("identified", "total", "removed", "screened", "excluded", "sought"
 EXAMINED = EXAMINED_WAYS
 """How a theory node was examined: reviewed into CMOCs, mapped to evidence sets, coded from papers,
 or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
+
+
+CODE_ID = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,3}[a-z]?){1,2}(?:\.[0-9]{1,3})?")
+"""An id that is a short code readers may see (R1, M5, T1a, Q1R4, T2.1); any other id is a slug, an
+address only, never shown as a label."""
+
+
+def is_code(identifier: str) -> bool:
+    return len(identifier) <= 8 and CODE_ID.fullmatch(identifier) is not None
+
+
+def clip(text: str, most: int = 90) -> str:
+    """``text`` cut at a word boundary to at most ``most`` characters (with "…")."""
+    text = " ".join(text.split())
+    if len(text) <= most:
+        return text
+    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 # --- nested records -------------------------------------------------------
@@ -126,6 +144,22 @@ class Entity:
     def display_title(self) -> str:
         return getattr(self, "title", None) or self.id
 
+    @property
+    def code(self) -> str | None:
+        """The id when it is a short code (R1, M5), else None: a slug is never shown."""
+        return self.id if is_code(self.id) else None
+
+    @property
+    def short_label(self) -> str:
+        """For breadcrumbs, chips and graph nodes: the code if there is one, else the title."""
+        return self.code or self.display_title
+
+    @property
+    def display_label(self) -> str:
+        """For headings, captions and filters: 'R1: title' for a code, the title alone for a slug."""
+        title = self.display_title
+        return f"{self.id}: {title}" if self.code and title != self.id else title
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Review(Entity):
@@ -190,6 +224,10 @@ class EvidenceMap(Entity):
                                       "Evidence sets: list of {focus, kind, papers}.", required=True,
                                       default=())
 
+    @property
+    def display_title(self) -> str:
+        return self.title or (f"Evidence map {self.id}" if is_code(self.id) else "Evidence map")
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Paper(Entity):
@@ -250,7 +288,8 @@ class Cmoc(Entity):
 
     @property
     def display_title(self) -> str:
-        return self.title or self.id
+        """Its title, else its outcome (cut short): never its id."""
+        return self.title or clip(self.outcome) or self.id
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

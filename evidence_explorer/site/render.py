@@ -18,6 +18,7 @@ from .. import __version__
 from ..content import urls
 from ..content.citation import full_citation, short_cite
 from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
+from ..content.glossary import BY_KEY as GLOSSARY_TERMS, find_terms, term as glossary_term
 from ..content.link import Corpus
 from ..content.model import Entity, Paper
 from .markup import MarkdownRenderer, Resolver, is_safe_url
@@ -101,6 +102,7 @@ class Renderer:
             citation=full_citation, safe_url=is_safe_url, facet_label=self.facet_label,
             facet_values=facet_values, search_record=search_record, updated=updated or {},
             fragment=self.fragment, cite_link=self.cite_link, search_meta=self.search_meta,
+            term=self.term, gloss=self.gloss, glossary_term=glossary_term,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
             evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
             hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
@@ -108,6 +110,7 @@ class Renderer:
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
         self.env.filters.update(
             href=self.href, link=self.link, cite=self.cite, cite_link=self.cite_link, inline=self._md.inline,
+            gloss=self.gloss,
             facet_label=lambda value, facet_key: self.facet_label(facet_key, value))
 
     # --- helpers exposed to templates -------------------------------------------------
@@ -134,6 +137,24 @@ class Renderer:
         if label is None:
             self._links[id(e)] = (e, html)  # the entry keeps ``e`` alive, so its id is not reused
         return html
+
+    def term(self, key: str, text: str | None = None) -> Markup:
+        """``text`` (default: the term's name) linked to the term's definition on the glossary page
+        (content/glossary.py); an unknown key is a template error, raised at once."""
+        t = GLOSSARY_TERMS[key]
+        return Markup(f'<a class="term" href="{escape(self.href(t.url))}">{escape(text or t.name)}</a>')
+
+    def gloss(self, text: str) -> Markup:
+        """``text`` (a label) with the first naming of each glossary term in it linked to the term's
+        definition: 'Programme theory component' links 'Programme theory'."""
+        out, at, seen = [], 0, set()
+        for start, end, t in find_terms(text):
+            if t.key not in seen:
+                seen.add(t.key)
+                out += [escape(text[at:start]), self.term(t.key, text[start:end])]
+                at = end
+        out.append(escape(text[at:]))
+        return Markup("".join(out))
 
     def cite_link(self, paper: Paper) -> Markup:
         """``<a href="…paper page">Short cite (year)</a>``, made once per paper and build."""
@@ -263,13 +284,9 @@ def _identity(value: Any) -> Any:
 def title_of(e: Entity) -> str:
     if isinstance(e, Paper):
         return f"{short_cite(e.authors, e.year)} {e.title}"
-    if e.kind == "theory" and e.display_title != e.id and len(e.id) <= SHORT_ID:
-        return f"{e.id}: {e.display_title}"  # "R1: …" reads well; "mrt-cas: …" does not
+    if e.kind == "theory":
+        return e.display_label  # "R1: …" reads well; "mrt-cas: …" does not (model.is_code)
     return e.display_title
-
-
-SHORT_ID = 6
-"""Theory ids up to this length (R1, M5, Q1R4) prefix their title in links."""
 
 
 def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:

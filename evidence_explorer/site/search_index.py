@@ -42,7 +42,7 @@ BUILTIN_GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("setting", "Setting", False),
     ("country", "Country", False),
 )
-"""(filter key, label, values start with 'ID: ') before the facets of site.yaml."""
+"""(filter key, label, values are entity labels whose URL value is an id) before the facets of site.yaml."""
 
 SORTS: tuple[tuple[str, str, str], ...] = (
     ("year-desc", "year", "desc"),
@@ -57,7 +57,7 @@ class FilterGroup:
     key: str
     label: str
     ids: bool = False
-    """Values read 'ID: title'; the URL carries just the id (``theory=M2``)."""
+    """Values are labels of entities; the URL carries just the id (``theory=M2``, see :func:`filter_ids`)."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,25 @@ def short_authors(authors: Iterable[str], most: int = 3) -> str:
 
 
 def theory_label(t: Theory) -> str:
-    return t.id if t.title == t.id else f"{t.id}: {t.title}"
+    return t.display_label
 
 
 def entity_label(e: Entity) -> str:
-    """'ID: title' for the filter groups whose URL value is an id."""
-    title = e.display_title
-    return e.id if title == e.id else f"{e.id}: {title}"
+    """The filter value of a theory, question or review: its label ('R1: title' for a short code,
+    the title alone for a slug); the search page maps it back to the id for the URL
+    (:func:`filter_ids`)."""
+    return e.display_label
+
+
+def filter_ids(corpus: Corpus) -> dict[str, dict[str, str]]:
+    """For each filter group whose URL value is an id: {filter value: id} (the first entity of a
+    label keeps it)."""
+    out: dict[str, dict[str, str]] = {}
+    for key, entities in (("theory", corpus.theories), ("question", corpus.questions), ("review", corpus.reviews)):
+        ids = out[key] = {}
+        for e in entities:
+            ids.setdefault(entity_label(e), e.id)
+    return out
 
 
 def _title(e: Entity) -> str:

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from ..content.model import is_code
 from .svg import ACCENT, FIGURE_STYLE, INK, MUTED, num, svg_text
 
 MAX_WIDTH = 1100
@@ -23,8 +24,6 @@ MAX_WIDTH = 1100
 MARGIN, GAP_X, BAND_LABEL_H, FONT, LINE_H, MIN_NODE_W, MAX_NODE_W = 10, 14, 30, 14, 18, 118, 230
 EDGE_STYLES = {"parent": "part of (the arrow points to the part)", "related": "related theories"}
 """Edge class suffix → what the legend says of it; the legend lists those the drawing uses."""
-SHORT_CODE = re.compile(r"[A-Za-z]{1,3}\d{1,3}[a-z]?")
-"""Ids shown as codes above a node's title (R1, M5, F2a); other ids are file names, never shown."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def theory_graph(title: str, description: str, bands: Sequence[str], nodes: Sequ
             text += svg_text(box.x + box.w / 2, top + FONT, [box.code], size=14, weight="bold", fill=ACCENT)
             top += LINE_H
         text += svg_text(box.x + box.w / 2, top + FONT, box.lines, size=14, fill=INK, leading=LINE_H / FONT)
-        out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(n.title)}</title>'
+        out.append(f'<a href="{escape(to_href(n.url))}" class="node-link"><title>{escape(f"{box.code}: {n.title}" if box.code else n.title)}</title>'
                    f'<rect x="{num(box.x)}" y="{num(box.y)}" width="{num(box.w)}" height="{num(box.h)}" rx="6" '
                    f'class="node"/>{text}</a>')
     if used:
@@ -192,7 +191,7 @@ def _layout(rows: list[list[GraphNode]], hierarchy: Sequence[tuple[str, str]],
         for start in range(0, len(row), per_row):
             chunk = row[start:start + per_row]
             wrapped = [wrap_full(n.title, w - 12) for n in chunk]
-            codes = [n.id if SHORT_CODE.fullmatch(n.id) and n.id != n.title else "" for n in chunk]
+            codes = [n.id if is_code(n.id) and n.id != n.title else "" for n in chunk]  # a slug is never shown
             h = 16 + LINE_H * (max(map(len, wrapped)) + (1 if any(codes) else 0))
             left = (MAX_WIDTH - len(chunk) * w - GAP_X * (len(chunk) - 1)) / 2  # the row centred
             for k, (n, lines, code) in enumerate(zip(chunk, wrapped, codes)):

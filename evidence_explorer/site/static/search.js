@@ -25,27 +25,22 @@ let missing = []; // query words no record contains (Pagefind then matched short
 const baseTitle = document.title;
 
 // --- URL <-> state ---------------------------------------------------------------------------
-function urlValue(group, value) {
-  // Groups of records with ids carry just the id in the URL: theory=M2.
-  if (!groups.get(group).ids) return value;
-  const i = value.indexOf(": ");
-  return i > 0 ? value.slice(0, i) : value;
+function idOf(group, value) {
+  // Groups of records with ids (theory, question, review): the value is the record's label ("R1:
+  // Community-based care…", "Economic factors": a slug is an address, never a label); config maps
+  // it to the id, which the URL carries: theory=M2.
+  const ids = groups.get(group).ids;
+  return ids && Object.hasOwn(ids, value) ? ids[value] : undefined;
 }
 
-function displayValue(group, value) {
-  // "R1: Community-based care…" keeps its short code; "factor-economic: Economic factors" shows
-  // only the title: a slug is an address, not a label.
-  if (!groups.get(group).ids) return value;
-  const i = value.indexOf(": ");
-  if (i <= 0) return value;
-  const id = value.slice(0, i);
-  return /^[A-Za-z]{0,3}\d[\w.]*$/.test(id) && id.length <= 6 ? value : value.slice(i + 2);
+function urlValue(group, value) {
+  return idOf(group, value) || value;
 }
 
 function shortValue(group, value) {
-  // For status lines and chips: the short code alone when there is one ("M2"), else the title.
-  const shown = displayValue(group, value);
-  return shown === value ? urlValue(group, value) : shown;
+  // For status lines and chips: the short code alone when there is one ("M2"), else the label.
+  const id = idOf(group, value);
+  return id && value.startsWith(id + ": ") ? id : value;
 }
 
 function matchValue(group, raw) {
@@ -53,7 +48,7 @@ function matchValue(group, raw) {
   const want = raw.trim().toLowerCase();
   return values.find((v) => v === raw)
     || values.find((v) => v.toLowerCase() === want)
-    || (groups.get(group).ids ? values.find((v) => v.toLowerCase().startsWith(want + ": ")) : undefined);
+    || values.find((v) => (idOf(group, v) || "").toLowerCase() === want);
 }
 
 function readUrl() {
@@ -208,7 +203,7 @@ function renderFilters(counts) {
       const box = el("input", { type: "checkbox", id, name: key, value: urlValue(key, value) });
       box.checked = selected.has(value);
       box.dataset.value = value;
-      const label = el("label", { for: id }, displayValue(key, value) + " ",
+      const label = el("label", { for: id }, value + " ",
         el("span", { class: "filter-count" }, `(${n}`, el("span", { class: "visually-hidden" },
           n === 1 ? " result" : " results"), ")"));
       return el("li", { class: n === 0 && !box.checked ? "filter-value zero" : "filter-value" }, box, label);
@@ -234,7 +229,7 @@ function renderChips() {
   for (const g of config.groups) {
     for (const v of state.selected.get(g.key) || []) {
       const chip = el("button", { type: "button", class: "chip", "data-group": g.key, "data-value": v },
-        `${g.label}: ${shortValue(g.key, v)}`, el("span", { class: "visually-hidden" }, displayValue(g.key, v) === v && groups.get(g.key).ids ? ` (${v.slice(v.indexOf(": ") + 2)})` : ""),
+        `${g.label}: ${shortValue(g.key, v)}`, el("span", { class: "visually-hidden" }, shortValue(g.key, v) !== v ? ` (${v.slice(v.indexOf(": ") + 2)})` : ""),
         el("span", { "aria-hidden": "true" }, " ×"), el("span", { class: "visually-hidden" }, " (remove this filter)"));
       chip.addEventListener("click", () => {
         state.selected.get(g.key).delete(v);

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ...content.glossary import GLOSSARY_URL
 from ...content.link import Corpus
 
 
@@ -53,6 +54,8 @@ def nav_items(corpus: Corpus) -> tuple[dict, ...]:
     ]
     footer = [{"place": "footer", "url": p.page_url, "label": p.title}
               for p in sorted(corpus.pages, key=lambda p: p.title.casefold())]
+    if not any(f["url"] == GLOSSARY_URL for f in footer):  # the glossary made of the site's terms alone
+        footer.append({"place": "footer", "url": GLOSSARY_URL, "label": "Glossary"})
     footer.append({"place": "footer", "url": "review/", "label": "For reviewers: advisory review"})
     if corpus.history is not None:
         footer.append({"place": "footer", "url": "changes/", "label": "Changes"})

@@ -77,7 +77,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
 
 def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo) -> PageSpec:
     """A theory's printable review packet (``items``: :func:`entries`, not empty)."""
-    return PageSpec(packet_url(t), "advisory/packet.html", f"Review packet: {t.id}: {t.title}", {
+    return PageSpec(packet_url(t), "advisory/packet.html", f"Review packet: {t.display_label}", {
         "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
         "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
                                    key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),

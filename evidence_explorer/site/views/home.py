@@ -6,6 +6,7 @@ from typing import Iterable, Iterator, Mapping
 
 from ...exports.data import DOWNLOADS
 from ..charts import human_size, stamp
+from ...content.glossary import GLOSSARY_PAGE_ID, GLOSSARY_URL, TERMS
 from ...content.link import Corpus
 from . import PageSpec
 
@@ -26,9 +27,17 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     }, section="home")
     if len(corpus.pages) > 1:
         yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
+    glossary = None
     for p in corpus.pages:
+        if p.id == GLOSSARY_PAGE_ID and p.page_url == GLOSSARY_URL:
+            glossary = p
+            continue
         yield PageSpec(p.page_url, "page.html", p.title, {"e": p, "about_index": len(corpus.pages) > 1},
                        section="pages", entity=p)
+    # The glossary: the evidence base's own page with the site's terms added, or the terms alone.
+    yield PageSpec(GLOSSARY_URL, "glossary.html", glossary.title if glossary else "Glossary",
+                   {"e": glossary, "terms": TERMS, "about_index": len(corpus.pages) > 1 and glossary is not None},
+                   section="pages", entity=glossary)
     yield PageSpec("data/", "data.html", "Data downloads", {"downloads": DOWNLOADS, "sizes": {},
                                                           "stamp": stamp(corpus)}, section="data")
     yield PageSpec("404.html", "404.html", "Page not found", {})

@@ -13,8 +13,8 @@ def map_title(corpus: Corpus, m: EvidenceMap) -> str:
         return m.title
     if m.theory:
         t = corpus.get(m.theory)
-        return f"Evidence map: {t.id} – {t.display_title}"
-    return f"Evidence map {m.id}"
+        return f"Evidence map: {t.display_label}"
+    return f"Evidence map {m.code}" if m.code else "Evidence map"
 
 
 def paper_by_set(corpus: Corpus, m: EvidenceMap) -> tuple[tuple[Paper, tuple[bool, ...]], ...]:

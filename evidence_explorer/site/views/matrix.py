@@ -68,7 +68,7 @@ def axis_values(corpus: Corpus, axis: Axis) -> list[tuple[str, str]]:
             for row in m.rows:
                 kinds.setdefault(row.focus, set()).add(row.kind)
         return [(f, f"{f} ({next(iter(k))})" if len(k) == 1 and None not in k else f) for f, k in kinds.items()]
-    return [(t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title) for t in corpus.theories
+    return [(t.id, t.display_label) for t in corpus.theories
             if (axis.theories_kind is None or t.theory_kind == axis.theories_kind)
             and (axis.theories_examined is None or axis.theories_examined in evidence_of(corpus, t).examined)]
 

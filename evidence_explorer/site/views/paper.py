@@ -63,7 +63,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         papers = corpus.rel("theory_papers", t.id)
         url = theory_papers_url(t.page_url, len(papers))
         if url:
-            yield from paper_tables(corpus, papers, url, f"Papers behind {t.id}: {t.title}",  # type: ignore[arg-type]
+            yield from paper_tables(corpus, papers, url, f"Papers behind {t.display_label}",  # type: ignore[arg-type]
                                     {"theory": t}, section="theories", memo=memo)
     for p in corpus.papers:
         yield entity_page(corpus, p, memo)

@@ -182,7 +182,7 @@ def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ..
     for n, (chunk, pager) in enumerate(chunks):
         continued = n > 0 and chunks[n - 1][0][-1].relation == chunk[0].relation
         continues = n + 1 < len(chunks) and chunks[n + 1][0][0].relation == chunk[-1].relation
-        yield PageSpec(pager.url, "theory_cmocs.html", pager.title(f"Configurations of {theory.id}: {theory.title}"), {
+        yield PageSpec(pager.url, "theory_cmocs.html", pager.title(f"Configurations of {theory.display_label}"), {
             "e": theory, "cmoc_groups": cmoc_groups(chunk, entries, continued, continues), "pager": pager,
         }, section="theories", entity=None)
 
@@ -241,7 +241,7 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
     entries = cmoc_entries(corpus, t)
     groups = cmoc_groups(entries)
     own_url = cmocs_url(t, entries, memo)
-    yield PageSpec(t.page_url, "theory.html", f"{t.id}: {t.title}", {
+    yield PageSpec(t.page_url, "theory.html", t.display_label, {
         "e": t, "trail": breadcrumb(corpus, t), "children": corpus.rel("theory_children", t.id),
         "cmoc_groups": () if own_url else groups, "n_cmocs": len(entries), "cmocs_url": own_url,
         "cmoc_summary": cmoc_summary(groups) if own_url else None,

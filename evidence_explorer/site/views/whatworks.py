@@ -57,7 +57,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
 def _filters(corpus: Corpus, every: tuple, facets: tuple) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
     """(key, label, ((value, label), …)) of each filter the table offers, values that occur only."""
     theories = {n.id: n for _c, nodes in every for n in nodes}
-    out = [("theory", "Theory", tuple((t.id, f"{t.id}: {t.title}" if len(t.id) <= 8 else t.title)
+    out = [("theory", "Theory", tuple((t.id, t.display_label)
                                       for t in corpus.theories if t.id in theories))]
     for f in facets:
         used = {v for c, _n in every for v in (c.facets.get(f.key) or ())}
