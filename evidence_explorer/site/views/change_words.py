@@ -17,7 +17,7 @@ from ...content.frontdiff import REF_LISTS, REF_SCALARS, FieldChange
 from ...content.link import Corpus
 from ...content.model import KINDS
 from ...content.textsafe import UNSAFE_TEXT
-from ..render import SHORT_ID, title_of
+from ..render import title_of
 
 LABELS = {
     "title": "title", "context": "context", "mechanism": "mechanism", "resource": "mechanism resource",
@@ -68,7 +68,7 @@ class Words:
         if entity is not None:
             if entity.kind == "paper":
                 return short_cite(entity.authors, entity.year)
-            return entity.id if entity.kind == "theory" and len(entity.id) <= SHORT_ID else title_of(entity)
+            return entity.short_label if entity.kind == "theory" else title_of(entity)  # R2, or a title
         seen = self.seen.get(ref.lower())
         return self.name_from(kind, seen.data if seen is not None else None, ref, full=False)
 
