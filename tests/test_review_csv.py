@@ -30,10 +30,35 @@ Body with [[T1]] and trailing spaces
 """
 
 
+CODED = """---
+title: Coded to theories
+authors: [Ng A]
+year: 2023
+theories:
+  - T1   # coded in the scan
+  - {theory: T2, status: proposed}
+---
+"""
+MAP = """---
+theory: T1
+rows:
+  - focus: Co-location
+    kind: context
+    papers: [good-2019, mapped-2018]
+  - focus: Shared records
+    kind: mechanism
+    papers:
+      - twin-2020  # from the appendix
+---
+"""
+
+
 def site_copy(tmp_path: Path) -> Path:
     content = tmp_path / "content"
     shutil.copytree(FINDINGS, content)
     (content / "cmocs" / "c3.md").write_bytes(C3.replace("\n", "\r\n").encode("utf-8"))  # CRLF survives
+    (content / "papers" / "coded-2023.md").write_text(CODED, encoding="utf-8")
+    (content / "maps" / "map-T1.md").write_text(MAP, encoding="utf-8")
     return content
 
 
@@ -50,21 +75,42 @@ def write_sheet(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def row(rows, cmoc, theory=""):
-    return next(r for r in rows if r["cmoc"] == cmoc and r["theory"] == theory)
+def line_of(rows):
+    """The sheet line a row is written on (the header is line 1)."""
+    return lambda r: next(i for i, x in enumerate(rows) if x is r) + 2
+
+
+def row(rows, cmoc, theory="", kind=None, **names):
+    kind = kind or ("cmoc-theory" if theory else "cmoc")
+    return next(r for r in rows if r["kind"] == kind and r["cmoc"] == cmoc and r["theory"] == theory
+                and all(r[k] == v for k, v in names.items()))
 
 
 def test_links_csv_has_every_cmoc_and_theory_link_with_provenance(tmp_path):
     rows = sheet(site_copy(tmp_path))
     assert list(rows[0]) == list(COLUMNS)
-    assert [(r["cmoc"], r["theory"]) for r in rows] == [
+    assert [(r["cmoc"], r["theory"]) for r in rows if r["kind"] in ("cmoc", "cmoc-theory")] == [
         ("c1", ""), ("c1", "T1"), ("c2", ""), ("c2", "T1"), ("c3", ""), ("c3", "T1"), ("c3", "T2")]
+    # every other kind of link has its row, named by the columns an import finds it by
+    assert [(r["cmoc"], r["paper"]) for r in rows if r["kind"] == "cmoc-source"] == [
+        ("c1", "good-2019"), ("c1", "twin-2020"), ("c2", "critic-2021"), ("c3", "good-2019"), ("c3", "twin-2020")]
+    assert [(r["paper"], r["theory"], r["status"]) for r in rows if r["kind"] == "paper-theory"] == [
+        ("coded-2023", "T1", ""), ("coded-2023", "T2", "proposed")]
+    assert [(r["map"], r["row"], r["focus"], r["paper"]) for r in rows if r["kind"] == "map-paper"] == [
+        ("map-T1", "1", "Co-location", "good-2019"), ("map-T1", "1", "Co-location", "mapped-2018"),
+        ("map-T1", "2", "Shared records", "twin-2020")]
+    source = next(r for r in rows if r["kind"] == "cmoc-source")
+    assert source["sources"] == "good-2019 [p. 4] “we just walk across the corridor”"
+    assert source["context"] == "Teams share a building." and source["url"] == "/base/cmocs/c1/"
+    coded = next(r for r in rows if r["kind"] == "paper-theory")
+    assert coded["title"] == "Coded to theories" and coded["url"] == "/base/papers/coded-2023/"
+    assert next(r for r in rows if r["kind"] == "map-paper")["url"] == "/base/maps/map-T1/"
     c2 = row(rows, "c2")
     assert c2["status"] == "contested" and c2["review_note"] == "Does this refute T1 or only qualify it?"
     assert row(rows, "c2", "T1")["relation"] == "refutes"
     assert row(rows, "c1")["sources"] == "good-2019 [p. 4] “we just walk across the corridor” | twin-2020 [Table 2]"
     assert row(rows, "c1")["url"] == "/base/cmocs/c1/"
-    assert all(r["decision"] == "" and r["comment"] == "" for r in rows)
+    assert all(r[c] == "" for r in rows for c in ("decision", "comment", "decided_on", "decided_by"))
 
 
 def test_links_csv_is_written_on_every_build(tmp_path):
@@ -73,7 +119,7 @@ def test_links_csv_is_written_on_every_build(tmp_path):
     assert run.code == 0, run.err
     text = (out / "review" / "links.csv").read_bytes().decode("utf-8")
     assert text.startswith(",".join(COLUMNS) + "\r\n")
-    assert "\r\nc1," in text
+    assert "\r\ncmoc,c1," in text
 
 
 def test_round_trip_changes_only_status_and_note(tmp_path):
@@ -102,7 +148,7 @@ def test_round_trip_changes_only_status_and_note(tmp_path):
     assert c2 == before["c2.md"].decode().replace("    relation: refutes\n",
                                                     "    relation: refutes\n    status: agreed\n")
     c3 = (content / "cmocs" / "c3.md").read_bytes()
-    assert c3 == C3.replace("  - T1\n", "  - {theory: T1, status: contested, review_note: weak link}\n") \
+    assert c3 == C3.replace("  - T1\n", "  - theory: T1\n    status: contested\n    review_note: weak link\n") \
         .replace("{theory: T2, relation: refines}", "{theory: T2, relation: refines, status: agreed}") \
         .replace("review_note: >-\n  An old note\n  over two lines.\n",
                  "review_note: New note\nstatus: contested\n").replace("\n", "\r\n").encode("utf-8")
@@ -134,7 +180,7 @@ def test_missing_cmoc_missing_link_conflicts_and_bad_values_are_reported(tmp_pat
     row(rows, "c1", "T1").update(decision="contested")
     row(rows, "c3").update(decision="maybe")
     rows.append({**row(rows, "c1"), "decision": "agreed", "comment": "two rows disagree"})
-    rows.append({**row(rows, "c1"), "theory": "T9", "decision": "agreed"})
+    rows.append({**row(rows, "c1"), "kind": "cmoc-theory", "theory": "T9", "decision": "agreed"})
     (content / "cmocs" / "c1.md").unlink()  # deleted since the export
     # c2's status was changed in the file after the export: a conflict
     c2 = content / "cmocs" / "c2.md"
@@ -143,13 +189,16 @@ def test_missing_cmoc_missing_link_conflicts_and_bad_values_are_reported(tmp_pat
     c2_before = c2.read_bytes()
     result = apply_review_csv(sheet_path, content)
     lines = [d.format() for d in result.diagnostics]
-    assert f"{sheet_path}:3: warning: CMOC 'c1' no longer exists in {content}/cmocs; row not applied " \
-           "[review.missing]" in lines
-    assert f"{sheet_path}:4: warning: CMOC c2: status is 'proposed' in {content}/cmocs/c2.md but was " \
-           "'contested' when the sheet was exported; 'agreed' not applied [review.conflict]" in lines
-    assert f"{sheet_path}:6: error: decision 'maybe' is not one of proposed, agreed, contested [review.csv]" \
-           in lines
+    at = line_of(rows)
+    assert f"{sheet_path}:{at(row(rows, 'c1', 'T1'))}: warning: CMOC 'c1' no longer exists in {content}/cmocs; " \
+           "row not applied [review.missing]" in lines
+    assert f"{sheet_path}:{at(row(rows, 'c2'))}: warning: CMOC c2: status is 'proposed' in {content}/cmocs/c2.md " \
+           "but was 'contested' when the sheet was exported; row not applied [review.conflict]" in lines
+    assert f"{sheet_path}:{at(row(rows, 'c3'))}: error: decision 'maybe' is not one of proposed, agreed, " \
+           "contested [review.csv]" in lines
     assert result.failed and not result.changes
+    # every row is accounted for
+    assert result.outcomes == {"blank": len(rows) - 5, "invalid": 1, "unknown": 3, "conflict": 1}
     assert c2.read_bytes() == c2_before
 
 
@@ -158,15 +207,16 @@ def test_disagreeing_rows_and_a_removed_theory_link(tmp_path):
     rows = sheet(content)
     row(rows, "c3", "T2").update(decision="agreed")
     rows.append({**row(rows, "c3", "T2"), "decision": "contested"})
-    rows.append({**row(rows, "c3"), "theory": "T9", "decision": "agreed"})
+    rows.append({**row(rows, "c3"), "kind": "cmoc-theory", "theory": "T9", "decision": "agreed"})
     sheet_path = write_sheet(tmp_path / "links.csv", rows)
     before = (content / "cmocs" / "c3.md").read_bytes()
     result = apply_review_csv(sheet_path, content)
     lines = [d.format() for d in result.diagnostics]
-    assert f"{sheet_path}:9: warning: row disagrees with row 8 about link c3 → T2; neither applied " \
-           "[review.conflict]" in lines
-    assert f"{sheet_path}:10: warning: CMOC 'c3' no longer links theory 'T9'; row not applied " \
-           "[review.missing]" in lines
+    at = line_of(rows)
+    assert f"{sheet_path}:{len(rows)}: warning: row disagrees with row {at(row(rows, 'c3', 'T2'))} about link " \
+           "c3 → T2; neither applied [review.conflict]" in lines
+    assert f"{sheet_path}:{len(rows) + 1}: warning: link c3 → T9: no longer in {content}/cmocs/c3.md; row not " \
+           "applied [review.missing]" in lines
     assert not result.changes and (content / "cmocs" / "c3.md").read_bytes() == before
 
 
