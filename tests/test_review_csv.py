@@ -228,3 +228,104 @@ def test_a_sheet_without_the_columns_is_refused(tmp_path):
     assert [d.format() for d in result.diagnostics] == [
         f"{bad}:1: error: not a review links sheet: missing columns cmoc, theory, status, review_note, decision, "
         "comment (export it from /review/links.csv) [review.csv]"]
+
+
+MEETING = {"decided_on": "2026-11-02", "decided_by": "Advisory group meeting 3"}
+
+
+def test_every_link_kind_applied_back_with_provenance_byte_exact_elsewhere(tmp_path):
+    content = site_copy(tmp_path)
+    others = {p: p.read_bytes() for p in content.rglob("*.md") if p.name not in ("c1.md", "c3.md", "coded-2023.md",
+                                                                                  "map-T1.md")}
+    before = {n: (content / d / n).read_bytes().decode("utf-8")
+              for d, n in (("cmocs", "c1.md"), ("cmocs", "c3.md"), ("papers", "coded-2023.md"), ("maps", "map-T1.md"))}
+    rows = sheet(content)
+    row(rows, "c1", kind="cmoc-source", paper="good-2019").update(decision="agreed", **MEETING)
+    row(rows, "c3", kind="cmoc-source", paper="twin-2020").update(decision="contested", comment="Quote is about "
+                                                                  "records, not budgets", decided_on="2026-11-02")
+    row(rows, "", "T1", kind="paper-theory", paper="coded-2023").update(decision="agreed", comment="Clear", **MEETING)
+    row(rows, "", "T2", kind="paper-theory", paper="coded-2023").update(decision="proposed", **MEETING)  # unchanged
+    row(rows, "", kind="map-paper", paper="mapped-2018").update(decision="contested", **MEETING)
+    row(rows, "", kind="map-paper", paper="twin-2020").update(decision="agreed", **MEETING)
+    result = apply_review_csv(write_sheet(tmp_path / "links.csv", rows), content)
+    assert not result.diagnostics, [d.format() for d in result.diagnostics]
+    assert result.outcomes == {"blank": len(rows) - 6, "invalid": 0, "applied": 6}
+    after = {n: (content / d / n).read_bytes().decode("utf-8")
+             for d, n in (("cmocs", "c1.md"), ("cmocs", "c3.md"), ("papers", "coded-2023.md"), ("maps", "map-T1.md"))}
+    prov = "reviewed: {date: 2026-11-02, by: Advisory group meeting 3}"
+    assert after["c1.md"] == before["c1.md"].replace(
+        '    quote: "we just walk across the corridor"\n',
+        f'    quote: "we just walk across the corridor"\n    status: agreed\n    {prov}\n')
+    assert after["c3.md"] == before["c3.md"].replace(  # a flow list keeps its line; CRLF kept
+        "[good-2019, twin-2020]", '[good-2019, {paper: twin-2020, status: contested, review_note: "Quote is about '
+        'records, not budgets", reviewed: {date: 2026-11-02}}]')
+    assert after["coded-2023.md"] == before["coded-2023.md"].replace(  # the comment stays on the id's line
+        "  - T1   # coded in the scan\n",
+        f"  - theory: T1   # coded in the scan\n    status: agreed\n    review_note: Clear\n    {prov}\n").replace(
+        "{theory: T2, status: proposed}", "{theory: T2, status: proposed, reviewed: {date: 2026-11-02, by: "
+        "Advisory group meeting 3}}")
+    assert after["map-T1.md"] == before["map-T1.md"].replace(
+        "[good-2019, mapped-2018]", "[good-2019, {paper: mapped-2018, status: contested, reviewed: {date: "
+        "2026-11-02, by: Advisory group meeting 3}}]").replace(
+        "      - twin-2020  # from the appendix\n",
+        f"      - paper: twin-2020  # from the appendix\n        status: agreed\n        {prov}\n")
+    assert {p: p.read_bytes() for p in others} == others
+    corpus = load_corpus(content, report := Report())
+    assert not report.errors, [d.format() for d in report.errors]
+    src = corpus.get("c1").sources[0]
+    assert (src.status, src.reviewed.date, src.reviewed.by) == ("agreed", "2026-11-02", "Advisory group meeting 3")
+    assert [(t.theory, t.status, t.review_note, t.reviewed.date) for t in corpus.get("coded-2023").theories] == [
+        ("T1", "agreed", "Clear", "2026-11-02"), ("T2", "proposed", None, "2026-11-02")]
+    rows_after = corpus.get("map-T1").rows
+    assert (rows_after[0].papers[1].status, rows_after[1].papers[0].status) == ("contested", "agreed")
+    # exported again, the sheet shows the provenance; applying the same sheet again changes nothing
+    again = sheet(content)
+    assert row(again, "c1", kind="cmoc-source", paper="good-2019")["reviewed"] == \
+        "2026-11-02 by Advisory group meeting 3"
+
+
+def test_new_kinds_conflicts_unknown_items_and_bad_provenance(tmp_path):
+    content = site_copy(tmp_path)
+    rows = sheet(content)
+    coded_t2 = row(rows, "", "T2", kind="paper-theory", paper="coded-2023")
+    coded_t2.update(decision="agreed")
+    row(rows, "c1", kind="cmoc-source", paper="twin-2020").update(decision="agreed", decided_on="2026-02-30")
+    row(rows, "c2", kind="cmoc-source", paper="critic-2021").update(decision="agreed", decided_by="Meeting 4")
+    gone = {**row(rows, "", kind="map-paper", paper="twin-2020"), "paper": "nobody-2000", "decision": "agreed"}
+    moved = {**row(rows, "", kind="map-paper", paper="twin-2020"), "row": "1", "focus": "Co-location",
+             "decision": "agreed"}
+    rows += [gone, moved]
+    coded = content / "papers" / "coded-2023.md"
+    coded.write_text(CODED.replace("status: proposed", "status: contested"), encoding="utf-8")  # edited since
+    before = {p: p.read_bytes() for p in content.rglob("*.md")}
+    sheet_path = write_sheet(tmp_path / "links.csv", rows)
+    result = apply_review_csv(sheet_path, content)
+    lines = [d.format() for d in result.diagnostics]
+    at = line_of(rows)
+    assert f"{sheet_path}:{at(coded_t2)}: warning: coding of coded-2023 to T2: status is 'contested' in " \
+           f"{content}/papers/coded-2023.md but was 'proposed' when the sheet was exported; row not applied " \
+           "[review.conflict]" in lines
+    assert f"{sheet_path}:{at(row(rows, 'c1', kind='cmoc-source', paper='twin-2020'))}: error: decided_on " \
+           "'2026-02-30' is not a date written YYYY-MM-DD [review.csv]" in lines
+    assert f"{sheet_path}:{at(row(rows, 'c2', kind='cmoc-source', paper='critic-2021'))}: error: decided_by is " \
+           "filled in but decided_on is empty: give the date of the decision [review.csv]" in lines
+    assert f"{sheet_path}:{at(gone)}: warning: paper nobody-2000 in map map-T1 row 2: no longer in " \
+           f"{content}/maps/map-T1.md; row not applied [review.missing]" in lines
+    # row 1 of the map still has its exported focus, and twin-2020 is not in it
+    assert f"{sheet_path}:{at(moved)}: warning: paper twin-2020 in map map-T1 row 1: no longer in " \
+           f"{content}/maps/map-T1.md; row not applied [review.missing]" in lines
+    assert not result.changes and {p: p.read_bytes() for p in content.rglob("*.md")} == before
+    assert result.outcomes == {"blank": len(rows) - 5, "invalid": 2, "conflict": 1, "unknown": 2}
+
+
+def test_an_old_sheet_without_kind_columns_still_imports(tmp_path):
+    content = site_copy(tmp_path)
+    old_columns = ("cmoc", "theory", "relation", "status", "review_note", "title", "context", "mechanism", "outcome",
+                   "sources", "url", "decision", "comment")
+    rows = [{k: r[k] for k in old_columns} for r in sheet(content) if r["kind"] in ("cmoc", "cmoc-theory")]
+    next(r for r in rows if r["cmoc"] == "c2" and r["theory"] == "T1").update(decision="agreed")
+    next(r for r in rows if r["cmoc"] == "c3" and not r["theory"]).update(comment="Checked")
+    result = apply_review_csv(write_sheet(tmp_path / "old.csv", rows), content)
+    assert not result.diagnostics and result.outcomes["applied"] == 2
+    assert {(c.kind, c.cmoc, c.theory, c.field, c.new) for c in result.changes} == {
+        ("cmoc-theory", "c2", "T1", "status", "agreed"), ("cmoc", "c3", "", "review_note", "Checked")}

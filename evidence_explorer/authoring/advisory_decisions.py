@@ -233,7 +233,8 @@ def _row_changes(d: Decision, target: _Target, shown: str, csv_path: str,
     if d.decided_on and (out or d.decision):
         old_reviewed = _current(target.node, "reviewed")
         new_reviewed = f"{d.decided_on} by {d.decided_by}" if d.decided_by else d.decided_on
-        if d.exported_reviewed is not None and (old_reviewed or "") != d.exported_reviewed:
+        if new_reviewed != old_reviewed and d.exported_reviewed is not None \
+                and (old_reviewed or "") != d.exported_reviewed:
             report.warning("review.conflict", f"{d.what}: reviewed is '{old_reviewed or ''}' in {shown} but was "
                            f"'{d.exported_reviewed}' when the sheet was exported; row not applied",
                            Location(csv_path, d.row))
