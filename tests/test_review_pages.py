@@ -198,6 +198,8 @@ def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
     p2 = text_of(out / "papers" / "p2" / "index.html")
     assert re.search(r"T1: One coded directly Review status: \W*Contested " + by_m3 +
                      " Note: Coded from the discussion only", p2)
+    p1 = text_of(out / "papers" / "p1" / "index.html")  # the source's review, beside the CMOC that cites it
+    assert "This source: Review status: ! Contested " + by_m3 + " Note: The quote is about another service" in p1
     p3 = text_of(out / "papers" / "p3" / "index.html")
     assert "T1: One coded directly" in p3 and "Review status" not in p3  # not reviewed: nothing to show
     for page in ("maps/m1/index.html", "theories/T1/index.html"):
@@ -207,7 +209,7 @@ def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
     assert "This source: Review status: ! Contested " + by_m3 in packet
     assert "Papers coded to T1 (2)" in packet and "Papers in the evidence sets of T1 (2)" in packet
     assert re.search(r"Bell \(2021\) Review status: \W*Contested " + by_m3 + r".*?☐ agreed", packet)
-    assert re.search(r"Cole \(2022\) Not reviewed ☐ agreed", packet)  # coded, not reviewed
+    assert re.search(r"Cole \(2022\) Not reviewed ☐ agreed ☐ contested ☐ proposed", packet)  # coded, not reviewed
     assert re.search(r"m1 row 1: Shared records Cole \(2022\) Review status: \W*Agreed", packet)
     decisions = (out / "review" / "decisions" / "index.html").read_text(encoding="utf-8")
     text = text_of(out / "review" / "decisions" / "index.html")
