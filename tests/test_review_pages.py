@@ -205,8 +205,9 @@ def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
     for page in ("maps/m1/index.html", "theories/T1/index.html"):
         assert re.search(r"Cole \(2022\) Review status: \W*Agreed on 2026-09-14 Note: Table 2 shows it",
                          text_of(out / page)), page
-    packet = text_of(out / "review" / "packet" / "T1" / "index.html")
+    packet = text_of(out / "review" / "packet" / "T1" / "index.html") + text_of(out / "review" / "packet" / "T1" / "papers" / "index.html")
     assert "This source: Review status: ! Contested " + by_m3 in packet
+    assert 'href="/review/packet/T1/papers/"' in (out / "review" / "packet" / "T1" / "index.html").read_text()
     assert "Papers coded to T1 (2)" in packet and "Papers in the evidence sets of T1 (2)" in packet
     assert re.search(r"Bell \(2021\) Review status: \W*Contested " + by_m3 + r".*?☐ agreed", packet)
     assert re.search(r"Cole \(2022\) Not reviewed ☐ agreed ☐ contested ☐ proposed", packet)  # coded, not reviewed

@@ -29,6 +29,11 @@ def packet_url(theory: Theory) -> str:
     return f"review/packet/{theory.page_url.split('/', 1)[1]}"
 
 
+def papers_part_url(theory: Theory) -> str:
+    """The second part of the packet of a theory with CMOCs and papers linked to it otherwise."""
+    return f"{packet_url(theory)}papers/"
+
+
 @dataclass(frozen=True)
 class PacketEntry:
     """One CMOC as a theory's review packet shows it."""
@@ -68,7 +73,10 @@ def pages(corpus: Corpus, memo: Memo | None = None,
         rows.append((t, counts, len(items)))
         side = theory_side_links(corpus, t.id)
         other[t.id] = len(side[0]) + len(side[1]) + sum(len(e.sources) for e in items)
-        if items or side[0] or side[1]:
+        if items and (side[0] or side[1]):  # the papers in a second part: each part a printable page
+            yield packet_page(corpus, t, items, memo, part2=True)
+            yield packet_page(corpus, t, (), memo, side, part=2)
+        elif items or side[0] or side[1]:
             yield packet_page(corpus, t, items, memo, side)
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus) if findings is None else findings
@@ -81,15 +89,22 @@ def pages(corpus: Corpus, memo: Memo | None = None,
 
 
 def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo,
-                side: tuple[tuple[ReviewLink, ...], tuple[ReviewLink, ...]] = ((), ())) -> PageSpec:
+                side: tuple[tuple[ReviewLink, ...], tuple[ReviewLink, ...]] = ((), ()), part: int = 0,
+                part2: bool = False) -> PageSpec:
     """A theory's printable review packet (``items``: :func:`entries`; ``side``: the papers coded to it
-    and the papers in its maps' evidence sets, from ``theory_side_links``; not all empty)."""
+    and the papers in its maps' evidence sets, from ``theory_side_links``; not all empty). A theory
+    with both has two parts, each one printable page within the page budget: its CMOCs (``part2``:
+    link the second part), then (``part=2``, at :func:`papers_part_url`) its papers."""
     coded = tuple((link, corpus.get(link.paper)) for link in side[0])
     mapped = tuple((link, corpus.get(link.paper)) for link in side[1] if corpus.find(link.paper) is not None)
     papers = [p for e in items for _s, p in e.sources] + [p for _l, p in coded + mapped]
-    return PageSpec(packet_url(t), "advisory/packet.html", f"Review packet: {t.id}: {t.title}", {
+    url, title = packet_url(t), f"Review packet: {t.id}: {t.title}"
+    if part == 2:
+        url, title = papers_part_url(t), f"Review packet, part 2 (papers): {t.id}: {t.title}"
+    return PageSpec(url, "advisory/packet.html", title, {
         "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
-        "coded": coded, "mapped": mapped,
+        "coded": coded, "mapped": mapped, "part": part,
+        "part2_url": papers_part_url(t) if part2 else None, "part1_url": packet_url(t) if part == 2 else None,
         "references": tuple(sorted({p.id: p for p in papers}.values(),
                                    key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
     }, section="review")
