@@ -221,3 +221,45 @@ def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
     assert "Paper in an evidence set: p3 in m1 row 1 (Shared records)" in text
     index = (out / "review" / "index.html").read_text(encoding="utf-8")
     assert 'href="/review/decisions/"' in index and 'href="/review/packet/T1/"' in index
+
+
+def test_review_fields_are_validated_where_they_are_written(make_site):
+    """A bad date, status or field in any link's review record is reported at its line."""
+    content = make_site({
+        "theories/T1.md": "---\ntitle: One\n---\n",
+        "papers/p1.md": """
+            ---
+            title: P
+            authors: [A B]
+            year: 2020
+            theories:
+              - theory: T1
+                reviewed: {date: 2026-02-30, by: Meeting 1}
+            ---
+            """,
+        "maps/m1.md": """
+            ---
+            theory: T1
+            rows:
+              - focus: F
+                papers:
+                  - {paper: p1, stauts: agreed}
+            ---
+            """,
+        "cmocs/c1.md": """
+            ---
+            context: C
+            outcome: O
+            sources:
+              - paper: p1
+                status: done
+            ---
+            """})
+    run = run_cli("check", "--content", str(content))
+    assert run.code == 1
+    assert f"{content}/papers/p1.md:7: error: 'date' must be a date written YYYY-MM-DD, e.g. 2026-11-02; got " \
+           "'2026-02-30' [schema.format]" in run.err
+    assert f"{content}/maps/m1.md:6: error: unknown field 'stauts' in 'papers' (did you mean 'status'?) " \
+           "[schema.unknown-field]" in run.err
+    assert f"{content}/cmocs/c1.md:6: error: 'status' must be one of proposed, agreed, contested; got 'done' " \
+           "[schema.choice]" in run.err
