@@ -29,6 +29,8 @@ def test_exported_csv_cells_are_not_formulas_and_import_restores_them(make_site,
         for row in csv.reader(io.StringIO(text)):
             assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), (name, row)
     assert "'=HYPERLINK" in (out / "data/papers.csv").read_text(encoding="utf-8-sig")
+    # the paper's coding to T1 is a row of the review sheet too, its title protected
+    assert '\npaper-theory,,T1,evil-2020,,,,,,,,"\'=HYPERLINK(' in (out / "review/links.csv").read_text(encoding="utf-8")
     target = tmp_path / "imported"
     run = run_cli("import", str(out / "data" / "papers.csv"), "--content", str(target))
     assert run.code == 0, run.err

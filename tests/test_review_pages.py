@@ -135,3 +135,131 @@ def test_cmoc_pages_carry_a_status_search_filter(findings_site):
     assert re.findall(r'data-pagefind-filter="status">(\w+)<', c2) == ["Contested"]
     paper = (findings_site / "papers" / "good-2019" / "index.html").read_text(encoding="utf-8")
     assert 'data-pagefind-filter="status"' not in paper
+
+
+def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
+    """Each kind of link shows its status, note and provenance where it is displayed, in the packet of
+    the theory it serves, and on /review/decisions/ (grouped by date and meeting, newest first)."""
+    m3 = "{date: 2026-11-02, by: Advisory group meeting 3}"
+    content = make_site({
+        "theories/T1.md": "---\ntitle: One\n---\n",
+        "papers/p1.md": "---\ntitle: First paper\nauthors: [Ahn B]\nyear: 2020\n---\n",
+        "papers/p2.md": f"""
+            ---
+            title: Second paper
+            authors: [Bell C]
+            year: 2021
+            theories:
+              - theory: T1
+                status: contested
+                review_note: Coded from the discussion only
+                reviewed: {m3}
+            ---
+            """,
+        "papers/p3.md": "---\ntitle: Third paper\nauthors: [Cole D]\nyear: 2022\ntheories: [T1]\n---\n",
+        "maps/m1.md": """
+            ---
+            theory: T1
+            rows:
+              - focus: Shared records
+                papers:
+                  - paper: p3
+                    status: agreed
+                    review_note: Table 2 shows it
+                    reviewed: {date: 2026-09-14}
+                  - p1
+            ---
+            """,
+        "cmocs/c1.md": f"""
+            ---
+            context: C
+            mechanism: M
+            outcome: O
+            sources:
+              - paper: p1
+                quote: the quote
+                status: contested
+                review_note: The quote is about another service
+                reviewed: {m3}
+            theories:
+              - theory: T1
+                status: agreed
+                reviewed: {m3}
+            ---
+            """})
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search")
+    assert run.code == 0, run.err
+    by_m3 = "by Advisory group meeting 3, 2026-11-02"
+    cmoc = text_of(out / "cmocs" / "c1" / "index.html")
+    assert re.search(r"First paper Review status: \W*Contested " + by_m3 +
+                     " Note: The quote is about another service", cmoc)
+    assert re.search(r"Supports T1: One Review status: \W*Agreed " + by_m3, cmoc)
+    p2 = text_of(out / "papers" / "p2" / "index.html")
+    assert re.search(r"T1: One coded directly Review status: \W*Contested " + by_m3 +
+                     " Note: Coded from the discussion only", p2)
+    p1 = text_of(out / "papers" / "p1" / "index.html")  # the source's review, beside the CMOC that cites it
+    assert "This source: Review status: ! Contested " + by_m3 + " Note: The quote is about another service" in p1
+    p3 = text_of(out / "papers" / "p3" / "index.html")
+    assert "T1: One coded directly" in p3 and "Review status" not in p3  # not reviewed: nothing to show
+    for page in ("maps/m1/index.html", "theories/T1/index.html"):
+        assert re.search(r"Cole \(2022\) Review status: \W*Agreed on 2026-09-14 Note: Table 2 shows it",
+                         text_of(out / page)), page
+    packet = text_of(out / "review" / "packet" / "T1" / "index.html") + text_of(out / "review" / "packet" / "T1" / "papers" / "index.html")
+    assert "This source: Review status: ! Contested " + by_m3 in packet
+    assert 'href="/review/packet/T1/papers/"' in (out / "review" / "packet" / "T1" / "index.html").read_text()
+    assert "Papers coded to T1 (2)" in packet and "Papers in the evidence sets of T1 (2)" in packet
+    assert re.search(r"Bell \(2021\) Review status: \W*Contested " + by_m3 + r".*?☐ agreed", packet)
+    assert re.search(r"Cole \(2022\) Not reviewed ☐ agreed ☐ contested ☐ proposed", packet)  # coded, not reviewed
+    assert re.search(r"m1 row 1: Shared records Cole \(2022\) Review status: \W*Agreed", packet)
+    decisions = (out / "review" / "decisions" / "index.html").read_text(encoding="utf-8")
+    text = text_of(out / "review" / "decisions" / "index.html")
+    assert text.index("2026-11-02 : Advisory group meeting 3 (3 decisions)") < text.index("2026-09-14 (1 decision)")
+    assert 'href="#d-2026-11-02-advisory-group-meeting-3"' in decisions and 'id="d-2026-09-14"' in decisions
+    assert "CMOC → theory: c1 → T1" in text and "CMOC → source paper: source p1 of c1" in text
+    assert "Paper coded to a theory: p2 coded to T1" in text
+    assert "Paper in an evidence set: p3 in m1 row 1 (Shared records)" in text
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/review/decisions/"' in index and 'href="/review/packet/T1/"' in index
+
+
+def test_review_fields_are_validated_where_they_are_written(make_site):
+    """A bad date, status or field in any link's review record is reported at its line."""
+    content = make_site({
+        "theories/T1.md": "---\ntitle: One\n---\n",
+        "papers/p1.md": """
+            ---
+            title: P
+            authors: [A B]
+            year: 2020
+            theories:
+              - theory: T1
+                reviewed: {date: 2026-02-30, by: Meeting 1}
+            ---
+            """,
+        "maps/m1.md": """
+            ---
+            theory: T1
+            rows:
+              - focus: F
+                papers:
+                  - {paper: p1, stauts: agreed}
+            ---
+            """,
+        "cmocs/c1.md": """
+            ---
+            context: C
+            outcome: O
+            sources:
+              - paper: p1
+                status: done
+            ---
+            """})
+    run = run_cli("check", "--content", str(content))
+    assert run.code == 1
+    assert f"{content}/papers/p1.md:7: error: 'date' must be a date written YYYY-MM-DD, e.g. 2026-11-02; got " \
+           "'2026-02-30' [schema.format]" in run.err
+    assert f"{content}/maps/m1.md:6: error: unknown field 'stauts' in 'papers' (did you mean 'status'?) " \
+           "[schema.unknown-field]" in run.err
+    assert f"{content}/cmocs/c1.md:6: error: 'status' must be one of proposed, agreed, contested; got 'done' " \
+           "[schema.choice]" in run.err

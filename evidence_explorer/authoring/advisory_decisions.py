@@ -1,25 +1,30 @@
-"""The advisory group's filled-in sheet (``/review/links.csv``) applied back to the CMOC files.
+"""The advisory group's filled-in sheet (``/review/links.csv``) applied back to the content files.
 
-:func:`apply_review_csv` reads the sheet and sets ``status`` (from ``decision``) and ``review_note``
-(from ``comment``) in the CMOC files, editing the YAML text in place so every other byte of each
-file is unchanged. It never touches any other field.
+:func:`apply_review_csv` reads the sheet (:mod:`.review_sheet`) and, for each link a row names (a
+CMOC, a CMOC's theory link or source, a paper's theory coding, a paper in a map row), sets
+``status`` (from ``decision``), ``review_note`` (from ``comment``) and ``reviewed`` (from
+``decided_on`` and ``decided_by``) in the file that holds it, editing the YAML text in place so every
+other byte of the file is unchanged. It never touches any other field. Every row is accounted for:
+applied, unchanged, conflict, unknown (the link is gone) or invalid.
 """
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from ..content.diagnostics import Diagnostic, Location, Report, Severity
 from ..content.load import ContentError, decode, parse_yaml, read_file, split_front_matter
-from ..content.model import CMOC_STATUSES
 from ..content.walk import walk_content
-from ..exports.csvsafe import unprotect
-from .yaml_edit import (Edit, apply_edits, compose_front_matter, decode_for_edit, encode_after_edit, find_key,
-                        newline_of, set_key, set_sequence_item_key)
+from .review_sheet import Decision, read_decisions
+from .yaml_edit import (Edit, Value, apply_edits, compose_front_matter, decode_for_edit, encode_after_edit,
+                        find_key, newline_of, set_item_keys, set_keys)
+
+OUTCOMES = ("applied", "unchanged", "conflict", "unknown", "invalid")
+"""What became of a row with a decision or comment (rows with neither are blank)."""
+FIELDS = ("status", "review_note")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,10 @@ class Change:
     old: str | None
     new: str
     path: str
+    kind: str = "cmoc"
+    paper: str = ""
+    map: str = ""
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,203 +49,257 @@ class ReviewImportResult:
     """Files changed (or that would change, on a dry run)."""
     diagnostics: tuple[Diagnostic, ...]
     dry_run: bool
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """Rows of the sheet by what became of them (:data:`OUTCOMES`, and ``blank``)."""
 
     @property
     def failed(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
-
-@dataclass(frozen=True)
-class _Decision:
-    row: int
-    cmoc: str
-    theory: str
-    exported_status: str
-    exported_note: str
-    decision: str
-    comment: str
-
-
-def read_decisions(path: Path, shown: str, report: Report) -> list[_Decision]:
-    """Rows of a filled-in links.csv that carry a decision or a comment."""
-    try:
-        text = decode(path.read_bytes())
-    except OSError as exc:
-        report.error("review.csv", f"cannot read file: {exc.strerror}", Location(shown))
-        return []
-    except ContentError as exc:
-        report.error("review.csv", exc.message, Location(shown, exc.line))
-        return []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in ("cmoc", "theory", "status", "review_note", "decision", "comment") if c not in header]
-    if missing:
-        report.error("review.csv", f"not a review links sheet: missing column{'s' if len(missing) > 1 else ''} "
-                     f"{', '.join(missing)} (export it from /review/links.csv)", Location(shown, 1))
-        return []
-    reader.fieldnames = header
-    out = []
-    for row in reader:
-        get = lambda key: unprotect((row.get(key) or "").strip())  # noqa: E731
-        decision, comment = get("decision").lower(), get("comment")
-        if not decision and not comment:
-            continue
-        where = Location(shown, reader.line_num)
-        if not get("cmoc"):
-            report.error("review.csv", "row has a decision but no 'cmoc' id", where)
-            continue
-        if decision and decision not in CMOC_STATUSES:
-            report.error("review.csv", f"decision '{get('decision')}' is not one of {', '.join(CMOC_STATUSES)}",
-                         where)
-            continue
-        out.append(_Decision(reader.line_num, get("cmoc"), get("theory"), get("status"), get("review_note"),
-                             decision, comment))
-    return out
+    def accounting(self) -> str:
+        """'12 rows: 3 applied, 1 unchanged, 1 conflict, 0 unknown, 0 invalid, 7 without a decision'."""
+        total = sum(self.outcomes.values())
+        parts = [f"{self.outcomes.get(name, 0)} {name}" for name in OUTCOMES]
+        return f"{total} row{'s' if total != 1 else ''}: {', '.join(parts)}, " \
+               f"{self.outcomes.get('blank', 0)} without a decision"
 
 
 @dataclass(frozen=True)
-class _CmocFile:
+class _File:
     path: Path
     shown: str
     id: str
 
 
-def _cmoc_files(content_dir: Path, report: Report) -> dict[str, _CmocFile]:
-    """CMOC id (lower case) → file, reading only each file's ``id``."""
-    out: dict[str, _CmocFile] = {}
+def _entity_files(content_dir: Path, kinds: set[str], report: Report) -> dict[tuple[str, str], _File]:
+    """(kind, id lower case) → file, for the files of ``kinds``, reading only each file's ``id``."""
+    out: dict[tuple[str, str], _File] = {}
     for rel, kind in walk_content(content_dir).files:  # the files a build reads
-        if kind != "cmoc":
+        if kind not in kinds:
             continue
         path = content_dir / rel
         shown = f"{content_dir.as_posix().rstrip('/')}/{rel}"
         try:
             data = parse_yaml(split_front_matter(decode(read_file(path)))[0], 1) or {}
         except ContentError as exc:
-            report.error("review.cmoc-file", f"cannot read: {getattr(exc, 'message', exc)}", Location(shown))
+            report.error(f"review.{kind}-file", f"cannot read: {getattr(exc, 'message', exc)}", Location(shown))
             continue
-        cmoc_id = str(data.get("id") or path.stem) if isinstance(data, dict) else path.stem
-        out[cmoc_id.lower()] = _CmocFile(path, shown, cmoc_id)
+        entity_id = str(data.get("id") or path.stem) if isinstance(data, dict) else path.stem
+        out[(kind, entity_id.lower())] = _File(path, shown, entity_id)
     return out
 
 
-def apply_review_csv(path: Path, content_dir: Path, dry_run: bool = False) -> ReviewImportResult:
-    """Apply the decision and comment columns of a filled-in links.csv to the CMOC files.
+FOLDERS = {"cmoc": "cmocs", "paper": "papers", "map": "maps"}
 
-    Only ``status`` and ``review_note`` (of a CMOC or of one theory link in it) are written.
-    Reported, not applied: rows whose CMOC or theory link no longer exists, rows whose exported
-    status or note differs from the file (edited since the export) and two rows that disagree.
+
+def apply_review_csv(path: Path, content_dir: Path, dry_run: bool = False) -> ReviewImportResult:
+    """Apply the decision, comment and provenance columns of a filled-in links.csv to the content files.
+
+    Only ``status``, ``review_note`` and ``reviewed`` of the link a row names are written. Reported,
+    not applied: rows whose link no longer exists, rows whose exported status, note or provenance
+    differs from the file (edited since the export) and two rows about one link that disagree.
     """
     path, content_dir = Path(path), Path(content_dir)
     report = Report()
-    decisions = read_decisions(path, str(path), report)
-    files = _cmoc_files(content_dir, report)
-    by_file: dict[str, list[_Decision]] = {}
-    seen: dict[tuple[str, str], _Decision] = {}
+    decisions, blank = read_decisions(path, str(path), report)
+    outcomes: Counter[str] = Counter(blank=blank)
+    outcomes["invalid"] = len(report.errors)
+    files = _entity_files(content_dir, {d.owner[0] for d in decisions}, report)
+    by_file: dict[tuple[str, str], list[Decision]] = {}
+    seen: dict[tuple, Decision] = {}
     for d in decisions:
         where = Location(str(path), d.row)
-        target = files.get(d.cmoc.lower())
-        if target is None:
-            report.warning("review.missing", f"CMOC '{d.cmoc}' no longer exists in {content_dir}/cmocs; "
-                           "row not applied", where)
+        kind, ident = d.owner
+        if (kind, ident.lower()) not in files:
+            report.warning("review.missing", f"{kind.upper() if kind == 'cmoc' else kind.capitalize()} '{ident}' "
+                           f"no longer exists in {content_dir}/{FOLDERS[kind]}; row not applied", where)
+            outcomes["unknown"] += 1
             continue
-        key = (d.cmoc.lower(), d.theory.lower())
-        if key in seen:  # the same link twice: fine when the rows agree
-            if (seen[key].decision, seen[key].comment) != (d.decision, d.comment):
-                report.warning("review.conflict", f"row disagrees with row {seen[key].row} about {_what(d)}; "
+        if d.key in seen:  # the same link twice: fine when the rows agree
+            first = seen[d.key]
+            if (first.decision, first.comment, first.decided_on, first.decided_by) != \
+                    (d.decision, d.comment, d.decided_on, d.decided_by):
+                report.warning("review.conflict", f"row disagrees with row {first.row} about {d.what}; "
                                "neither applied", where)
-                by_file[d.cmoc.lower()] = [x for x in by_file.get(d.cmoc.lower(), []) if x is not seen[key]]
+                group = by_file.get((kind, ident.lower()), [])
+                if first in group:
+                    group.remove(first)
+                    outcomes["conflict"] += 1
+                outcomes["conflict"] += 1
+            else:
+                outcomes["unchanged"] += 1
             continue
-        seen[key] = d
-        by_file.setdefault(d.cmoc.lower(), []).append(d)
+        seen[d.key] = d
+        by_file.setdefault((kind, ident.lower()), []).append(d)
     changes: list[Change] = []
     written: list[str] = []
     for key, items in by_file.items():
-        target = files[key]
-        file_changes = _apply_file(target, items, str(path), report, dry_run)
+        file_changes = _apply_file(files[key], items, str(path), report, dry_run, outcomes)
         if file_changes:
             changes.extend(file_changes)
-            written.append(target.shown)
-    return ReviewImportResult(tuple(changes), tuple(written), tuple(report.sorted()), dry_run)
+            written.append(files[key].shown)
+    return ReviewImportResult(tuple(changes), tuple(written), tuple(report.sorted()), dry_run, dict(outcomes))
 
 
-def _what(d: _Decision) -> str:
-    return f"link {d.cmoc} → {d.theory}" if d.theory else f"CMOC {d.cmoc}"
+@dataclass(frozen=True)
+class _Target:
+    seq: object
+    """The list holding the item (None for a CMOC's own fields)."""
+    node: object
+    path: tuple
+    """Where the item is in the parsed front matter: keys and list positions."""
+    shorthand: str
 
 
-def _apply_file(target: _CmocFile, decisions: list[_Decision], csv_path: str, report: Report,
-                dry_run: bool) -> list[Change]:
-    try:
-        text, bom = decode_for_edit(target.path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
-        report.error("review.cmoc-file", f"cannot read: {exc}", Location(target.shown))
-        return []
-    try:
-        mapping, offset = compose_front_matter(text)
-    except ContentError as exc:
-        report.error("review.cmoc-file", exc.message, Location(target.shown, exc.line))
-        return []
-    edits: list[Edit] = []
-    changes: list[Change] = []
-    for d in decisions:
-        where = Location(csv_path, d.row)
-        node = mapping
-        if d.theory:
-            item = _theory_item(mapping, d.theory)
-            if item is None:
-                report.warning("review.missing", f"CMOC '{d.cmoc}' no longer links theory '{d.theory}'; "
-                               "row not applied", where)
-                continue
-            node = item
-        current = {name: _current(node, name) for name in ("status", "review_note")}
-        wanted = {"status": d.decision, "review_note": d.comment}
-        exported = {"status": d.exported_status, "review_note": d.exported_note}
-        for name in ("status", "review_note"):
-            new, old = wanted[name], current[name]
-            if not new or new == (old or ""):
-                continue
-            if (old or "") != exported[name]:
-                report.warning("review.conflict", f"{_what(d)}: {name} is '{old or ''}' in {target.shown} but was "
-                               f"'{exported[name]}' when the sheet was exported; '{new}' not applied", where)
-                continue
-            if d.theory:
-                edits.append(set_sequence_item_key(text, find_key(mapping, "theories"), node, name, new, offset))
-            else:
-                edits.append(set_key(text, mapping, name, new, offset))
-            changes.append(Change(target.id, d.theory, name, old, new, target.shown))
-    if not edits:
-        return []
-    new_text = apply_edits(text, edits, newline_of(text))  # the file's own line ends, mixed or not
-    problem = _verify(text, new_text, changes)
-    if problem:
-        report.error("review.edit", f"internal check failed, file not changed: {problem}", Location(target.shown))
-        return []
-    if not dry_run:
-        target.path.write_bytes(encode_after_edit(new_text, bom))
-    return changes
-
-
-def _theory_item(mapping, theory_id: str):
-    seq = find_key(mapping, "theories")
-    if seq is None or not hasattr(seq, "value") or not isinstance(seq.value, list):
+def _find_item(seq, key: str, ident: str) -> tuple[int, object] | None:
+    if not isinstance(seq, yaml.SequenceNode):
         return None
-    for item in seq.value:
-        if isinstance(item, yaml.ScalarNode) and item.value.lower() == theory_id.lower():
-            return item
-        if isinstance(item, yaml.MappingNode):
-            t = find_key(item, "theory")
-            if t is not None and str(t.value).lower() == theory_id.lower():
-                return item
+    for i, item in enumerate(seq.value):
+        if isinstance(item, yaml.ScalarNode) and item.value.lower() == ident.lower():
+            return i, item
+        value = find_key(item, key)
+        if isinstance(value, yaml.ScalarNode) and value.value.lower() == ident.lower():
+            return i, item
     return None
 
 
+def _map_row(mapping, d: Decision) -> int | None:
+    """Index of the row the decision names: its exported position, unless that row's focus is no
+    longer the exported one and exactly one row has it."""
+    rows = find_key(mapping, "rows")
+    if not isinstance(rows, yaml.SequenceNode):
+        return None
+
+    def focus(i: int) -> str:
+        value = find_key(rows.value[i], "focus")
+        return str(value.value).strip() if isinstance(value, yaml.ScalarNode) else ""
+    if d.map_row <= len(rows.value) and (not d.focus or focus(d.map_row - 1) == d.focus):
+        return d.map_row - 1
+    same = [i for i in range(len(rows.value)) if focus(i) == d.focus]
+    return same[0] if len(same) == 1 else None
+
+
+def _target(mapping, d: Decision) -> _Target | None:
+    """Where in the file the link of ``d`` is written, or None when it is not there any more."""
+    if d.kind == "cmoc":
+        return _Target(None, mapping, (), "")
+    if d.kind == "map-paper":
+        r = _map_row(mapping, d)
+        if r is None:
+            return None
+        seq = find_key(find_key(mapping, "rows").value[r], "papers")
+        found = _find_item(seq, "paper", d.paper)
+        return _Target(seq, found[1], ("rows", r, "papers", found[0]), "paper") if found else None
+    name, key, ident = {"cmoc-theory": ("theories", "theory", d.theory), "cmoc-source": ("sources", "paper", d.paper),
+                        "paper-theory": ("theories", "theory", d.theory)}[d.kind]
+    seq = find_key(mapping, name)
+    found = _find_item(seq, key, ident)
+    return _Target(seq, found[1], (name, found[0]), key) if found else None
+
+
 def _current(node, name: str) -> str | None:
-    if not isinstance(node, yaml.MappingNode):  # a bare theory id: no status or note yet
+    if not isinstance(node, yaml.MappingNode):  # a bare id: no status or note yet
         return None
     value = find_key(node, name)
+    if name == "reviewed":
+        return _reviewed_text(value)
     return None if value is None or value.value in ("", None) else str(value.value).strip()
 
 
-def _verify(old_text: str, new_text: str, changes: list[Change]) -> str | None:
+def _reviewed_text(node) -> str | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    date, by = (find_key(node, k) for k in ("date", "by"))
+    date_text = str(date.value).strip() if isinstance(date, yaml.ScalarNode) else ""
+    by_text = str(by.value).strip() if isinstance(by, yaml.ScalarNode) and by.value else ""
+    return (f"{date_text} by {by_text}" if by_text else date_text) or None
+
+
+def _row_changes(d: Decision, target: _Target, shown: str, csv_path: str,
+                 report: Report) -> list[tuple[str, str | None, Value]] | None:
+    """(field, old, new) the row asks for; None (reported) when the file changed since the export."""
+    wanted = {"status": d.decision, "review_note": d.comment}
+    exported = {"status": d.exported_status, "review_note": d.exported_note}
+    out: list[tuple[str, str | None, Value]] = []
+    for name in FIELDS:
+        new, old = wanted[name], _current(target.node, name)
+        if not new or new == (old or ""):
+            continue
+        if (old or "") != exported[name]:
+            report.warning("review.conflict", f"{d.what}: {name} is '{old or ''}' in {shown} but was "
+                           f"'{exported[name]}' when the sheet was exported; row not applied", Location(csv_path, d.row))
+            return None
+        out.append((name, old, new))
+    if d.decided_on and (out or d.decision):
+        old_reviewed = _current(target.node, "reviewed")
+        new_reviewed = f"{d.decided_on} by {d.decided_by}" if d.decided_by else d.decided_on
+        if new_reviewed != old_reviewed and d.exported_reviewed is not None \
+                and (old_reviewed or "") != d.exported_reviewed:
+            report.warning("review.conflict", f"{d.what}: reviewed is '{old_reviewed or ''}' in {shown} but was "
+                           f"'{d.exported_reviewed}' when the sheet was exported; row not applied",
+                           Location(csv_path, d.row))
+            return None
+        if new_reviewed != old_reviewed:
+            value = {"date": d.decided_on, **({"by": d.decided_by} if d.decided_by else {})}
+            out.append(("reviewed", old_reviewed, value))
+    return out
+
+
+def _apply_file(target_file: _File, decisions: list[Decision], csv_path: str, report: Report,  # long: one row
+                dry_run: bool, outcomes: Counter) -> list[Change]:                                # at a time
+    try:
+        text, bom = decode_for_edit(target_file.path.read_bytes())
+        mapping, offset = compose_front_matter(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        report.error("review.file", f"cannot read: {exc}", Location(target_file.shown))
+        outcomes["invalid"] += len(decisions)
+        return []
+    except ContentError as exc:
+        report.error("review.file", exc.message, Location(target_file.shown, exc.line))
+        outcomes["invalid"] += len(decisions)
+        return []
+    edits: list[Edit] = []
+    changes: list[Change] = []
+    expected: list[tuple[tuple, str, str, Value]] = []
+    for n, d in enumerate(decisions):
+        target = _target(mapping, d)
+        if target is None:
+            report.warning("review.missing", f"{d.what}: no longer in {target_file.shown}; row not applied",
+                           Location(csv_path, d.row))
+            outcomes["unknown"] += 1
+            continue
+        asked = _row_changes(d, target, target_file.shown, csv_path, report)
+        if asked is None:
+            outcomes["conflict"] += 1
+            continue
+        if not asked:
+            outcomes["unchanged"] += 1
+            continue
+        outcomes["applied"] += 1
+        pairs = [(name, new) for name, _old, new in asked]
+        if target.seq is None:
+            edits.extend(set_keys(text, mapping, pairs, offset, order=n * 10))
+        else:
+            edits.extend(set_item_keys(text, target.seq, target.node, target.shorthand, pairs, offset, order=n * 10))
+        for name, old, new in asked:
+            shown_new = new if isinstance(new, str) else " by ".join(new.values())
+            changes.append(Change(d.cmoc, d.theory if d.kind == "cmoc-theory" else "", name, old, shown_new,
+                                  target_file.shown, d.kind, d.paper, d.map, d.map_row))
+            expected.append((target.path, target.shorthand, name, new))
+    if not edits:
+        return []
+    new_text = apply_edits(text, edits, newline_of(text))  # the file's own line ends, mixed or not
+    problem = _verify(text, new_text, expected)
+    if problem:
+        report.error("review.edit", f"internal check failed, file not changed: {problem}",
+                     Location(target_file.shown))
+        return []
+    if not dry_run:
+        target_file.path.write_bytes(encode_after_edit(new_text, bom))
+    return changes
+
+
+def _verify(old_text: str, new_text: str, expected: list[tuple[tuple, str, str, Value]]) -> str | None:
     """Re-parse both versions: exactly the intended values may differ."""
     try:
         before = parse_yaml(split_front_matter(old_text)[0], 1)
@@ -245,18 +308,19 @@ def _verify(old_text: str, new_text: str, changes: list[Change]) -> str | None:
         return exc.message
     if split_front_matter(old_text)[1] != split_front_matter(new_text)[1]:
         return "the body changed"
-    expected = _plain(before)
-    for ch in changes:
-        if ch.theory:
-            items = expected["theories"]
-            for i, item in enumerate(items):
-                tid = item if isinstance(item, str) else item.get("theory")
-                if str(tid).lower() == ch.theory.lower():
-                    items[i] = ({"theory": item} if isinstance(item, str) else item) | {ch.field: ch.new}
-                    break  # the first link to the theory, as _theory_item finds it
+    want = _plain(before)
+    for where, shorthand, name, value in expected:
+        holder, last = want, None
+        for step in where[:-1]:
+            holder = holder[step]
+        if where:
+            last = where[-1]
+            if not isinstance(holder[last], dict):  # a bare id became a mapping
+                holder[last] = {shorthand: holder[last]}
+            holder[last][name] = value
         else:
-            expected[ch.field] = ch.new
-    return None if _plain(after) == expected else "the re-parsed front matter differs beyond status and note"
+            holder[name] = value
+    return None if _plain(after) == want else "the re-parsed front matter differs beyond status, note and reviewed"
 
 
 def _plain(value):

@@ -36,6 +36,7 @@ _EXAMPLES: dict[tuple[str, str], str] = {
     ("map", "rows"): "- focus: what this evidence set is about\n  kind: context\n  papers: [PAPER-ID]",
     ("review", "flow"): "- stage: Records identified\n  count: 100",
     ("paper", "quality"): "relevance: high\nrigour: moderate\nnote: appraisal note",
+    ("paper", "theories"): "- THEORY-ID\n- theory: THEORY-ID\n  status: agreed\n  reviewed: {date: 2026-01-31, by: Advisory group}",
 }
 
 

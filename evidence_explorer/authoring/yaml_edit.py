@@ -10,6 +10,7 @@ puts the mark back, so every byte outside the edited values is the file's.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,13 +135,45 @@ def set_raw(text: str, mapping: yaml.MappingNode, key: str, new: str, offset: in
     return Edit(pos, pos, f"{' ' * indent}{key}: {new}\n", order)
 
 
-def set_sequence_item_key(text: str, seq: Any, item: Any, key: str, value: str, offset: int,
-                          order: int = 0) -> Edit:
-    """Set ``key`` on a list item: a bare id (``- R1``) becomes ``{theory: R1, key: value}``."""
+Value = str | dict
+"""What :func:`set_item_keys` writes: text, or a mapping of texts (written as a flow mapping)."""
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def render(value: Value, flow: bool) -> str:
+    """``value`` as YAML: a scalar (:func:`scalar`), or ``{k: v, ...}``; a YYYY-MM-DD date is written
+    plain (the content loader keeps dates as text)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {render(v, True)}" for k, v in value.items()) + "}"
+    return value if _DATE.match(value) else scalar(value, flow)
+
+
+def set_keys(text: str, mapping: yaml.MappingNode, pairs: list[tuple[str, Value]], offset: int,
+             order: int = 0) -> list[Edit]:
+    """Set several keys of one mapping; new keys are added in the order given."""
+    flow = bool(mapping.flow_style)
+    return [set_raw(text, mapping, key, render(value, flow), offset, order + i) for i, (key, value) in enumerate(pairs)]
+
+
+def set_item_keys(text: str, seq: Any, item: Any, shorthand: str, pairs: list[tuple[str, Value]], offset: int,
+                  order: int = 0) -> list[Edit]:
+    """Set keys on a list item. A bare id becomes a mapping: in a block list each key on a line of its
+    own, aligned under the id (``- R1`` → ``- theory: R1`` / ``  status: agreed``; a comment after the
+    id stays on its line); in a flow list, or an item that does not begin its line, ``{theory: R1,
+    status: agreed}``."""
     if isinstance(item, yaml.MappingNode):
-        return set_key(text, item, key, value, offset, order)
+        return set_keys(text, item, pairs, offset, order)
     start, end = offset + item.start_mark.index, offset + item.end_mark.index
-    return Edit(start, end, f"{{theory: {text[start:end]}, {key}: {scalar(value, True)}}}", order)
+    own = text[start:end]
+    prefix = text[text.rfind("\n", 0, start) + 1:start]
+    if seq.flow_style or prefix.strip() != "-" or "\n" in own:
+        body = ", ".join(f"{key}: {render(value, True)}" for key, value in pairs)
+        return [Edit(start, end, f"{{{shorthand}: {own}, {body}}}", order)]
+    newline = text.find("\n", end)
+    after = len(text) if newline < 0 else newline + 1
+    indent = " " * len(prefix)
+    added = "".join(f"{indent}{key}: {render(value, False)}\n" for key, value in pairs)
+    return [Edit(start, end, f"{shorthand}: {own}", order), Edit(after, after, added, order)]
 
 
 def set_list(text: str, mapping: yaml.MappingNode, key: str, values: list[str], offset: int,
@@ -186,17 +219,9 @@ def _item_lines(text: str, seq: yaml.SequenceNode, offset: int):
 
 
 def apply_edits(text: str, edits: list[Edit], newline: str = "\n") -> str:
-    """Apply non-overlapping edits; a bare-item rewrite and a second key on the same item merge.
-    Line breaks in the inserted text are written as ``newline`` (the file's own)."""
-    merged: list[Edit] = []
-    for e in sorted(edits, key=lambda e: (e.start, e.order)):
-        prev = merged[-1] if merged else None
-        if prev and prev.start == e.start and prev.end == e.end and prev.end > prev.start \
-                and prev.text.startswith("{theory: ") and e.text.startswith("{theory: "):
-            extra = e.text[e.text.index(", ") + 2:-1]
-            merged[-1] = Edit(prev.start, prev.end, prev.text[:-1] + f", {extra}}}", prev.order)
-            continue
-        merged.append(e)
+    """Apply non-overlapping edits (insertions at one position in ``order``). Line breaks in the
+    inserted text are written as ``newline`` (the file's own)."""
+    merged = sorted(edits, key=lambda e: (e.start, e.order))
     for e in reversed(merged):
         new = e.text.replace("\n", newline) if newline != "\n" else e.text
         text = text[:e.start] + new + text[e.end:]

@@ -73,6 +73,7 @@ def _review(args: argparse.Namespace) -> int:
     files = getattr(result, "files", ())
     for f in files:
         print(escape_controls(f"{'would change' if args.dry_run else 'changed'} {f}"), file=sys.stdout)
+    print(escape_controls(f"{args.file}: {result.accounting()}"), file=sys.stderr)
     print(f"{'dry run: ' if args.dry_run else ''}{len(files)} file(s) {'would change' if args.dry_run else 'changed'}",
           file=sys.stderr)
     return 1 if getattr(result, "failed", False) else 0

@@ -85,7 +85,7 @@ def theory_evidence(corpus: Corpus, theory: Theory) -> Evidence:
     cmocs = corpus.rel("theory_cmocs", theory.id)
     maps = corpus.rel("theory_maps", theory.id)
     coded = corpus.rel("theory_coded_papers", theory.id)
-    mapped = _unique(corpus.get(p) for m in maps for row in m.rows for p in row.papers)  # type: ignore[attr-defined]
+    mapped = _unique(corpus.get(p) for m in maps for row in m.rows for p in row.paper_ids)  # type: ignore[attr-defined]
     return Evidence(cmocs=cmocs, papers=corpus.rel("theory_papers", theory.id), coded=coded,  # type: ignore[arg-type]
                     mapped=mapped, maps=maps, map_rows=sum(len(m.rows) for m in maps),  # type: ignore[attr-defined]
                     examined=examined_of(theory, cmocs, maps, coded))

@@ -325,7 +325,7 @@ def _map_papers_unused(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding
     for m in corpus.maps:
         unused: dict[str, None] = {}
         for row in m.rows:
-            for p in row.papers:
+            for p in (item.paper for item in row.papers):
                 if corpus.find(p) is not None and not used.get(p.lower()):
                     unused[corpus.get(p).id] = None
         if unused:

@@ -97,11 +97,12 @@ def located_refs(entity: Entity) -> Iterator[tuple[str, str, Ref, int | None]]:
         if entity.theory:
             yield "theory", "theory", entity.theory, entity.theory.line or field_line("theory")
         for row in entity.rows:
-            yield from (("rows", "paper", p, p.line or field_line("rows")) for p in row.papers)
+            yield from (("rows", "paper", p.paper, p.paper.line or p.line or field_line("rows")) for p in row.papers)
     elif isinstance(entity, Paper):
         yield from (("questions", "question", r, r.line or field_line("questions")) for r in entity.questions)
         yield from (("review", "review", r, r.line or field_line("review")) for r in entity.review)
-        yield from (("theories", "theory", r, r.line or field_line("theories")) for r in entity.theories)
+        yield from (("theories", "theory", t.theory, t.theory.line or t.line or field_line("theories"))
+                    for t in entity.theories)
     elif isinstance(entity, Cmoc):
         yield from (("sources", "paper", s.paper, s.paper.line or s.line or field_line("sources"))
                     for s in entity.sources)
@@ -245,14 +246,14 @@ def _backlinks(kinds: dict, resolved, canon) -> Backlinks:
         if theory:
             add("theory_maps", theory, m.id)
         for row in m.rows:
-            for p in row.papers:
+            for p in (item.paper for item in row.papers):
                 if resolved(p, "paper"):
                     add("paper_maps", p, m.id)
                     if theory:
                         add("paper_theories", p, canon(theory))
                         add("theory_papers", theory, canon(p))
     for p in kinds["paper"]:
-        for t in p.theories:
+        for t in (coded.theory for coded in p.theories):
             if resolved(t, "theory"):
                 add("paper_theories", p.id, canon(t))
                 add("theory_coded_papers", t, p.id)

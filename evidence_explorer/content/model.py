@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Mapping
 
 from .bool_field import Bool
 from .config_findings import EXAMINED_WAYS
+from .date_field import Date
 from .diagnostics import Location
 from .fields import Choice, Doi, Extra, Id, Int, ListOf, Record, Ref, Str, TextOrList, Url, Year, field_
 
@@ -80,14 +81,50 @@ class Confidence:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Reviewed:
+    date: str = field_(Date(), "Date of the decision, YYYY-MM-DD.", required=True)
+    by: str | None = field_(Str(numbers_ok=True), "Who decided: a person, or a meeting (e.g. 'Advisory group "
+                            "meeting 3').")
+    line: int | None = None
+
+
+STATUS_DOC = ("Review status of this link: proposed, agreed or contested (unset: not reviewed).")
+REVIEWED_DOC = "Who decided the status, and when: {date (YYYY-MM-DD), by}; written by 'import --kind review'."
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MapPaper:
+    paper: Ref = field_(Id("paper"), "Paper id.", required=True)
+    status: str | None = field_(Choice(*CMOC_STATUSES), STATUS_DOC)
+    review_note: str | None = field_(Str(), "Advisory-group note on this paper's place in the evidence set.")
+    reviewed: Reviewed | None = field_(Record(Reviewed), REVIEWED_DOC)
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PaperTheory:
+    theory: Ref = field_(Id("theory"), "Theory id.", required=True)
+    status: str | None = field_(Choice(*CMOC_STATUSES), STATUS_DOC)
+    review_note: str | None = field_(Str(), "Advisory-group note on this coding.")
+    reviewed: Reviewed | None = field_(Record(Reviewed), REVIEWED_DOC)
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MapRow:
     focus: str = field_(Str(), "What this evidence set is about (the row label).", required=True)
     kind: str | None = field_(Choice(*ROW_KINDS), "context, mechanism or outcome.")
-    papers: tuple[Ref, ...] = field_(ListOf(Id("paper")), "Paper ids in this evidence set; empty = a gap.",
-                                     default=())
+    papers: tuple[MapPaper, ...] = field_(ListOf(Record(MapPaper, shorthand="paper")),
+                                          "Papers in this evidence set: list of id or {paper, status, "
+                                          "review_note, reviewed}; empty = a gap.", default=())
     note: str | None = field_(Str(), "Note on this evidence set; an empty row with a note is an "
                               "acknowledged gap and does not warn.")
     line: int | None = None
+
+    @property
+    def paper_ids(self) -> tuple[Ref, ...]:
+        """The ids of :attr:`papers`, in order."""
+        return tuple(p.paper for p in self.papers)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -99,6 +136,10 @@ class Source:
                                    "paraphrase (unset: not stated).")
     found_in: str | None = field_(Str(numbers_ok=True), "Where in the review (report chapter, paragraph, "
                                   "table) this link was made: the review's side, not the paper's.")
+    status: str | None = field_(Choice(*CMOC_STATUSES), "Review status of this source's support for the "
+                                "configuration: proposed, agreed or contested (unset: not reviewed).")
+    review_note: str | None = field_(Str(), "Advisory-group note on this source.")
+    reviewed: Reviewed | None = field_(Record(Reviewed), REVIEWED_DOC)
     line: int | None = None
 
 
@@ -110,6 +151,7 @@ class TheoryLink:
     status: str | None = field_(Choice(*CMOC_STATUSES), "Review status of this link: proposed, agreed or "
                                 "contested (default: the CMOC's).")
     review_note: str | None = field_(Str(), "Advisory-group note on this link.")
+    reviewed: Reviewed | None = field_(Record(Reviewed), REVIEWED_DOC)
     line: int | None = None
 
 
@@ -254,7 +296,9 @@ class Paper(Entity):
     quality: Quality | None = field_(Record(Quality), "Appraisal: {relevance, rigour, note}.")
     questions: tuple[Ref, ...] = field_(ListOf(Id("question")), "Question ids it informs.", default=())
     review: tuple[Ref, ...] = field_(ListOf(Id("review")), "Review id(s) that include it.", default=())
-    theories: tuple[Ref, ...] = field_(ListOf(Id("theory")), "Theory ids it is coded to directly.", default=())
+    theories: tuple[PaperTheory, ...] = field_(ListOf(Record(PaperTheory, shorthand="theory")),
+                                               "Theories it is coded to directly: list of id or {theory, "
+                                               "status, review_note, reviewed}.", default=())
     citekey: str | None = field_(Str(), "Citation key in the authors' reference manager.")
     status: str = field_(Choice("included", "excluded"), "included (default) or excluded.",
                          default="included")
@@ -271,10 +315,12 @@ class Cmoc(Entity):
     reasoning: str | None = field_(Str(), "Mechanism reasoning: how people respond.")
     outcome: str = field_(Str(), "Outcome (O).", required=True)
     sources: tuple[Source, ...] = field_(ListOf(Record(Source, shorthand="paper"), single_ok=False),
-                                         "Papers: list of id or {paper, locator, quote}.", required=True,
+                                         "Papers: list of id or {paper, locator, quote, verbatim, found_in, status, "
+                                         "review_note, reviewed}.", required=True,
                                          default=())
     theories: tuple[TheoryLink, ...] = field_(ListOf(Record(TheoryLink, shorthand="theory")),
-                                              "Theories: list of id or {theory, relation, status, review_note}.", default=())
+                                              "Theories: list of id or {theory, relation, status, "
+                                              "review_note, reviewed}.", default=())
     direction: str | None = field_(Choice(*DIRECTIONS), "enabler or barrier.")
     question: tuple[Ref, ...] = field_(ListOf(Id("question")), "Question id(s).", default=())
     review: tuple[Ref, ...] = field_(ListOf(Id("review")), "Review id(s).", default=())
@@ -282,6 +328,7 @@ class Cmoc(Entity):
                                         default=())
     status: str | None = field_(Choice(*CMOC_STATUSES), "Review status: proposed, agreed or contested.")
     review_note: str | None = field_(Str(), "Advisory-group note on this configuration.")
+    reviewed: Reviewed | None = field_(Record(Reviewed), REVIEWED_DOC)
     summary: str | None = field_(Str(), "Key message of this configuration in plain language.")
     confidence: Confidence | None = field_(Record(Confidence), "Confidence in this configuration: "
                                            "{level, rationale, uncertainty, assessed_with}.")

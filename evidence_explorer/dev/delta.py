@@ -29,7 +29,7 @@ from ..site.views.pagination import MAX_ROWS, ROW_BYTES, page_url
 _COMMON = frozenset({"body", "body_line", "extra"})
 NEUTRAL: Mapping[str, frozenset[str]] = {
     "cmoc": _COMMON | {"lines", "context", "mechanism", "reasoning", "resource", "outcome", "review_note",
-                       "sources.locator", "sources.quote", "sources.line", "sources.found_in", "sources.verbatim", "theories.review_note",
+                       "sources.locator", "sources.quote", "sources.line", "sources.found_in", "sources.verbatim",
                        "theories.line"},
     "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting",
                         "population", "aim", "results", "quality", "citekey"},

@@ -1,9 +1,9 @@
 """The advisory group's spreadsheet: every link as a CSV row.
 
-:func:`links_csv` writes ``/review/links.csv`` on every build: one row per CMOC
-(its own status) followed by one row per theory link inside it, with the
-provenance a reviewer needs and two empty columns, ``decision`` and
-``comment``. The filled-in sheet is applied back by
+:func:`links_csv` writes ``/review/links.csv`` on every build: one row per
+reviewable link of every kind (a CMOC itself, its theory links, its sources, a paper's theory
+codings, a paper in an evidence set), with what a reviewer needs to judge it and four empty columns,
+``decision``, ``comment``, ``decided_on`` and ``decided_by``. The filled-in sheet is applied back by
 :mod:`evidence_explorer.authoring.advisory_decisions`.
 """
 from __future__ import annotations
@@ -14,29 +14,33 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Iterator
 
 from ..content import urls
+from ..content.review_links import ReviewLink, review_links, reviewed_text
 from .csvsafe import protect_cells
 
 if TYPE_CHECKING:
     from ..content.link import Corpus
 
-COLUMNS = ("cmoc", "theory", "relation", "status", "review_note", "title", "context", "mechanism", "outcome",
-           "sources", "url", "decision", "comment")
-"""Columns of links.csv. ``theory`` is empty on a CMOC's own row. ``status`` and ``review_note`` are
-the values at export time (an import compares them with the files to find conflicts)."""
+COLUMNS = ("kind", "cmoc", "theory", "paper", "map", "row", "focus", "relation", "status", "review_note", "reviewed",
+           "title", "context", "mechanism", "outcome", "sources", "url", "decision", "comment", "decided_on",
+           "decided_by")
+"""Columns of links.csv. ``kind`` is one of :data:`~evidence_explorer.content.review_links.LINK_KINDS`;
+``cmoc``, ``theory``, ``paper``, ``map`` and ``row`` (1-based position of the evidence set in its map,
+with its ``focus``) name the link, the others of them are empty. ``status``, ``review_note`` and
+``reviewed`` are the values at export time (an import compares them with the files to find conflicts);
+``decision``, ``comment``, ``decided_on`` (YYYY-MM-DD) and ``decided_by`` are for the reviewers."""
+INPUTS = ("decision", "comment", "decided_on", "decided_by")
 
 
-def _sources(corpus: Corpus, cmoc) -> str:
-    parts = []
-    for s in cmoc.sources:
-        text = s.paper
-        if s.locator:
-            text += f" [{s.locator}]"
-        if s.found_in:
-            text += f" [review: {s.found_in}]"
-        if s.quote:
-            text += f" “{s.quote}”" + ("" if s.verbatim is None else " (verbatim)" if s.verbatim else " (paraphrase)")
-        parts.append(text)
-    return " | ".join(parts)
+def source_text(s) -> str:
+    """One source as the sheet shows it: id, locator, where in the review, quote."""
+    text = str(s.paper)
+    if s.locator:
+        text += f" [{s.locator}]"
+    if s.found_in:
+        text += f" [review: {s.found_in}]"
+    if s.quote:
+        text += f" “{s.quote}”" + ("" if s.verbatim is None else " (verbatim)" if s.verbatim else " (paraphrase)")
+    return text
 
 
 def _mechanism(cmoc) -> str:
@@ -45,20 +49,38 @@ def _mechanism(cmoc) -> str:
     return "; ".join(f"{name}: {getattr(cmoc, name)}" for name in ("resource", "reasoning") if getattr(cmoc, name))
 
 
+def _cmoc_cells(c, base_url: str, sources: str) -> dict[str, str]:
+    return {"title": c.title or "", "context": c.context, "mechanism": _mechanism(c), "outcome": c.outcome,
+            "sources": sources, "url": urls.href(base_url, c.page_url)}
+
+
+def _cells(corpus: Corpus, link: ReviewLink, base_url: str, cmoc_sources: dict[str, str]) -> dict[str, str]:
+    """The columns that describe the link (its CMOC's C, M, O and sources; a paper's title)."""
+    if link.kind in ("cmoc", "cmoc-theory"):
+        if link.cmoc not in cmoc_sources:
+            cmoc_sources[link.cmoc] = " | ".join(source_text(s) for s in link.owner.sources)  # type: ignore[attr-defined]
+        return _cmoc_cells(link.owner, base_url, cmoc_sources[link.cmoc])
+    if link.kind == "cmoc-source":
+        return _cmoc_cells(link.owner, base_url, source_text(link.item))
+    paper = corpus.find(link.paper)
+    return {"title": paper.display_title if paper else "", "context": "", "mechanism": "", "outcome": "",
+            "sources": "", "url": urls.href(base_url, link.owner.page_url)}
+
+
 def link_rows(corpus: Corpus, base_url: str) -> Iterator[dict[str, str]]:
-    for c in corpus.cmocs:
-        common = {"title": c.title or "", "context": c.context, "mechanism": _mechanism(c), "outcome": c.outcome,
-                  "sources": _sources(corpus, c), "url": urls.href(base_url, c.page_url), "decision": "",
-                  "comment": ""}
-        yield {"cmoc": c.id, "theory": "", "relation": "", "status": c.status or "",
-               "review_note": c.review_note or "", **common}
-        for link in c.theories:
-            yield {"cmoc": c.id, "theory": link.theory, "relation": link.relation, "status": link.status or "",
-                   "review_note": link.review_note or "", **common}
+    """One row per reviewable link (:func:`~evidence_explorer.content.review_links.review_links` order)."""
+    cmoc_sources: dict[str, str] = {}
+    for link in review_links(corpus):
+        yield {"kind": link.kind, "cmoc": link.cmoc, "theory": link.theory, "paper": link.paper, "map": link.map,
+               "row": str(link.row) if link.row else "", "focus": link.focus,
+               "relation": link.item.relation if link.kind == "cmoc-theory" else "",
+               "status": link.status, "review_note": link.review_note, "reviewed": reviewed_text(link.reviewed),
+               **_cells(corpus, link, base_url, cmoc_sources),
+               "decision": "", "comment": "", "decided_on": "", "decided_by": ""}
 
 
 def links_csv(corpus: Corpus, base_url: str) -> str:
-    """``/review/links.csv``: every link, with empty decision and comment columns."""
+    """``/review/links.csv``: every link, with empty decision, comment and provenance columns."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)

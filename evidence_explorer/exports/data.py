@@ -68,6 +68,29 @@ def _jsonable(names: dict[type, tuple[str, ...]]):
     return default
 
 
+REVIEW_FIELDS = ("status", "review_note", "reviewed")
+
+
+def _split_reviews(items: tuple, id_field: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """A list of id-or-record items (a paper's coded theories, a map row's papers) as its ids, and the
+    review fields of the items that have any: ``[{theory, status, review_note, reviewed}]``."""
+    ids = [str(getattr(item, id_field)) for item in items]
+    reviews = [{id_field: str(getattr(item, id_field)),
+                **{k: plain(getattr(item, k)) for k in REVIEW_FIELDS if getattr(item, k) is not None}}
+               for item in items if any(getattr(item, k) is not None for k in REVIEW_FIELDS)]
+    return ids, reviews
+
+
+def _map_row(row) -> dict[str, Any]:
+    out = {name: value for name in ("focus", "kind") if (value := getattr(row, name)) is not None}
+    out["papers"], reviews = _split_reviews(row.papers, "paper")
+    if row.note is not None:
+        out["note"] = row.note
+    if reviews:
+        out["paper_reviews"] = reviews
+    return out
+
+
 def record(corpus: Corpus, e: Entity, base_url: str, names: tuple[str, ...] | None = None) -> dict[str, Any]:
     """One entity's record; values are model values (see :func:`plain`). ``names``: its content fields."""
     out: dict[str, Any] = {"id": e.id, "url": base_url + e.page_url}
@@ -77,6 +100,12 @@ def record(corpus: Corpus, e: Entity, base_url: str, names: tuple[str, ...] | No
         value = getattr(e, name)
         if value is None or value == () or value == {} or (name == "extra" and not value):
             continue
+        if (e.kind, name) == ("paper", "theories"):
+            value, reviews = _split_reviews(value, "theory")
+            if reviews:
+                out["coded_theory_reviews"] = reviews
+        elif (e.kind, name) == ("map", "rows"):
+            value = [_map_row(row) for row in value]
         out[RENAMED.get((e.kind, name), name)] = value
     if e.kind == "theory":
         out["kind"] = e.theory_kind  # type: ignore[attr-defined]

@@ -62,7 +62,7 @@ def papers_csv(corpus: Corpus, base_url: str) -> str:
         row = {name: _text(getattr(p, name)) for name in PAPER_COLUMNS[:20]}
         key = p.id.lower()
         row.update(
-            review=joined(p.review), questions=joined(p.questions), coded_theories=joined(p.theories),
+            review=joined(p.review), questions=joined(p.questions), coded_theories=joined(t.theory for t in p.theories),
             theories=joined(corpus.links.paper_theories.get(key, ())),
             cmocs=joined(corpus.links.paper_cmocs.get(key, ())), maps=joined(corpus.links.paper_maps.get(key, ())),
             citation=full_citation(p), page=base_url + p.page_url)

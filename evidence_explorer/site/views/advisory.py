@@ -10,6 +10,7 @@ from ...content import integrity
 from ...content.link import Corpus
 from ..render import title_of
 from ...content.model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
+from ...content.review_links import KIND_LABELS, ReviewLink, review_links, theory_side_links
 from . import PageSpec
 from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
@@ -26,6 +27,11 @@ FINDING_MARKUP = 160
 
 def packet_url(theory: Theory) -> str:
     return f"review/packet/{theory.page_url.split('/', 1)[1]}"
+
+
+def papers_part_url(theory: Theory) -> str:
+    """The second part of the packet of a theory with CMOCs and papers linked to it otherwise."""
+    return f"{packet_url(theory)}papers/"
 
 
 @dataclass(frozen=True)
@@ -60,27 +66,86 @@ def pages(corpus: Corpus, memo: Memo | None = None,
     per build, shared with the integrity diagnostics); computed here otherwise."""
     memo = Memo() if memo is None else memo
     rows = []
+    other: dict[str, int] = {}
     for t in corpus.theories:
         items = entries(corpus, t)
         counts = {s: sum(1 for e in items if e.status == s) for s in STATUS_COLUMNS}
         rows.append((t, counts, len(items)))
-        if items:
-            yield packet_page(corpus, t, items, memo)
+        side = theory_side_links(corpus, t.id)
+        other[t.id] = len(side[0]) + len(side[1]) + sum(len(e.sources) for e in items)
+        if items and (side[0] or side[1]):  # the papers in a second part: each part a printable page
+            yield packet_page(corpus, t, items, memo, part2=True)
+            yield packet_page(corpus, t, (), memo, side, part=2)
+        elif items or side[0] or side[1]:
+            yield packet_page(corpus, t, items, memo, side)
     totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
     findings = integrity.findings(corpus) if findings is None else findings
     yield PageSpec("review/", "advisory/index.html", "Advisory review", {
         "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
-        "n_findings": len(findings), "n_links": sum(r[2] for r in rows),
+        "n_findings": len(findings), "n_links": sum(r[2] for r in rows), "other_links": other,
     }, section="review")
+    yield decisions_page(corpus)
     yield from integrity_pages(corpus, findings)
 
 
-def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo) -> PageSpec:
-    """A theory's printable review packet (``items``: :func:`entries`, not empty)."""
-    return PageSpec(packet_url(t), "advisory/packet.html", f"Review packet: {t.display_label}", {
+def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo,
+                side: tuple[tuple[ReviewLink, ...], tuple[ReviewLink, ...]] = ((), ()), part: int = 0,
+                part2: bool = False) -> PageSpec:
+    """A theory's printable review packet (``items``: :func:`entries`; ``side``: the papers coded to it
+    and the papers in its maps' evidence sets, from ``theory_side_links``; not all empty). A theory
+    with both has two parts, each one printable page within the page budget: its CMOCs (``part2``:
+    link the second part), then (``part=2``, at :func:`papers_part_url`) its papers."""
+    coded = tuple((link, corpus.get(link.paper)) for link in side[0])
+    mapped = tuple((link, corpus.get(link.paper)) for link in side[1] if corpus.find(link.paper) is not None)
+    papers = [p for e in items for _s, p in e.sources] + [p for _l, p in coded + mapped]
+    url, title = packet_url(t), f"Review packet: {t.display_label}"
+    if part == 2:
+        url, title = papers_part_url(t), f"Review packet, part 2 (papers): {t.display_label}"
+    return PageSpec(url, "advisory/packet.html", title, {
         "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
-        "references": tuple(sorted({p.id: p for e in items for _s, p in e.sources}.values(),
+        "coded": coded, "mapped": mapped, "part": part,
+        "part2_url": papers_part_url(t) if part2 else None, "part1_url": packet_url(t) if part == 2 else None,
+        "references": tuple(sorted({p.id: p for p in papers}.values(),
                                    key=lambda p: (cite_of(memo, p).lower(), p.id.lower()))),
+    }, section="review")
+
+
+DECISIONS_URL = "review/decisions/"
+
+
+def decision_groups(corpus: Corpus) -> list[tuple[str, str, str, tuple[ReviewLink, ...]]]:
+    """Every link with a ``reviewed`` record, grouped by (date, by), newest date first:
+    (anchor, date, by, links in content order)."""
+    groups: dict[tuple[str, str], list[ReviewLink]] = {}
+    for link in review_links(corpus):
+        if link.reviewed is not None:
+            groups.setdefault((link.reviewed.date, link.reviewed.by or ""), []).append(link)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][1].lower(), kv[0][1]))
+    ordered.sort(key=lambda kv: kv[0][0], reverse=True)
+    out, used = [], set()
+    for (date, by), links in ordered:
+        anchor = "d-" + "-".join(filter(None, (date, _slug(by))))
+        n = 2
+        while anchor in used:  # two names that differ only in punctuation
+            anchor, n = f"{anchor}-{n}", n + 1
+        used.add(anchor)
+        out.append((anchor, date, by, tuple(links)))
+    return out
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())[:60]
+
+
+def link_page(link: ReviewLink) -> str:
+    """The page that shows a link: its CMOC's, its paper's or its map's."""
+    return link.owner.page_url
+
+
+def decisions_page(corpus: Corpus) -> PageSpec:
+    """``/review/decisions/``: the decisions recorded with who made them and when, newest first."""
+    return PageSpec(DECISIONS_URL, "advisory/decisions.html", "Decisions by date and meeting", {
+        "groups": decision_groups(corpus), "kind_labels": KIND_LABELS, "link_page": link_page,
     }, section="review")
 
 

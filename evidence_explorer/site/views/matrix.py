@@ -134,7 +134,7 @@ def evidence_set_cells(corpus: Corpus, matrix: Matrix
             key = (row.focus, theory.id) if sets_first else (theory.id, row.focus)
             present.add(key)
             cell = out.setdefault(key, {})
-            for p in row.papers:
+            for p in row.paper_ids:
                 paper = corpus.find(p)
                 if paper is not None:
                     cell.setdefault(paper.id, paper)

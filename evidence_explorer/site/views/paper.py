@@ -75,6 +75,7 @@ def entity_page(corpus: Corpus, p: Paper, memo: Memo) -> PageSpec:
     uses = tuple((c, tuple(s for s in c.sources if s.paper.lower() == p.id.lower())) for c in cmocs)
     return PageSpec(p.page_url, "paper.html", p.title, {
         "e": p, "uses": uses, "theories": corpus.rel("paper_theories", p.id),
+        "coded": {t.theory.lower(): t for t in reversed(p.theories)},  # the first coding of a theory
         "maps": corpus.rel("paper_maps", p.id),
         "questions": tuple(corpus.get(q) for q in p.questions),
         "reviews": tuple(corpus.get(r) for r in p.review),

@@ -6,7 +6,7 @@ from typing import Callable, Iterator, Mapping
 
 from ...content.config import SiteConfig
 from ...content.link import Corpus
-from ...content.model import RELATIONS, Cmoc, EvidenceMap, Paper, Source, Theory
+from ...content.model import RELATIONS, Cmoc, Paper, Source, Theory
 from ..render import facet_values
 from ..charts import Chart, csv_text, relative, stamp
 from ..svg_graph import GraphNode, theory_graph
@@ -187,10 +187,6 @@ def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ..
         }, section="theories", entity=None)
 
 
-def map_rows(corpus: Corpus, m: EvidenceMap) -> list:
-    return [(row, tuple(corpus.get(p) for p in row.papers)) for row in m.rows]
-
-
 def related_index(corpus: Corpus) -> Mapping[str, tuple[Theory, ...]]:
     """Theory id (lower) → theories related to it in either direction, in content order. One pass."""
     out: dict[str, dict[str, Theory]] = {}
@@ -235,7 +231,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
 def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tuple[Theory, ...]]
                  ) -> Iterator[PageSpec]:
     """The theory's page, then its own CMOC list pages when it has them. ``related``: :func:`related_index`."""
-    from .maps import map_title
+    from .maps import map_rows, map_title
     papers = corpus.rel("theory_papers", t.id)
     maps = corpus.rel("theory_maps", t.id)
     entries = cmoc_entries(corpus, t)
