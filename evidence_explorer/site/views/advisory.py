@@ -10,12 +10,18 @@ from ...content import integrity
 from ...content.link import Corpus
 from ..render import title_of
 from ...content.model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
+from ...content.status_words import STATUS_WORDS
 from . import PageSpec
 from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
 
 STATUS_COLUMNS = (*CMOC_STATUSES, "")
 """Status columns of the index: the three statuses, then links nobody has reviewed yet."""
+TO_REVIEW = ("proposed", "")
+"""The statuses of links still waiting for the group's decision."""
+LINK_KINDS = {"cmoc": "CMOC → theory"}
+"""The kinds of link the advisory group reviews (key → label), in the index's column order. Each index
+row counts its links per kind under these keys (:class:`IndexRow`)."""
 PREVIEW = 5
 """Findings of each check the integrity summary shows before linking the check's own page."""
 RELATED_SHOWN = 20
@@ -54,6 +60,38 @@ def entries(corpus: Corpus, theory: Theory) -> tuple[PacketEntry, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class IndexRow:
+    """One theory on the advisory index: its links counted by status and by kind."""
+
+    theory: Theory
+    by_status: dict[str, int]
+    """Status (STATUS_COLUMNS) → links."""
+    by_kind: dict[str, int]
+    """Link kind (LINK_KINDS) → links."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def to_review(self) -> int:
+        return sum(self.by_status[s] for s in TO_REVIEW)
+
+
+def index_row(t: Theory, items: tuple[PacketEntry, ...]) -> IndexRow:
+    """``t``'s row of the index from its packet entries (every kind of link it has)."""
+    return IndexRow(t, {s: sum(1 for e in items if e.status == s) for s in STATUS_COLUMNS},
+                    {"cmoc": len(items)})
+
+
+def index_order(rows: list[IndexRow]) -> tuple[tuple[IndexRow, ...], tuple[IndexRow, ...]]:
+    """(theories with links, most still to review first, then most links; theories with none), each
+    otherwise in content order."""
+    linked = sorted((r for r in rows if r.total), key=lambda r: (-r.to_review, -r.total))
+    return tuple(linked), tuple(r for r in rows if not r.total)
+
+
 def pages(corpus: Corpus, memo: Memo | None = None,
           findings: tuple[integrity.Finding, ...] | None = None) -> Iterator[PageSpec]:
     """``findings``: ``integrity.findings(corpus)`` when the caller has them already (one computation
@@ -62,15 +100,17 @@ def pages(corpus: Corpus, memo: Memo | None = None,
     rows = []
     for t in corpus.theories:
         items = entries(corpus, t)
-        counts = {s: sum(1 for e in items if e.status == s) for s in STATUS_COLUMNS}
-        rows.append((t, counts, len(items)))
+        rows.append(index_row(t, items))
         if items:
             yield packet_page(corpus, t, items, memo)
-    totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
+    linked, empty = index_order(rows)
     findings = integrity.findings(corpus) if findings is None else findings
     yield PageSpec("review/", "advisory/index.html", "Advisory review", {
-        "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
-        "n_findings": len(findings), "n_links": sum(r[2] for r in rows),
+        "rows": linked, "empty": empty, "statuses": STATUS_COLUMNS, "words": STATUS_WORDS,
+        "kinds": LINK_KINDS, "packet_url": packet_url, "n_findings": len(findings),
+        "totals": {s: sum(r.by_status[s] for r in linked) for s in STATUS_COLUMNS},
+        "kind_totals": {k: sum(r.by_kind[k] for r in linked) for k in LINK_KINDS},
+        "n_links": sum(r.total for r in linked), "n_to_review": sum(r.to_review for r in linked),
     }, section="review")
     yield from integrity_pages(corpus, findings)
 
