@@ -139,7 +139,7 @@ def test_packet_gives_each_source_and_cmoc_what_a_member_judges_with(appraised):
 
 
 def test_appraisal_is_summarised_per_cmoc_where_papers_record_it(appraised, demo_site):
-    summary = "3 sources: 2 high relevance, 1 moderate; 1 high rigour, 1 low, 1 not appraised"
+    summary = "3 papers: 2 high relevance, 1 moderate; 1 high rigour, 1 low, 1 not appraised"
     for url in ("cmocs/c1", "theories/C-many", "what-works", "review/packet/C-many"):
         assert summary in text(read(appraised, url)), url
     # c2's only paper records no appraisal: nothing is said, rather than "not appraised"

@@ -2,7 +2,8 @@
 
 Papers may carry ``quality: {relevance, rigour}`` (model.Quality). :func:`appraisal_of` counts them
 over a CMOC's distinct source papers, so that a CMOC page, a theory page and the what-works table
-can say "3 sources: 2 high relevance, 1 moderate". Where no source paper was appraised it returns
+can say "3 papers: 2 high relevance, 1 moderate" (papers, not sources: a paper cited twice, at two
+places, was appraised once). Where no source paper was appraised it returns
 None and the pages say nothing: an evidence base that records no appraisal is not described as
 lacking one.
 """
@@ -22,17 +23,18 @@ ORDER = {level: i for i, level in enumerate(RIGOUR)}
 class Appraisal:
     """Counts of the appraisal levels over a CMOC's distinct source papers."""
 
-    sources: int
+    papers: int
+    """Distinct source papers."""
     relevance: tuple[tuple[str, int], ...]
     """(level, papers), most favourable first; 'not appraised' last."""
     rigour: tuple[tuple[str, int], ...]
 
     @property
     def words(self) -> str:
-        """E.g. "3 sources: 2 high relevance, 1 moderate; 1 high rigour, 2 low"."""
+        """E.g. "3 papers: 2 high relevance, 1 moderate; 1 high rigour, 2 low"."""
         parts = [counted(self.relevance, "relevance"), counted(self.rigour, "rigour")]
-        noun = "source" if self.sources == 1 else "sources"
-        return f"{self.sources} {noun}: " + "; ".join(p for p in parts if p)
+        noun = "paper" if self.papers == 1 else "papers"
+        return f"{self.papers} {noun}: " + "; ".join(p for p in parts if p)
 
 
 def counted(levels: tuple[tuple[str, int], ...], name: str) -> str:
