@@ -123,8 +123,8 @@ def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, pa
     assert len(re.findall(r"Agree Contest Revise", flat)) == n
     lines = page.eval_on_selector_all(".decision .write-lines", "ls => ls.map(l => l.getBoundingClientRect().height)")
     assert len(lines) == n and min(lines) >= 35 * 96 / 25.4  # at least 35 mm of ruled lines when printed
-    ticks = page.eval_on_selector_all(".decision .tick", "ts => ts.map(t => t.getBoundingClientRect().width)")
-    assert len(ticks) == 3 * n and min(ticks) >= 4.5 * 96 / 25.4
+    ticks = page.eval_on_selector_all(".decision .ticks li", "ts => ts.map(t => getComputedStyle(t, '::before').width)")
+    assert len(ticks) == 3 * n and min(float(w.removesuffix("px")) for w in ticks) >= 4.5 * 96 / 25.4
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     assert n_pages == len(pages_text) - (pages_text[-1] == "") and n // 2 <= n_pages <= 3 * n
