@@ -56,14 +56,26 @@ def _tally(values: list[str | None]) -> tuple[tuple[str, int], ...]:
 
 def appraisal_of(corpus: Corpus, cmoc: Cmoc) -> Appraisal | None:
     """The appraisal of ``cmoc``'s source papers, or None when none of them records relevance or rigour."""
+    return appraisal_of_papers(tuple(p for p in (corpus.find(s.paper) for s in cmoc.sources) if isinstance(p, Paper)))
+
+
+def appraisal_of_papers(papers: tuple[Paper, ...]) -> Appraisal | None:
+    """The appraisal of ``papers`` (each counted once), or None when none records relevance or rigour."""
     seen: dict[str, Paper] = {}
-    for s in cmoc.sources:
-        p = corpus.find(s.paper)
-        if isinstance(p, Paper):
-            seen.setdefault(p.id.lower(), p)
-    papers = tuple(seen.values())
-    quality = [p.quality for p in papers]
+    for p in papers:
+        seen.setdefault(p.id.lower(), p)
+    quality = [p.quality for p in seen.values()]
     if not any(q and (q.relevance or q.rigour) for q in quality):
         return None
-    return Appraisal(len(papers), _tally([q.relevance if q else None for q in quality]),
+    return Appraisal(len(seen), _tally([q.relevance if q else None for q in quality]),
                      _tally([q.rigour if q else None for q in quality]))
+
+
+APPRAISAL_MARKUP = 60
+"""Bytes of the markup around an appraisal summary where a page shows one (for page weights)."""
+
+
+def appraisal_bytes(papers: tuple[Paper, ...]) -> int:
+    """Estimated bytes an appraisal summary of ``papers`` adds to a page (0 when there is none)."""
+    a = appraisal_of_papers(papers)
+    return 0 if a is None else APPRAISAL_MARKUP + len(a.words.encode("utf-8"))
