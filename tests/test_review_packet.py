@@ -105,8 +105,8 @@ def test_index_lists_theories_with_links_first_and_folds_the_rest(appraised):
     assert "2 of 3 links still waiting" not in words and "3 of 3 links still waiting" in words
     # the vocabulary, defined in words, under the anchors every badge links to
     for key, phrase in (("proposed", "has not discussed it yet"), ("agreed", "accepts it"),
-                        ("contested", "disputes it"), ("none", "No status is written")):
-        dd = re.search(rf'<dt id="status-{key}">.*?</dt><dd>(.*?)</dd>', page, re.S)
+                        ("contested", "disputes it"), ("not-reviewed", "No status is written")):
+        dd = re.search(rf'<dt id="{key}">.*?</dt><dd>(.*?)</dd>', page, re.S)
         assert dd and phrase in dd.group(1)
     # the command line lives in the docs now
     assert "import --kind" not in page and "docs/review.md" in page
@@ -131,10 +131,10 @@ def test_packet_gives_each_source_and_cmoc_what_a_member_judges_with(appraised):
         assert '<ul class="ticks"><li>Agree</li><li>Contest</li><li>Revise</li></ul>' in area
     assert "Decision on c1 → C-many" in words and "Decision on c2 → C-many" in words
     # status in words, linked to its definition; a link without any status says so
-    assert '<a class="badge status status-proposed" href="/review/#status-proposed"' in page
+    assert '<a class="badge status-proposed" href="/review/#proposed"' in page
     assert "Review status: Proposed, not yet discussed" in words
-    assert '<a class="badge status status-none" href="/review/#status-none"' in page
-    assert "?" not in re.sub(r"<[^>]+>", "", "".join(re.findall(r'<a class="badge status.*?</a>', page)))
+    assert '<a class="badge status-none" href="/review/#not-reviewed"' in page
+    assert "?" not in re.sub(r"<[^>]+>", "", "".join(re.findall(r'<a class="badge status-.*?</a>', page)))
 
 
 def test_appraisal_is_summarised_per_cmoc_where_papers_record_it(appraised, demo_site):
@@ -151,6 +151,6 @@ def test_appraisal_is_summarised_per_cmoc_where_papers_record_it(appraised, demo
 
 def test_demo_status_badges_use_words_and_link_to_their_definition(demo_site):
     page = read(demo_site, "cmocs/cmoc-R1-01")
-    badge = re.search(r'<a class="badge status status-proposed" href="/review/#status-proposed"[^>]*>(.*?)</a>', page)
+    badge = re.search(r'<a class="badge status-proposed" href="/review/#proposed"[^>]*>(.*?)</a>', page)
     assert badge and text(badge.group(1)).strip() == "Review status: Proposed, not yet discussed"
-    assert '<dt id="status-proposed">' in read(demo_site, "review")
+    assert '<dt id="proposed">Proposed</dt>' in read(demo_site, "review")

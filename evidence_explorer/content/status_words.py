@@ -1,7 +1,7 @@
 """The review statuses in words a lay member of an advisory group understands.
 
 One place for the words: the status badge on every link (``partials/status.html``) shows the short
-form and links to the definition, which the advisory index (``/review/#status-KEY``) gives in full.
+form and links to the definition, which the advisory index (``/review/#KEY``; ``#not-reviewed``) gives in full.
 """
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ class StatusWords:
     badge: str
     """What the badge beside a link says."""
     definition: str
+
+    @property
+    def anchor(self) -> str:
+        """Its id on /review/ (short: every badge on the site links to it)."""
+        return "not-reviewed" if self.key == NONE else self.key
 
 
 NONE = "none"

@@ -11,10 +11,9 @@ from .memo import Memo
 from .pagination import paginate, text_bytes
 
 DIRECTION_COLUMNS = (("enabler", "Enablers"), ("barrier", "Barriers"), (None, "Direction not stated"))
-ENTRY_MARKUP = 540
+ENTRY_MARKUP = 500
 """Bytes of a CMOC index entry besides its text (link, status and direction badges, C/M/O labels,
-its share of group headings, room for a base URL); measured ~440 on a synthetic corpus since the status
-badge became a link to its definition, in words."""
+its share of group headings, room for a base URL); measured ~400 on a synthetic corpus."""
 
 
 @dataclass(frozen=True)
