@@ -97,8 +97,9 @@ def test_integrity_page_on_clean_site_has_no_findings(tmp_path):
 
 
 def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, page, tmp_path):
-    """Headless Chromium prints the R1 packet: no navigation text, no table row split over pages."""
-    if shutil.which("pdftotext") is None:
+    """Headless Chromium prints the R1 packet: no navigation text, no table row split over pages, DOI
+    links printed as their URLs, a decision area per link with room to write in, a sane page count."""
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed; ./dev test installs it")
     page.goto(f"{demo_url.rstrip('/')}/review/packet/R1/")
     page.emulate_media(media="print")
@@ -112,6 +113,21 @@ def test_demo_packet_prints_without_chrome_or_split_rows(demo_site, demo_url, pa
                                 check=True).stdout.split("\f")
     full = "\n".join(pages_text)
     assert "R1: " in full and "Sources (" in full
+    # the DOIs print as their URLs, and every link has its decision area, large enough to write in
+    dois = page.eval_on_selector_all(".packet-sources a.doi", "as => as.map(a => [a.href, a.textContent])")
+    assert dois and all(href == label and href.startswith("https://doi.org/10.") for href, label in dois)
+    flat = " ".join(full.split())
+    assert all(href.split("//", 1)[1][:20] in flat.replace(" ", "") for href, _label in dois)
+    n = page.locator(".packet-cmoc").count()
+    assert n >= 2 and flat.count("Decision on cmoc-R1-") == n
+    assert len(re.findall(r"Agree Contest Revise", flat)) == n
+    lines = page.eval_on_selector_all(".decision .write-lines", "ls => ls.map(l => l.getBoundingClientRect().height)")
+    assert len(lines) == n and min(lines) >= 35 * 96 / 25.4  # at least 35 mm of ruled lines when printed
+    ticks = page.eval_on_selector_all(".decision .ticks li", "ts => ts.map(t => getComputedStyle(t, '::before').width)")
+    assert len(ticks) == 3 * n and min(float(w.removesuffix("px")) for w in ticks) >= 4.5 * 96 / 25.4
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    n_pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert n_pages == len(pages_text) - (pages_text[-1] == "") and n // 2 <= n_pages <= 3 * n
     for chrome in ("Skip to content", "Search the evidence", "Gap matrices", "Built with Evidence Explorer",
                    "All review packets"):
         assert chrome not in full

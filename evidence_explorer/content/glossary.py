@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .status_words import STATUS_WORDS
+
 GLOSSARY_URL = "glossary/"
 """Site URL of the glossary: an evidence base's own ``pages/glossary.md`` when it has one (the terms
 below are added to it), else a page made of the terms alone."""
@@ -65,14 +67,7 @@ TERMS: tuple[Term, ...] = (
     Term("mapped", "Mapped",
          "A part of the theory the reviewers did not examine in depth: they listed the relevant literature "
          "in an evidence map instead of writing configurations.", ("mapped",)),
-    Term("status-proposed", "Proposed",
-         "Suggested by the reviewers from the evidence, not yet checked by the advisory group. It is not a "
-         "sign of doubt: every finding starts here.", ("proposed",)),
-    Term("status-agreed", "Agreed",
-         "Checked and accepted by the advisory group (the experts and members of the public who advise the "
-         "review).", ("agreed",)),
-    Term("status-contested", "Contested",
-         "The advisory group questioned it; the reviewers are looking at it again.", ("contested",)),
+    *(Term(f"status-{w.key}", w.label, w.definition, (w.label.lower(),)) for w in STATUS_WORDS.values()),
 )
 """In the order the glossary lists them."""
 

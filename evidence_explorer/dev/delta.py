@@ -32,7 +32,7 @@ NEUTRAL: Mapping[str, frozenset[str]] = {
                        "sources.locator", "sources.quote", "sources.line", "sources.found_in", "sources.verbatim",
                        "theories.line"},
     "paper": _COMMON | {"journal", "volume", "issue", "pages", "publisher", "url", "setting",
-                        "population", "aim", "results", "quality", "citekey"},
+                        "population", "aim", "results", "citekey"},
     "theory": _COMMON,
     "map": _COMMON,
     "question": _COMMON,

@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..content import urls
+from ..content.appraisal import appraisal_of
+from ..content.status_words import words_of
 from ..content.citation import full_citation, short_cite
 from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
 from ..content.glossary import BY_KEY as GLOSSARY_TERMS, find_terms, term as glossary_term
@@ -105,6 +107,7 @@ class Renderer:
             term=self.term, gloss=self.gloss, glossary_term=glossary_term,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
             evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
+            appraisal=lambda c: appraisal_of(self.corpus, c), status_words=words_of,
             hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).

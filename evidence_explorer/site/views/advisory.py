@@ -11,12 +11,18 @@ from ...content.link import Corpus
 from ..render import title_of
 from ...content.model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
 from ...content.review_links import KIND_LABELS, ReviewLink, review_links, theory_side_links
+from ...content.status_words import STATUS_WORDS
 from . import PageSpec
 from .memo import Memo, cite_of
 from .pagination import paginate, text_bytes
 
 STATUS_COLUMNS = (*CMOC_STATUSES, "")
 """Status columns of the index: the three statuses, then links nobody has reviewed yet."""
+TO_REVIEW = ("proposed", "")
+"""The statuses of links still waiting for the group's decision."""
+LINK_KINDS = {k: KIND_LABELS[k] for k in ("cmoc-theory", "cmoc-source", "paper-theory", "map-paper")}
+"""The kinds of link the advisory group reviews (key → label), in the index's column order. Each index
+row counts its links per kind under these keys (:class:`IndexRow`)."""
 PREVIEW = 5
 """Findings of each check the integrity summary shows before linking the check's own page."""
 RELATED_SHOWN = 20
@@ -60,29 +66,67 @@ def entries(corpus: Corpus, theory: Theory) -> tuple[PacketEntry, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class IndexRow:
+    """One theory on the advisory index: its links counted by status and by kind."""
+
+    theory: Theory
+    by_status: dict[str, int]
+    """Status (STATUS_COLUMNS) → links."""
+    by_kind: dict[str, int]
+    """Link kind (LINK_KINDS) → links."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def to_review(self) -> int:
+        return sum(self.by_status[s] for s in TO_REVIEW)
+
+
+def index_row(t: Theory, items: tuple[PacketEntry, ...],
+              side: tuple[tuple[ReviewLink, ...], tuple[ReviewLink, ...]] = ((), ())) -> IndexRow:
+    """``t``'s row of the index: the links its packet lists, of every kind (``items``: its CMOCs'
+    links to it, with their sources; ``side``: the papers coded to it and those in its maps)."""
+    sources = [s for e in items for s, _p in e.sources]
+    statuses = [e.status for e in items] + [s.status or "" for s in sources] + \
+        [link.effective_status for link in (*side[0], *side[1])]
+    return IndexRow(t, {s: statuses.count(s) for s in STATUS_COLUMNS},
+                    {"cmoc-theory": len(items), "cmoc-source": len(sources), "paper-theory": len(side[0]),
+                     "map-paper": len(side[1])})
+
+
+def index_order(rows: list[IndexRow]) -> tuple[tuple[IndexRow, ...], tuple[IndexRow, ...]]:
+    """(theories with links, most still to review first, then most links; theories with none), each
+    otherwise in content order."""
+    linked = sorted((r for r in rows if r.total), key=lambda r: (-r.to_review, -r.total))
+    return tuple(linked), tuple(r for r in rows if not r.total)
+
+
 def pages(corpus: Corpus, memo: Memo | None = None,
           findings: tuple[integrity.Finding, ...] | None = None) -> Iterator[PageSpec]:
     """``findings``: ``integrity.findings(corpus)`` when the caller has them already (one computation
     per build, shared with the integrity diagnostics); computed here otherwise."""
     memo = Memo() if memo is None else memo
     rows = []
-    other: dict[str, int] = {}
     for t in corpus.theories:
         items = entries(corpus, t)
-        counts = {s: sum(1 for e in items if e.status == s) for s in STATUS_COLUMNS}
-        rows.append((t, counts, len(items)))
         side = theory_side_links(corpus, t.id)
-        other[t.id] = len(side[0]) + len(side[1]) + sum(len(e.sources) for e in items)
+        rows.append(index_row(t, items, side))
         if items and (side[0] or side[1]):  # the papers in a second part: each part a printable page
             yield packet_page(corpus, t, items, memo, part2=True)
             yield packet_page(corpus, t, (), memo, side, part=2)
         elif items or side[0] or side[1]:
             yield packet_page(corpus, t, items, memo, side)
-    totals = {s: sum(r[1][s] for r in rows) for s in STATUS_COLUMNS}
+    linked, empty = index_order(rows)
     findings = integrity.findings(corpus) if findings is None else findings
     yield PageSpec("review/", "advisory/index.html", "Advisory review", {
-        "rows": rows, "totals": totals, "statuses": STATUS_COLUMNS, "packet_url": packet_url,
-        "n_findings": len(findings), "n_links": sum(r[2] for r in rows), "other_links": other,
+        "rows": linked, "empty": empty, "statuses": STATUS_COLUMNS, "words": STATUS_WORDS,
+        "kinds": LINK_KINDS, "packet_url": packet_url, "n_findings": len(findings),
+        "totals": {s: sum(r.by_status[s] for r in linked) for s in STATUS_COLUMNS},
+        "kind_totals": {k: sum(r.by_kind[k] for r in linked) for k in LINK_KINDS},
+        "n_links": sum(r.total for r in linked), "n_to_review": sum(r.to_review for r in linked),
     }, section="review")
     yield decisions_page(corpus)
     yield from integrity_pages(corpus, findings)

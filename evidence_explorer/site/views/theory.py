@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
+from ...content.appraisal import appraisal_bytes
 from ...content.config import SiteConfig
 from ...content.link import Corpus
 from ...content.model import RELATIONS, Cmoc, Paper, Source, Theory
@@ -72,7 +73,7 @@ def entry_weight(memo: Memo) -> Callable[[CmocEntry], int]:
             c.id, c.display_title, c.context[:TRUNCATE], c.outcome[:TRUNCATE],
             (c.mechanism or c.reasoning or c.resource or "")[:TRUNCATE]) + sum(
                 SOURCE_MARKUP + len(p.page_url) + text_bytes(cite_of(memo, p), s.locator, s.found_in, s.quote)
-                for s, p in entry.sources))
+                for s, p in entry.sources) + appraisal_bytes(tuple(p for _s, p in entry.sources)))
     return weight
 
 

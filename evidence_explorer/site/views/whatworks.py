@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from ...content.link import Corpus
-from ...content.model import Cmoc
+from ...content.appraisal import appraisal_bytes
+from ...content.model import Cmoc, Paper
 from . import PageSpec
 from .memo import Memo
 from .pagination import paginate, text_bytes
@@ -30,12 +31,13 @@ def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
     return tuple((c, nodes) for _k, c, nodes in out)
 
 
-def _weight(memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
+def _weight(corpus: Corpus, memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
     def weight(row: tuple[Cmoc, tuple]) -> int:
         c, nodes = row
-        return memo.get("what_works", (c, *nodes), lambda: ROW_MARKUP + text_bytes(
+        papers = tuple(p for p in map(corpus.find, (s.paper for s in c.sources)) if isinstance(p, Paper))
+        return memo.get("what_works", (c, *nodes, *papers), lambda: ROW_MARKUP + text_bytes(
             c.id, c.display_title, c.context, c.mechanism, c.resource, c.reasoning, c.outcome, c.summary)
-            + sum(NODE_MARKUP + 2 * len(n.id) for n in nodes))
+            + sum(NODE_MARKUP + 2 * len(n.id) for n in nodes) + appraisal_bytes(papers))
     return weight
 
 
@@ -46,7 +48,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
     every = rows(corpus)
     filters = _filters(corpus, every, facets)
-    for chunk, pager in paginate(every, URL, _weight(memo)):
+    for chunk, pager in paginate(every, URL, _weight(corpus, memo)):
         yield PageSpec(pager.url, "what_works.html",
                        pager.title("What works, for whom, in what circumstances"),
                        {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),

@@ -1,0 +1,156 @@
+"""What an advisory-group member judges with: the /review/ index that starts with the work, the packet's
+per-source details and decision areas, the status words, and the appraisal summaries per CMOC.
+
+One small synthetic base (built once for the module) carries what the demo does not: relevance and rigour,
+design, locators, verbatim marks, confidence. The demo is used only for what must hold on it."""
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+
+import pytest
+
+from conftest import run_cli
+
+FILES = {
+    "site.yaml": "title: Appraised\n",
+    # "A…" sorts first: a theory with no links must still come after those with links.
+    "theories/A-empty.md": "---\ntitle: Nothing linked here\n---\n",
+    "theories/B-few.md": "---\ntitle: One link\n---\n",
+    "theories/C-many.md": "---\ntitle: Two links\n---\n",
+    "papers/p1.md": """
+        ---
+        title: A cohort
+        authors: [Able A]
+        year: 2019
+        doi: 10.1000/cohort.1
+        design: Cohort study
+        quality: {relevance: high, rigour: high}
+        ---
+        """,
+    "papers/p2.md": """
+        ---
+        title: Interviews
+        authors: [Baker B]
+        year: 2020
+        design: Qualitative interviews
+        quality: {relevance: Moderate, rigour: low}
+        ---
+        """,
+    "papers/p3.md": "---\ntitle: A survey\nauthors: [Cole C]\nyear: 2021\nquality: {relevance: high}\n---\n",
+    "papers/p4.md": "---\ntitle: Unappraised\nauthors: [Dunn D]\nyear: 2018\n---\n",
+    "cmocs/c1.md": """
+        ---
+        title: Shared rooms
+        context: Teams share a building.
+        mechanism: Staff trust each other.
+        outcome: Fewer referrals are lost.
+        confidence: {level: moderate, rationale: Two consistent studies and one weaker survey.}
+        sources:
+          - {paper: p1, locator: p. 4, quote: "we walk across the corridor", verbatim: true, found_in: "Chapter 3, para. 2"}
+          - {paper: p2, locator: Table 2, quote: staff described trusting colleagues, verbatim: false}
+          - p3
+          - {paper: p1, locator: p. 9}
+        theories: [C-many]
+        status: proposed
+        ---
+        """,
+    "cmocs/c2.md": """
+        ---
+        context: A small practice.
+        mechanism: Staff know patients.
+        outcome: Continuity.
+        sources: [p4]
+        theories: [C-many, B-few]
+        ---
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def appraised(tmp_path_factory):
+    root = tmp_path_factory.mktemp("appraised")
+    for rel, text in FILES.items():
+        path = root / "content" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    out = root / "site"
+    run = run_cli("build", "--content", str(root / "content"), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    return out
+
+
+def read(site, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_index_lists_theories_with_links_first_and_folds_the_rest(appraised):
+    page = read(appraised, "review")
+    main, folded = page.split('<details class="review-empty">')
+    # C-many (2 links to review) before B-few (1); A-empty only in the folded list, with no packet
+    assert main.index('href="/theories/C-many/"') < main.index('href="/theories/B-few/"')
+    assert 'href="/theories/A-empty/"' not in main
+    assert "Theories with nothing to review (1)" in text(folded)
+    assert 'href="/theories/A-empty/"' in folded.split("</details>")[0]
+    assert 'href="/review/packet/A-empty/"' not in page
+    row = re.search(r'<tr><th scope="row"><a href="/theories/C-many/">.*?</tr>', main, re.S).group(0)
+    # proposed, agreed, contested, not reviewed, then the CMOC → theory kind
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "0", "0", "1", "2"]
+    words = text(page)
+    assert "2 of 3 links still waiting" not in words and "3 of 3 links still waiting" in words
+    # the vocabulary, defined in words, under the anchors every badge links to
+    for key, phrase in (("proposed", "has not discussed it yet"), ("agreed", "accepts it"),
+                        ("contested", "disputes it"), ("not-reviewed", "No status is written")):
+        dd = re.search(rf'<dt id="{key}">.*?</dt><dd>(.*?)</dd>', page, re.S)
+        assert dd and phrase in dd.group(1)
+    # the command line lives in the docs now
+    assert "import --kind" not in page and "docs/review.md" in page
+
+
+def test_packet_gives_each_source_and_cmoc_what_a_member_judges_with(appraised):
+    page = read(appraised, "review/packet/C-many")
+    words = text(page)
+    assert '<a class="doi" href="https://doi.org/10.1000/cohort.1">https://doi.org/10.1000/cohort.1</a>' in page
+    assert "Design: Cohort study" in words and "Design: Qualitative interviews" in words
+    assert "Relevance: high Rigour: high" in words and "Relevance: Moderate Rigour: low" in words
+    assert "In the paper: p. 4" in words and "In the paper: Table 2" in words
+    assert "(verbatim: the paper's words)" in words and "(paraphrase: the review's words)" in words
+    assert "In the review: Chapter 3, para. 2" in words
+    assert "no locator or quote" in words and "In the paper: p. 9 no quote" in words  # gaps shown, not hidden
+    assert "Confidence" in words and "Moderate" in words
+    assert "Two consistent studies and one weaker survey." in words
+    # one decision area per link: three tick boxes and ruled lines to write on
+    areas = re.findall(r'<div class="decision".*?<div class="write-lines"></div></div>', page, re.S)
+    assert len(areas) == 2 == page.count('<section class="packet-cmoc"')
+    for area in areas:
+        assert '<ul class="ticks"><li>Agree</li><li>Contest</li><li>Revise</li></ul>' in area
+    assert "Decision on c1 → C-many" in words and "Decision on c2 → C-many" in words
+    # status in words, linked to its definition; a link without any status says so
+    assert '<a class="badge status-proposed" href="/review/#proposed"' in page
+    assert "Review status: Proposed, not yet discussed" in words
+    assert '<a class="badge status-none" href="/review/#not-reviewed"' in page
+    assert "?" not in re.sub(r"<[^>]+>", "", "".join(re.findall(r'<a class="badge status-.*?</a>', page)))
+
+
+def test_appraisal_is_summarised_per_cmoc_where_papers_record_it(appraised, demo_site):
+    summary = "3 papers: 2 high relevance, 1 moderate; 1 high rigour, 1 low, 1 not appraised"
+    for url in ("cmocs/c1", "theories/C-many", "what-works", "review/packet/C-many"):
+        assert summary in text(read(appraised, url)), url
+    # c2's only paper records no appraisal: nothing is said, rather than "not appraised"
+    assert "appraisal" not in read(appraised, "cmocs/c2").lower()
+    assert text(read(appraised, "what-works")).count("not appraised") == 1
+    # the demo records none, so its pages say nothing about appraisal
+    assert 'class="appraisal' not in read(demo_site, "cmocs/cmoc-R1-01")
+    assert 'class="appraisal' not in read(demo_site, "what-works")
+
+
+def test_demo_status_badges_use_words_and_link_to_their_definition(demo_site):
+    page = read(demo_site, "cmocs/cmoc-R1-01")
+    badge = re.search(r'<a class="badge status-proposed" href="/review/#proposed"[^>]*>(.*?)</a>', page)
+    assert badge and text(badge.group(1)).strip() == "Review status: Proposed, not yet discussed"
+    assert '<dt id="proposed">Proposed</dt>' in read(demo_site, "review")
