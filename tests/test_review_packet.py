@@ -99,10 +99,11 @@ def test_index_lists_theories_with_links_first_and_folds_the_rest(appraised):
     assert 'href="/theories/A-empty/"' in folded.split("</details>")[0]
     assert 'href="/review/packet/A-empty/"' not in page
     row = re.search(r'<tr><th scope="row"><a href="/theories/C-many/">.*?</tr>', main, re.S).group(0)
-    # proposed, agreed, contested, not reviewed, then the CMOC → theory kind
-    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "0", "0", "1", "2"]
+    # statuses (c1's link proposed; c2's link and the five sources not reviewed), then by kind (CMOC → theory,
+    # CMOC → source, coded papers, evidence-set papers) and all links
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "0", "0", "6", "2", "5", "0", "0", "7"]
     words = text(page)
-    assert "2 of 3 links still waiting" not in words and "3 of 3 links still waiting" in words
+    assert "8 of 8 links still waiting" in words  # each link once: 3 theory links and 5 sources
     # the vocabulary, defined in words, under the anchors every badge links to
     for key, phrase in (("proposed", "has not discussed it yet"), ("agreed", "accepts it"),
                         ("contested", "disputes it"), ("not-reviewed", "No status is written")):
@@ -131,9 +132,9 @@ def test_packet_gives_each_source_and_cmoc_what_a_member_judges_with(appraised):
         assert '<ul class="ticks"><li>Agree</li><li>Contest</li><li>Revise</li></ul>' in area
     assert "Decision on c1 → C-many" in words and "Decision on c2 → C-many" in words
     # status in words, linked to its definition; a link without any status says so
-    assert '<a class="badge status-proposed" href="/review/#proposed"' in page
+    assert '<a class="badge status-proposed" href="/glossary/#term-status-proposed"' in page
     assert "Review status: Proposed, not yet discussed" in words
-    assert '<a class="badge status-none" href="/review/#not-reviewed"' in page
+    assert '<a class="badge status-none" href="/glossary/#term-status-none"' in page
     assert "?" not in re.sub(r"<[^>]+>", "", "".join(re.findall(r'<a class="badge status-.*?</a>', page)))
 
 
@@ -151,6 +152,6 @@ def test_appraisal_is_summarised_per_cmoc_where_papers_record_it(appraised, demo
 
 def test_demo_status_badges_use_words_and_link_to_their_definition(demo_site):
     page = read(demo_site, "cmocs/cmoc-R1-01")
-    badge = re.search(r'<a class="badge status-proposed" href="/review/#proposed"[^>]*>(.*?)</a>', page)
+    badge = re.search(r'<a class="badge status-proposed" href="/glossary/#term-status-proposed"[^>]*>(.*?)</a>', page)
     assert badge and text(badge.group(1)).strip() == "Review status: Proposed, not yet discussed"
     assert '<dt id="proposed">Proposed</dt>' in read(demo_site, "review")

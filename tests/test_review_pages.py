@@ -32,8 +32,9 @@ def test_review_index_counts_links_by_status(findings_site):
     row = re.search(r'<tr><th scope="row"><a href="/theories/T1/">T1: Supported theory</a></th>(.*?)</tr>',
                     page, re.S)
     cells = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
-    # proposed, agreed, contested, not reviewed, links: c1 agreed, c2 contested
-    assert cells == ["0", "1", "1", "0", "2"]
+    # statuses over every link T1's packet lists (c1 agreed, c2 contested; their 3 sources and the 2 papers
+    # of map-T1 not reviewed), then by kind: CMOC → theory, CMOC → source, coded papers, evidence-set papers, all
+    assert cells == ["0", "1", "1", "5", "2", "3", "0", "2", "7"]
     assert 'href="/review/packet/T1/"' in page
     assert 'href="/review/packet/T2/"' not in page  # T2 has no CMOCs, so no packet
     assert not (findings_site / "review" / "packet" / "T2").exists()
@@ -208,24 +209,24 @@ def test_every_link_kind_shows_status_note_and_who_decided(make_site, tmp_path):
     assert run.code == 0, run.err
     by_m3 = "by Advisory group meeting 3, 2026-11-02"
     cmoc = text_of(out / "cmocs" / "c1" / "index.html")
-    assert re.search(r"First paper Review status: \W*Contested " + by_m3 +
+    assert re.search(r"First paper Review status: \W*Contested by the group " + by_m3 +
                      " Note: The quote is about another service", cmoc)
-    assert re.search(r"Supports T1: One Review status: \W*Agreed " + by_m3, cmoc)
+    assert re.search(r"Supports T1: One Review status: \W*Agreed by the group " + by_m3, cmoc)
     p2 = text_of(out / "papers" / "p2" / "index.html")
-    assert re.search(r"T1: One coded directly Review status: \W*Contested " + by_m3 +
+    assert re.search(r"T1: One coded directly Review status: \W*Contested by the group " + by_m3 +
                      " Note: Coded from the discussion only", p2)
     p1 = text_of(out / "papers" / "p1" / "index.html")  # the source's review, beside the CMOC that cites it
-    assert "This source: Review status: ! Contested " + by_m3 + " Note: The quote is about another service" in p1
+    assert "This source: Review status: Contested by the group " + by_m3 + " Note: The quote is about another service" in p1
     p3 = text_of(out / "papers" / "p3" / "index.html")
     assert "T1: One coded directly" in p3 and "Review status" not in p3  # not reviewed: nothing to show
     for page in ("maps/m1/index.html", "theories/T1/index.html"):
-        assert re.search(r"Cole \(2022\) Review status: \W*Agreed on 2026-09-14 Note: Table 2 shows it",
+        assert re.search(r"Cole \(2022\) Review status: \W*Agreed by the group on 2026-09-14 Note: Table 2 shows it",
                          text_of(out / page)), page
     packet = text_of(out / "review" / "packet" / "T1" / "index.html") + text_of(out / "review" / "packet" / "T1" / "papers" / "index.html")
-    assert "This source: Review status: ! Contested " + by_m3 in packet
+    assert "This source: Review status: Contested by the group " + by_m3 in packet
     assert 'href="/review/packet/T1/papers/"' in (out / "review" / "packet" / "T1" / "index.html").read_text()
     assert "Papers coded to T1 (2)" in packet and "Papers in the evidence sets of T1 (2)" in packet
-    assert re.search(r"Bell \(2021\) Review status: \W*Contested " + by_m3 + r".*?☐ agreed", packet)
+    assert re.search(r"Bell \(2021\) Review status: \W*Contested by the group " + by_m3 + r".*?☐ agreed", packet)
     assert re.search(r"Cole \(2022\) Not reviewed ☐ agreed ☐ contested ☐ proposed", packet)  # coded, not reviewed
     assert re.search(r"Evidence map ?, row 1: Shared records Cole \(2022\) Review status: \W*Agreed", packet)
     decisions = (out / "review" / "decisions" / "index.html").read_text(encoding="utf-8")

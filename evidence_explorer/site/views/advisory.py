@@ -97,6 +97,13 @@ def index_row(t: Theory, items: tuple[PacketEntry, ...],
                      "map-paper": len(side[1])})
 
 
+def distinct_counts(corpus: Corpus) -> dict[str, int]:
+    """Links of the index's kinds, each once (a CMOC's source serves every theory the CMOC links to, and
+    is counted in each of their rows, but once here), and how many still wait for a decision."""
+    links = [link for link in review_links(corpus) if link.kind in LINK_KINDS]
+    return {"n_links": len(links), "n_to_review": sum(1 for link in links if link.effective_status in TO_REVIEW)}
+
+
 def index_order(rows: list[IndexRow]) -> tuple[tuple[IndexRow, ...], tuple[IndexRow, ...]]:
     """(theories with links, most still to review first, then most links; theories with none), each
     otherwise in content order."""
@@ -126,7 +133,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
         "kinds": LINK_KINDS, "packet_url": packet_url, "n_findings": len(findings),
         "totals": {s: sum(r.by_status[s] for r in linked) for s in STATUS_COLUMNS},
         "kind_totals": {k: sum(r.by_kind[k] for r in linked) for k in LINK_KINDS},
-        "n_links": sum(r.total for r in linked), "n_to_review": sum(r.to_review for r in linked),
+        **distinct_counts(corpus),
     }, section="review")
     yield decisions_page(corpus)
     yield from integrity_pages(corpus, findings)
