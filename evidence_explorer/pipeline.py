@@ -173,7 +173,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     memo = Memo()
     pages = tuple(collect_pages(corpus, memo, findings))
-    files = extra_files(corpus, pages, base_url)
+    files = extra_files(corpus, pages, base_url, memo)
     rendered_pages = with_file_sizes(pages, files)  # the data page says how big each download is
     extras = tuple(files)
     output = options.output.resolve()
@@ -226,13 +226,14 @@ class _Abort(Exception):
     pass
 
 
-def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
+def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None) -> dict[str, str]:
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
-files); serve reuses it."""
+files); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
+citations), so serve does not compute them again for every paper after each edit."""
     files = exports(corpus, base_url)
     files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
-    files[JSON_URL] = papers_json(corpus)  # every paper's row, for the papers table in the browser
+    files[JSON_URL] = papers_json(corpus, memo)  # every paper's row, for the papers table in the browser
     feed = atom_feed(corpus, base_url)
     if feed is not None:
         files[FEED_URL] = feed

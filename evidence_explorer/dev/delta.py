@@ -207,7 +207,8 @@ def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidate
     with the row weight of the edited ``new``
     (:func:`~.pagination.paginate` is greedy): the page holding it still fits (or holds it alone) and
     cannot take the next page's first row, and when it is its page's first row, the page before still
-    cannot take it. The page holding it is among ``candidates`` (it depends on the CMOC)."""
+    cannot take it; on every page that holds it (once per theory it links to). The pages holding it
+    are among ``candidates`` (they depend on the CMOC)."""
     weight = cmoc.entry_weight(memo)
 
     def rows_of(spec: PageSpec) -> list[Cmoc]:  # the page's rows in list order
@@ -217,15 +218,18 @@ def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidate
         return len(rows) >= MAX_ROWS or sum(weight((None, c)) for c in rows) + weight((None, extra)) > ROW_BYTES
 
     urls = _list_urls(pages, "cmocs/")
-    for k, url in enumerate(urls):
+    found = False
+    for k, url in enumerate(urls):  # every page holding it: a CMOC is listed once per theory it links to
         if url not in candidates:
             continue
         rows = rows_of(pages[url])
         if not any(c is new for c in rows):
             continue
+        found = True
         if len(rows) > 1 and sum(weight((None, c)) for c in rows) > ROW_BYTES:
             return False
         if k + 1 < len(urls) and not full(rows, rows_of(pages[urls[k + 1]])[0]):
             return False
-        return not (k > 0 and rows[0] is new and not full(rows_of(pages[urls[k - 1]]), new))
-    return False
+        if k > 0 and rows[0] is new and not full(rows_of(pages[urls[k - 1]]), new):
+            return False
+    return found

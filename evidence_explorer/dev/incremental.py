@@ -366,7 +366,7 @@ def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tu
     and what changed."""
     output = state.options.output.resolve()
     if files is None:
-        files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
+        files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
     written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
     data_page = state.pages.get("data/")
     if data_page is not None:  # the data page gives each download's size: rendered with the new files

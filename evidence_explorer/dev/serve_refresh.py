@@ -28,6 +28,7 @@ from .incremental import SiteState, write_extras
 from ..pipeline import extra_files
 from ..site.publish import swap
 from ..site.search_index import index_site
+from ..site.views.memo import Memo
 
 
 class Stopped(Exception):
@@ -88,7 +89,7 @@ class BackgroundRefresher:
         lines: list[str] = []
         try:
             if state is not None:
-                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url)
+                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
                 with self._writing():
                     write_extras(state, files)
             return lines, self._index_once(lines) if self.search else False
