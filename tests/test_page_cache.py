@@ -52,8 +52,8 @@ def test_edits_render_only_affected_pages_and_equal_cold_builds(tmp_path, monkey
 
 def test_no_cache_and_plain_builds_keep_no_spare_site(tmp_path, monkeypatch):
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
-    for _ in range(2):
-        site.apply(("body", 0, 2))
+    for body in (2, 4):
+        site.apply(("body", 0, body))
         assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
     assert spare_path(output.resolve()).is_dir()
     site.apply(("body", 0, 3))
@@ -61,7 +61,7 @@ def test_no_cache_and_plain_builds_keep_no_spare_site(tmp_path, monkeypatch):
                    "--no-cache").code == 0
     assert not spare_path(output.resolve()).exists() and not page_cache.state_path(output).exists()
     monkeypatch.setenv(PLAIN_ENV, "1")
-    for step in (("body", 0, 1), ("title", 0, 2)):
+    for step in (("body", 0, 1), ("title", 0, 2), ("body", 0, 0)):
         site.apply(step)
         assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
         assert not spare_path(output.resolve()).exists()
