@@ -51,7 +51,7 @@ from ..speed.parallel import effective_jobs, fork_map
 from . import delta
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .changes import Changes
-from .relink import relink
+from .relink import changed_backlinks, relink
 from .served import remove_file, write_if_changed, write_pages
 
 MEMO_STALE = 200
@@ -237,6 +237,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     corpus, found, relinked, proportional = _relink(state, edit, changes, report)
     if report.failed(state.options.strict):
         return Outcome(report, None)
+    if not relinked:  # pages recorded the backlinks they read by the looked-up id
+        edit.changed_ids.update(changed_backlinks(state.corpus, corpus))
     nav = nav_items(corpus)
     specs = _respec(state, edit, corpus, found, nav, proportional)
     pages, proportional = specs.pages, specs.proportional

@@ -226,6 +226,8 @@ class PageCache:
         reuse, todo = _partition(job.pages, staging, digester, entities, links, same_build and current,
                                  spare_files)
         done = _render_todo(job, todo, digester, entities, links, spare_files)
+        if reuse:
+            job.cache.keep_all()
         results = {**reuse, **done}
         expected = {urls.output_path(p.url) for p in job.pages}
         others = {MARKER, *job.extras, *(f"static/{rel}" for rel, _data in static_outputs())}

@@ -109,10 +109,7 @@ def swap(staging: Path, output: Path, keep: bool = False) -> None:
         os.rename(staging, output)
         return
     if _exchange(staging, output):  # staging now holds the previous site
-        if keep:
-            os.rename(staging, spare_path(output))
-        else:
-            remove_tree(staging)
+        _keep_or_remove(staging, output, keep)
         return
     old = output.parent / f".{output.name}.old-{os.getpid()}"
     os.rename(output, old)
@@ -121,10 +118,18 @@ def swap(staging: Path, output: Path, keep: bool = False) -> None:
     except BaseException:
         os.rename(old, output)  # put the previous site back
         raise
+    _keep_or_remove(old, output, keep)
+
+
+def _keep_or_remove(previous: Path, output: Path, keep: bool) -> None:
+    """The site a swap replaced: kept as the spare (when asked and nothing is in its way), else deleted."""
     if keep:
-        os.rename(old, spare_path(output))
-    else:
-        remove_tree(old)
+        try:
+            os.rename(previous, spare_path(output))
+            return
+        except OSError:  # a folder not ours in the way: the spare is only an accelerator
+            pass
+    remove_tree(previous)
 
 
 def _swap_entries(staging: Path, output: Path) -> None:
