@@ -246,7 +246,8 @@ def _toggle_edit(work: Path, n: int) -> None:
     path = corpus(work, n) / EDITED_CMOC
     text = path.read_text()
     marker = "outcome: 'Edited for the benchmark. "
-    path.write_text(text.replace(marker, "outcome: '", 1) if marker in text else text.replace("\noutcome: '", "\n" + marker, 1))
+    edited = text.replace(marker, "outcome: '", 1) if marker in text else text.replace("\noutcome: '", "\n" + marker, 1)
+    path.write_text(edited)
 
 
 def restore_edit(work: Path, n: int) -> None:
