@@ -5,11 +5,14 @@
 
 Figures, all from this one run:
 
-1. ``compare``: N papers (default 5,000) built by Hugo (Debian's ``hugo``; the same
-   Markdown files with a minimal layout), by Evidence Explorer cold (empty cache,
-   search off; the N papers plus their 2N CMOCs and N/50 theories) and warm (cache
-   filled, nothing changed), alternating runs, medians and ratios to Hugo; MkDocs on
-   a small N (its time grows quadratically with the navigation).
+1. ``compare``, like for like: Hugo (Debian's ``hugo``) builds the same N papers (default
+   5,000; ``--n 30000`` for the large figure), 2N CMOCs and N/50 theories as pages, each CMOC
+   linking its source papers and theories, each paper and theory listing the CMOCs citing it
+   (taxonomies; term pages not rendered); Hugo building the N papers alone is kept as a second
+   reference. Evidence Explorer (search off) cold with default options, cold with ``--jobs 2``,
+   nothing changed, and one edited CMOC (``build``). Alternating rounds, medians, ratios to
+   Hugo building the same pages, the load average after each round. MkDocs on a small N (its
+   time grows quadratically with the navigation), when installed.
 2. ``scale``: cold build time and peak memory at N = 1k, 5k, 10k, 30k papers.
 3. ``serve``: at 30,000 entities (10k papers + 20k CMOCs + theories), the time from
    saving one CMOC to its page being rewritten on disk by ``serve`` (file event, settle, rebuild).
@@ -56,6 +59,43 @@ HUGO_LAYOUT = {
         '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">'
         '{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'),
 }
+"""Hugo, papers only: the N paper files with a minimal layout (the earlier budget's reference)."""
+
+_BACKLINKS = ('{{{{ with index site.Taxonomies.{taxonomy} (lower .File.ContentBaseName) }}}}<h2>CMOCs</h2>\n<ul>'
+              '{{{{ range .Pages }}}}<li><a href="{{{{ .RelPermalink }}}}">{{{{ .Title }}}}</a></li>{{{{ end }}}}'
+              '</ul>{{{{ end }}}}\n')
+_NOT_RENDERED = "---\n_build: {render: never, list: never}\ncascade:\n  _build: {render: never, list: never}\n---\n"
+HUGO_SAME_LAYOUT = {
+    **HUGO_LAYOUT,
+    # the taxonomies carry the backlinks; their term pages are never rendered (below). disableKinds for
+    # taxonomy and term would empty site.Taxonomies in Hugo 0.111, so they are switched off by _build.
+    "config.yaml": ("baseURL: /\ntitle: Synthetic evidence base\ndisableKinds: [RSS]\n"
+                    "taxonomies:\n  cite: cites\n  support: supports\n"),
+    "content/cites/_index.md": _NOT_RENDERED,
+    "content/supports/_index.md": _NOT_RENDERED,
+    "layouts/_default/single.html": HUGO_LAYOUT["layouts/_default/single.html"].replace(
+        "{{ .Content }}", _BACKLINKS.format(taxonomy="cites") + "{{ .Content }}"),
+    "layouts/theories/single.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>\n<p>{{ .Params.kind }}: {{ .Params.statement }}</p>\n'
+        + _BACKLINKS.format(taxonomy="supports") + '{{ .Content }}{{ end }}\n'),
+    "layouts/cmocs/single.html": (
+        '{{ define "main" }}<h1>{{ .Title }}</h1>\n<dl><dt>Context</dt><dd>{{ .Params.context }}</dd>'
+        '{{ with .Params.mechanism }}<dt>Mechanism</dt><dd>{{ . }}</dd>{{ end }}'
+        '{{ with .Params.resource }}<dt>Resource</dt><dd>{{ . }}</dd>{{ end }}'
+        '{{ with .Params.reasoning }}<dt>Reasoning</dt><dd>{{ . }}</dd>{{ end }}'
+        '<dt>Outcome</dt><dd>{{ .Params.outcome }}</dd></dl>\n<h2>Sources</h2>\n<ul>{{ range .Params.sources }}'
+        '{{ $paper := site.GetPage (printf "/papers/%s" .paper) }}<li><a href="{{ $paper.RelPermalink }}">'
+        '{{ $paper.Title }}</a>, {{ .locator }}{{ with .quote }}: <q>{{ . }}</q>{{ end }}</li>{{ end }}</ul>\n'
+        '<h2>Theories</h2>\n<ul>{{ range .Params.theories }}{{ $t := site.GetPage (printf "/theories/%s" .theory) }}'
+        '<li>{{ .relation }} <a href="{{ $t.RelPermalink }}">{{ $t.Title }}</a></li>{{ end }}</ul>\n'
+        '{{ .Content }}{{ end }}\n'),
+}
+"""Hugo, the same pages: papers, CMOCs and theories; each CMOC links its source papers and theories (by
+their titles), each paper and theory lists the CMOCs citing it (taxonomies ``cites`` and ``supports``)."""
+
+HUGO_MISSING = ("error: hugo not found. The benchmark compares with Hugo, Debian's package (0.111): "
+                "sudo apt-get install -y hugo  (or see https://gohugo.io/installation/); it is a benchmark "
+                "tool only, never needed to build or test Evidence Explorer")
 
 
 # --- measuring a command ------------------------------------------------------------------
@@ -139,6 +179,33 @@ def hugo_site(work: Path, n: int) -> Path:
     return site
 
 
+def hugo_same_site(work: Path, n: int) -> Path:
+    """The like-for-like Hugo site: the same papers, CMOCs and theories (files unchanged but for two
+    taxonomy lists added to each CMOC's front matter: the papers it cites and the theories it bears on)."""
+    import yaml
+    site = work / f"hugo-same-{n}"
+    if not (site / ".complete").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        for rel, text in HUGO_SAME_LAYOUT.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_text(text)
+        source = corpus(work, n)
+        for kind in ("papers", "theories"):
+            shutil.copytree(source / kind, site / "content" / kind)
+        (site / "content" / "cmocs").mkdir()
+        for path in sorted((source / "cmocs").glob("*.md")):
+            head, body = path.read_text().removeprefix("---\n").split("\n---\n", 1)
+            meta = yaml.safe_load(head)
+            cites = "".join(f"- {s['paper']}\n" for s in meta["sources"])
+            supports = "".join(f"- {t['theory']}\n" for t in meta["theories"])
+            (site / "content" / "cmocs" / path.name).write_text(
+                f"---\n{head}\ncites:\n{cites}supports:\n{supports}---\n{body}")
+        (site / "static").mkdir()
+        shutil.copy(ROOT / "evidence_explorer" / "site" / "static" / "style.css", site / "static" / "style.css")
+        (site / ".complete").write_text("ok\n")
+    return site
+
+
 def mkdocs_site(work: Path, n: int) -> Path:
     site = work / f"mkdocs-{n}"
     if not (site / ".complete").exists():
@@ -150,17 +217,46 @@ def mkdocs_site(work: Path, n: int) -> Path:
     return site
 
 
-def ee_build(work: Path, n: int, jobs: int, cold: bool) -> tuple[float, float]:
+def ee_build(work: Path, n: int, jobs: int | None, cold: bool) -> tuple[float, float]:
+    """``build --no-search`` of the synthetic base; ``jobs`` None: the default job count; ``cold``: the
+    cache folder (Markdown, templates, page outputs, up-to-date manifest) deleted first."""
     from evidence_explorer.speed.cache import cache_root
     out = work / f"ee-{n}" / "site"
     if cold:
         shutil.rmtree(cache_root(out), ignore_errors=True)
     return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
-                "--output", str(out), "--no-search", "--quiet", "--jobs", str(jobs)])
+                "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else [])])
 
 
-def hugo_build(work: Path, n: int) -> tuple[float, float]:
-    site = hugo_site(work, n)
+EDITED_CMOC = "cmocs/cmoc-000007.md"
+
+
+def ee_edit_build(work: Path, n: int, jobs: int | None) -> tuple[float, float]:
+    """One CMOC's outcome sentence changed (alternately edited and restored), then a warm ``build``:
+    the author's loop. An untimed edit and build first: the first build after a cold one renders
+    every page, as the site it replaced (kept as the spare for the next build) is not described by
+    any state; from the next build on only the affected pages are rendered (dev/page_cache.py)."""
+    _toggle_edit(work, n)
+    ee_build(work, n, jobs, cold=False)
+    _toggle_edit(work, n)
+    return ee_build(work, n, jobs, cold=False)
+
+
+def _toggle_edit(work: Path, n: int) -> None:
+    path = corpus(work, n) / EDITED_CMOC
+    text = path.read_text()
+    marker = "outcome: 'Edited for the benchmark. "
+    edited = text.replace(marker, "outcome: '", 1) if marker in text else text.replace("\noutcome: '", "\n" + marker, 1)
+    path.write_text(edited)
+
+
+def restore_edit(work: Path, n: int) -> None:
+    path = corpus(work, n) / EDITED_CMOC
+    path.write_text(path.read_text().replace("outcome: 'Edited for the benchmark. ", "outcome: '", 1))
+
+
+def hugo_build(work: Path, n: int, same: bool = False) -> tuple[float, float]:
+    site = hugo_same_site(work, n) if same else hugo_site(work, n)
     shutil.rmtree(site / "public", ignore_errors=True)
     shutil.rmtree(site / "resources", ignore_errors=True)
     return run(["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")])
@@ -174,26 +270,47 @@ def mkdocs_build(work: Path, n: int) -> tuple[float, float]:
 
 # --- the three figures --------------------------------------------------------------------
 
+COMPARED = {
+    "hugo_same": "Hugo, same pages (papers, CMOCs, theories; source links and backlinks)",
+    "hugo": "Hugo, papers only",
+    "ee_cold": "Evidence Explorer, cold, default options",
+    "ee_cold_j2": "Evidence Explorer, cold, `--jobs 2`",
+    "ee_warm": "Evidence Explorer, nothing changed",
+    "ee_edit": "Evidence Explorer, one edited CMOC (`build`, after an earlier edit)",
+}
+
+
 def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
-    tools = {"hugo": lambda: hugo_build(work, n), "ee_cold": lambda: ee_build(work, n, jobs, cold=True),
-             "ee_warm": lambda: ee_build(work, n, jobs, cold=False)}
+    """Alternating rounds (one of each tool per round, after an untimed warm-up round); medians and
+    ratios to Hugo building the same pages. ``ee_warm`` and ``ee_edit`` follow ``ee_cold_j2``."""
+    tools = {"hugo_same": lambda: hugo_build(work, n, same=True), "hugo": lambda: hugo_build(work, n),
+             "ee_cold": lambda: ee_build(work, n, None, cold=True),
+             "ee_cold_j2": lambda: ee_build(work, n, jobs, cold=True),
+             "ee_warm": lambda: ee_build(work, n, jobs, cold=False),
+             "ee_edit": lambda: ee_edit_build(work, n, jobs)}
     if mkdocs_n and (HERE / ".venv" / "bin" / "mkdocs").exists():
         tools["mkdocs"] = lambda: mkdocs_build(work, mkdocs_n)
         tools["hugo_small"] = lambda: hugo_build(work, mkdocs_n)
         tools["ee_small"] = lambda: ee_build(work, mkdocs_n, jobs, cold=True)
-    for make in (hugo_site, mkdocs_site):
-        make(work, n if make is hugo_site else mkdocs_n)
-    hugo_site(work, mkdocs_n)
-    for f in tools.values():  # warm the file cache and the .pyc files; not counted
-        f()
+        mkdocs_site(work, mkdocs_n)
+        hugo_site(work, mkdocs_n)
+    hugo_site(work, n)
+    hugo_same_site(work, n)
     times: dict[str, list[float]] = {k: [] for k in tools}
-    for i in range(runs):
-        for name, f in tools.items():  # alternating: one of each per round
-            times[name].append(f()[0])
-            log(f"  round {i + 1}: {name} {times[name][-1]:.2f} s")
+    loads: list[float] = []
+    try:
+        for f in tools.values():  # warm the file cache and the .pyc files; not counted
+            f()
+        for i in range(runs):
+            for name, f in tools.items():  # alternating: one of each per round
+                times[name].append(f()[0])
+                log(f"  round {i + 1}: {name} {times[name][-1]:.2f} s")
+            loads.append(os.getloadavg()[0])
+    finally:
+        restore_edit(work, n)
     med = {k: statistics.median(v) for k, v in times.items()}
-    result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med,
-              "ratio_cold": med["ee_cold"] / med["hugo"], "ratio_warm": med["ee_warm"] / med["hugo"]}
+    result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med, "loads": loads,
+              "ratio": {k: v / med["hugo_same"] for k, v in med.items()}}
     if "mkdocs" in med:
         result.update(mkdocs_n=mkdocs_n, ratio_mkdocs=med["mkdocs"] / med["hugo_small"],
                       ratio_ee_small=med["ee_small"] / med["hugo_small"])
@@ -321,17 +438,20 @@ def machine() -> dict:
 def markdown_report(r: dict) -> str:
     lines = [f"Machine: {r['machine']['cpu']}, {r['machine']['cores']} cores, {r['machine']['memory_mb']} MB; "
              f"Python {r['machine']['python']}; {r['machine']['hugo']}; "
-             f"load average at start {r['machine']['load_avg_at_start'][0]:.2f}", ""]
+             f"load average at start {r['machine']['load_avg_at_start'][0]:.2f}, at the end "
+             f"{r['machine'].get('load_avg_at_end', (float('nan'),))[0]:.2f}", ""]
     if "compare" in r:
         c = r["compare"]
-        lines += [f"| N = {c['n']} papers, {c['runs']} alternating runs, --jobs {c['jobs']} | median s | ratio to Hugo |",
-                  "|---|---:|---:|",
-                  f"| Hugo ({c['n']} papers) | {c['median']['hugo']:.2f} | 1.00 |",
-                  f"| Evidence Explorer cold ({c['n']} papers + {2 * c['n']} CMOCs + theories) | "
-                  f"{c['median']['ee_cold']:.2f} | {c['ratio_cold']:.2f} |",
-                  f"| Evidence Explorer warm cache, nothing changed | {c['median']['ee_warm']:.2f} | {c['ratio_warm']:.2f} |"]
+        lines += [f"| N = {c['n']} papers, {c['runs']} alternating rounds, search off | median s | rounds | "
+                  "ratio to Hugo, same pages |", "|---|---:|---|---:|"]
+        for key, label in COMPARED.items():
+            rounds = ", ".join(f"{x:.2f}" for x in c["times"][key])
+            lines.append(f"| {label} | {c['median'][key]:.2f} | {rounds} | {c['ratio'][key]:.2f}× |")
+        lines.append(f"\nLoad average after each round: {', '.join(f'{x:.2f}' for x in c['loads'])}; "
+                     f"`--jobs` {c['jobs']} where given.")
         if "mkdocs" in c["median"]:
-            lines += [f"| Hugo ({c['mkdocs_n']} papers) | {c['median']['hugo_small']:.2f} | 1.00 |",
+            lines += ["", "| small comparison | median s | ratio to Hugo |", "|---|---:|---:|",
+                      f"| Hugo ({c['mkdocs_n']} papers) | {c['median']['hugo_small']:.2f} | 1.00 |",
                       f"| MkDocs ({c['mkdocs_n']} papers) | {c['median']['mkdocs']:.2f} | {c['ratio_mkdocs']:.2f} |",
                       f"| Evidence Explorer cold ({c['mkdocs_n']} papers + CMOCs + theories) | "
                       f"{c['median']['ee_small']:.2f} | {c['ratio_ee_small']:.2f} |"]
@@ -357,9 +477,10 @@ def markdown_report(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", choices=["compare", "scale", "serve"], action="append")
-    p.add_argument("--n", type=int, default=5000, help="papers for the Hugo comparison (default 5000)")
+    p.add_argument("--n", type=int, default=5000, help="papers for the Hugo comparison (default 5000; 30000 for "
+                   "the large figure)")
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--jobs", type=int, default=2, help="--jobs of the builds that name one (default 2)")
     p.add_argument("--mkdocs-n", type=int, default=500, help="papers for MkDocs (0: skip)")
     p.add_argument("--scale", default="1000,5000,10000,30000")
     p.add_argument("--serve-n", type=int, default=10000, help="papers for the serve figure (3N entities)")
@@ -368,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = p.parse_args(argv)
     if shutil.which("hugo") is None:
-        print("error: hugo not found (apt-get install hugo)", file=sys.stderr)
+        print(HUGO_MISSING, file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     todo = args.only or ["compare", "scale", "serve"]
@@ -382,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     if "serve" in todo:
         log(f"serve: N={args.serve_n}")
         result["serve"] = serve_latency(args.work, args.serve_n, args.edits)
+    result["machine"]["load_avg_at_end"] = os.getloadavg()
     print(markdown_report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -52,7 +52,8 @@ def _build_opts(p: argparse.ArgumentParser, output: str | None = "site",
     p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                    help="worker processes for loading and rendering (default: the usable cores; 1 for one process)")
     p.add_argument("--no-cache", action="store_true", help="a cold build: neither read nor write the caches "
-                   "(rendered Markdown, compiled templates, the up-to-date manifest)")
+                   "(rendered Markdown, compiled templates, the up-to-date manifest, the page cache "
+                   "and its spare site)")
 
 
 def parser() -> argparse.ArgumentParser:

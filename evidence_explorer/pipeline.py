@@ -71,6 +71,8 @@ class RenderJob:
     jobs: int
     cache: MarkdownCache | None
     fast_paths: bool = True
+    extras: tuple[str, ...] = ()
+    """The output paths already written into ``staging`` besides the static files (exports, sitemap)."""
 
 
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
@@ -113,8 +115,10 @@ class BuildResult:
 
 
 def build(options: BuildOptions, report: Report | None = None, write: bool = True,
-          render: RenderStage | None = None) -> BuildResult:
-    """The whole build; ``write=False`` stops after the check (the ``check`` command)."""
+          render: RenderStage | None = None, spare: bool = False) -> BuildResult:
+    """The whole build; ``write=False`` stops after the check (the ``check`` command). ``spare``: stage
+    into the site the last build replaced (kept beside the output) and keep the one this build
+    replaces (``build``'s page cache, ``dev/page_cache.py``, passes its render stage with it)."""
     report = report or Report()
     if os.environ.get(PLAIN_ENV) == "1":
         options = plain(options)
@@ -129,7 +133,8 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     corpus = replace(corpus, history=read_history(options.content, fast=options.fast_paths))
     with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
         return publish(options, report, corpus, findings,
-                       render or (render_in_workers if accelerated(options) else render_plainly))
+                       render or (render_in_workers if accelerated(options) else render_plainly),
+                       spare and options.cache)
 
 
 def content_dir(content: Path) -> Path:
@@ -166,7 +171,7 @@ def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
 
 
 def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tuple[integrity.Finding, ...],
-            render: RenderStage) -> BuildResult:
+            render: RenderStage, spare: bool = False) -> BuildResult:
     """Pages, exports, render, index and the swap. Every write of the build happens here: an I/O
     failure (disk full, a read-only folder…) removes the staging folder, leaves the previous site
     as it was and becomes an :class:`OutputError` naming the path and the system's error (exit 2)."""
@@ -184,8 +189,8 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
         job = partial(RenderJob, rendered_pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
-                      fast_paths=options.fast_paths)
-        rendered = _write_all(options, report, output, files, job, render, cache)
+                      fast_paths=options.fast_paths, extras=extras)
+        rendered = _write_all(options, report, output, files, job, render, cache, spare)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
                           "the published site is unchanged") from exc
@@ -198,10 +203,10 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
 
 
 def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[str, str],
-               job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None
-               ) -> Mapping[str, Any] | None:
+               job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None,
+               spare: bool = False) -> Mapping[str, Any] | None:
     """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
-    staging = write_staging(output, files)  # the exports, written before the workers fork ...
+    staging = write_staging(output, files, reuse=spare)  # the exports, written before the workers fork ...
     files.clear()
     if options.tune_memory:
         release_free_memory()  # ... and their memory given back to the system first
@@ -211,7 +216,7 @@ def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[
             raise _Abort()
         if cache is not None:
             cache.save()  # before the swap: a cache that cannot be written fails the build, not the site
-        swap(staging, output)
+        swap(staging, output, keep=spare)
     except BaseException as exc:
         remove_tree(staging)
         if cache is not None:

@@ -42,7 +42,7 @@ mechanism: Staff come to trust each other
 outcome: Patients experience continuous care
 sources: [{paper}]
 theories: [T1]
----
+{extra}---
 {body}
 """
 THEORY = """---
@@ -73,6 +73,9 @@ class Site:
 
     def __init__(self, content: Path):
         self.content = content
+        self.cmoc_fields: dict[int, dict[str, str]] = {1: {}, 2: {}, 3: {}}
+        self.cites = {1: 0, 2: 1, 3: 1}
+        self.third = False
         self.papers = ["p1", "p2"]
         self.titles = {"p1": TITLES[0], "p2": TITLES[2]}
         self.bodies = {"p1": BODIES[1], "p2": BODIES[0], "c1": BODIES[2], "c2": BODIES[0]}
@@ -88,8 +91,11 @@ class Site:
                  "pages/about.md": PAGE.format(paper=self.papers[1])}
         for i, p in enumerate(self.papers):
             files[f"papers/{p}.md"] = PAPER.format(title=self.titles[p], body=self.bodies[p].format(paper=p))
-        for n, paper in ((1, self.papers[0]), (2, self.papers[1])):
-            files[f"cmocs/c{n}.md"] = CMOC.format(n=n, paper=paper, body=self.bodies[f"c{n}"].format(paper=paper))
+        for n in (1, 2, 3) if self.third else (1, 2):
+            paper = self.papers[self.cites[n]]
+            extra = "".join(f"{k}: {v}\n" for k, v in sorted(self.cmoc_fields[n].items()))
+            files[f"cmocs/c{n}.md"] = CMOC.format(n=n, paper=paper, extra=extra,
+                                                  body=self.bodies.get(f"c{n}", BODIES[1]).format(paper=paper))
         if self.orphan:
             files["papers/orphan.md"] = ORPHAN
         for rel, text in files.items():
@@ -118,6 +124,13 @@ class Site:
             self.titles[new], self.bodies[new] = self.titles.pop(old), self.bodies.pop(old)
         elif kind == "orphan":
             self.orphan = not self.orphan
+        elif kind == "cmoc":  # a CMOC field: status, direction
+            n, key, value = args
+            self.cmoc_fields[n].pop(key, None) if value is None else self.cmoc_fields[n].update({key: value})
+        elif kind == "cites":  # a relation: which paper a CMOC cites
+            self.cites[args[0]] = args[1]
+        elif kind == "third":  # a CMOC added or deleted
+            self.third = not self.third
         else:
             return Changes()
         before = set(self.content.rglob("*.md"))
@@ -202,6 +215,12 @@ def run_sequence(steps: list[tuple], scratch: Path) -> None:
             assert_same_site(output, cold, context)
 
 
+EDIT_STEPS = (  # structural edits: status, direction, relations, an added or deleted CMOC
+    st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("status"), st.sampled_from([None, "proposed", "contested"])),
+    st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("direction"), st.sampled_from([None, "enabler", "barrier"])),
+    st.tuples(st.just("cites"), st.integers(1, 3), st.integers(0, 1)),
+    st.tuples(st.just("third")),
+)
 BUILD_STEPS = st.one_of(
     st.tuples(st.just("base-url"), st.sampled_from([None, "/", "/evidence/", "/a/b/"])),
     st.tuples(st.just("strict"), st.booleans()),
@@ -214,6 +233,7 @@ BUILD_STEPS = st.one_of(
     st.tuples(st.just("body"), st.integers(0, 3), st.integers(0, len(BODIES) - 1)),
     st.tuples(st.just("rename"), st.integers(0, 1)),
     st.tuples(st.just("orphan")),
+    *EDIT_STEPS,
 )
 
 
@@ -272,6 +292,7 @@ CONTENT_STEPS = st.one_of(
     st.tuples(st.just("body"), st.integers(0, 3), st.integers(0, len(BODIES) - 1)),
     st.tuples(st.just("rename"), st.integers(0, 1)),
     st.tuples(st.just("orphan")),
+    *EDIT_STEPS,
 )
 
 

@@ -11,6 +11,7 @@ from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
 from ..content.textsafe import describe, escape_controls
 from ..options import BuildOptions
+from ..dev import page_cache
 from ..pipeline import build
 from ..site.publish import remove_abandoned
 from ..speed import uptodate
@@ -54,15 +55,19 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     options = build_options(args)
     if write and not options.cache:
         uptodate.forget(options.output)
+        page_cache.forget(options.output)
     probe = uptodate.probe(options) if write and options.cache else None
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)
-    result = build(options, write=write)
+    pages = page_cache.PageCache(options, probe.inputs) if probe is not None and probe.inputs is not None else None
+    result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
     print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
     if result.config_failed:
         return 2
     if result.report.failed(args.strict) or (write and not result.written):
         return 1
+    if pages is not None:
+        pages.save()
     if probe is not None:
         uptodate.record(options, probe.inputs, result.report, len(result.pages))
     if not args.quiet:

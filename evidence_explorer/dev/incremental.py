@@ -52,7 +52,7 @@ from ..speed.parallel import effective_jobs, fork_map
 from . import delta
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .changes import Changes
-from .relink import relink
+from .relink import changed_backlinks, relink
 from .served import remove_file, write_if_changed, write_pages
 
 MEMO_STALE = 200
@@ -112,15 +112,18 @@ class Outcome:
 
 # --- rendering and writing ----------------------------------------------------------------
 
-def _render(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
-            updated: Mapping[str, str], env: jinja2.Environment,
-            known: Mapping[str, frozenset[str]] = MappingProxyType({})
-            ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
+                    updated: Mapping[str, str], env: jinja2.Environment,
+                    known: Mapping[str, frozenset[str]] = MappingProxyType({}),
+                    markdown_cache: Any = None, quick_inline: bool = True
+                    ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     """HTML and dependencies of ``specs``. ``known``: URL → ids that include those the page's context
     holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
-    its previous dependencies; the context of a page like a matrix holds thousands of entities)."""
+    its previous dependencies; the context of a page like a matrix holds thousands of entities).
+    ``markdown_cache`` and ``quick_inline`` as for :class:`Renderer` (``build``'s page cache passes them)."""
     recorder = RecordingCorpus(corpus)
-    renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder)  # type: ignore[arg-type]
+    renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder,  # type: ignore[arg-type]
+                        markdown_cache=markdown_cache, quick_inline=quick_inline)
     # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
     # the globals are this build's, so nothing of the previous corpus leaks in.
     env.globals.clear()
@@ -207,7 +210,7 @@ def _render_into(staging: Path, corpus: Corpus, pages: tuple[PageSpec, ...], bas
     jobs = effective_jobs(jobs, len(pages))
 
     def work(share: tuple[PageSpec, ...]) -> dict[str, frozenset[str]]:
-        html, deps = _render(corpus, share, base_url, nav, updated, env)
+        html, deps = render_recorded(corpus, share, base_url, nav, updated, env)
         for url, text in html.items():
             path = staging / urls.output_path(url)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +238,8 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     corpus, found, relinked, proportional = _relink(state, edit, changes, report)
     if report.failed(state.options.strict):
         return Outcome(report, None)
+    if not relinked:  # pages recorded the backlinks they read by the looked-up id
+        edit.changed_ids.update(changed_backlinks(state.corpus, corpus))
     nav = nav_items(corpus)
     specs = _respec(state, edit, corpus, found, nav, proportional)
     pages, proportional = specs.pages, specs.proportional
@@ -251,7 +256,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
     todo = [pages[url] for url in (pages if everything else specs.check) if url in pages and affected(url, pages[url])]
-    html, new_deps = _render(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known)
+    html, new_deps = render_recorded(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known)
     removed = () if proportional else tuple(url for url in state.pages if url not in pages)
     written = write_pages(state.options.output.resolve(), html, removed, changes.static)
     deps = dict(state.deps)

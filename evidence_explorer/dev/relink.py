@@ -36,3 +36,16 @@ def relink(previous: Corpus, pairs: list[tuple[Entity, Entity]]) -> Corpus | Non
     groups = {name: tuple(map(swapped.get, map(id, getattr(previous, name)), getattr(previous, name)))
               for name in names}
     return replace(previous, by_id=MappingProxyType(by_id), **groups)
+
+
+def changed_backlinks(previous: Corpus, corpus: Corpus) -> set[str]:
+    """Lower-cased ids whose entry in any backlink index differs between two corpora (after a full
+    re-link: a page that looked up an entity's backlinks recorded that id, not the new ones'
+    ids, so an added CMOC must re-render the pages that listed its theory's CMOCs)."""
+    changed: set[str] = set()
+    for name in vars(previous.links):
+        before, after = getattr(previous.links, name), getattr(corpus.links, name)
+        for key in before.keys() | after.keys():
+            if before.get(key) != after.get(key):
+                changed.add(key.lower())
+    return changed

@@ -53,8 +53,16 @@ def check_output(output: Path, content: Path) -> None:
                          "evidence-explorer (no .evidence-explorer marker); choose another --output")
 
 
-def write_staging(output: Path, files: dict[str, str]) -> Path:
-    """A new staging folder for ``output`` holding the marker, the static files and ``files``."""
+def spare_path(output: Path) -> Path:
+    """Where the site replaced by the last swap is kept for the next build to update in place
+    (``build``'s page cache: ``dev/page_cache.py``), beside the output: ``.<name>.spare``."""
+    return output.parent / f".{output.name}.spare"
+
+
+def write_staging(output: Path, files: dict[str, str], reuse: bool = False) -> Path:
+    """A staging folder for ``output`` holding the marker, the static files and ``files``: a new one,
+    or with ``reuse`` the spare site kept by the last build (:func:`spare_path`), renamed, its files
+    to be brought up to date by the caller. A spare that is not reused is deleted."""
     if output.parent.exists() and not output.parent.is_dir():  # mkdir would say "File exists"
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(output.parent))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +74,14 @@ def write_staging(output: Path, files: dict[str, str]) -> Path:
                else output.parent / f".{output.name}.staging-{os.getpid()}")
     if staging.exists():
         remove_tree(staging)
+    spare = spare_path(output)
+    if spare.is_dir() and not spare.is_symlink() and _ours(spare):
+        if reuse and not inside:
+            os.rename(spare, staging)
+        else:
+            remove_tree(spare)
     try:
-        staging.mkdir(parents=True)
+        staging.mkdir(parents=True, exist_ok=True)
         _write_marker(staging)  # first: marks leftovers as ours
         write_static(staging / "static")
         for rel, text in files.items():
@@ -85,16 +99,17 @@ def _write_marker(folder: Path) -> None:
                                  "every build.\n", encoding="utf-8")
 
 
-def swap(staging: Path, output: Path) -> None:
-    """Replace ``output`` by ``staging``, then remove the previous site (see the module docstring)."""
+def swap(staging: Path, output: Path, keep: bool = False) -> None:
+    """Replace ``output`` by ``staging``, then remove the previous site (see the module docstring), or
+    with ``keep`` keep it as the spare (:func:`spare_path`) for the next build to update."""
     if staging.parent == output:
         _swap_entries(staging, output)
         return
     if not output.exists():
         os.rename(staging, output)
         return
-    if _exchange(staging, output):
-        remove_tree(staging)  # it now holds the previous site
+    if _exchange(staging, output):  # staging now holds the previous site
+        _keep_or_remove(staging, output, keep)
         return
     old = output.parent / f".{output.name}.old-{os.getpid()}"
     os.rename(output, old)
@@ -103,7 +118,18 @@ def swap(staging: Path, output: Path) -> None:
     except BaseException:
         os.rename(old, output)  # put the previous site back
         raise
-    remove_tree(old)
+    _keep_or_remove(old, output, keep)
+
+
+def _keep_or_remove(previous: Path, output: Path, keep: bool) -> None:
+    """The site a swap replaced: kept as the spare (when asked and nothing is in its way), else deleted."""
+    if keep:
+        try:
+            os.rename(previous, spare_path(output))
+            return
+        except OSError:  # a folder not ours in the way: the spare is only an accelerator
+            pass
+    remove_tree(previous)
 
 
 def _swap_entries(staging: Path, output: Path) -> None:

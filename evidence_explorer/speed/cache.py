@@ -125,6 +125,11 @@ class MarkdownCache:
             return None
         return TemplateCache(self.directory / "jinja")
 
+    def keep_all(self) -> None:
+        """Keep every entry loaded, used or not (``build``'s page cache left pages unrendered whose
+        bodies will be needed again when they are next rendered)."""
+        self._used.update(self._entries)
+
     def delta(self) -> Delta:
         return dict(self._added), frozenset(self._used)
 
