@@ -16,6 +16,51 @@ ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
 
 
+def _compile_key(env, source, name, filename, raw, defer_init) -> tuple:
+    """Everything Jinja's ``compile`` reads: the source, the names, the lexer's and the code
+    generator's settings, and each filter's and test's name and calling convention (the code
+    generator refuses unknown names and emits the call by convention). Not the filters' values:
+    compiled code must not depend on them (site/render.py makes sure of it; a regression there makes
+    builds in one session disagree, which the tests then see)."""
+    from jinja2.lexer import get_lexer
+
+    def convention(funcs) -> tuple:
+        return tuple(sorted((k, str(getattr(f, "jinja_pass_arg", None))) for k, f in funcs.items()))
+    return (type(env), source, name, filename, raw, defer_init, id(get_lexer(env)), tuple(sorted(env.extensions)),
+            env.optimized, env.is_async, env.autoescape, env.finalize, env.code_generator_class,
+            convention(env.filters), convention(env.tests))
+
+
+def _share_compiled_templates() -> None:
+    """Compile each template once per test session, not once per build.
+
+    Every build makes a fresh Jinja environment and compiles all ~46 templates again (about 0.3 s
+    idle, most of a small site's build); the suite builds hundreds of sites in this process. The
+    compiled code is a pure function of the source and the settings in :func:`_compile_key`, so
+    sharing it changes no output: each template is still compiled for real (the first time), and
+    subprocess builds and the bytecode cache's own tests (test_cache_files.py wraps ``compile``
+    from outside) are untouched. ``EVIDENCE_EXPLORER_TEST_COMPILE_EVERY_TIME=1`` turns it off."""
+    import jinja2
+
+    if os.environ.get("EVIDENCE_EXPLORER_TEST_COMPILE_EVERY_TIME") == "1":
+        return
+    real = jinja2.Environment.compile
+    compiled: dict[tuple, object] = {}
+
+    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):  # an already parsed node tree: not a cache key
+            return real(self, source, name, filename, raw, defer_init)
+        key = _compile_key(self, source, name, filename, raw, defer_init)
+        if key not in compiled:
+            compiled[key] = real(self, source, name, filename, raw, defer_init)
+        return compiled[key]
+
+    jinja2.Environment.compile = compile_once
+
+
+_share_compiled_templates()
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-transcripts", action="store_true",
                      help="rewrite tests/sites/invalid/*/expected.txt from the current output")
