@@ -73,7 +73,9 @@ def pytest_collection_modifyitems(config, items):
     """Tests that start threads which live for the rest of the session (Playwright's child watcher,
     the static file servers of ``serve_directory``) run last. While another thread runs, the build
     rightly never forks workers (``parallel.can_fork``), so tests of ``--jobs`` that ran after them
-    would silently test one process only."""
+    would silently test one process only. So a module of both kinds runs in two parts: a
+    ``scope="module"`` fixture both parts use is built twice (torn down between them); make an
+    expensive one ``scope="session"`` (``--setup-plan`` shows each fixture's set-ups)."""
     def threaded(item) -> bool:
         return item.get_closest_marker("browser") is not None or \
             bool(THREADED_FIXTURES & set(getattr(item, "fixturenames", ())))
