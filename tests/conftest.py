@@ -22,11 +22,13 @@ def _compile_key(env, source, name, filename, raw, defer_init) -> tuple:
     generator refuses unknown names and emits the call by convention). Not the filters' values:
     compiled code must not depend on them (site/render.py makes sure of it; a regression there makes
     builds in one session disagree, which the tests then see)."""
-    from jinja2.lexer import get_lexer
-
     def convention(funcs) -> tuple:
         return tuple(sorted((k, str(getattr(f, "jinja_pass_arg", None))) for k, f in funcs.items()))
-    return (type(env), source, name, filename, raw, defer_init, id(get_lexer(env)), tuple(sorted(env.extensions)),
+    lexer = tuple(getattr(env, a) for a in (  # what jinja2.lexer.get_lexer keys its lexers by
+        "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+        "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+        "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline"))
+    return (type(env), source, name, filename, raw, defer_init, lexer, tuple(sorted(env.extensions)),
             env.optimized, env.is_async, env.autoescape, env.finalize, env.code_generator_class,
             convention(env.filters), convention(env.tests))
 
