@@ -16,6 +16,53 @@ ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "sites"
 
 
+def _compile_key(env, source, name, filename, raw, defer_init) -> tuple:
+    """Everything Jinja's ``compile`` reads: the source, the names, the lexer's and the code
+    generator's settings, and each filter's and test's name and calling convention (the code
+    generator refuses unknown names and emits the call by convention). Not the filters' values:
+    compiled code must not depend on them (site/render.py makes sure of it; a regression there makes
+    builds in one session disagree, which the tests then see)."""
+    def convention(funcs) -> tuple:
+        return tuple(sorted((k, str(getattr(f, "jinja_pass_arg", None))) for k, f in funcs.items()))
+    lexer = tuple(getattr(env, a) for a in (  # what jinja2.lexer.get_lexer keys its lexers by
+        "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+        "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+        "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline"))
+    return (type(env), source, name, filename, raw, defer_init, lexer, tuple(sorted(env.extensions)),
+            env.optimized, env.is_async, env.autoescape, env.finalize, env.code_generator_class,
+            convention(env.filters), convention(env.tests))
+
+
+def _share_compiled_templates() -> None:
+    """Compile each template once per test session, not once per build.
+
+    Every build makes a fresh Jinja environment and compiles all ~46 templates again (about 0.3 s
+    idle, most of a small site's build); the suite builds hundreds of sites in this process. The
+    compiled code is a pure function of the source and the settings in :func:`_compile_key`, so
+    sharing it changes no output: each template is still compiled for real (the first time), and
+    subprocess builds and the bytecode cache's own tests (test_cache_files.py wraps ``compile``
+    from outside) are untouched. ``EVIDENCE_EXPLORER_TEST_COMPILE_EVERY_TIME=1`` turns it off."""
+    import jinja2
+
+    if os.environ.get("EVIDENCE_EXPLORER_TEST_COMPILE_EVERY_TIME") == "1":
+        return
+    real = jinja2.Environment.compile
+    compiled: dict[tuple, object] = {}
+
+    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):  # an already parsed node tree: not a cache key
+            return real(self, source, name, filename, raw, defer_init)
+        key = _compile_key(self, source, name, filename, raw, defer_init)
+        if key not in compiled:
+            compiled[key] = real(self, source, name, filename, raw, defer_init)
+        return compiled[key]
+
+    jinja2.Environment.compile = compile_once
+
+
+_share_compiled_templates()
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-transcripts", action="store_true",
                      help="rewrite tests/sites/invalid/*/expected.txt from the current output")
@@ -28,7 +75,9 @@ def pytest_collection_modifyitems(config, items):
     """Tests that start threads which live for the rest of the session (Playwright's child watcher,
     the static file servers of ``serve_directory``) run last. While another thread runs, the build
     rightly never forks workers (``parallel.can_fork``), so tests of ``--jobs`` that ran after them
-    would silently test one process only."""
+    would silently test one process only. So a module of both kinds runs in two parts: a
+    ``scope="module"`` fixture both parts use is built twice (torn down between them); make an
+    expensive one ``scope="session"`` (``--setup-plan`` shows each fixture's set-ups)."""
     def threaded(item) -> bool:
         return item.get_closest_marker("browser") is not None or \
             bool(THREADED_FIXTURES & set(getattr(item, "fixturenames", ())))

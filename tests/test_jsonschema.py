@@ -1,6 +1,7 @@
 """The generated JSON Schemas: in sync with the model, accept every valid file, reject what check rejects."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -34,7 +35,10 @@ def front_matter_files(content: Path) -> list[tuple[str, str, Path]]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def validator(kind: str, content: Path) -> js.Draft7Validator:
+    """The schema of ``kind`` for the (unchanging) content directory, made and checked once per kind:
+    the demo has hundreds of files."""
     config = load_config(content, Report())
     schema = kind_schema(kind, config)
     js.Draft7Validator.check_schema(schema)

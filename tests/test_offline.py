@@ -14,7 +14,7 @@ from conftest import ROOT, run_cli
 from evidence_explorer.site.offline import relative
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # used by a browser test too, which runs last (conftest)
 def offline(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("offline")
     run = run_cli("build", "--content", str(ROOT / "content"), "--output", str(work / "site"), "--no-search",

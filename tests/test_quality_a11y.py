@@ -72,8 +72,13 @@ NOT_YET_REQUIRED: set[str] = set()
 (Empty now: every kind above exists, so a missing one fails.)"""
 
 
-def _open(page, url: str, path: str) -> None:
-    page.goto(f"{url}/{path}", wait_until="networkidle")
+def _open(page, url: str, path: str, navigate: bool = True) -> None:
+    """Load ``path`` and wait until the network has been quiet for 500 ms (and, on the search page,
+    for Pagefind's results); ``navigate=False``: only wait, for a load started elsewhere."""
+    if navigate:
+        page.goto(f"{url}/{path}", wait_until="networkidle")
+    else:
+        page.wait_for_load_state("networkidle")
     if path.startswith("search/"):
         # wait for the results Pagefind renders: at least one link to an entity page in main
         page.wait_for_function(

@@ -60,7 +60,7 @@ def fixture_tags() -> set[str]:
     return tags
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # used by browser tests too, which run last (conftest)
 def hostile_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("hostile") / "site"
     run = run_cli("build", "--content", str(HOSTILE), "--output", str(out))

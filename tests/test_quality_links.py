@@ -19,7 +19,7 @@ def _report(broken) -> str:
     return f"{len(broken)} broken links:\n" + "\n".join(map(str, broken[:60]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # used by a browser test too, which runs last (conftest)
 def demo_sub_root(tmp_path_factory) -> Path:
     """The demo built with ``--base-url /sub/path/`` into ROOT/sub/path/ (serve ROOT)."""
     root = tmp_path_factory.mktemp("subroot")

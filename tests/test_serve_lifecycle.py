@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -120,11 +121,25 @@ def site(tmp_path) -> tuple[Path, Path]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the children through /proc")
-def test_serve_with_search_starts_ten_times_and_stops_clean(site):
-    """Search on, ten starts in a row: Pagefind's script served every time; each stop (Ctrl+C,
-    SIGTERM, alternately; Pagefind may still be running) leaves no process and no temporary folder."""
+def test_serve_with_search_starts_ten_times_and_stops_clean(site, tmp_path):
+    """Search on, ten starts: Pagefind's script served every time; each stop (Ctrl+C, SIGTERM;
+    Pagefind may still be running) leaves no process and no temporary folder. Two sessions run side
+    by side, each on its own copy of the content with its own TMPDIR, five starts in a row each
+    (most of a start is waiting for a subprocess)."""
     content, tmpdir = site
-    for attempt in range(10):
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copytree(content, other / "content")
+    (other / "tmp").mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(_start_and_stop, content, tmpdir, range(0, 10, 2)),
+                pool.submit(_start_and_stop, other / "content", other / "tmp", range(1, 10, 2))]
+        for run in runs:
+            run.result()
+
+
+def _start_and_stop(content: Path, tmpdir: Path, attempts: range) -> None:
+    for attempt in attempts:
         served = start(content, tmpdir, ready="/pagefind/pagefind.js")
         status, headers, body = served.request("/pagefind/pagefind.js")
         assert status == 200 and body, served.output()
@@ -133,7 +148,7 @@ def test_serve_with_search_starts_ten_times_and_stops_clean(site):
             (content / "papers" / "smith-2019.md").read_text(encoding="utf-8") + f"\nEdit {attempt}.\n",
             encoding="utf-8")
         time.sleep(0.3 * (attempt % 3))  # stop at different moments of the refresh
-        sig = signal.SIGINT if attempt % 2 == 0 else signal.SIGTERM
+        sig = signal.SIGINT if attempt % 4 in (0, 1) else signal.SIGTERM  # each session gets both
         assert stop(served, sig) == 0, served.output()
         assert group_members(served.proc.pid) == [], f"left running after {sig!r}"
         assert list(tmpdir.iterdir()) == [], f"left behind after {sig!r}"
