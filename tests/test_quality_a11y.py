@@ -51,6 +51,11 @@ def page_path(site: Path, kind: str) -> str | None:
         "integrity findings": "review/integrity/",
         "graph": "graph/",
         "changes": "changes/",
+        "glossary": "glossary/",
+        "what works": "what-works/",
+        "review decisions": "review/decisions/",
+        "review packet papers": lambda: next((f"review/packet/{d.parent.name}/papers/" for d in
+                                              sorted((site / "review" / "packet").glob("*/papers"))), None),
     }
     for index in ("theories", "maps", "matrix", "cmocs", "papers", "questions", "reviews", "data"):
         paths[f"{index} index"] = f"{index}/"
@@ -66,7 +71,8 @@ def page_path(site: Path, kind: str) -> str | None:
 KINDS = ["home", "theories index", "maps index", "matrix index", "cmocs index", "papers index",
          "questions index", "reviews index", "data index", "theory", "map", "matrix", "cmoc", "paper",
          "question", "review", "free page", "not found", "search with results", "advisory review",
-         "review packet", "integrity findings", "graph", "changes"]
+         "review packet", "integrity findings", "graph", "changes", "glossary", "what works",
+         "review decisions", "review packet papers"]
 NOT_YET_REQUIRED: set[str] = set()
 """Page kinds still being added by other work: checked as soon as they exist, skipped before.
 (Empty now: every kind above exists, so a missing one fails.)"""
