@@ -494,7 +494,7 @@ def test_no_template_loops_over_every_entity():
 
 def test_screenshots_are_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("home", "theory", "map", "matrix", "cmoc", "paper"):
+    for name in ("home", "theory", "map", "matrix", "cmoc", "paper", "papers", "graph", "changes", "packet"):
         for width in (1280, 390):
             path = ROOT / "docs" / "screenshots" / f"{name}-{width}.png"
             assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path

@@ -26,6 +26,10 @@ PAGES = {  # name → (site URL, height to clip at 1280, at 390, CSS selector to
     "flow": ("reviews/slr/", 1150, 1500, "#flow-h"),
     "cmoc": ("cmocs/cmoc-R1-01/", 1100, 1600, None),
     "paper": ("papers/salisbury-2013/", 1000, 1400, None),
+    "papers": ("papers/", 1100, 1500, None),
+    "graph": ("graph/", 1300, 1500, None),
+    "changes": ("changes/", 1100, 1400, None),
+    "packet": ("review/packet/R1/", 1300, 1600, None),
 }
 
 
