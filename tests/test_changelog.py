@@ -259,3 +259,9 @@ def test_front_matter_diff_parses_only_changed_fields_and_refuses_aliases():
     assert [(f.field, f.how, f.key, f.ref) for f in diff(*pair)] == [
         ("sources", "changed", "quote", "p1"), ("year", "changed", "", "")]  # reordering is no change
     assert changed_front_matter(b"---\na: &x [1]\nb: *x\n---\n", new) is None
+
+
+def test_names_holding_commas_are_set_apart():
+    from evidence_explorer.site.views.change_words import join
+    assert join(["Smith, Judith", "Wistow, Gerald", "Doe J"]) == "Smith, Judith; Wistow, Gerald and Doe J"
+    assert join(["Smith J", "Doe J", "Roe A"]) == "Smith J, Doe J and Roe A"

@@ -31,6 +31,13 @@ def _first_child(site: Path, section: str) -> str | None:
     return f"{section}/{children[0]}/" if children else None
 
 
+def _longest_word(papers: list[dict]) -> str:
+    """The paper whose extra data holds the longest unbroken word (a bare URL, say)."""
+    def longest(p: dict) -> int:
+        return max((len(w) for v in (p.get("extra") or {}).values() for w in str(v).split()), default=0)
+    return max(papers, key=longest)["id"]
+
+
 def page_path(site: Path, kind: str) -> str | None:
     """Site path of a representative page of ``kind``; None when the site has no such page yet."""
     ev = _evidence(site)
@@ -52,6 +59,7 @@ def page_path(site: Path, kind: str) -> str | None:
         "graph": "graph/",
         "changes": "changes/",
         "glossary": "glossary/",
+        "paper with a long word": lambda: f"papers/{_longest_word(ev['papers'])}/",
         "what works": "what-works/",
         "review decisions": "review/decisions/",
         "review packet papers": lambda: next((f"review/packet/{d.parent.name}/papers/" for d in
@@ -72,7 +80,7 @@ KINDS = ["home", "theories index", "maps index", "matrix index", "cmocs index", 
          "questions index", "reviews index", "data index", "theory", "map", "matrix", "cmoc", "paper",
          "question", "review", "free page", "not found", "search with results", "advisory review",
          "review packet", "integrity findings", "graph", "changes", "glossary", "what works",
-         "review decisions", "review packet papers"]
+         "review decisions", "review packet papers", "paper with a long word"]
 NOT_YET_REQUIRED: set[str] = set()
 """Page kinds still being added by other work: checked as soon as they exist, skipped before.
 (Empty now: every kind above exists, so a missing one fails.)"""

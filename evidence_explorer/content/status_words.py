@@ -1,7 +1,8 @@
 """The review statuses in words a lay member of an advisory group understands.
 
 One place for the words: the status badge on every link (``partials/status.html``) shows the short
-form and links to the definition, which the advisory index (``/review/#KEY``; ``#not-reviewed``) gives in full.
+form and links to the definition in the glossary (``glossary/#term-status-KEY``, made from these words by
+:mod:`.glossary`); the advisory index gives them in full too (``/review/#KEY``; ``#not-reviewed``).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class StatusWords:
 
     @property
     def anchor(self) -> str:
-        """Its id on /review/ (short: every badge on the site links to it)."""
+        """Its id on /review/, where the index defines the statuses."""
         return "not-reviewed" if self.key == NONE else self.key
 
 

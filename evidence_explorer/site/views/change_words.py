@@ -197,9 +197,11 @@ class Words:
 
 
 def join(names: list[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``, ``A, B, C, D, E and 3 more``."""
+    """``A``, ``A and B``, ``A, B and C``, ``A, B, C, D, E and 3 more``; names that hold a comma
+    ('Smith, Judith') are set apart with semicolons, so two names never read as four."""
     listed = names[:LISTED]
     more = len(names) - len(listed)
+    sep = "; " if any("," in n for n in listed) else ", "
     if more:
-        return ", ".join(listed) + f" and {more} more"
-    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        return sep.join(listed) + f" and {more} more"
+    return listed[0] if len(listed) == 1 else sep.join(listed[:-1]) + " and " + listed[-1]
