@@ -104,6 +104,13 @@ def test_theory_page_shows_statement_cmocs_with_sources_and_status(demo, ev):
     assert f"<strong>{len(r1['papers'])}</strong> papers" in page
 
 
+def test_theory_page_puts_the_narrative_before_the_at_a_glance_aside(demo):
+    """On a phone the columns stack in document order: the finding and narrative come first, the
+    counts after (on wide screens the grid places the aside beside them)."""
+    page = read(demo, "theories/R1")
+    assert page.index('class="key-finding"') < page.index('class="theory-main"') < page.index('class="theory-aside"')
+
+
 def test_theory_page_counts_papers_by_evidence_type(demo, ev):
     page = read(demo, "theories/R1")
     r1 = next(t for t in ev["theories"] if t["id"] == "R1")
