@@ -32,6 +32,12 @@ OVERFLOW = """() => {
 }"""
 
 
+CUT_CAPTIONS = """() => [...document.querySelectorAll('.table-scroll caption')].filter(c =>
+  c.getBoundingClientRect().width > c.closest('.table-scroll').getBoundingClientRect().width + 1
+).map(c => c.textContent.trim().slice(0, 40))"""
+"""Captions of tables that scroll in their own box but are wider than it: their end is cut off."""
+
+
 TABS = 4
 """Pages loading at once, in tabs opened once and reused: each load ends with Playwright's 500 ms
 of network quiet (most of a load), and in side-by-side tabs those waits overlap."""
@@ -55,6 +61,9 @@ def _widths(site, url, page) -> list[str]:
                 found = tab.evaluate(OVERFLOW)
                 if found:
                     problems.append(f"{width}px /{path} ({kind}): {found['width']}px wide; {found['culprits']}")
+                cut = tab.evaluate(CUT_CAPTIONS)
+                if cut:
+                    problems.append(f"{width}px /{path} ({kind}): caption wider than its scrolling box: {cut}")
     return problems
 
 

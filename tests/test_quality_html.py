@@ -39,10 +39,17 @@ def test_minimal_fixture_is_valid_html(minimal_site: Path):
     assert not errors, _report(errors)
 
 
+def _newer_than_vnu(error) -> bool:
+    """CSS that vnu's checker predates: container queries (CSS Containment Level 3, in every browser
+    since 2023): ``container-type`` and ``cqi`` units; nothing else is let through."""
+    return "“container-type”: Property “container-type” doesn't exist." in error.message or (
+        error.message.endswith("Unknown dimension.") and "cqi" in error.extract)
+
+
 def test_stylesheets_are_valid_css(demo_site: Path, tmp_path):
     sheets = sorted((demo_site / "static").glob("*.css"))
     assert sheets
-    errors = validate(vnu_jar(), sheets, root=demo_site, css=True)
+    errors = [e for e in validate(vnu_jar(), sheets, root=demo_site, css=True) if not _newer_than_vnu(e)]
     assert not errors, _report(errors)
     (tmp_path / "bad.css").write_text("a { colr: red; margin: 1 }\n", encoding="utf-8")
     assert validate(vnu_jar(), [tmp_path / "bad.css"], css=True), "the CSS check can fail"
