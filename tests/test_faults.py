@@ -110,7 +110,7 @@ def test_a_killed_build_inside_a_mount_point_is_cleaned_up(tmp_path):
 @needs_mount
 def test_a_full_disk_is_exit_2_and_keeps_the_site(tmp_path):
     parent = tmp_path / "disk"
-    with mounted(parent, "-t", "tmpfs", "-o", "size=1m", "tmpfs"):
+    with mounted(parent, "-t", "tmpfs", "-o", "size=2m", "tmpfs"):
         out = parent / "site"
         assert build(out).returncode == 0
         before = tree_digest(out)

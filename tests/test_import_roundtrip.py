@@ -42,7 +42,11 @@ def test_import_of_each_export_reproduces_the_demo_papers(name, demo_exports, de
     assert run.code == 0, run.err
     assert f"import: {len(demo_papers)} created, 0 updated, 0 skipped, 0 failed" in run.err
     assert (content / "site.yaml").is_file()
-    assert bibliographic(content) == demo_papers
+    expected = demo_papers
+    if name in ("references.ris", "references.json"):  # neither format can say "and others": the named authors
+        expected = [(t, tuple(a for a in authors if a != "et al."), *rest) for t, authors, *rest in demo_papers]
+    assert any("et al." in authors for _t, authors, *_rest in demo_papers)  # the demo has the marker
+    assert bibliographic(content) == expected
     check = run_cli("check", "--content", str(content), "--quiet")
     assert check.code == 0, check.err
     again = run_cli("import", str(demo_exports / name), "--content", str(content), "--quiet")

@@ -189,6 +189,7 @@ def test_review_import_edits_mixed_line_ends_and_bom_in_place(tmp_path):
     lines_before, lines_after = original.splitlines(keepends=True), after.splitlines(keepends=True)
     changed = [b for b in lines_before if b not in lines_after]
     assert changed == [b"  - T1\r\n"]  # only the line whose value changed
-    assert b"  - {theory: T1, status: contested}\r\n" in lines_after
+    at = lines_after.index(b"  - theory: T1\r\n")  # the bare id became a block mapping, in CRLF like its file
+    assert lines_after[at + 1] == b"    status: contested\r\n"
     assert b"status: agreed\r\n" in lines_after
     assert b"outcome: O\n" in lines_after  # the odd LF line is left alone
