@@ -54,6 +54,10 @@ def _build_opts(p: argparse.ArgumentParser, output: str | None = "site",
     p.add_argument("--no-cache", action="store_true", help="a cold build: neither read nor write the caches "
                    "(rendered Markdown, compiled templates, the up-to-date manifest, the page cache "
                    "and its spare site)")
+    if output == "site":  # build only: serve keeps its own state between rebuilds
+        p.add_argument("--page-cache", action="store_true", help="keep the previous site and re-render only "
+                       "the pages an edit touches (experimental: saves rendering after small edits, but costs "
+                       "time and memory on a cold build; see docs/performance.md)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -205,8 +205,8 @@ def run_sequence(steps: list[tuple], scratch: Path) -> None:
         site.apply(step)
         options.apply(step)
         output = scratch / "out" / f"site{options.output}"
-        run = run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search", "--quiet",
-                      "--jobs", str(options.jobs), *options.args())
+        run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                      "--quiet", "--jobs", str(options.jobs), *options.args())
         code, err, cold = cold_build(site.content, scratch, options.args())
         context = (i, steps[:i], options.args(), options.jobs)
         assert (run.code, run.err) == (code, err), context

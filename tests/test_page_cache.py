@@ -34,7 +34,7 @@ def test_edits_render_only_affected_pages_and_equal_cold_builds(tmp_path, monkey
     for i, step in enumerate(STEPS):
         site.apply(step)
         rendered.clear()
-        run = run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search", "--quiet",
+        run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search", "--quiet",
                       "--jobs", "1")
         code, err, cold = cold_build(site.content, tmp_path, [])
         assert (run.code, run.err) == (code, err) and code == 0, (i, step, run.err)
@@ -54,15 +54,30 @@ def test_no_cache_and_plain_builds_keep_no_spare_site(tmp_path, monkeypatch):
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     for body in (2, 4):
         site.apply(("body", 0, body))
-        assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
+        assert run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
     assert spare_path(output.resolve()).is_dir()
     site.apply(("body", 0, 3))
-    assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search",
+    assert run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
                    "--no-cache").code == 0
     assert not spare_path(output.resolve()).exists() and not page_cache.state_path(output).exists()
     monkeypatch.setenv(PLAIN_ENV, "1")
     for step in (("body", 0, 1), ("title", 0, 2), ("body", 0, 0)):
         site.apply(step)
-        assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
+        assert run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
         assert not spare_path(output.resolve()).exists()
         assert_same_site(output, cold_build(site.content, tmp_path, [])[2], step)
+
+
+def test_the_page_cache_is_off_unless_asked_for(tmp_path):
+    """Default builds keep no spare site (the cache costs a cold build time and memory); a default build
+    after a --page-cache one removes its state and spare, and gives the same site as a cold build."""
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    site.apply(("body", 0, 2))
+    assert run_cli("build", "--content", str(site.content), "--output", str(output), "--no-search").code == 0
+    assert not spare_path(output.resolve()).exists() and not page_cache.state_path(output).exists()
+    for flag in ("--page-cache", "--page-cache", ""):
+        site.apply(("body", 0, 3 if flag else 1))
+        assert run_cli("build", *([flag] if flag else []), "--content", str(site.content), "--output", str(output),
+                       "--no-search").code == 0
+    assert not spare_path(output.resolve()).exists() and not page_cache.state_path(output).exists()
+    assert_same_site(output, cold_build(site.content, tmp_path, [])[2], "default after --page-cache")

@@ -53,13 +53,16 @@ def _offline(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace, write: bool) -> int:
     start = time.perf_counter()
     options = build_options(args)
+    wanted = write and options.cache and getattr(args, "page_cache", False)
     if write and not options.cache:
         uptodate.forget(options.output)
+    if write and not wanted:  # off unless asked for: its state and spare site would only go stale
         page_cache.forget(options.output)
     probe = uptodate.probe(options) if write and options.cache else None
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)
-    pages = page_cache.PageCache(options, probe.inputs) if probe is not None and probe.inputs is not None else None
+    pages = page_cache.PageCache(options, probe.inputs) if wanted and probe is not None and probe.inputs is not None \
+        else None
     result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
     print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
     if result.config_failed:
