@@ -32,6 +32,11 @@ KIND_LABELS = {"cmoc": "Configuration (CMOC)", "cmoc-theory": "CMOC → theory",
 """What each kind is, in the words the review pages use."""
 
 
+def theory_link_status(cmoc: Cmoc, link: Any) -> str:
+    """A CMOC → theory link's status: its own, else its CMOC's, else '' (not reviewed)."""
+    return link.status or cmoc.status or ""
+
+
 @dataclass(frozen=True)
 class ReviewLink:
     """One reviewable link, with the ids a sheet row names it by."""
@@ -58,7 +63,7 @@ class ReviewLink:
     def effective_status(self) -> str:
         """What the link's status means: its own, else (a theory link) its CMOC's, else '' (not reviewed)."""
         if self.kind == "cmoc-theory":
-            return self.item.status or self.owner.status or ""  # type: ignore[attr-defined]
+            return theory_link_status(self.owner, self.item)  # type: ignore[arg-type]
         return self.item.status or ""
 
     @property

@@ -10,7 +10,7 @@ from ...content import integrity
 from ...content.link import Corpus
 from ..render import title_of
 from ...content.model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
-from ...content.review_links import KIND_LABELS, ReviewLink, review_links, theory_side_links
+from ...content.review_links import KIND_LABELS, ReviewLink, review_links, theory_link_status, theory_side_links
 from ...content.status_words import STATUS_WORDS
 from . import PageSpec
 from .memo import Memo, cite_of
@@ -51,16 +51,12 @@ class PacketEntry:
     sources: tuple[tuple[Source, Paper], ...]
 
 
-def link_status(cmoc: Cmoc, link: TheoryLink) -> str:
-    return link.status or cmoc.status or ""
-
-
 def entries(corpus: Corpus, theory: Theory) -> tuple[PacketEntry, ...]:
     out = []
     for c in corpus.rel("theory_cmocs", theory.id):
         for link in c.theories:
             if link.theory.lower() == theory.id.lower():
-                out.append(PacketEntry(c, link, link_status(c, link),
+                out.append(PacketEntry(c, link, theory_link_status(c, link),
                                        tuple((s, corpus.get(s.paper)) for s in c.sources)))
                 break
     return tuple(out)
