@@ -39,6 +39,7 @@ from .site.views.changes import FEED_URL
 from .site.views.home import with_file_sizes
 from .site.views.memo import Memo
 from .site.views.paper_table import JSON_URL, papers_json
+from .speed.background import remove_later
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
 from .speed.parallel import render_pages
@@ -216,7 +217,7 @@ def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[
             raise _Abort()
         if cache is not None:
             cache.save()  # before the swap: a cache that cannot be written fails the build, not the site
-        swap(staging, output, keep=spare)
+        swap(staging, output, keep=spare, remove=remove_later if accelerated(options) else None)
     except BaseException as exc:
         remove_tree(staging)
         if cache is not None:

@@ -27,6 +27,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Callable
 
 from ..content.diagnostics import BuildError
 from .static_files import write_static
@@ -41,7 +42,8 @@ class OutputError(BuildError):
     """Writing the site, its staging folder or its caches failed (disk full, read-only, …): exit 2."""
 
 
-_LEFTOVER = re.compile(r"\.(staging|old|trash)-(\d+)$")
+LEFTOVER = re.compile(r"\.(staging|old|trash)-(\d+)$")
+"""The suffix of every folder a build (or its background remover) leaves beside the output, with its pid."""
 
 
 def check_output(output: Path, content: Path) -> None:
@@ -99,9 +101,11 @@ def _write_marker(folder: Path) -> None:
                                  "every build.\n", encoding="utf-8")
 
 
-def swap(staging: Path, output: Path, keep: bool = False) -> None:
+def swap(staging: Path, output: Path, keep: bool = False, remove: Callable[[Path], None] | None = None) -> None:
     """Replace ``output`` by ``staging``, then remove the previous site (see the module docstring), or
-    with ``keep`` keep it as the spare (:func:`spare_path`) for the next build to update."""
+    with ``keep`` keep it as the spare (:func:`spare_path`) for the next build to update. ``remove``
+    deletes the previous site: :func:`remove_tree` unless an accelerator is passed (``build`` passes
+    ``speed.background.remove_later``, which deletes it off the critical path)."""
     if staging.parent == output:
         _swap_entries(staging, output)
         return
@@ -109,7 +113,7 @@ def swap(staging: Path, output: Path, keep: bool = False) -> None:
         os.rename(staging, output)
         return
     if _exchange(staging, output):  # staging now holds the previous site
-        _keep_or_remove(staging, output, keep)
+        _keep_or_remove(staging, output, keep, remove or remove_tree)
         return
     old = output.parent / f".{output.name}.old-{os.getpid()}"
     os.rename(output, old)
@@ -118,10 +122,10 @@ def swap(staging: Path, output: Path, keep: bool = False) -> None:
     except BaseException:
         os.rename(old, output)  # put the previous site back
         raise
-    _keep_or_remove(old, output, keep)
+    _keep_or_remove(old, output, keep, remove or remove_tree)
 
 
-def _keep_or_remove(previous: Path, output: Path, keep: bool) -> None:
+def _keep_or_remove(previous: Path, output: Path, keep: bool, remove: Callable[[Path], None]) -> None:
     """The site a swap replaced: kept as the spare (when asked and nothing is in its way), else deleted."""
     if keep:
         try:
@@ -129,7 +133,7 @@ def _keep_or_remove(previous: Path, output: Path, keep: bool) -> None:
             return
         except OSError:  # a folder not ours in the way: the spare is only an accelerator
             pass
-    remove_tree(previous)
+    remove(previous)
 
 
 def _swap_entries(staging: Path, output: Path) -> None:
@@ -137,7 +141,7 @@ def _swap_entries(staging: Path, output: Path) -> None:
     atomic step; the previous entries end in ``staging``, which is then removed."""
     new = {p.name for p in staging.iterdir()} - {MARKER}
     old = {p.name for p in output.iterdir()} - {MARKER, staging.name}
-    old = {name for name in old if not (name.startswith(INNER_PREFIX) and _LEFTOVER.search(name))}
+    old = {name for name in old if not (name.startswith(INNER_PREFIX) and LEFTOVER.search(name))}
     # assets and folders first, pages last: a new page never links to an asset not yet in place
     for name in sorted(new, key=lambda n: (n.endswith(".html"), n)):
         if name in old and not _exchange(staging / name, output / name):
@@ -202,7 +206,7 @@ def remove_abandoned(output: Path) -> None:
     if output.is_dir():
         candidates += output.glob(f"{INNER_PREFIX}*-*")
     for leftover in candidates:
-        match = _LEFTOVER.search(leftover.name)
+        match = LEFTOVER.search(leftover.name)
         if match is None or not leftover.is_dir() or leftover.is_symlink() or not _ours(leftover):
             continue
         if not _alive(int(match.group(2))):
