@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from .content import integrity, urls
 from .content.changelog import read_history
@@ -42,7 +42,7 @@ from .site.views.paper_table import JSON_URL, papers_json
 from .speed.background import remove_later
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
-from .speed.parallel import render_pages
+from .speed.parallel import render_pages, side_by_side
 from .speed.parallel_load import load_all
 
 PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
@@ -77,6 +77,13 @@ class RenderJob:
 
 
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
+
+A = TypeVar("A")
+B = TypeVar("B")
+SplitStage = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
+"""Runs two independent stages (the page specs; the exports drawn from the corpus alone) and returns
+both results: one after the other (:func:`one_after_other`), or side by side in two processes
+(``speed.parallel.side_by_side``)."""
 """Renders every page of a job into its staging folder; returns something per page URL."""
 
 
@@ -135,7 +142,8 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     with frozen_heap() if options.tune_memory else nullcontext():  # the corpus lives to the end
         return publish(options, report, corpus, findings,
                        render or (render_in_workers if accelerated(options) else render_plainly),
-                       spare and options.cache)
+                       spare and options.cache,
+                       partial(side_by_side, options.jobs) if accelerated(options) else one_after_other)
 
 
 def content_dir(content: Path) -> Path:
@@ -171,15 +179,22 @@ def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
     return corpus
 
 
+def one_after_other(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """The page specs, then the exports, in this process (a plain build's :data:`SplitStage`)."""
+    a = first()
+    return a, second()
+
+
 def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tuple[integrity.Finding, ...],
-            render: RenderStage, spare: bool = False) -> BuildResult:
+            render: RenderStage, spare: bool = False, split: SplitStage = one_after_other) -> BuildResult:
     """Pages, exports, render, index and the swap. Every write of the build happens here: an I/O
     failure (disk full, a read-only folder…) removes the staging folder, leaves the previous site
     as it was and becomes an :class:`OutputError` naming the path and the system's error (exit 2)."""
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
     memo = Memo()
-    pages = tuple(collect_pages(corpus, memo, findings))
-    files = extra_files(corpus, pages, base_url, memo)
+    pages, files = split(lambda: tuple(collect_pages(corpus, memo, findings)),
+                         partial(corpus_files, corpus, base_url, memo))
+    files.update(page_files(pages, base_url))
     rendered_pages = with_file_sizes(pages, files)  # the data page says how big each download is
     extras = tuple(files)
     output = options.output.resolve()
@@ -236,12 +251,25 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
 files); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
 citations), so serve does not compute them again for every paper after each edit."""
+    files = corpus_files(corpus, base_url, memo)
+    files.update(page_files(pages, base_url))
+    return files
+
+
+def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str]:
+    """The exports that depend on the corpus alone (data files, the review links sheet, the papers
+    table's JSON, the feed): an accelerated build computes them beside the page specs."""
     files = exports(corpus, base_url)
-    files["sitemap.xml"] = sitemap(pages, base_url)
     files["review/links.csv"] = links_csv(corpus, base_url)
     files[JSON_URL] = papers_json(corpus, memo)  # every paper's row, for the papers table in the browser
     feed = atom_feed(corpus, base_url)
     if feed is not None:
         files[FEED_URL] = feed
+    return files
+
+
+def page_files(pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
+    """The files drawn from the page specs: the sitemap, the charts' SVG and CSV files."""
+    files = {"sitemap.xml": sitemap(pages, base_url)}
     files.update(chart_files(pages))
     return files

@@ -15,11 +15,9 @@ loaded in this process by the serial code.
 """
 from __future__ import annotations
 
-import copyreg
 import io
 import pickle
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
 from typing import Any, Sequence
 
 from ..content.config import SiteConfig
@@ -28,7 +26,7 @@ from .memory import collector_paused
 from ..content.load import ContentError, SourceRef, read_source, source_refs
 from ..content.model import Entity
 from ..content.validate import Invalid, build_entity, claimed_id, validate_refs
-from .parallel import effective_jobs, fork_map
+from .parallel import effective_jobs, fork_map, pickler
 
 MIN_FILES_PER_JOB = 400
 """Below this many files per worker a process (fork, pickling) costs more than it saves."""
@@ -97,15 +95,9 @@ def load_share(content_dir: Path, refs: Sequence[SourceRef], config: SiteConfig,
     return out
 
 
-def _proxy(data: dict) -> MappingProxyType:
-    return MappingProxyType(data)
-
-
 def _pickle(value: Any) -> bytes:
     buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
-    pickler.dump(value)
+    pickler(buf).dump(value)
     return buf.getvalue()
 
 
