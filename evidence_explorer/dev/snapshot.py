@@ -1,0 +1,146 @@
+"""``build``'s snapshot: the engine state ``serve`` keeps in memory, kept on disk between builds.
+
+After a successful ``build --page-cache`` the state of :mod:`.incremental` (the corpus, every page
+spec, each page's recorded dependencies, the findings, nav, extras, dates, the views' memo; not
+the Jinja environment) is pickled into the versioned cache folder with the build's key, the digest
+of every content file it read, and the records of the published and spare sites (each page file's
+digest and stat: :mod:`.page_cache`'s format). The next build loads it instead of loading,
+linking and specifying everything again (:mod:`.snapshot_build`).
+
+Pickle runs code named in the file, so the file is sealed (``speed/seal.py``: only this user's own
+build can have written it) and only unpickled after the seal verified, and even then through
+:class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
+model's and views' dataclasses, enums and values), the view
+functions page specs hold, and a few standard types (paths, ``Markup``, dates): a file that names
+anything else is ignored like a missing one (the build is cold). ``docs/threat-model.md`` says so.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import pathlib
+import pickle
+import sys
+from collections import ChainMap
+from importlib import import_module
+from pathlib import Path
+from types import FunctionType, MappingProxyType
+from typing import Any, Mapping
+
+from markupsafe import Markup
+
+from ..site.render import make_environment
+from ..speed import seal
+from ..speed.cache import cache_root, code_fingerprint
+from .dependencies import users_of
+from .incremental import SiteState
+
+SNAPSHOT = "snapshot.pickle"
+FORMAT = 1
+"""Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
+PACKAGE = "evidence_explorer."
+STANDARD = {("pathlib", "PosixPath"): pathlib.PosixPath, ("pathlib", "PurePosixPath"): pathlib.PurePosixPath,
+            ("pathlib", "WindowsPath"): pathlib.WindowsPath, ("pathlib", "PureWindowsPath"): pathlib.PureWindowsPath,
+            ("markupsafe", "Markup"): Markup, ("datetime", "date"): datetime.date,
+            ("datetime", "datetime"): datetime.datetime, ("datetime", "timedelta"): datetime.timedelta,
+            ("datetime", "timezone"): datetime.timezone}
+"""The only classes from outside the package a snapshot may name."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    format: int
+    key: str
+    """The build's key (:func:`.snapshot_build.build_key`): any difference means the slow path."""
+    content: Mapping[str, bytes]
+    """Content-relative path → digest of the bytes the build read (``uptodate``'s signature)."""
+    state: SiteState
+    current: Mapping[str, Any]
+    """The published site's record: root inode, ``files`` (path → [digest, *stat]), ``dirs``, ``others``."""
+    spare: Mapping[str, Any] | None
+    """The same for the spare site (the one the build replaced), when known."""
+
+
+def snapshot_path(output: Path) -> Path:
+    return cache_root(output.resolve()) / code_fingerprint() / SNAPSHOT
+
+
+def forget(output: Path) -> None:
+    """Delete the snapshot (before a build that will not leave one that describes its output)."""
+    try:
+        snapshot_path(output).unlink()
+    except OSError:
+        pass
+
+
+def proxy(items: dict) -> MappingProxyType:
+    """A read-only mapping again (pickle cannot store one as it is)."""
+    return MappingProxyType(items)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is MappingProxyType:
+            return proxy, (dict(obj),)
+        if type(obj) is ChainMap:  # the memo's layers, flattened (the first layer wins, as in the map)
+            return dict, (dict(obj),)
+        return NotImplemented
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in STANDARD:
+            return STANDARD[module, name]
+        if module == __name__ and name == "proxy":
+            return proxy
+        if module.startswith(PACKAGE) and "." not in name:
+            found = getattr(import_module(module), name, None)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+            if isinstance(found, FunctionType) and found.__module__ == module and ".site.views." in module:
+                return found  # a view's helper a page spec holds (called by templates only)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")
+
+
+def save(path: Path, snapshot: Snapshot) -> bool:
+    """Pickle ``snapshot`` (without the Jinja environment and what is derived on load) and write it
+    sealed, atomically. False when nothing could be written."""
+    state = snapshot.state
+    strings: dict[str, str] = {}
+    deps = {url: frozenset(strings.setdefault(i, i) for i in ids) for url, ids in state.deps.items()}
+    slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), deps=MappingProxyType(deps),
+                               memo=dict(state.memo))
+    buffer = io.BytesIO()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
+    try:
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
+        return seal.write(path, SNAPSHOT, buffer.getbuffer())
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return False
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def load(path: Path) -> Snapshot | None:
+    """The snapshot at ``path`` with its state ready for :func:`.incremental.advance`, or None when
+    there is none, it is not sealed with this user's key, or it does not unpickle as one."""
+    payload = seal.read(path, SNAPSHOT, limit=1 << 32)
+    if payload is None:
+        return None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        snapshot = _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+    if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
+        return None
+    state = snapshot.state
+    memo = {(key[0], *map(id, entry[0])): entry for key, entry in state.memo.items()}  # keyed by identity
+    state = dataclasses.replace(state, env=make_environment(), memo=MappingProxyType(memo),
+                                users=MappingProxyType(users_of(state.deps)))
+    return dataclasses.replace(snapshot, state=state)

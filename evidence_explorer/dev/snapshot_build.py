@@ -1,0 +1,224 @@
+"""``build --page-cache`` in proportion to the edit: ``serve``'s incremental engine, from a snapshot.
+
+A build with the page cache ends by saving :mod:`.snapshot` (:func:`save_after_build`). The next one
+(:func:`try_build`) takes this path only when nothing is in doubt:
+
+- the snapshot verifies (sealed by this user, only admitted classes) and its key is this build's:
+  the up-to-date check's key (the tool's code, templates and libraries, the options that shape the
+  output, the content and output folders, git's HEAD and environment), ``site.yaml``'s digest and
+  the fast paths;
+- the published site and the spare site (the one the last build replaced) are as recorded: root
+  inodes, every folder's stat and every spare file's stat;
+- the last build reported nothing but the integrity checks' findings (so the diagnostics of files
+  not read again are known: none), and so does this one.
+
+Then the content files whose digest changed (``uptodate``'s signature: a touched file is hashed, an
+unchanged stat trusted) go through :func:`.incremental.advance`: re-read, re-link, re-specify and
+render only what they affect, exactly as ``serve`` does (its rebuilds are tested equal to cold
+builds). The spare is brought up to date and swapped in, as the page cache does: every page is
+rendered now, or holds the bytes it had in the last build: left as it is when the spare has them,
+else copied from the published site (after checking its stat and digest). The exports, sitemap
+and charts are computed in full. Anything else (no snapshot, another key, an error or other
+warning, a spare not as recorded) means the page cache's full build, which saves a new snapshot.
+``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
+with a cold one-process build, byte for byte.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, replace
+from hashlib import blake2b
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..content import integrity, urls
+from ..content.diagnostics import Report
+from ..content.link import Corpus
+from ..options import BuildOptions
+from ..pipeline import PLAIN_ENV, BuildResult, extra_files
+from ..site.publish import MARKER, OutputError, describe_os_error, is_mount_point, remove_tree, spare_path, swap, \
+    write_staging
+from ..site.search_index import index_site
+from ..site.static_files import static_outputs
+from ..site.views.home import with_file_sizes
+from ..site.views.memo import Memo
+from ..speed import uptodate
+from . import page_cache, snapshot
+from .changes import Changes
+from .incremental import SiteState, advance, by_rel, render_recorded
+from .snapshot import Snapshot
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Done:
+    """A build made through the snapshot: its report and page count."""
+
+    report: Report
+    pages: int
+
+
+def build_key(options: BuildOptions, inputs: uptodate.Inputs) -> str:
+    site_yaml = inputs.content.get("site.yaml")
+    return repr((FORMAT, inputs.key, site_yaml[1].hex() if site_yaml else None, str(options.output.resolve()),
+                 options.fast_paths))
+
+
+def usable(options: BuildOptions) -> bool:
+    return options.cache and os.environ.get(PLAIN_ENV) != "1"
+
+
+def only_integrity(corpus: Corpus, findings: tuple[integrity.Finding, ...], report: Report) -> bool:
+    """Whether ``report`` holds exactly what the integrity checks report (nothing from loading or linking)."""
+    expected = Report()
+    integrity.report_findings(corpus, expected, findings)
+    return Counter(report.items) == Counter(expected.items)
+
+
+def changed_files(before: Mapping[str, bytes], now: uptodate.ContentSig) -> frozenset[str]:
+    """Content files added, removed or edited (by digest) since the snapshot; site.yaml is in the key."""
+    rels = {rel for rel, (_stat, digest) in now.items() if before.get(rel) != digest}
+    return frozenset((rels | (before.keys() - now.keys())) - {"site.yaml"})
+
+
+def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
+    """The build through the snapshot, or None: take the full path (nothing was written)."""
+    output = options.output.resolve()
+    if not usable(options) or is_mount_point(output):
+        return None
+    snap = snapshot.load(snapshot.snapshot_path(output))
+    if snap is None or snap.key != build_key(options, inputs) or not _sites_as_recorded(output, snap):
+        return None
+    report = Report()
+    step = advance(replace(snap.state, options=options), Changes(content=changed_files(snap.content, inputs.content)),
+                   report)
+    if step is None or report.failed(options.strict) or not only_integrity(step.state.corpus, step.state.findings,
+                                                                           report):
+        return None  # the full build reports everything a cold build reports
+    state = step.state
+    files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
+    html = dict(step.html)
+    data_page = state.pages.get("data/")
+    if data_page is not None:  # the data page gives each download's size
+        sized = with_file_sizes((data_page,), files)
+        html.update(render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0])
+    state = replace(state, extras=frozenset(files))
+    snapshot.forget(output)  # from here on the site changes: a killed build leaves no snapshot behind
+    page_cache.forget(output)
+    try:
+        current = _publish(options, output, snap, state, files, html, report)
+    except OSError as exc:
+        raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
+                          "the published site is unchanged") from exc
+    if current is None:
+        return Done(report, -1)
+    spare = page_cache.file_stat(spare_path(output))
+    kept = snap.current if spare and spare[3] == snap.current.get("root") else None
+    snapshot.save(snapshot.snapshot_path(output), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state,
+                                                          current, kept))
+    return Done(report, len(state.pages))
+
+
+def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
+    """The published site's root and the whole spare site (folders and files) are as recorded."""
+    spare, root = spare_path(output), page_cache.file_stat(output)
+    recorded = snap.spare
+    if recorded is None or root is None or root[3] != snap.current.get("root"):
+        return False
+    top = page_cache.file_stat(spare)
+    if top is None or top[3] != recorded.get("root") or not page_cache.dirs_as_recorded(spare, recorded):
+        return False
+    return all(page_cache.file_stat(spare / rel) == copy[1:] for rel, copy in recorded["files"].items())
+
+
+def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str],
+             html: Mapping[str, str], report: Report) -> dict[str, Any] | None:
+    """Bring the spare up to date in its staging place, index it, swap it in; the new site's record,
+    or None when the search index failed (reported; the published site is unchanged)."""
+    staging = write_staging(output, files, reuse=True)
+    try:
+        root = page_cache.file_stat(staging)
+        if root is None or root[3] != (snap.spare or {}).get("root"):
+            raise OSError(0, "the spare site moved")  # not expected: checked just before
+        page_cache.remove_folder(staging / "pagefind")
+        record = _update_pages(staging, output, snap, state, html)
+        expected = set(record)
+        others = {MARKER, *files, *(f"static/{rel}" for rel, _data in static_outputs())}
+        spare = snap.spare or {}
+        page_cache.delete_stale(staging, (set(spare["files"]) | set(spare.get("others", ()))) - expected - others,
+                                expected | others)
+        current = {"root": root[3], "others": sorted(others), "files": record,
+                   "dirs": page_cache.dir_stats(staging, expected | others)}
+        if options.search and not index_site(staging, report):
+            remove_tree(staging)
+            return None
+        swap(staging, output, keep=True)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    return current
+
+
+def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
+                  html: Mapping[str, str]) -> dict[str, list]:
+    """Every page file of the new site in ``staging`` (the spare): rendered now, else the bytes it had in
+    the last build (left, or copied from the published site). Output path → [digest, *stat]."""
+    spare, current = (snap.spare or {})["files"], snap.current["files"]
+    record: dict[str, list] = {}
+    for url in state.pages:
+        rel = urls.output_path(url)
+        text = html.get(url)
+        if text is not None:
+            data: bytes | None = text.encode("utf-8")
+            digest = blake2b(data, digest_size=16).hexdigest()
+        else:
+            digest, data = current[rel][0], None
+        copy = spare.get(rel)
+        path = staging / rel
+        if copy is None or copy[0] != digest:
+            if data is None:
+                data = _published(output, rel, current[rel])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            stat = page_cache.file_stat(path)
+        else:
+            stat = copy[1:]
+        record[rel] = [digest, *(stat or [])]
+    return record
+
+
+def _published(output: Path, rel: str, recorded: list) -> bytes:
+    """A page's bytes from the published site, when its file is still as the last build recorded it."""
+    path = output / rel
+    data = path.read_bytes()
+    if page_cache.file_stat(path) != recorded[1:] or blake2b(data, digest_size=16).hexdigest() != recorded[0]:
+        raise OSError(0, f"'{rel}' of the published site changed since it was written")
+    return data
+
+
+def _digests(inputs: uptodate.Inputs) -> dict[str, bytes]:
+    return {rel: digest for rel, (_stat, digest) in inputs.content.items()}
+
+
+def save_after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
+                     pages: page_cache.PageCache) -> None:
+    """After a full build with the page cache: the snapshot the next build starts from (none when the
+    build reported more than the integrity findings, or rendered plainly)."""
+    generation, corpus = pages.generation, result.corpus
+    if generation is None or corpus is None or not usable(options) \
+            or not only_integrity(corpus, result.findings, result.report):
+        return
+    strings: dict[str, str] = {}
+    deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
+    state = SiteState(options, result.base_url, corpus, by_rel(corpus), MappingProxyType({p.url: p for p in result.pages}),
+                      MappingProxyType(deps), result.nav, frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]
+                      result.memo, result.findings)
+    current = {k: v for k, v in generation.items() if k != "pages"}
+    kept = pages.kept_spare()
+    spare = {k: v for k, v in kept.items() if k != "pages"} if kept else None
+    output = options.output.resolve()
+    snapshot.save(snapshot.snapshot_path(output), Snapshot(snapshot.FORMAT, build_key(options, inputs), _digests(inputs),
+                                                          state, current, spare))
