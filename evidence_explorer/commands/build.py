@@ -54,6 +54,8 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     start = time.perf_counter()
     options = build_options(args)
     wanted = write and options.cache and getattr(args, "page_cache", False)
+    if write:
+        snapshot.wait_for_writer(options.output)  # the last build may still be saving its snapshot
     if write and not options.cache:
         uptodate.forget(options.output)
     if write and not wanted:  # off unless asked for: its state and spare site would only go stale
@@ -66,8 +68,7 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if inputs is not None:
         quick = snapshot_build.try_build(options, inputs)
         if quick is not None:
-            return _built(args, options, inputs, quick.report, quick.pages, start)
-        snapshot.forget(options.output)
+            return _built(args, options, inputs, quick.report, quick.pages, start, quick.snapshot, quick=True)
     pages = page_cache.PageCache(options, inputs) if inputs is not None else None
     result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
     print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
@@ -75,26 +76,30 @@ def _build(args: argparse.Namespace, write: bool) -> int:
         return 2
     if result.report.failed(args.strict) or (write and not result.written):
         return 1
+    snap = None
     if pages is not None and inputs is not None:
         pages.save()
-        snapshot_build.save_after_build(options, inputs, result, pages)
+        snap = snapshot_build.after_build(options, inputs, result, pages)
     if write:
-        return _built(args, options, probe.inputs if probe else None, None, len(result.pages), start)
+        return _built(args, options, probe.inputs if probe else None, result.report, len(result.pages), start, snap,
+                      shown=True)
     if not args.quiet:
         n = sum(1 for _ in result.corpus.all()) if result.corpus else 0
         print(f"checked {n} files in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
 
 
-def _built(args: argparse.Namespace, options: BuildOptions, inputs: uptodate.Inputs | None, report: Report | None,
-           pages: int, start: float) -> int:
-    """The end of a build that wrote the site (``report``: one not printed yet; ``pages`` < 0: failed)."""
-    if report is not None:
+def _built(args: argparse.Namespace, options: BuildOptions, inputs: uptodate.Inputs | None, report: Report,
+           pages: int, start: float, snap: snapshot.Snapshot | None = None, shown: bool = False,
+           quick: bool = False) -> int:
+    """The end of a build that wrote the site (``shown``: its report is printed already; ``pages`` < 0:
+    failed): the up-to-date manifest and the snapshot saved (in the background with a snapshot)."""
+    if not shown:
         print_report(report, args.strict, args.quiet)
         if pages < 0 or report.failed(args.strict):
             return 1
     if inputs is not None:
-        uptodate.record(options, inputs, report or Report(), pages)
+        snapshot_build.finish(options, inputs, report, pages, snap, quick)
     if not args.quiet:
         print(f"built {pages} pages into {options.output} in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0

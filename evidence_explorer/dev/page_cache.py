@@ -177,7 +177,7 @@ def build_key(base: str, job: RenderJob) -> str:
 
 # --- the render stage -----------------------------------------------------------------------
 
-def file_stat(path: Path) -> list[int] | None:
+def file_stat(path: Path | str) -> list[int] | None:
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
@@ -251,12 +251,17 @@ class PageCache:
         site it replaced) when that is the one the last build published."""
         if self.generation is None:
             return
-        kept = self.kept_spare()
-        try:
-            seal.write_json(self.path, STATE, {"format": FORMAT, "output": str(self.output), "key": self.key,
-                                               "current": self.generation, "spare": kept})
-        except OSError:  # the site is written; without a state the next build renders every page
-            forget(self.output)
+        write_state(self.output, self.key, self.generation, self.kept_spare())
+
+
+def write_state(output: Path, key: str, current: Mapping, spare: Mapping | None) -> None:
+    """Record the published site and the spare (``key`` "": no page can be reused, but the spare's
+    files are known, so only changed bytes are written)."""
+    try:
+        seal.write_json(state_path(output), STATE, {"format": FORMAT, "output": str(output), "key": key,
+                                                    "current": {"pages": {}, **current}, "spare": spare})
+    except OSError:  # the site is written; without a state the next build renders every page
+        forget(output)
 
 
 def _partition(pages: Iterable[PageSpec], staging: Path, digester: Digester, entities: Mapping[str, bytes],
@@ -337,7 +342,7 @@ def dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | None
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    return {rel: file_stat(staging / rel) for rel in sorted(folders)}
+    return {rel: file_stat(f"{staging}/{rel}") for rel in sorted(folders)}
 
 
 def delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None:

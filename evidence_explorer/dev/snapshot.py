@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import io
+import os
 import pathlib
 import pickle
 import sys
@@ -26,17 +27,24 @@ from collections import ChainMap
 from importlib import import_module
 from pathlib import Path
 from types import FunctionType, MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from markupsafe import Markup
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, and no fork either (the snapshot is saved in the build itself)
+    fcntl = None  # type: ignore[assignment]
 
 from ..site.render import make_environment
 from ..speed import seal
 from ..speed.cache import cache_root, code_fingerprint
+from ..speed.parallel import can_fork
 from .dependencies import users_of
 from .incremental import SiteState
 
 SNAPSHOT = "snapshot.pickle"
+LOCK = "snapshot.lock"
 FORMAT = 1
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
 PACKAGE = "evidence_explorer."
@@ -72,6 +80,58 @@ def forget(output: Path) -> None:
         snapshot_path(output).unlink()
     except OSError:
         pass
+
+
+def _lock(output: Path, create: bool) -> int | None:
+    """An exclusive lock on the output's snapshot (blocking until a writer is done), or None."""
+    path = snapshot_path(output).with_name(LOCK)
+    if fcntl is None:
+        return None
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0) | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def wait_for_writer(output: Path) -> None:
+    """Wait until the last build's background writer (:func:`in_background`) is done."""
+    fd = _lock(output.resolve(), create=False)
+    if fd is not None:
+        os.close(fd)
+
+
+def in_background(output: Path, work: Callable[[], None]) -> None:
+    """Run ``work`` (saving the snapshot and the up-to-date manifest: seconds at 5,000 papers) in a
+    forked child holding the snapshot's lock, so the build returns as soon as the site is published;
+    the next build waits for the lock first (:func:`wait_for_writer`). Without a safe ``fork``
+    (Windows, threads running), in this process."""
+    fd = _lock(output.resolve(), create=True)
+    pid = os.fork() if fd is not None and can_fork() else -1
+    if pid == 0:  # the child: the lock is shared with it and released when it exits
+        code = 1
+        try:
+            os.setsid()
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for std in (0, 1, 2):  # a caller reading our output does not wait for this child
+                os.dup2(quiet, std)
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        if pid < 0:
+            work()
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def proxy(items: dict) -> MappingProxyType:

@@ -59,6 +59,9 @@ class Done:
 
     report: Report
     pages: int
+    """How many pages the site has; -1 when the search index failed (reported, nothing published)."""
+    snapshot: Snapshot | None = None
+    """The snapshot to save (:func:`finish`)."""
 
 
 def build_key(options: BuildOptions, inputs: uptodate.Inputs) -> str:
@@ -117,9 +120,7 @@ def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
         return Done(report, -1)
     spare = page_cache.file_stat(spare_path(output))
     kept = snap.current if spare and spare[3] == snap.current.get("root") else None
-    snapshot.save(snapshot.snapshot_path(output), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state,
-                                                          current, kept))
-    return Done(report, len(state.pages))
+    return Done(report, len(state.pages), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state, current, kept))
 
 
 def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
@@ -131,7 +132,8 @@ def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
     top = page_cache.file_stat(spare)
     if top is None or top[3] != recorded.get("root") or not page_cache.dirs_as_recorded(spare, recorded):
         return False
-    return all(page_cache.file_stat(spare / rel) == copy[1:] for rel, copy in recorded["files"].items())
+    base = f"{spare}/"  # string paths: a Path per file costs more than its stat
+    return all(page_cache.file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
 
 
 def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str],
@@ -203,14 +205,38 @@ def _digests(inputs: uptodate.Inputs) -> dict[str, bytes]:
     return {rel: digest for rel, (_stat, digest) in inputs.content.items()}
 
 
-def save_after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
-                     pages: page_cache.PageCache) -> None:
-    """After a full build with the page cache: the snapshot the next build starts from (none when the
-    build reported more than the integrity findings, or rendered plainly)."""
+def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report, pages: int,
+           snap: Snapshot | None, quick: bool = False) -> None:
+    """After a build that published the site: save ``snap`` and the up-to-date manifest, in the
+    background (:func:`.snapshot.in_background`) when there is a snapshot. ``quick``: the build took
+    this module's path, so the page cache's state is written too (the sites, for a full build after
+    this one)."""
+    output = options.output.resolve()
+
+    def work() -> None:
+        if snap is not None:
+            snapshot.save(snapshot.snapshot_path(output), snap)
+            if quick:
+                page_cache.write_state(output, "", snap.current, snap.spare)
+        uptodate.record(options, inputs, report, pages)
+
+    if snap is None:
+        work()
+    else:
+        snapshot.in_background(output, work)
+
+
+def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
+                pages: page_cache.PageCache) -> Snapshot | None:
+    """After a full build with the page cache wrote the site: the snapshot the next build starts from,
+    to save with :func:`finish` (none when the build reported more than the integrity findings, or rendered plainly). A full
+    build that failed leaves the snapshot as it was: it still describes the published site and
+    its spare (their root inodes and stats are checked before it is used)."""
     generation, corpus = pages.generation, result.corpus
     if generation is None or corpus is None or not usable(options) \
             or not only_integrity(corpus, result.findings, result.report):
-        return
+        snapshot.forget(options.output)
+        return None
     strings: dict[str, str] = {}
     deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
     state = SiteState(options, result.base_url, corpus, by_rel(corpus), MappingProxyType({p.url: p for p in result.pages}),
@@ -219,6 +245,4 @@ def save_after_build(options: BuildOptions, inputs: uptodate.Inputs, result: Bui
     current = {k: v for k, v in generation.items() if k != "pages"}
     kept = pages.kept_spare()
     spare = {k: v for k, v in kept.items() if k != "pages"} if kept else None
-    output = options.output.resolve()
-    snapshot.save(snapshot.snapshot_path(output), Snapshot(snapshot.FORMAT, build_key(options, inputs), _digests(inputs),
-                                                          state, current, spare))
+    return Snapshot(snapshot.FORMAT, build_key(options, inputs), _digests(inputs), state, current, spare)
