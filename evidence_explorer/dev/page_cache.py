@@ -22,7 +22,10 @@ Everything else is rendered; its file is written only when its digest differs fr
 copy. Files of the spare that the new site does not have are deleted. Any doubt (no state, another
 key, a spare that is not as recorded) means rendering every page, and when the spare cannot be
 trusted, deleting every file of it that the new site does not have. ``--no-cache`` and plain mode
-(``EVIDENCE_EXPLORER_PLAIN=1``) use none of this. ``tests/test_differential.py`` compares every
+(``EVIDENCE_EXPLORER_PLAIN=1``) use none of this. After a build with the page cache, the next one
+first tries the snapshot path (``snapshot_build.py``: the engine state of ``serve``, saved by the
+last build, so nothing is loaded, linked or specified again); this module's full path is the
+fallback, and a build through the snapshot records the sites here with an empty key. ``tests/test_differential.py`` compares every
 build of generated edit sequences with a cold one-process build, byte for byte.
 """
 from __future__ import annotations

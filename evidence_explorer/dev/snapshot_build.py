@@ -18,8 +18,11 @@ render only what they affect, exactly as ``serve`` does (its rebuilds are tested
 builds). The spare is brought up to date and swapped in, as the page cache does: every page is
 rendered now, or holds the bytes it had in the last build: left as it is when the spare has them,
 else copied from the published site (after checking its stat and digest). The exports, sitemap
-and charts are computed in full. Anything else (no snapshot, another key, an error or other
-warning, a spare not as recorded) means the page cache's full build, which saves a new snapshot.
+and charts are computed in full (their parts in ``jobs`` forked workers: ``pipeline.extra_parts``).
+The snapshot, the up-to-date manifest and the sites' record are saved by a forked child after the
+swap (:func:`.snapshot.in_background`); the next build waits for it. Anything else (no snapshot,
+another key, an error or other warning, a spare not as recorded) means the page cache's full build,
+which saves a new snapshot.
 ``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
 with a cold one-process build, byte for byte.
 """
