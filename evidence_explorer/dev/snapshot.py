@@ -39,6 +39,7 @@ except ImportError:  # Windows: no lock, and no fork either (the snapshot is sav
 from ..site.render import make_environment
 from ..speed import seal
 from ..speed.cache import cache_root, code_fingerprint
+from ..speed.memory import collector_paused
 from ..speed.parallel import can_fork
 from .dependencies import users_of
 from .incremental import SiteState
@@ -175,7 +176,8 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
     try:
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
+        with collector_paused():
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
         return seal.write(path, SNAPSHOT, buffer.getbuffer())
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return False
@@ -192,11 +194,15 @@ def load(path: Path) -> Snapshot | None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        snapshot = _Unpickler(io.BytesIO(payload)).load()
+        with collector_paused():  # a million new objects, none garbage: the collections only cost time
+            return _ready(_Unpickler(io.BytesIO(payload)).load())
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
         return None
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _ready(snapshot: Any) -> Snapshot | None:
     if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
         return None
     state = snapshot.state

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from hashlib import blake2b
 from pathlib import Path
@@ -101,6 +100,11 @@ def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
     snap = snapshot.load(snapshot.snapshot_path(output))
     if snap is None or snap.key != build_key(options, inputs) or not _sites_as_recorded(output, snap):
         return None
+    with frozen_heap():  # the snapshot lives to the end: collections skip it, workers share it
+        return _advance(options, inputs, output, snap)
+
+
+def _advance(options: BuildOptions, inputs: uptodate.Inputs, output: Path, snap: Snapshot) -> Done | None:
     report = Report()
     step = advance(replace(snap.state, options=options), Changes(content=changed_files(snap.content, inputs.content)),
                    report)
@@ -146,9 +150,8 @@ def _extra_files(state: SiteState, jobs: int) -> dict[str, str]:
         return [(i, parts[i]()) for i in share]
 
     done: dict[int, dict[str, str]] = {}
-    with frozen_heap() if jobs > 1 else nullcontext():
-        for result in fork_map([order[k::jobs] for k in range(jobs)], work, what="computing the exports"):
-            done.update(result)
+    for result in fork_map([order[k::jobs] for k in range(jobs)], work, what="computing the exports"):
+        done.update(result)
     files: dict[str, str] = {}
     for i in range(len(parts)):
         files.update(done[i])
