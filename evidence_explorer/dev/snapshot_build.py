@@ -37,12 +37,12 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..content import integrity, urls
-from ..content.diagnostics import Report
+from ..content.diagnostics import BuildError, Report
 from ..content.link import Corpus
 from ..options import BuildOptions
 from ..pipeline import PLAIN_ENV, BuildResult, extra_parts
-from ..site.publish import MARKER, OutputError, describe_os_error, is_mount_point, remove_tree, spare_path, swap, \
-    write_staging
+from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
+                            spare_path, swap, write_staging)
 from ..site.search_index import index_site
 from ..site.static_files import static_outputs
 from ..site.views.home import with_file_sizes
@@ -97,6 +97,10 @@ def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
     output = options.output.resolve()
     if not usable(options) or is_mount_point(output):
         return None
+    try:
+        check_output(output, options.content.resolve())
+    except BuildError:
+        return None  # the full build refuses it, after reporting what it reports first
     snap = snapshot.load(snapshot.snapshot_path(output))
     if snap is None or snap.key != build_key(options, inputs) or not _sites_as_recorded(output, snap):
         return None
@@ -264,9 +268,9 @@ def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report
 def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
                 pages: page_cache.PageCache) -> Snapshot | None:
     """After a full build with the page cache wrote the site: the snapshot the next build starts from,
-    to save with :func:`finish` (none when the build reported more than the integrity findings, or rendered plainly). A full
-    build that failed leaves the snapshot as it was: it still describes the published site and
-    its spare (their root inodes and stats are checked before it is used)."""
+    to save with :func:`finish` (none when the build reported more than the integrity findings, or
+    rendered plainly). A full build that failed leaves the snapshot as it was: it still describes
+    the published site and its spare (their root inodes and stats are checked before it is used)."""
     generation, corpus = pages.generation, result.corpus
     if generation is None or corpus is None or not usable(options) \
             or not only_integrity(corpus, result.findings, result.report):
@@ -274,8 +278,9 @@ def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildRes
         return None
     strings: dict[str, str] = {}
     deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
-    state = SiteState(options, result.base_url, corpus, by_rel(corpus), MappingProxyType({p.url: p for p in result.pages}),
-                      MappingProxyType(deps), result.nav, frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]
+    specs = MappingProxyType({p.url: p for p in result.pages})
+    state = SiteState(options, result.base_url, corpus, by_rel(corpus), specs, MappingProxyType(deps), result.nav,
+                      frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]  (no Jinja env)
                       result.memo, result.findings)
     current = {k: v for k, v in generation.items() if k != "pages"}
     kept = pages.kept_spare()
