@@ -111,25 +111,29 @@ def wait_for_writer(output: Path) -> None:
 
 def in_background(output: Path, work: Callable[[], None]) -> None:
     """Run ``work`` (saving the snapshot and the up-to-date manifest: seconds at 5,000 papers) in a
-    forked child holding the snapshot's lock, so the build returns as soon as the site is published;
-    the next build waits for the lock first (:func:`wait_for_writer`). Without a safe ``fork``
-    (Windows, threads running), in this process."""
+    forked process holding the snapshot's lock, so the build returns as soon as the site is
+    published; the next build waits for the lock first (:func:`wait_for_writer`). Forked twice, so
+    that no zombie is left to a long-lived caller (tests call the CLI in-process). Without a safe
+    ``fork`` (Windows, threads running), in this process."""
     fd = _lock(output.resolve(), create=True)
     pid = os.fork() if fd is not None and can_fork() else -1
-    if pid == 0:  # the child: the lock is shared with it and released when it exits
+    if pid == 0:  # the child: starts the writer and exits at once; the lock goes with the writer
         code = 1
         try:
             os.setsid()
-            quiet = os.open(os.devnull, os.O_RDWR)
-            for std in (0, 1, 2):  # a caller reading our output does not wait for this child
-                os.dup2(quiet, std)
-            work()
+            if os.fork() == 0:
+                quiet = os.open(os.devnull, os.O_RDWR)
+                for std in (0, 1, 2):  # a caller reading our output does not wait for the writer
+                    os.dup2(quiet, std)
+                work()
             code = 0
         finally:
             os._exit(code)
     try:
         if pid < 0:
             work()
+        else:
+            os.waitpid(pid, 0)
     finally:
         if fd is not None:
             os.close(fd)
