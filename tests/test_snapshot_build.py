@@ -11,7 +11,7 @@ import pickle
 import pytest
 
 from evidence_explorer.dev import incremental, snapshot, snapshot_build
-from evidence_explorer.speed import seal
+from evidence_explorer.speed import seal, uptodate
 
 from conftest import run_cli
 from test_cache_files import forged
@@ -97,3 +97,26 @@ def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, 
         taken.clear()
         build(site, output, tmp_path)  # the full build saved a good snapshot again
         assert taken == [True], what
+
+
+def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch):
+    """The snapshot's key: a template or code change moves the cache folder (the code fingerprint); a
+    tool fingerprint that differs inside the same folder (as a change the folder name missed would)
+    or a changed option is still refused, and the full build's site equals a cold one."""
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2, 3):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True]
+    real = uptodate.tool_fingerprint
+    monkeypatch.setattr(uptodate, "tool_fingerprint", lambda: real() + "-templates-changed")
+    site.apply(("body", 3, 4))
+    build(site, output, tmp_path)
+    assert taken[-1] is False
+    monkeypatch.setattr(uptodate, "tool_fingerprint", real)
+    site.apply(("body", 3, 0))
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--quiet", "--strict")
+    assert run.code == 0 and taken[-1] is False
+    assert_same_site(output, cold_build(site.content, tmp_path, ["--strict"])[2], "strict")
