@@ -38,7 +38,7 @@ except ImportError:  # Windows: no lock, and no fork either (the snapshot is sav
 
 from ..site.render import make_environment
 from ..speed import seal
-from ..speed.cache import cache_root, code_fingerprint
+from ..speed.cache import TemplateCache, cache_root, code_fingerprint
 from ..speed.memory import collector_paused
 from ..speed.parallel import can_fork
 from .dependencies import users_of
@@ -199,18 +199,23 @@ def load(path: Path) -> Snapshot | None:
     sys.setrecursionlimit(max(limit, 20_000))
     try:
         with collector_paused():  # a million new objects, none garbage: the collections only cost time
-            return _ready(_Unpickler(io.BytesIO(payload)).load())
+            return _ready(_Unpickler(io.BytesIO(payload)).load(), path.parent)
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
         return None
     finally:
         sys.setrecursionlimit(limit)
 
 
-def _ready(snapshot: Any) -> Snapshot | None:
+def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
+    """The unpickled snapshot with what it does not store: the memo keyed by identity, the pages
+    using each id, a template environment (compiled templates from the sealed cache in ``folder``)."""
     if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
         return None
     state = snapshot.state
     memo = {(key[0], *map(id, entry[0])): entry for key, entry in state.memo.items()}  # keyed by identity
-    state = dataclasses.replace(state, env=make_environment(), memo=MappingProxyType(memo),
+    env = make_environment()
+    if seal.available():
+        env.bytecode_cache = TemplateCache(folder / "jinja")
+    state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
                                 users=MappingProxyType(users_of(state.deps)))
     return dataclasses.replace(snapshot, state=state)
