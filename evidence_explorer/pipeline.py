@@ -251,20 +251,38 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
 files); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
 citations), so serve does not compute them again for every paper after each edit."""
-    files = corpus_files(corpus, base_url, memo)
-    files.update(page_files(pages, base_url))
+    files: dict[str, str] = {}
+    for part in extra_parts(corpus, pages, base_url, memo):
+        files.update(part())
     return files
 
 
-def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str]:
+def extra_parts(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None
+                ) -> tuple[Callable[[], dict[str, str]], ...]:
+    """:func:`extra_files` as independent parts, each a function returning some of the files, in
+    :func:`extra_files`'s order (``build``'s snapshot path computes them in worker processes)."""
+    return (*corpus_parts(corpus, base_url, memo), partial(page_files, pages, base_url))
+
+
+def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None) -> tuple[Callable[[], dict[str, str]], ...]:
     """The exports that depend on the corpus alone (data files, the review links sheet, the papers
-    table's JSON, the feed): an accelerated build computes them beside the page specs."""
-    files = exports(corpus, base_url)
-    files["review/links.csv"] = links_csv(corpus, base_url)
-    files[JSON_URL] = papers_json(corpus, memo)  # every paper's row, for the papers table in the browser
-    feed = atom_feed(corpus, base_url)
-    if feed is not None:
-        files[FEED_URL] = feed
+    table's JSON, the feed), as independent parts."""
+    def feed() -> dict[str, str]:
+        text = atom_feed(corpus, base_url)
+        return {} if text is None else {FEED_URL: text}
+
+    return (lambda: exports(corpus, base_url),
+            lambda: {"review/links.csv": links_csv(corpus, base_url)},
+            lambda: {JSON_URL: papers_json(corpus, memo)},  # every paper's row, for the papers table in the browser
+            feed)
+
+
+def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str]:
+    """The exports that depend on the corpus alone: an accelerated build computes them beside the
+    page specs (:data:`SplitStage`)."""
+    files: dict[str, str] = {}
+    for part in corpus_parts(corpus, base_url, memo):
+        files.update(part())
     return files
 
 

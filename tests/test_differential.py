@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from evidence_explorer.dev import snapshot_build
 from evidence_explorer.dev.incremental import Changes, full_build, rebuild
 from evidence_explorer.pipeline import BuildOptions
 
@@ -56,6 +57,12 @@ title: About
 ---
 This page links [[{paper}]]. A <b>raw</b> tag, an [external link](https://example.org/).
 """
+BROKEN = """---
+authors: [Lee A]
+year: 2021
+---
+No title: an error, so the build fails and the published site stays as it was.
+"""
 ORPHAN = """---
 title: Nobody cites this paper
 authors: [Lee A]
@@ -81,6 +88,7 @@ class Site:
         self.bodies = {"p1": BODIES[1], "p2": BODIES[0], "c1": BODIES[2], "c2": BODIES[0]}
         self.yaml: dict[str, str] = {}
         self.orphan = False
+        self.broken = False
         self.write()
 
     def write(self) -> None:
@@ -98,6 +106,8 @@ class Site:
                                                   body=self.bodies.get(f"c{n}", BODIES[1]).format(paper=paper))
         if self.orphan:
             files["papers/orphan.md"] = ORPHAN
+        if self.broken:
+            files["papers/broken.md"] = BROKEN
         for rel, text in files.items():
             path = self.content / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +134,8 @@ class Site:
             self.titles[new], self.bodies[new] = self.titles.pop(old), self.bodies.pop(old)
         elif kind == "orphan":
             self.orphan = not self.orphan
+        elif kind == "broken":  # a file with an error: the build fails
+            self.broken = not self.broken
         elif kind == "cmoc":  # a CMOC field: status, direction
             n, key, value = args
             self.cmoc_fields[n].pop(key, None) if value is None else self.cmoc_fields[n].update({key: value})
@@ -198,8 +210,25 @@ class Settings:
                 + (["--strict"] if self.strict else []))
 
 
-def run_sequence(steps: list[tuple], scratch: Path) -> None:
-    """Build after every step into ``scratch/out/site<k>`` (one parent: shared caches) and compare."""
+def run_sequence(steps: list[tuple], scratch: Path) -> int:
+    """Build after every step into ``scratch/out/site<k>`` (one parent: shared caches) and compare;
+    how many builds went through the snapshot (``dev/snapshot_build.py``)."""
+    real, quick = snapshot_build.try_build, []
+
+    def spy(*args):
+        done = real(*args)
+        quick.append(done is not None)
+        return done
+
+    snapshot_build.try_build = spy
+    try:
+        _run_sequence(steps, scratch)
+    finally:
+        snapshot_build.try_build = real
+    return sum(quick)
+
+
+def _run_sequence(steps: list[tuple], scratch: Path) -> None:
     site, options = Site(scratch / "content"), Settings()
     for i, step in enumerate([("start",), *steps]):
         site.apply(step)
@@ -220,6 +249,7 @@ EDIT_STEPS = (  # structural edits: status, direction, relations, an added or de
     st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("direction"), st.sampled_from([None, "enabler", "barrier"])),
     st.tuples(st.just("cites"), st.integers(1, 3), st.integers(0, 1)),
     st.tuples(st.just("third")),
+    st.tuples(st.just("broken")),
 )
 BUILD_STEPS = st.one_of(
     st.tuples(st.just("base-url"), st.sampled_from([None, "/", "/evidence/", "/a/b/"])),
@@ -244,6 +274,16 @@ def test_base_url_sequence_equals_cold_builds(tmp_path):
     then back: every site equals a cold build (the compiled-template cache once froze the prefix)."""
     run_sequence([("output", 1), ("base-url", "/evidence/"), ("output", 0), ("base-url", None),
                   ("yaml", "base_url", "/docs/"), ("output", 1), ("base-url", "javascript:alert(1)//")], tmp_path)
+
+
+def test_edit_sequence_through_the_snapshot_equals_cold_builds(tmp_path):
+    """Edits of every kind, a failing build between them, an option change and back: the builds after
+    the first two go through the snapshot (the test fails if that path silently stops being taken)."""
+    steps = [("body", 3, 3), ("body", 2, 1), ("title", 1, 3), ("cmoc", 1, "status", "contested"), ("broken",),
+             ("cites", 2, 0), ("broken",), ("third",), ("rename", 0), ("base-url", "/b/"), ("body", 0, 2),
+             ("base-url", None), ("cmoc", 2, "direction", "barrier"), ("third",), ("body", 1, 4), ("rename", 1),
+             ("orphan",), ("title", 0, 2)]
+    assert run_sequence(steps, tmp_path) >= 10
 
 
 def test_site_yaml_and_strict_sequence_equals_cold_builds(tmp_path):

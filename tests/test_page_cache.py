@@ -1,13 +1,14 @@
 """``build``'s page cache (dev/page_cache.py): after an edit only the pages it can affect are rendered
 and only changed files are written, and the site still equals a cold one-process build, byte for
 byte. Generated sequences of every kind of edit run in ``test_differential.py``; here one
-hand-written sequence also checks that the cache really works (fewer pages rendered, unchanged files
+hand-written sequence also checks that the cache really works on the full path (the snapshot path,
+``dev/snapshot_build.py``, turned off: ``test_snapshot_build.py`` tests it) (fewer pages rendered, unchanged files
 left as they were), so the test fails if the cache silently stops being used."""
 from __future__ import annotations
 
 import os
 
-from evidence_explorer.dev import page_cache
+from evidence_explorer.dev import page_cache, snapshot_build
 from evidence_explorer.pipeline import PLAIN_ENV
 from evidence_explorer.site.publish import spare_path
 
@@ -29,6 +30,7 @@ def test_edits_render_only_affected_pages_and_equal_cold_builds(tmp_path, monkey
         return real(corpus, specs, *args, **kwargs)
 
     monkeypatch.setattr(page_cache, "render_recorded", counting)
+    monkeypatch.setattr(snapshot_build, "try_build", lambda *args: None)  # the full path: its own reuse
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     inodes: list[int] = []
     for i, step in enumerate(STEPS):

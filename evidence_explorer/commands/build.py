@@ -11,7 +11,7 @@ from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
 from ..content.textsafe import describe, escape_controls
 from ..options import BuildOptions
-from ..dev import page_cache
+from ..dev import page_cache, snapshot, snapshot_build
 from ..pipeline import build
 from ..site.publish import remove_abandoned
 from ..speed import uptodate
@@ -54,32 +54,54 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     start = time.perf_counter()
     options = build_options(args)
     wanted = write and options.cache and getattr(args, "page_cache", False)
+    if write:
+        snapshot.wait_for_writer(options.output)  # the last build may still be saving its snapshot
     if write and not options.cache:
         uptodate.forget(options.output)
     if write and not wanted:  # off unless asked for: its state and spare site would only go stale
         page_cache.forget(options.output)
+        snapshot.forget(options.output)
     probe = uptodate.probe(options) if write and options.cache else None
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)
-    pages = page_cache.PageCache(options, probe.inputs) if wanted and probe is not None and probe.inputs is not None \
-        else None
+    inputs = probe.inputs if wanted and probe is not None else None
+    if inputs is not None:
+        quick = snapshot_build.try_build(options, inputs)
+        if quick is not None:
+            return _built(args, options, inputs, quick.report, quick.pages, start, quick.snapshot, quick=True)
+    pages = page_cache.PageCache(options, inputs) if inputs is not None else None
     result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
     print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
     if result.config_failed:
         return 2
     if result.report.failed(args.strict) or (write and not result.written):
         return 1
-    if pages is not None:
+    snap = None
+    if pages is not None and inputs is not None:
         pages.save()
-    if probe is not None:
-        uptodate.record(options, probe.inputs, result.report, len(result.pages))
+        snap = snapshot_build.after_build(options, inputs, result, pages)
+    if write:
+        return _built(args, options, probe.inputs if probe else None, result.report, len(result.pages), start, snap,
+                      shown=True)
     if not args.quiet:
-        elapsed = time.perf_counter() - start
-        if write:
-            print(f"built {len(result.pages)} pages into {options.output} in {elapsed:.2f} s", file=sys.stderr)
-        else:
-            n = sum(1 for _ in result.corpus.all()) if result.corpus else 0
-            print(f"checked {n} files in {elapsed:.2f} s", file=sys.stderr)
+        n = sum(1 for _ in result.corpus.all()) if result.corpus else 0
+        print(f"checked {n} files in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _built(args: argparse.Namespace, options: BuildOptions, inputs: uptodate.Inputs | None, report: Report,
+           pages: int, start: float, snap: snapshot.Snapshot | None = None, shown: bool = False,
+           quick: bool = False) -> int:
+    """The end of a build that wrote the site (``shown``: its report is printed already; ``pages`` < 0:
+    failed): the up-to-date manifest and the snapshot saved (in the background with a snapshot)."""
+    if not shown:
+        print_report(report, args.strict, args.quiet)
+        if pages < 0 or report.failed(args.strict):
+            return 1
+    if inputs is not None:
+        snapshot_build.finish(options, inputs, report, pages, snap, quick)
+    if not args.quiet:
+        print(f"built {pages} pages into {options.output} in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
 
 

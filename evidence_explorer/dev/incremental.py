@@ -23,7 +23,6 @@ content is valid, so the last good site keeps being served.
 """
 from __future__ import annotations
 
-import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -34,12 +33,10 @@ from typing import Any, Iterable, Mapping
 import jinja2
 
 from ..content import integrity, urls
-from ..content.diagnostics import Location, Report
+from ..content.diagnostics import Report
 from ..content.link import Corpus, body_links, link
-from ..content.load import COLLECTIONS, ContentError, SourceFile, display_path, read_source
 from ..content.model import Entity
 from ..content.validate import build_entity
-from ..content.walk import file_problem, is_content_path
 from ..options import BuildOptions
 from ..pipeline import RenderJob, build, extra_files
 from ..site.pages import collect_pages
@@ -53,6 +50,7 @@ from . import delta
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .changes import Changes
 from .relink import changed_backlinks, relink
+from .reread import read_changed, walk_key  # noqa: F401  (read_changed: tests read it here)
 from .served import remove_file, write_if_changed, write_pages
 
 MEMO_STALE = 200
@@ -148,38 +146,6 @@ def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, na
     return html, deps
 
 
-def read_changed(content: Path, rels: Iterable[str], report: Report,
-                 follow_outside: bool = False) -> list[SourceFile]:
-    """Read the changed files a build would load, without walking the whole tree (the names and
-    checks of walk.py: links outside, FIFOs, devices refused). Files that are gone are skipped."""
-    out = []
-    root = os.path.realpath(content)
-    for rel in sorted(rels, key=_walk_key):
-        kind = is_content_path(rel)
-        if kind is None:
-            continue
-        path = content / rel
-        if path.is_dir() or not os.path.lexists(path):
-            continue
-        shown = display_path(content, str(content), rel)
-        problem = file_problem(str(path), rel, root, follow_outside, folder_checked=False)
-        if problem is not None:
-            report.error(problem.code, problem.message, Location(shown))
-            continue
-        try:
-            out.append(read_source(path, shown, rel, kind))
-        except ContentError as exc:
-            report.error(exc.code, exc.message, Location(shown, exc.line))
-    return out
-
-
-def _walk_key(rel: str) -> tuple:
-    """Sort key reproducing load order: collection, then os.walk order (files before subfolders)."""
-    parts = rel.split("/")
-    order = list(COLLECTIONS).index(parts[0]) if parts[0] in COLLECTIONS else len(COLLECTIONS)
-    return (order, tuple((1, p) for p in parts[1:-1]) + ((0, parts[-1]),))
-
-
 # --- the two entry points -----------------------------------------------------------------
 
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
@@ -191,7 +157,7 @@ def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
         return Outcome(result.report, None, full=True, config_failed=result.config_failed)
     corpus, pages, deps = result.corpus, result.pages, result.rendered
     assert corpus is not None
-    state = SiteState(options, result.base_url, corpus, _by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
+    state = SiteState(options, result.base_url, corpus, by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
                       MappingProxyType(dict(deps)), result.nav, frozenset(result.extras), result.updated, env,
                       result.memo, result.findings, MappingProxyType(users_of(deps)))
     return Outcome(result.report, state, rendered=tuple(deps), written=result.files, full=True)
@@ -232,12 +198,40 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     report = report or Report()
     if changes.config:
         return full_build(state.options, report)
+    step = advance(state, changes, report)
+    if step is None:
+        return Outcome(report, None)
+    written = write_pages(state.options.output.resolve(), step.html, step.removed, changes.static)
+    new_state = step.state
+    if extras:
+        new_state, extra_written = write_extras(new_state)
+        written += extra_written
+    return Outcome(report, new_state, rendered=tuple(step.html), removed=step.removed, written=tuple(written),
+                   relinked=step.relinked, proportional=step.proportional)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What :func:`advance` computed: the state after the edit (its ``extras`` still the previous
+    ones), the HTML of the pages to write, and the pages gone. Nothing is written yet."""
+
+    state: SiteState
+    html: dict[str, str]
+    removed: tuple[str, ...]
+    relinked: bool
+    proportional: bool
+
+
+def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
+    """The pages ``changes`` (content files and templates, not site.yaml) affect, rendered, and the
+    state after them; None when the edit fails the build (reported). Both ``serve``'s rebuilds and
+    ``build``'s snapshot path (:mod:`.snapshot_build`) write what it returns."""
     edit = _reread(state, changes, report)
     if report.failed(state.options.strict):
-        return Outcome(report, None)
+        return None
     corpus, found, relinked, proportional = _relink(state, edit, changes, report)
     if report.failed(state.options.strict):
-        return Outcome(report, None)
+        return None
     if not relinked:  # pages recorded the backlinks they read by the looked-up id
         edit.changed_ids.update(changed_backlinks(state.corpus, corpus))
     nav = nav_items(corpus)
@@ -258,7 +252,6 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     todo = [pages[url] for url in (pages if everything else specs.check) if url in pages and affected(url, pages[url])]
     html, new_deps = render_recorded(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known)
     removed = () if proportional else tuple(url for url in state.pages if url not in pages)
-    written = write_pages(state.options.output.resolve(), html, removed, changes.static)
     deps = dict(state.deps)
     deps.update(new_deps)
     for url in removed:
@@ -267,11 +260,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
                           specs.memo, found, MappingProxyType(users), specs.stale)
-    if extras:
-        new_state, extra_written = write_extras(new_state)
-        written += extra_written
-    return Outcome(report, new_state, rendered=tuple(html), removed=removed, written=tuple(written),
-                   relinked=relinked, proportional=proportional)
+    return Step(new_state, html, removed, relinked, proportional)
 
 
 @dataclass(frozen=True)
@@ -310,7 +299,7 @@ def _reread(state: SiteState, changes: Changes, report: Report) -> _Edit:
             added_or_removed = True
         changed_ids.update(e.id.lower() for e in (old, new) if e is not None)
     if added_or_removed:
-        entities = dict(sorted(entities.items(), key=lambda kv: _walk_key(kv[0])))
+        entities = dict(sorted(entities.items(), key=lambda kv: walk_key(kv[0])))
     return _Edit(entities, pairs, changed_ids, added_or_removed)
 
 
@@ -385,5 +374,5 @@ def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tu
     return replace(state, extras=frozenset(files)), tuple(written)
 
 
-def _by_rel(corpus: Corpus) -> Mapping[str, Entity]:
-    return MappingProxyType(dict(sorted(((e.rel, e) for e in corpus.all()), key=lambda kv: _walk_key(kv[0]))))
+def by_rel(corpus: Corpus) -> Mapping[str, Entity]:
+    return MappingProxyType(dict(sorted(((e.rel, e) for e in corpus.all()), key=lambda kv: walk_key(kv[0]))))

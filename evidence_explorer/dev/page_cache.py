@@ -22,7 +22,10 @@ Everything else is rendered; its file is written only when its digest differs fr
 copy. Files of the spare that the new site does not have are deleted. Any doubt (no state, another
 key, a spare that is not as recorded) means rendering every page, and when the spare cannot be
 trusted, deleting every file of it that the new site does not have. ``--no-cache`` and plain mode
-(``EVIDENCE_EXPLORER_PLAIN=1``) use none of this. ``tests/test_differential.py`` compares every
+(``EVIDENCE_EXPLORER_PLAIN=1``) use none of this. After a build with the page cache, the next one
+first tries the snapshot path (``snapshot_build.py``: the engine state of ``serve``, saved by the
+last build, so nothing is loaded, linked or specified again); this module's full path is the
+fallback, and a build through the snapshot records the sites here with an empty key. ``tests/test_differential.py`` compares every
 build of generated edit sequences with a cold one-process build, byte for byte.
 """
 from __future__ import annotations
@@ -177,7 +180,7 @@ def build_key(base: str, job: RenderJob) -> str:
 
 # --- the render stage -----------------------------------------------------------------------
 
-def _stat(path: Path) -> list[int] | None:
+def file_stat(path: Path | str) -> list[int] | None:
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
@@ -199,7 +202,7 @@ class PageCache:
         self.previous = state if isinstance(state, dict) and state.get("format") == FORMAT \
             and state.get("output") == str(self.output) else None
         forget(self.output)  # a build killed from here on leaves no state behind
-        spare = _stat(spare_path(self.output))
+        spare = file_stat(spare_path(self.output))
         self.spare_ino = spare[3] if spare else None
         self.key = ""
         self.generation: dict | None = None
@@ -210,13 +213,13 @@ class PageCache:
             return render_plainly(job)
         self.key = build_key(self.base, job)
         staging = job.staging
-        root = _stat(staging)
+        root = file_stat(staging)
         reused = root is not None and self.spare_ino is not None and root[3] == self.spare_ino
         prev = self.previous or {}
         spare = prev.get("spare") if reused else None
-        if spare is not None and (spare.get("root") != self.spare_ino or not _dirs_as_recorded(staging, spare)):
+        if spare is not None and (spare.get("root") != self.spare_ino or not dirs_as_recorded(staging, spare)):
             spare = None
-        _remove_folder(staging / "pagefind")  # the search index is made afresh after this stage
+        remove_folder(staging / "pagefind")  # the search index is made afresh after this stage
         entities = entity_digests(job.corpus, self.content)
         links = link_digests(job.corpus)
         digester = Digester(job.corpus, entities)
@@ -233,26 +236,35 @@ class PageCache:
         others = {MARKER, *job.extras, *(f"static/{rel}" for rel, _data in static_outputs())}
         if reused:
             stale = (set(spare_files) | set(spare.get("others", ()))) - expected - others if spare else None
-            _delete_stale(staging, stale, expected | others)
+            delete_stale(staging, stale, expected | others)
         self.generation = {"root": root[3] if root else None, "others": sorted(others),
                            "files": {urls.output_path(url): r[2] for url, r in results.items()},
                            "pages": {url: [r[0], r[1]] for url, r in results.items()},
-                           "dirs": _dir_stats(staging, expected | others)}
+                           "dirs": dir_stats(staging, expected | others)}
         return dict.fromkeys(p.url for p in job.pages)
+
+    def kept_spare(self) -> dict | None:
+        """The record of the site this build replaced, now the spare, when the last build recorded it."""
+        prev = (self.previous or {}).get("current")
+        spare = file_stat(spare_path(self.output))
+        return prev if prev and spare and prev.get("root") == spare[3] else None
 
     def save(self) -> None:
         """Record the state after a successful build: the site now published, and the spare (the
         site it replaced) when that is the one the last build published."""
         if self.generation is None:
             return
-        prev = (self.previous or {}).get("current")
-        spare = _stat(spare_path(self.output))
-        kept = prev if prev and spare and prev.get("root") == spare[3] else None
-        try:
-            seal.write_json(self.path, STATE, {"format": FORMAT, "output": str(self.output), "key": self.key,
-                                               "current": self.generation, "spare": kept})
-        except OSError:  # the site is written; without a state the next build renders every page
-            forget(self.output)
+        write_state(self.output, self.key, self.generation, self.kept_spare())
+
+
+def write_state(output: Path, key: str, current: Mapping, spare: Mapping | None) -> None:
+    """Record the published site and the spare (``key`` "": no page can be reused, but the spare's
+    files are known, so only changed bytes are written)."""
+    try:
+        seal.write_json(state_path(output), STATE, {"format": FORMAT, "output": str(output), "key": key,
+                                                    "current": {"pages": {}, **current}, "spare": spare})
+    except OSError:  # the site is written; without a state the next build renders every page
+        forget(output)
 
 
 def _partition(pages: Iterable[PageSpec], staging: Path, digester: Digester, entities: Mapping[str, bytes],
@@ -272,7 +284,7 @@ def _partition(pages: Iterable[PageSpec], staging: Path, digester: Digester, ent
                 same = page_key(digester.spec(spec), old[1], entities, links) == old[0]
             except Unkeyable:
                 same = False
-            if same and _stat(staging / rel) == copy[1:]:
+            if same and file_stat(staging / rel) == copy[1:]:
                 reuse[spec.url] = (old[0], old[1], copy)
                 continue
         todo.append(spec)
@@ -302,14 +314,14 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
             digest = blake2b(data, digest_size=16).hexdigest()
             path = job.staging / rel
             copy = spare_files.get(rel)
-            if copy is None or copy[0] != digest or _stat(path) != copy[1:]:
+            if copy is None or copy[0] != digest or file_stat(path) != copy[1:]:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             try:
                 key = page_key(digester.spec(spec), deps[spec.url], entities, links)
             except Unkeyable:
                 key = ""
-            out[spec.url] = (key, sorted(deps[spec.url]), [digest, *(_stat(path) or [])])
+            out[spec.url] = (key, sorted(deps[spec.url]), [digest, *(file_stat(path) or [])])
         return out, job.cache.delta() if job.cache is not None else None
 
     results: dict[str, tuple] = {}
@@ -321,11 +333,11 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
     return results
 
 
-def _dirs_as_recorded(staging: Path, spare: Mapping) -> bool:
-    return all(_stat(staging / rel) == stat for rel, stat in spare.get("dirs", {}).items())
+def dirs_as_recorded(staging: Path, spare: Mapping) -> bool:
+    return all(file_stat(staging / rel) == stat for rel, stat in spare.get("dirs", {}).items())
 
 
-def _dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | None]:
+def dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | None]:
     """The stat of every folder holding one of ``files`` (below ``staging``, which is not listed)."""
     folders = set()
     for rel in files:
@@ -333,10 +345,10 @@ def _dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | Non
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    return {rel: _stat(staging / rel) for rel in sorted(folders)}
+    return {rel: file_stat(f"{staging}/{rel}") for rel in sorted(folders)}
 
 
-def _delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None:
+def delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None:
     """Delete the files of the spare site the new one does not have (``None``: not known, so every
     file not in ``keep``), then the folders left empty."""
     if stale is None:
@@ -361,6 +373,6 @@ def _delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None
             parent = parent.parent
 
 
-def _remove_folder(path: Path) -> None:
+def remove_folder(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)

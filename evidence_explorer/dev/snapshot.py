@@ -1,0 +1,221 @@
+"""``build``'s snapshot: the engine state ``serve`` keeps in memory, kept on disk between builds.
+
+After a successful ``build --page-cache`` the state of :mod:`.incremental` (the corpus, every page
+spec, each page's recorded dependencies, the findings, nav, extras, dates, the views' memo; not
+the Jinja environment) is pickled into the versioned cache folder with the build's key, the digest
+of every content file it read, and the records of the published and spare sites (each page file's
+digest and stat: :mod:`.page_cache`'s format). The next build loads it instead of loading,
+linking and specifying everything again (:mod:`.snapshot_build`).
+
+Pickle runs code named in the file, so the file is sealed (``speed/seal.py``: only this user's own
+build can have written it) and only unpickled after the seal verified, and even then through
+:class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
+model's and views' dataclasses, enums and values), the view
+functions page specs hold, and a few standard types (paths, ``Markup``, dates): a file that names
+anything else is ignored like a missing one (the build is cold). ``docs/threat-model.md`` says so.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import os
+import pathlib
+import pickle
+import sys
+from collections import ChainMap
+from importlib import import_module
+from pathlib import Path
+from types import FunctionType, MappingProxyType
+from typing import Any, Callable, Mapping
+
+from markupsafe import Markup
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, and no fork either (the snapshot is saved in the build itself)
+    fcntl = None  # type: ignore[assignment]
+
+from ..site.render import make_environment
+from ..speed import seal
+from ..speed.cache import TemplateCache, cache_root, code_fingerprint
+from ..speed.memory import collector_paused
+from ..speed.parallel import can_fork
+from .dependencies import users_of
+from .incremental import SiteState
+
+SNAPSHOT = "snapshot.pickle"
+LOCK = "snapshot.lock"
+FORMAT = 1
+"""Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
+PACKAGE = "evidence_explorer."
+STANDARD = {("pathlib", "PosixPath"): pathlib.PosixPath, ("pathlib", "PurePosixPath"): pathlib.PurePosixPath,
+            ("pathlib", "WindowsPath"): pathlib.WindowsPath, ("pathlib", "PureWindowsPath"): pathlib.PureWindowsPath,
+            ("markupsafe", "Markup"): Markup, ("datetime", "date"): datetime.date,
+            ("datetime", "datetime"): datetime.datetime, ("datetime", "timedelta"): datetime.timedelta,
+            ("datetime", "timezone"): datetime.timezone}
+"""The only classes from outside the package a snapshot may name."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    format: int
+    key: str
+    """The build's key (:func:`.snapshot_build.build_key`): any difference means the slow path."""
+    content: Mapping[str, bytes]
+    """Content-relative path → digest of the bytes the build read (``uptodate``'s signature)."""
+    state: SiteState
+    current: Mapping[str, Any]
+    """The published site's record: root inode, ``files`` (path → [digest, *stat]), ``dirs``, ``others``."""
+    spare: Mapping[str, Any] | None
+    """The same for the spare site (the one the build replaced), when known."""
+
+
+def snapshot_path(output: Path) -> Path:
+    return cache_root(output.resolve()) / code_fingerprint() / SNAPSHOT
+
+
+def forget(output: Path) -> None:
+    """Delete the snapshot (before a build that will not leave one that describes its output)."""
+    try:
+        snapshot_path(output).unlink()
+    except OSError:
+        pass
+
+
+def _lock(output: Path, create: bool) -> int | None:
+    """An exclusive lock on the output's snapshot (blocking until a writer is done), or None."""
+    path = snapshot_path(output).with_name(LOCK)
+    if fcntl is None:
+        return None
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0) | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def wait_for_writer(output: Path) -> None:
+    """Wait until the last build's background writer (:func:`in_background`) is done."""
+    fd = _lock(output.resolve(), create=False)
+    if fd is not None:
+        os.close(fd)
+
+
+def in_background(output: Path, work: Callable[[], None]) -> None:
+    """Run ``work`` (saving the snapshot and the up-to-date manifest: seconds at 5,000 papers) in a
+    forked process holding the snapshot's lock, so the build returns as soon as the site is
+    published; the next build waits for the lock first (:func:`wait_for_writer`). Forked twice, so
+    that no zombie is left to a long-lived caller (tests call the CLI in-process). Without a safe
+    ``fork`` (Windows, threads running), in this process."""
+    fd = _lock(output.resolve(), create=True)
+    pid = os.fork() if fd is not None and can_fork() else -1
+    if pid == 0:  # the child: starts the writer and exits at once; the lock goes with the writer
+        code = 1
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                quiet = os.open(os.devnull, os.O_RDWR)
+                for std in (0, 1, 2):  # a caller reading our output does not wait for the writer
+                    os.dup2(quiet, std)
+                work()
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        if pid < 0:
+            work()
+        else:
+            os.waitpid(pid, 0)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def proxy(items: dict) -> MappingProxyType:
+    """A read-only mapping again (pickle cannot store one as it is)."""
+    return MappingProxyType(items)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is MappingProxyType:
+            return proxy, (dict(obj),)
+        if type(obj) is ChainMap:  # the memo's layers, flattened (the first layer wins, as in the map)
+            return dict, (dict(obj),)
+        return NotImplemented
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in STANDARD:
+            return STANDARD[module, name]
+        if module == __name__ and name == "proxy":
+            return proxy
+        if module.startswith(PACKAGE) and "." not in name:
+            found = getattr(import_module(module), name, None)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+            if isinstance(found, FunctionType) and found.__module__ == module and ".site.views." in module:
+                return found  # a view's helper a page spec holds (called by templates only)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a snapshot")
+
+
+def save(path: Path, snapshot: Snapshot) -> bool:
+    """Pickle ``snapshot`` (without the Jinja environment and what is derived on load) and write it
+    sealed, atomically. False when nothing could be written."""
+    state = snapshot.state
+    strings: dict[str, str] = {}
+    deps = {url: frozenset(strings.setdefault(i, i) for i in ids) for url, ids in state.deps.items()}
+    slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), deps=MappingProxyType(deps),
+                               memo=dict(state.memo))
+    buffer = io.BytesIO()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
+    try:
+        with collector_paused():
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
+        return seal.write(path, SNAPSHOT, buffer.getbuffer())
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return False
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def load(path: Path) -> Snapshot | None:
+    """The snapshot at ``path`` with its state ready for :func:`.incremental.advance`, or None when
+    there is none, it is not sealed with this user's key, or it does not unpickle as one."""
+    payload = seal.read(path, SNAPSHOT, limit=1 << 32)
+    if payload is None:
+        return None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        with collector_paused():  # a million new objects, none garbage: the collections only cost time
+            return _ready(_Unpickler(io.BytesIO(payload)).load(), path.parent)
+    except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
+    """The unpickled snapshot with what it does not store: the memo keyed by identity, the pages
+    using each id, a template environment (compiled templates from the sealed cache in ``folder``)."""
+    if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
+        return None
+    state = snapshot.state
+    memo = {(key[0], *map(id, entry[0])): entry for key, entry in state.memo.items()}  # keyed by identity
+    env = make_environment()
+    if seal.available():
+        env.bytecode_cache = TemplateCache(folder / "jinja")
+    state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
+                                users=MappingProxyType(users_of(state.deps)))
+    return dataclasses.replace(snapshot, state=state)

@@ -1,0 +1,289 @@
+"""``build --page-cache`` in proportion to the edit: ``serve``'s incremental engine, from a snapshot.
+
+A build with the page cache ends by saving :mod:`.snapshot` (:func:`save_after_build`). The next one
+(:func:`try_build`) takes this path only when nothing is in doubt:
+
+- the snapshot verifies (sealed by this user, only admitted classes) and its key is this build's:
+  the up-to-date check's key (the tool's code, templates and libraries, the options that shape the
+  output, the content and output folders, git's HEAD and environment), ``site.yaml``'s digest and
+  the fast paths;
+- the published site and the spare site (the one the last build replaced) are as recorded: root
+  inodes, every folder's stat and every spare file's stat;
+- the last build reported nothing but the integrity checks' findings (so the diagnostics of files
+  not read again are known: none), and so does this one.
+
+Then the content files whose digest changed (``uptodate``'s signature: a touched file is hashed, an
+unchanged stat trusted) go through :func:`.incremental.advance`: re-read, re-link, re-specify and
+render only what they affect, exactly as ``serve`` does (its rebuilds are tested equal to cold
+builds). The spare is brought up to date and swapped in, as the page cache does: every page is
+rendered now, or holds the bytes it had in the last build: left as it is when the spare has them,
+else copied from the published site (after checking its stat and digest). The exports, sitemap
+and charts are computed in full (their parts in ``jobs`` forked workers: ``pipeline.extra_parts``).
+The snapshot, the up-to-date manifest and the sites' record are saved by a forked child after the
+swap (:func:`.snapshot.in_background`); the next build waits for it. Anything else (no snapshot,
+another key, an error or other warning, a spare not as recorded) means the page cache's full build,
+which saves a new snapshot.
+``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
+with a cold one-process build, byte for byte.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, replace
+from hashlib import blake2b
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..content import integrity, urls
+from ..content.diagnostics import BuildError, Report
+from ..content.link import Corpus
+from ..options import BuildOptions
+from ..pipeline import PLAIN_ENV, BuildResult, extra_parts
+from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
+                            spare_path, swap, write_staging)
+from ..site.search_index import index_site
+from ..site.static_files import static_outputs
+from ..site.views.home import with_file_sizes
+from ..site.views.memo import Memo
+from ..speed import uptodate
+from ..speed.memory import frozen_heap
+from ..speed.parallel import effective_jobs, fork_map
+from . import page_cache, snapshot
+from .changes import Changes
+from .incremental import SiteState, advance, by_rel, render_recorded
+from .snapshot import Snapshot
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Done:
+    """A build made through the snapshot: its report and page count."""
+
+    report: Report
+    pages: int
+    """How many pages the site has; -1 when the search index failed (reported, nothing published)."""
+    snapshot: Snapshot | None = None
+    """The snapshot to save (:func:`finish`)."""
+
+
+def build_key(options: BuildOptions, inputs: uptodate.Inputs) -> str:
+    site_yaml = inputs.content.get("site.yaml")
+    return repr((FORMAT, inputs.key, site_yaml[1].hex() if site_yaml else None, str(options.output.resolve()),
+                 options.fast_paths))
+
+
+def usable(options: BuildOptions) -> bool:
+    return options.cache and os.environ.get(PLAIN_ENV) != "1"
+
+
+def only_integrity(corpus: Corpus, findings: tuple[integrity.Finding, ...], report: Report) -> bool:
+    """Whether ``report`` holds exactly what the integrity checks report (nothing from loading or linking)."""
+    expected = Report()
+    integrity.report_findings(corpus, expected, findings)
+    return Counter(report.items) == Counter(expected.items)
+
+
+def changed_files(before: Mapping[str, bytes], now: uptodate.ContentSig) -> frozenset[str]:
+    """Content files added, removed or edited (by digest) since the snapshot; site.yaml is in the key."""
+    rels = {rel for rel, (_stat, digest) in now.items() if before.get(rel) != digest}
+    return frozenset((rels | (before.keys() - now.keys())) - {"site.yaml"})
+
+
+def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
+    """The build through the snapshot, or None: take the full path (nothing was written)."""
+    output = options.output.resolve()
+    if not usable(options) or is_mount_point(output):
+        return None
+    try:
+        check_output(output, options.content.resolve())
+    except BuildError:
+        return None  # the full build refuses it, after reporting what it reports first
+    snap = snapshot.load(snapshot.snapshot_path(output))
+    if snap is None or snap.key != build_key(options, inputs) or not _sites_as_recorded(output, snap):
+        return None
+    with frozen_heap():  # the snapshot lives to the end: collections skip it, workers share it
+        return _advance(options, inputs, output, snap)
+
+
+def _advance(options: BuildOptions, inputs: uptodate.Inputs, output: Path, snap: Snapshot) -> Done | None:
+    report = Report()
+    step = advance(replace(snap.state, options=options), Changes(content=changed_files(snap.content, inputs.content)),
+                   report)
+    if step is None or report.failed(options.strict) or not only_integrity(step.state.corpus, step.state.findings,
+                                                                           report):
+        return None  # the full build reports everything a cold build reports
+    state = step.state
+    files = _extra_files(state, options.jobs)
+    html = dict(step.html)
+    data_page = state.pages.get("data/")
+    if data_page is not None:  # the data page gives each download's size
+        sized = with_file_sizes((data_page,), files)
+        html.update(render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0])
+    state = replace(state, extras=frozenset(files))
+    snapshot.forget(output)  # from here on the site changes: a killed build leaves no snapshot behind
+    page_cache.forget(output)
+    try:
+        current = _publish(options, output, snap, state, files, html, report)
+    except OSError as exc:
+        raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
+                          "the published site is unchanged") from exc
+    if current is None:
+        return Done(report, -1)
+    spare = page_cache.file_stat(spare_path(output))
+    kept = snap.current if spare and spare[3] == snap.current.get("root") else None
+    return Done(report, len(state.pages), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state, current, kept))
+
+
+ENTITIES_PER_JOB = 2000
+"""Below this many entities per worker the exports are computed in this process (a fork costs more)."""
+PART_ORDER = (0, 1, 2, 4, 3)
+""":func:`pipeline.extra_parts` by cost, heaviest first (the data exports, links.csv, papers.json, the
+sitemap and charts, the feed)."""
+
+
+def _extra_files(state: SiteState, jobs: int) -> dict[str, str]:
+    """:func:`pipeline.extra_files` of ``state``, its parts in ``jobs`` forked workers (at 5,000
+    papers they take seconds, most of this path's time); the same files in the same order."""
+    parts = extra_parts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
+    order = [i for i in PART_ORDER if i < len(parts)] + [i for i in range(len(parts)) if i not in PART_ORDER]
+    jobs = min(effective_jobs(jobs, sum(1 for _ in state.corpus.all()), ENTITIES_PER_JOB), len(parts))
+
+    def work(share: list[int]) -> list[tuple[int, dict[str, str]]]:
+        return [(i, parts[i]()) for i in share]
+
+    done: dict[int, dict[str, str]] = {}
+    for result in fork_map([order[k::jobs] for k in range(jobs)], work, what="computing the exports"):
+        done.update(result)
+    files: dict[str, str] = {}
+    for i in range(len(parts)):
+        files.update(done[i])
+    return files
+
+
+def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
+    """The published site's root and the whole spare site (folders and files) are as recorded."""
+    spare, root = spare_path(output), page_cache.file_stat(output)
+    recorded = snap.spare
+    if recorded is None or root is None or root[3] != snap.current.get("root"):
+        return False
+    top = page_cache.file_stat(spare)
+    if top is None or top[3] != recorded.get("root") or not page_cache.dirs_as_recorded(spare, recorded):
+        return False
+    base = f"{spare}/"  # string paths: a Path per file costs more than its stat
+    return all(page_cache.file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
+
+
+def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str],
+             html: Mapping[str, str], report: Report) -> dict[str, Any] | None:
+    """Bring the spare up to date in its staging place, index it, swap it in; the new site's record,
+    or None when the search index failed (reported; the published site is unchanged)."""
+    staging = write_staging(output, files, reuse=True)
+    try:
+        root = page_cache.file_stat(staging)
+        if root is None or root[3] != (snap.spare or {}).get("root"):
+            raise OSError(0, "the spare site moved")  # not expected: checked just before
+        page_cache.remove_folder(staging / "pagefind")
+        record = _update_pages(staging, output, snap, state, html)
+        expected = set(record)
+        others = {MARKER, *files, *(f"static/{rel}" for rel, _data in static_outputs())}
+        spare = snap.spare or {}
+        page_cache.delete_stale(staging, (set(spare["files"]) | set(spare.get("others", ()))) - expected - others,
+                                expected | others)
+        current = {"root": root[3], "others": sorted(others), "files": record,
+                   "dirs": page_cache.dir_stats(staging, expected | others)}
+        if options.search and not index_site(staging, report):
+            remove_tree(staging)
+            return None
+        swap(staging, output, keep=True)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    return current
+
+
+def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
+                  html: Mapping[str, str]) -> dict[str, list]:
+    """Every page file of the new site in ``staging`` (the spare): rendered now, else the bytes it had in
+    the last build (left, or copied from the published site). Output path → [digest, *stat]."""
+    spare, current = (snap.spare or {})["files"], snap.current["files"]
+    record: dict[str, list] = {}
+    for url in state.pages:
+        rel = urls.output_path(url)
+        text = html.get(url)
+        if text is not None:
+            data: bytes | None = text.encode("utf-8")
+            digest = blake2b(data, digest_size=16).hexdigest()
+        else:
+            digest, data = current[rel][0], None
+        copy = spare.get(rel)
+        path = staging / rel
+        if copy is None or copy[0] != digest:
+            if data is None:
+                data = _published(output, rel, current[rel])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            stat = page_cache.file_stat(path)
+        else:
+            stat = copy[1:]
+        record[rel] = [digest, *(stat or [])]
+    return record
+
+
+def _published(output: Path, rel: str, recorded: list) -> bytes:
+    """A page's bytes from the published site, when its file is still as the last build recorded it."""
+    path = output / rel
+    data = path.read_bytes()
+    if page_cache.file_stat(path) != recorded[1:] or blake2b(data, digest_size=16).hexdigest() != recorded[0]:
+        raise OSError(0, f"'{rel}' of the published site changed since it was written")
+    return data
+
+
+def _digests(inputs: uptodate.Inputs) -> dict[str, bytes]:
+    return {rel: digest for rel, (_stat, digest) in inputs.content.items()}
+
+
+def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report, pages: int,
+           snap: Snapshot | None, quick: bool = False) -> None:
+    """After a build that published the site: save ``snap`` and the up-to-date manifest, in the
+    background (:func:`.snapshot.in_background`) when there is a snapshot. ``quick``: the build took
+    this module's path, so the page cache's state is written too (the sites, for a full build after
+    this one)."""
+    output = options.output.resolve()
+
+    def work() -> None:
+        if snap is not None:
+            snapshot.save(snapshot.snapshot_path(output), snap)
+            if quick:
+                page_cache.write_state(output, "", snap.current, snap.spare)
+        uptodate.record(options, inputs, report, pages)
+
+    if snap is None:
+        work()
+    else:
+        snapshot.in_background(output, work)
+
+
+def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
+                pages: page_cache.PageCache) -> Snapshot | None:
+    """After a full build with the page cache wrote the site: the snapshot the next build starts from,
+    to save with :func:`finish` (none when the build reported more than the integrity findings, or
+    rendered plainly). A full build that failed leaves the snapshot as it was: it still describes
+    the published site and its spare (their root inodes and stats are checked before it is used)."""
+    generation, corpus = pages.generation, result.corpus
+    if generation is None or corpus is None or not usable(options) \
+            or not only_integrity(corpus, result.findings, result.report):
+        snapshot.forget(options.output)
+        return None
+    strings: dict[str, str] = {}
+    deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
+    specs = MappingProxyType({p.url: p for p in result.pages})
+    state = SiteState(options, result.base_url, corpus, by_rel(corpus), specs, MappingProxyType(deps), result.nav,
+                      frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]  (no Jinja env)
+                      result.memo, result.findings)
+    current = {k: v for k, v in generation.items() if k != "pages"}
+    kept = pages.kept_spare()
+    spare = {k: v for k, v in kept.items() if k != "pages"} if kept else None
+    return Snapshot(snapshot.FORMAT, build_key(options, inputs), _digests(inputs), state, current, spare)

@@ -1,0 +1,122 @@
+"""``build --page-cache`` through the snapshot (dev/snapshot_build.py): only what an edit affects is
+rendered, and a snapshot that is not exactly what this user's last build saved is never used: a
+truncated, corrupted, foreign-sealed one, or one sealed with the user's key that names a class
+outside the package (it would run code when unpickled), means the full build, and every site equals
+a cold one-process build. Generated sequences of edits run through it in ``test_differential.py``."""
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+from evidence_explorer.dev import incremental, snapshot, snapshot_build
+from evidence_explorer.speed import seal, uptodate
+
+from conftest import run_cli
+from test_cache_files import forged
+from test_differential import Site, assert_same_site, cold_build
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path, monkeypatch):
+    """A cache key of this test's own (the user's real one is left alone)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    seal.secret.cache_clear()
+    yield
+    seal.secret.cache_clear()
+
+
+@pytest.fixture
+def spied(monkeypatch):
+    """Which builds went through the snapshot, and the URLs each rendered."""
+    taken: list[bool] = []
+    rendered: list[str] = []
+    real_try, real_render = snapshot_build.try_build, incremental.render_recorded
+
+    def try_build(*args):
+        done = real_try(*args)
+        taken.append(done is not None)
+        return done
+
+    def render(corpus, specs, *args, **kwargs):
+        specs = list(specs)
+        rendered.extend(s.url for s in specs)
+        return real_render(corpus, specs, *args, **kwargs)
+
+    monkeypatch.setattr(snapshot_build, "try_build", try_build)
+    monkeypatch.setattr(incremental, "render_recorded", render)
+    return taken, rendered
+
+
+def build(site: Site, output, tmp_path) -> None:
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--quiet", "--jobs", "2")
+    code, err, cold = cold_build(site.content, tmp_path, [])
+    assert (run.code, run.err) == (code, err)
+    if code == 0:
+        assert_same_site(output, cold, site.bodies)
+
+
+class Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, spied, monkeypatch):
+    taken, rendered = spied
+    monkeypatch.setattr(snapshot_build, "ENTITIES_PER_JOB", 1)  # the exports in two workers, as at scale
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    path = snapshot.snapshot_path(output)
+    for body in (1, 2, 3):  # cold, then a full build that keeps a spare, then through the snapshot
+        site.apply(("body", 3, body))  # c2's body
+        rendered.clear()
+        build(site, output, tmp_path)
+    assert taken == [False, False, True]
+    pages = sum(1 for _ in output.rglob("index.html"))
+    assert "cmocs/c2/" in rendered and "about/" not in rendered and len(rendered) < pages, rendered
+    good = path.read_bytes()
+    marker = tmp_path / "pwned"
+    payload = seal.read(path, snapshot.SNAPSHOT, limit=1 << 32)
+    assert payload is not None
+    bad = {"truncated": good[:len(good) // 2], "flipped": good[:-1] + bytes([good[-1] ^ 1]),
+           "foreign key": forged(payload, snapshot.SNAPSHOT),
+           "not a snapshot": seal.seal(snapshot.SNAPSHOT, pickle.dumps({"format": snapshot.FORMAT})),
+           "code": seal.seal(snapshot.SNAPSHOT, pickle.dumps(Evil(marker)))}
+    for k, (what, blob) in enumerate(bad.items()):
+        path.write_bytes(blob)
+        site.apply(("body", 0, k % 4))
+        taken.clear()
+        build(site, output, tmp_path)
+        assert taken == [False], what
+        assert not marker.exists(), what
+        site.apply(("body", 3, 4 if k % 2 == 0 else 0))
+        taken.clear()
+        build(site, output, tmp_path)  # the full build saved a good snapshot again
+        assert taken == [True], what
+
+
+def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch):
+    """The snapshot's key: a template or code change moves the cache folder (the code fingerprint); a
+    tool fingerprint that differs inside the same folder (as a change the folder name missed would)
+    or a changed option is still refused, and the full build's site equals a cold one."""
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2, 3):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True]
+    real = uptodate.tool_fingerprint
+    monkeypatch.setattr(uptodate, "tool_fingerprint", lambda: real() + "-templates-changed")
+    site.apply(("body", 3, 4))
+    build(site, output, tmp_path)
+    assert taken[-1] is False
+    monkeypatch.setattr(uptodate, "tool_fingerprint", real)
+    site.apply(("body", 3, 0))
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--quiet", "--strict")
+    assert run.code == 0 and taken[-1] is False
+    assert_same_site(output, cold_build(site.content, tmp_path, ["--strict"])[2], "strict")
