@@ -10,7 +10,8 @@ Figures, all from this one run:
    linking its source papers and theories, each paper and theory listing the CMOCs citing it
    (taxonomies; term pages not rendered); Hugo building the N papers alone is kept as a second
    reference. Evidence Explorer (search off) cold with default options, cold with ``--jobs 2``,
-   nothing changed, and one edited CMOC (``build``). Alternating rounds, medians, ratios to
+   nothing changed, one edited CMOC (``build``), and cold and one edited CMOC with
+   ``--page-cache`` (the edit through the snapshot of the last build). Alternating rounds, medians, ratios to
    Hugo building the same pages, the load average after each round. MkDocs on a small N (its
    time grows quadratically with the navigation), when installed.
 2. ``scale``: cold build time and peak memory at N = 1k, 5k, 10k, 30k papers.
@@ -217,7 +218,7 @@ def mkdocs_site(work: Path, n: int) -> Path:
     return site
 
 
-def ee_build(work: Path, n: int, jobs: int | None, cold: bool) -> tuple[float, float]:
+def ee_build(work: Path, n: int, jobs: int | None, cold: bool, *extra: str) -> tuple[float, float]:
     """``build --no-search`` of the synthetic base; ``jobs`` None: the default job count; ``cold``: the
     cache folder (Markdown, templates, page outputs, up-to-date manifest) deleted first."""
     from evidence_explorer.speed.cache import cache_root
@@ -225,21 +226,21 @@ def ee_build(work: Path, n: int, jobs: int | None, cold: bool) -> tuple[float, f
     if cold:
         shutil.rmtree(cache_root(out), ignore_errors=True)
     return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
-                "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else [])])
+                "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else []), *extra])
 
 
 EDITED_CMOC = "cmocs/cmoc-000007.md"
 
 
-def ee_edit_build(work: Path, n: int, jobs: int | None) -> tuple[float, float]:
+def ee_edit_build(work: Path, n: int, jobs: int | None, *extra: str) -> tuple[float, float]:
     """One CMOC's outcome sentence changed (alternately edited and restored), then a warm ``build``:
     the author's loop. An untimed edit and build first: the first build after a cold one renders
     every page, as the site it replaced (kept as the spare for the next build) is not described by
     any state; from the next build on only the affected pages are rendered (dev/page_cache.py)."""
     _toggle_edit(work, n)
-    ee_build(work, n, jobs, cold=False)
+    ee_build(work, n, jobs, False, *extra)
     _toggle_edit(work, n)
-    return ee_build(work, n, jobs, cold=False)
+    return ee_build(work, n, jobs, False, *extra)
 
 
 def _toggle_edit(work: Path, n: int) -> None:
@@ -277,6 +278,8 @@ COMPARED = {
     "ee_cold_j2": "Evidence Explorer, cold, `--jobs 2`",
     "ee_warm": "Evidence Explorer, nothing changed",
     "ee_edit": "Evidence Explorer, one edited CMOC (`build`, after an earlier edit)",
+    "ee_cold_pc": "Evidence Explorer, cold, `--page-cache`",
+    "ee_edit_pc": "Evidence Explorer, one edited CMOC (`build --page-cache`, after an earlier edit)",
 }
 
 
@@ -287,7 +290,9 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
              "ee_cold": lambda: ee_build(work, n, None, cold=True),
              "ee_cold_j2": lambda: ee_build(work, n, jobs, cold=True),
              "ee_warm": lambda: ee_build(work, n, jobs, cold=False),
-             "ee_edit": lambda: ee_edit_build(work, n, jobs)}
+             "ee_edit": lambda: ee_edit_build(work, n, jobs),
+             "ee_cold_pc": lambda: ee_build(work, n, None, True, "--page-cache"),
+             "ee_edit_pc": lambda: ee_edit_build(work, n, None, "--page-cache")}
     if mkdocs_n and (HERE / ".venv" / "bin" / "mkdocs").exists():
         tools["mkdocs"] = lambda: mkdocs_build(work, mkdocs_n)
         tools["hugo_small"] = lambda: hugo_build(work, mkdocs_n)
