@@ -14,15 +14,15 @@ recomputes every spec.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..content import integrity
 from ..content.link import Corpus
 from ..content.model import Entity
 from ..site.pages import collect_pages
-from ..site.views import PageSpec, cmoc, paper
+from ..site.views import PageSpec, cmoc, home, maps, paper
 from ..site.views.memo import Memo
-from .delta import NEUTRAL, changed_fields
+from .delta import NEUTRAL, changed_fields, substitute, swap_map
 
 _RECORDS = ("status", "review_note", "reviewed", "line")
 """Review fields of a CMOC's source or theory link (the link's ``relation`` is listed on its own)."""
@@ -43,6 +43,18 @@ groupings) and ``order`` (its position) are not; nor are other kinds' fields."""
 OWN = {"cmoc.html", "paper.html"}
 """Templates of the CMOCs' and papers' own pages (left out by ``collect_pages(own_pages=False)``)."""
 
+UNREAD: Mapping[str, tuple[tuple[Any, frozenset[str]], ...]] = {
+    "cmoc": ((home, frozenset({"home.html", "pages.html", "page.html", "glossary.html", "data.html", "404.html"})),
+             (maps, frozenset({"maps.html", "map.html"})), (paper, frozenset({"papers.html"}))),
+    "paper": ((home, frozenset({"home.html", "pages.html", "page.html", "glossary.html", "data.html", "404.html"})),
+              (cmoc, frozenset({"cmocs.html"}))),
+}
+"""Per edited kind, the page families (and their templates, but the own pages') that show none of
+that kind's :data:`STRUCTURAL` fields except of the entities they hold: their specs are kept, with
+the edited entities swapped in (:func:`.delta.substitute`), instead of recomputed. Home and free
+pages count entities and list theories; the maps list papers by map row and name theories; the
+paper tables show a paper's theories and reviews, never its CMOCs; the CMOC index no paper."""
+
 
 def qualifies(pairs: Iterable[tuple[Entity, Entity]]) -> bool:
     """Whether every edit (old, new) changed only fields of :data:`STRUCTURAL` for its kind."""
@@ -50,22 +62,32 @@ def qualifies(pairs: Iterable[tuple[Entity, Entity]]) -> bool:
                and changed_fields(old, new) <= STRUCTURAL[old.kind] for old, new in pairs)
 
 
-def respec(pages: Mapping[str, PageSpec], corpus: Corpus, candidates: Iterable[str], memo: Memo,
-           findings: tuple[integrity.Finding, ...]) -> tuple[dict[str, PageSpec], set[str]] | None:
-    """The specs of ``corpus`` from the previous ``pages``: every page but the own pages
-    recomputed, and the own pages among ``candidates`` (the pages depending on an edited entity).
-    Returns the specs (in the previous order) and the URLs recomputed; None when the pages other
-    than the own pages are not the same URLs as before."""
-    shared = {s.url: s for s in collect_pages(corpus, memo, findings, own_pages=False)}
-    before = [url for url, spec in pages.items() if spec.template not in OWN]
+def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],
+           candidates: Iterable[str], memo: Memo, findings: tuple[integrity.Finding, ...]
+           ) -> tuple[dict[str, PageSpec], set[str]] | None:
+    """The specs of ``corpus`` from the previous ``pages``: every page but the own pages and those
+    of the families :data:`UNREAD` for every edited kind recomputed; of those, the pages among
+    ``candidates`` (the pages depending on an edited entity) recomputed (own pages) or swapped.
+    Returns the specs (in the previous order) and the URLs recomputed; None when the pages
+    recomputed are not the same URLs as before."""
+    kinds = {new.kind for _old, new in pairs}
+    unread = [(family, templates) for family, templates in UNREAD.get(kinds.pop(), ())] if len(kinds) == 1 else []
+    kept = OWN.union(*(templates for _f, templates in unread))
+    shared = {s.url: s for s in collect_pages(corpus, memo, findings, own_pages=False,
+                                              leave_out=tuple(f for f, _t in unread))}
+    before = [url for url, spec in pages.items() if spec.template not in kept]
     if len(before) != len(shared) or not all(url in shared for url in before):
         return None
     out = dict(pages)
     out.update(shared)
     recomputed = set(shared)
+    swap, done = swap_map(pairs), {}
     for url in candidates:
         spec = pages.get(url)
-        if spec is None or spec.template not in OWN:
+        if spec is None or spec.template not in kept:
+            continue
+        if spec.template not in OWN:
+            out[url] = substitute(spec, swap, done)
             continue
         entity = corpus.get(spec.entity.id)
         out[url] = (cmoc.entity_page(corpus, entity) if spec.template == "cmoc.html"  # type: ignore[arg-type]

@@ -358,7 +358,7 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
     if (proportional or structural) and nav == state.nav:
         candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in edit.changed_ids))
         respecced = (delta.respec(state.pages, corpus, edit.pairs, candidates, memo, found, state.findings)
-                     if proportional else delta_shared.respec(state.pages, corpus, candidates, memo, found))
+                     if proportional else delta_shared.respec(state.pages, corpus, edit.pairs, candidates, memo, found))
     if respecced is not None:  # only some specs recomputed: keep the other entries of the memo
         pages, recomputed = respecced
         stale = state.stale + len(edit.pairs)
