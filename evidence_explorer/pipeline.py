@@ -24,7 +24,7 @@ from .content.diagnostics import BuildError, Report
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
 from .content.validate import Invalid, load_entities
-from .exports.advisory_sheet import links_csv
+from .exports.advisory_sheet import links_csv_bytes
 from .exports.data import exports
 from .options import BuildOptions
 from .site.feed import atom_feed
@@ -231,13 +231,14 @@ class _Abort(Exception):
     pass
 
 
-def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None) -> dict[str, str]:
+def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
+                memo: Memo | None = None) -> dict[str, str | bytes]:
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
-files); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
+files), as text, or as UTF-8 bytes (the advisory sheet); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
 citations), so serve does not compute them again for every paper after each edit."""
-    files = exports(corpus, base_url)
+    files: dict[str, str | bytes] = dict(exports(corpus, base_url))
     files["sitemap.xml"] = sitemap(pages, base_url)
-    files["review/links.csv"] = links_csv(corpus, base_url)
+    files["review/links.csv"] = links_csv_bytes(corpus, base_url)  # bytes: the largest export (see there)
     files[JSON_URL] = papers_json(corpus, memo)  # every paper's row, for the papers table in the browser
     feed = atom_feed(corpus, base_url)
     if feed is not None:

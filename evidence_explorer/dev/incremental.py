@@ -370,7 +370,7 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
     return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 
 
-def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tuple[SiteState, tuple[str, ...]]:
+def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None) -> tuple[SiteState, tuple[str, ...]]:
     """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
     that differ on disk and remove the ones no longer produced. Returns the state with their names,
     and what changed."""
