@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from .. import __version__
 from ..content.citation import full_citation
@@ -142,12 +142,18 @@ def evidence_json(corpus: Corpus, base_url: str) -> str:
                  "matrices": [{"id": str(m.id), "title": m.title, "count": m.count, "url": base_url + m.page_url}
                               for m in cfg.matrices]},
     }
-    arrays = {}
-    for key, items in (("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
-                       ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs)):
-        names = tuple(content_fields(type(items[0]))) if items else ()
-        arrays[key] = [record(corpus, e, base_url, names) for e in items]
+    arrays = {key: _records(corpus, items, base_url) for key, items in (
+        ("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
+        ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs))}
     return json_lines(head, arrays, _jsonable({}))
+
+
+def _records(corpus: Corpus, items: tuple, base_url: str) -> Iterator[dict[str, Any]]:
+    """The records of ``items``, one at a time: :func:`json_lines` encodes each as it comes, so the
+    records of every entity are never all held at once (a build's peak memory)."""
+    names = tuple(content_fields(type(items[0]))) if items else ()
+    for e in items:
+        yield record(corpus, e, base_url, names)
 
 
 DOWNLOADS = (
