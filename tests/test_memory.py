@@ -143,3 +143,25 @@ def test_reference_meta_is_computed_when_read_and_equals_the_eager_values(monkey
     assert len(calls) == 2 * len(corpus.papers)  # dict() and == read it once each: nothing cached
     with pytest.raises(KeyError):
         metas[0]["url"]
+
+
+def test_the_advisory_sheet_is_held_as_utf8_bytes_and_written_as_the_text(make_site, tmp_path):
+    """``review/links.csv`` (the largest export: every link row repeats its CMOC's text) is held as
+    the file's UTF-8 bytes, not a str of two or four bytes a character; the file is the text."""
+    from evidence_explorer.content.diagnostics import Report
+    from evidence_explorer.exports.advisory_sheet import links_csv
+    from evidence_explorer.pipeline import extra_files, load_corpus
+
+    content = make_site({
+        "papers/p1.md": "---\ntitle: A study\nauthors: [Doe J]\nyear: 2020\n---\nBody.\n",
+        "cmocs/c1.md": "---\ncontext: “Curly” C.\nmechanism: M.\noutcome: O.\nsources:\n- paper: p1\n"
+                       "  quote: q\n---\n",
+    })
+    corpus = load_corpus(content, Report())
+    files = extra_files(corpus, (), "/")
+    assert isinstance(files["review/links.csv"], bytes)
+    assert files["review/links.csv"] == links_csv(corpus, "/").encode("utf-8")
+    assert "“Curly” C." in links_csv(corpus, "/")
+    out = tmp_path / "site"
+    assert build(BuildOptions(content=content, output=out, search=False)).written
+    assert (out / "review" / "links.csv").read_bytes() == files["review/links.csv"]
