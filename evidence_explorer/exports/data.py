@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from .. import __version__
 from ..content.citation import full_citation
-from .tables import cmocs_csv, papers_csv
+from .tables import cmocs_csv_bytes, papers_csv_bytes
 from .references import bibtex, csl_json, ris
 from ..content.link import Corpus
 from ..content.model import Entity
@@ -167,11 +167,12 @@ DOWNLOADS = (
 """Files of ``/data/``, with what each holds (the data page lists them)."""
 
 
-def exports(corpus: Corpus, base_url: str) -> dict[str, str]:
-    """Relative output path → file text, for every export (the names of :data:`DOWNLOADS`)."""
+def exports(corpus: Corpus, base_url: str) -> dict[str, str | bytes]:
+    """Relative output path → file text, or its UTF-8 bytes (the large CSV files), for every export
+    (the names of :data:`DOWNLOADS`)."""
     return {"data/evidence.json": evidence_json(corpus, base_url),
-            "data/papers.csv": papers_csv(corpus, base_url),
-            "data/cmocs.csv": cmocs_csv(corpus, base_url),
+            "data/papers.csv": papers_csv_bytes(corpus, base_url),
+            "data/cmocs.csv": cmocs_csv_bytes(corpus, base_url),
             "data/references.bib": bibtex(corpus.papers),
             "data/references.ris": ris(corpus.papers),
             "data/references.json": csl_json(corpus.papers)}
