@@ -24,7 +24,7 @@ from .content.diagnostics import BuildError, Report
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
 from .content.validate import Invalid, load_entities
-from .exports.advisory_sheet import links_csv
+from .exports.advisory_sheet import links_csv_bytes
 from .exports.data import exports
 from .options import BuildOptions
 from .site.feed import atom_feed
@@ -247,24 +247,26 @@ class _Abort(Exception):
     pass
 
 
-def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None) -> dict[str, str]:
+def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
+                memo: Memo | None = None) -> dict[str, str | bytes]:
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
-files); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
+files), as text, or as UTF-8 bytes (the advisory sheet); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
 citations), so serve does not compute them again for every paper after each edit."""
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for part in extra_parts(corpus, pages, base_url, memo):
         files.update(part())
     return files
 
 
 def extra_parts(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None
-                ) -> tuple[Callable[[], dict[str, str]], ...]:
+                ) -> tuple[Callable[[], Mapping[str, str | bytes]], ...]:
     """:func:`extra_files` as independent parts, each a function returning some of the files, in
     :func:`extra_files`'s order (``build``'s snapshot path computes them in worker processes)."""
     return (*corpus_parts(corpus, base_url, memo), partial(page_files, pages, base_url))
 
 
-def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None) -> tuple[Callable[[], dict[str, str]], ...]:
+def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None
+                 ) -> tuple[Callable[[], Mapping[str, str | bytes]], ...]:
     """The exports that depend on the corpus alone (data files, the review links sheet, the papers
     table's JSON, the feed), as independent parts."""
     def feed() -> dict[str, str]:
@@ -272,22 +274,22 @@ def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None) -> tup
         return {} if text is None else {FEED_URL: text}
 
     return (lambda: exports(corpus, base_url),
-            lambda: {"review/links.csv": links_csv(corpus, base_url)},
+            lambda: {"review/links.csv": links_csv_bytes(corpus, base_url)},  # bytes: the largest export (see there)
             lambda: {JSON_URL: papers_json(corpus, memo)},  # every paper's row, for the papers table in the browser
             feed)
 
 
-def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str]:
+def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str | bytes]:
     """The exports that depend on the corpus alone: an accelerated build computes them beside the
     page specs (:data:`SplitStage`)."""
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for part in corpus_parts(corpus, base_url, memo):
         files.update(part())
     return files
 
 
-def page_files(pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str]:
+def page_files(pages: tuple[PageSpec, ...], base_url: str) -> dict[str, str | bytes]:
     """The files drawn from the page specs: the sitemap, the charts' SVG and CSV files."""
-    files = {"sitemap.xml": sitemap(pages, base_url)}
+    files: dict[str, str | bytes] = {"sitemap.xml": sitemap(pages, base_url)}
     files.update(chart_files(pages))
     return files

@@ -1,7 +1,8 @@
 """Random edits in serve: the page specs kept in proportion to each edit (``views.delta``) equal a fresh
 ``collect_pages``, the integrity findings kept per CMOC equal fresh ones, and the written site equals a
 full build. Edits cover text fields (handled in proportion) and fields that change lists, groupings and
-labels (title, direction, status, relation, year: recomputed in full), on a synthetic corpus whose CMOC
+labels (title, direction, status, relation, year…: every page recomputed but the CMOCs' and papers' own,
+``dev.delta_shared``; a theory's order: every page), on a synthetic corpus whose CMOC
 index and theory lists run over several pages."""
 from __future__ import annotations
 
@@ -50,18 +51,31 @@ CMOC_EDITS = {  # name → (text, rng) → new text
     "direction": sub(r"^direction: (\w+)$", lambda m, r: "direction: " + ("barrier" if m[1] == "enabler" else "enabler")),
     "status": sub(r"^status: (\w+)$", lambda m, r: "status: " + r.choice(["agreed", "contested", "proposed"])),
     "relation": sub(r"^  relation: (\w+)$", lambda m, r: "  relation: " + r.choice(["supports", "refutes", "refines"])),
+    "link-status": sub(r"^  relation: (\w+)(\n  status: \w+)?$", lambda m, r: f"  relation: {m[1]}\n  status: "
+                       + r.choice(["agreed", "contested", "proposed"])),
+    "source-status": sub(r"^  locator: (.*)(\n  status: \w+)?$", lambda m, r: f"  locator: {m[1]}\n  status: "
+                         + r.choice(["agreed", "contested", "proposed"])),
+    "group": sub(r"^mechanism_group: (\w+)$", lambda m, r: "mechanism_group: " + r.choice(["patient", "staff", "system"])),
+    "no-direction": sub(r"^direction: \w+\n", lambda m, r: ""),
 }
 PAPER_EDITS = {
     "aim": sub(r"^aim: '.*'$", lambda m, r: f"aim: '{words(r, 2, 20)}.'"),
     "results": sub(r"^results: '.*'$", lambda m, r: f"results: '{words(r, 2, 40)}.'"),
-    "journal": sub(r"^journal: .*$", lambda m, r: f"journal: {words(r, 1, 4)}"),
+    "journal": sub(r"^journal: .*$", lambda m, r: f"journal: '{words(r, 1, 4)}'"),
     "body": sub(r"^---\n(?![\s\S]*^---\n)", lambda m, r: f"---\n{words(r, 3, 12)}.\n"),
     "title": sub(r"^title: '.*'$", lambda m, r: f"title: '{words(r, 1, 8)}'"),
     "year": sub(r"^year: (\d+)$", lambda m, r: f"year: {r.randint(1990, 2024)}"),
+    "author": sub(r"^- (\w+) (\w+)$", lambda m, r: f"- {r.choice(['Smith', 'Ng', 'Okafor'])} {m[2]}"),
+    "design": sub(r"^design: .*$", lambda m, r: f"design: {r.choice(['Case study', 'Cohort study', 'Survey'])}"),
+    "type": sub(r"^evidence_type: .*$", lambda m, r: f"evidence_type: {r.choice(['rct', 'qualitative-research'])}"),
+    "excluded": sub(r"\A---\n(status: excluded\n)?", lambda m, r: "---\n" + ("" if m[1] else "status: excluded\n")),
 }
 THEORY_EDITS = {
     "body": sub(r"^---\n(?![\s\S]*^---\n)", lambda m, r: f"---\n{words(r, 3, 12)}.\n"),
     "title": sub(r"^title: '.*'$", lambda m, r: f"title: '{words(r, 1, 6)}'"),
+    "statement": sub(r"^statement: '.*'$", lambda m, r: f"statement: 'If {words(r, 2, 9)}, then {words(r, 2, 9)}.'"),
+    "status": sub(r"^status: .*$", lambda m, r: f"status: {r.choice(['reviewed', 'mapped', 'draft'])}"),
+    "order": sub(r"\A---\n(order: \d+\n)?", lambda m, r: f"---\norder: {r.randint(1, 9)}\n"),  # moves it: a full respec
 }
 EDITS = {"cmocs": CMOC_EDITS, "papers": PAPER_EDITS, "theories": THEORY_EDITS}
 
@@ -96,7 +110,7 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     rng = random.Random(seed)
     files = {kind: sorted((content / kind).glob("*.md")) for kind in EDITS}
     proportional, done = 0, []
-    for step in range(40):
+    for step in range(60):
         kind = rng.choice(["cmocs"] * 5 + ["papers"] * 2 + ["theories"])
         path = rng.choice(files[kind])
         name = rng.choice(sorted(EDITS[kind]))
@@ -108,14 +122,15 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
         outcome = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=True)
         assert outcome.state is not None, (name, [d.format() for d in outcome.report.sorted()])
         state = outcome.state
-        done.append((kind, name, outcome.proportional))
+        done.append((kind, name, outcome.proportional, outcome.structural))
         proportional += outcome.proportional
         check_state(state)
         if step % 20 == 19:
             assert tree_diff(options.output, full_reference(content, tmp_path)) == [], done
     assert tree_diff(options.output, full_reference(content, tmp_path)) == [], done
     assert proportional >= 5, done  # the text edits took the proportional path
-    assert any(not p for _k, _n, p in done), done  # and the others the full one
+    assert sum(s for *_x, s in done) >= 5, done  # titles, statuses, directions…: their own pages in proportion
+    assert any(not p for _k, _n, p, _s in done), done  # and the others the full one
 
 
 def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):

@@ -143,3 +143,30 @@ def test_reference_meta_is_computed_when_read_and_equals_the_eager_values(monkey
     assert len(calls) == 2 * len(corpus.papers)  # dict() and == read it once each: nothing cached
     with pytest.raises(KeyError):
         metas[0]["url"]
+
+
+def test_the_large_csv_exports_are_held_as_utf8_bytes_and_written_as_the_text(make_site, tmp_path):
+    """``review/links.csv`` (the largest export: every link row repeats its CMOC's text) and the data
+    CSV files are held as the files' UTF-8 bytes, not a str of two or four bytes a character; the
+    files are the text."""
+    from evidence_explorer.content.diagnostics import Report
+    from evidence_explorer.exports.advisory_sheet import links_csv
+    from evidence_explorer.pipeline import extra_files, load_corpus
+
+    content = make_site({
+        "papers/p1.md": "---\ntitle: A study\nauthors: [Doe J]\nyear: 2020\n---\nBody.\n",
+        "cmocs/c1.md": "---\ncontext: “Curly” C.\nmechanism: M.\noutcome: O.\nsources:\n- paper: p1\n"
+                       "  quote: q\n---\n",
+    })
+    corpus = load_corpus(content, Report())
+    files = extra_files(corpus, (), "/")
+    assert isinstance(files["review/links.csv"], bytes)
+    assert files["review/links.csv"] == links_csv(corpus, "/").encode("utf-8")
+    assert "“Curly” C." in links_csv(corpus, "/")
+    from evidence_explorer.exports.tables import cmocs_csv, papers_csv
+    for name, text in (("data/cmocs.csv", cmocs_csv(corpus, "/")), ("data/papers.csv", papers_csv(corpus, "/"))):
+        assert isinstance(files[name], bytes) and files[name] == text.encode("utf-8")  # the BOM too
+        assert text.startswith("\ufeff")
+    out = tmp_path / "site"
+    assert build(BuildOptions(content=content, output=out, search=False)).written
+    assert (out / "review" / "links.csv").read_bytes() == files["review/links.csv"]

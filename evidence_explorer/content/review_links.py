@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .model import Cmoc, EvidenceMap, Entity, MapRow, Reviewed
+from .model import Cmoc, EvidenceMap, Entity, MapRow, Paper, Reviewed
 
 if TYPE_CHECKING:
     from .link import Corpus
@@ -103,6 +103,11 @@ def cmoc_links(c: Cmoc) -> Iterator[ReviewLink]:
         yield ReviewLink("cmoc-source", c, s, cmoc=c.id, paper=str(s.paper))
 
 
+def paper_links(p: Paper) -> Iterator[ReviewLink]:
+    for coded in p.theories:
+        yield ReviewLink("paper-theory", p, coded, paper=p.id, theory=str(coded.theory))
+
+
 def map_links(m: EvidenceMap) -> Iterator[ReviewLink]:
     for n, row in enumerate(m.rows, 1):
         yield from row_links(m, n, row)
@@ -119,8 +124,7 @@ def review_links(corpus: Corpus) -> Iterator[ReviewLink]:
     for c in corpus.cmocs:
         yield from cmoc_links(c)
     for p in corpus.papers:
-        for coded in p.theories:
-            yield ReviewLink("paper-theory", p, coded, paper=p.id, theory=str(coded.theory))
+        yield from paper_links(p)
     for m in corpus.maps:
         yield from map_links(m)
 

@@ -17,7 +17,7 @@ The specs returned equal what ``collect_pages`` gives for the new corpus (tested
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..content import integrity
 from ..content.link import Corpus
@@ -164,8 +164,8 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
             if cmoc.row_weight(old) != cmoc.row_weight(new) and not _index_holds(out, new, memo, candidates):
                 if not _replace_unit(out, recomputed, list(cmoc.index_pages(corpus, memo)), _list_urls(pages, "cmocs/")):
                     return None
-            if not _replace_unit(out, recomputed, list(whatworks.pages(corpus, memo)),  # its rows' weights
-                                 _list_urls(pages, whatworks.URL)):
+            if not _whatworks_holds(out, corpus, new, memo, candidates) and not _replace_unit(
+                    out, recomputed, list(whatworks.pages(corpus, memo)), _list_urls(pages, whatworks.URL)):
                 return None
     if findings != old_findings:
         review_index = out["review/"]
@@ -203,33 +203,44 @@ def _theory_urls(pages: Mapping[str, PageSpec], t: Any) -> list[str]:
 
 
 def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidates: set[str]) -> bool:
-    """Whether the CMOC index ``pages`` (already holding the edited objects) keeps its page boundaries
-    with the row weight of the edited ``new``
-    (:func:`~.pagination.paginate` is greedy): the page holding it still fits (or holds it alone) and
-    cannot take the next page's first row, and when it is its page's first row, the page before still
-    cannot take it; on every page that holds it (once per theory it links to). The pages holding it
-    are among ``candidates`` (they depend on the CMOC)."""
+    """Whether the CMOC index ``pages`` keeps its page boundaries with the row weight of the edited
+    ``new`` (see :func:`_list_holds`)."""
     weight = cmoc.entry_weight(memo)
+    return _list_holds(pages, "cmocs/", candidates, lambda spec: [
+        c for g in spec.context["groups"] for _h, column in g.columns for c in column],
+        lambda c: weight((None, c)), lambda c: c is new)
 
-    def rows_of(spec: PageSpec) -> list[Cmoc]:  # the page's rows in list order
-        return [c for g in spec.context["groups"] for _h, column in g.columns for c in column]
 
-    def full(rows: list[Cmoc], extra: Cmoc) -> bool:  # paginate would start a new page before `extra`
-        return len(rows) >= MAX_ROWS or sum(weight((None, c)) for c in rows) + weight((None, extra)) > ROW_BYTES
+def _whatworks_holds(pages: Mapping[str, PageSpec], corpus: Corpus, new: Cmoc, memo: Memo,
+                     candidates: set[str]) -> bool:
+    """The same for the what-works table (one row per CMOC)."""
+    return _list_holds(pages, whatworks.URL, candidates, lambda spec: list(spec.context["rows"]),
+                       whatworks.row_weight(corpus, memo), lambda row: row[0] is new)
 
-    urls = _list_urls(pages, "cmocs/")
+
+def _list_holds(pages: Mapping[str, PageSpec], base: str, candidates: set[str], rows_of: Callable[[PageSpec], list],
+                weight: Callable[[Any], int], edited: Callable[[Any], bool]) -> bool:
+    """Whether the paginated list at ``base`` (``pages`` already holding the edited objects) keeps
+    its page boundaries with the new weight of the edited row(s) (:func:`~.pagination.paginate` is
+    greedy): each page holding one still fits (or holds it alone) and cannot take the next page's
+    first row, and when it is its page's first row, the page before still cannot take it. The
+    pages holding it are among ``candidates`` (they depend on the edited entity)."""
+    def full(rows: list, extra: Any) -> bool:  # paginate would start a new page before `extra`
+        return len(rows) >= MAX_ROWS or sum(map(weight, rows)) + weight(extra) > ROW_BYTES
+
+    urls = _list_urls(pages, base)
     found = False
-    for k, url in enumerate(urls):  # every page holding it: a CMOC is listed once per theory it links to
+    for k, url in enumerate(urls):  # every page holding it (the CMOC index lists one once per theory)
         if url not in candidates:
             continue
         rows = rows_of(pages[url])
-        if not any(c is new for c in rows):
+        if not any(map(edited, rows)):
             continue
         found = True
-        if len(rows) > 1 and sum(weight((None, c)) for c in rows) > ROW_BYTES:
+        if len(rows) > 1 and sum(map(weight, rows)) > ROW_BYTES:
             return False
         if k + 1 < len(urls) and not full(rows, rows_of(pages[urls[k + 1]])[0]):
             return False
-        if k > 0 and rows[0] is new and not full(rows_of(pages[urls[k - 1]]), new):
+        if k > 0 and edited(rows[0]) and not full(rows_of(pages[urls[k - 1]]), rows[0]):
             return False
     return found

@@ -79,6 +79,9 @@ class RecordingCorpus:
     def __init__(self, corpus: Corpus):
         self._corpus = corpus
         self.seen: set[str] = set()
+        self._rels: dict[tuple[str, str], tuple[tuple[Entity, ...], frozenset[str]]] = {}
+        """(index, lower-cased id) → the related entities and the ids to record: pages of one
+        rebuild look up the same backlinks again and again (the theory index: every theory's CMOCs)."""
 
     def begin(self) -> set[str]:
         self.seen = set()
@@ -97,10 +100,13 @@ class RecordingCorpus:
         return self._corpus.find(entity_id)
 
     def rel(self, index: str, entity_id: str) -> tuple[Entity, ...]:
-        found = self._corpus.rel(index, entity_id)
-        self.seen.add(entity_id.lower())
-        self.seen.update(e.id.lower() for e in found)
-        return found
+        key = (index, entity_id.lower())
+        hit = self._rels.get(key)
+        if hit is None:
+            found = self._corpus.rel(index, entity_id)
+            hit = self._rels[key] = (found, frozenset([key[1], *(e.id.lower() for e in found)]))
+        self.seen.update(hit[1])
+        return hit[0]
 
     def __getattr__(self, name: str) -> Any:
         if name in _GROUPS:

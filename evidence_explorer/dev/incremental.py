@@ -46,7 +46,7 @@ from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo
 from ..speed.memory import frozen_heap
 from ..speed.parallel import effective_jobs, fork_map
-from . import delta
+from . import delta, delta_shared
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .changes import Changes
 from .relink import changed_backlinks, relink
@@ -105,7 +105,9 @@ class Outcome:
     relinked: bool = False
     """The previous corpus's id index and backlinks were reused (see :func:`relink`)."""
     proportional: bool = False
-    """Only the page specs the edit can change were recomputed (see :mod:`.views.delta`)."""
+    """Only the page specs the edit can change were recomputed (see :mod:`.delta`)."""
+    structural: bool = False
+    """... and the edit was a structural one (:mod:`.delta_shared`: the own pages in proportion)."""
 
 
 # --- rendering and writing ----------------------------------------------------------------
@@ -207,7 +209,7 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
         new_state, extra_written = write_extras(new_state)
         written += extra_written
     return Outcome(report, new_state, rendered=tuple(step.html), removed=step.removed, written=tuple(written),
-                   relinked=step.relinked, proportional=step.proportional)
+                   relinked=step.relinked, proportional=step.proportional, structural=step.structural)
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,8 @@ class Step:
     removed: tuple[str, ...]
     relinked: bool
     proportional: bool
+    structural: bool = False
+    """The specs were recomputed by the structural rules (:mod:`.delta_shared`)."""
 
 
 def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
@@ -235,7 +239,8 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     if not relinked:  # pages recorded the backlinks they read by the looked-up id
         edit.changed_ids.update(changed_backlinks(state.corpus, corpus))
     nav = nav_items(corpus)
-    specs = _respec(state, edit, corpus, found, nav, proportional)
+    structural = relinked and not proportional and not changes.templates and delta_shared.qualifies(edit.pairs)
+    specs = _respec(state, edit, corpus, found, nav, proportional, structural)
     pages, proportional = specs.pages, specs.proportional
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
     everything = nav != state.nav
@@ -260,7 +265,7 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
                           specs.memo, found, MappingProxyType(users), specs.stale)
-    return Step(new_state, html, removed, relinked, proportional)
+    return Step(new_state, html, removed, relinked, proportional, proportional and structural)
 
 
 @dataclass(frozen=True)
@@ -336,13 +341,15 @@ class _Specs:
 
 
 def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrity.Finding, ...],
-            nav: tuple[dict, ...], proportional: bool) -> _Specs:
-    """The page specs after the edit: only those it can change (:mod:`.delta`), else all of them."""
+            nav: tuple[dict, ...], proportional: bool, structural: bool) -> _Specs:
+    """The page specs after the edit: only those it can change (:mod:`.delta`; after a structural
+    edit, :mod:`.delta_shared`), else all of them."""
     memo = Memo(state.memo)
     respecced = None
-    if proportional and nav == state.nav:
+    if (proportional or structural) and nav == state.nav:
         candidates = set(state.users.get(ANY, ())).union(*(state.users.get(i, ()) for i in edit.changed_ids))
-        respecced = delta.respec(state.pages, corpus, edit.pairs, candidates, memo, found, state.findings)
+        respecced = (delta.respec(state.pages, corpus, edit.pairs, candidates, memo, found, state.findings)
+                     if proportional else delta_shared.respec(state.pages, corpus, edit.pairs, candidates, memo, found))
     if respecced is not None:  # only some specs recomputed: keep the other entries of the memo
         pages, recomputed = respecced
         stale = state.stale + len(edit.pairs)
@@ -354,7 +361,7 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
     return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 
 
-def write_extras(state: SiteState, files: Mapping[str, str] | None = None) -> tuple[SiteState, tuple[str, ...]]:
+def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None) -> tuple[SiteState, tuple[str, ...]]:
     """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
     that differ on disk and remove the ones no longer produced. Returns the state with their names,
     and what changed."""

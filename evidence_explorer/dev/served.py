@@ -10,10 +10,11 @@ from ..content.files import write_atomic
 from ..site.static_files import static_outputs
 
 
-def write_if_changed(output: Path, rel: str, text: str) -> bool:
-    """Write ``output/rel`` (atomically) unless it holds these bytes already; whether it wrote."""
+def write_if_changed(output: Path, rel: str, text: str | bytes) -> bool:
+    """Write ``output/rel`` (atomically) unless it holds these bytes already (``text`` as UTF-8,
+    or bytes already: an export that is large); whether it wrote."""
     path = output / rel
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False

@@ -144,7 +144,7 @@ PART_ORDER = (0, 1, 2, 4, 3)
 sitemap and charts, the feed)."""
 
 
-def _extra_files(state: SiteState, jobs: int) -> dict[str, str]:
+def _extra_files(state: SiteState, jobs: int) -> dict[str, str | bytes]:
     """:func:`pipeline.extra_files` of ``state``, its parts in ``jobs`` forked workers (at 5,000
     papers they take seconds, most of this path's time); the same files in the same order."""
     parts = extra_parts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
@@ -157,7 +157,7 @@ def _extra_files(state: SiteState, jobs: int) -> dict[str, str]:
     done: dict[int, dict[str, str]] = {}
     for result in fork_map([order[k::jobs] for k in range(jobs)], work, what="computing the exports"):
         done.update(result)
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for i in range(len(parts)):
         files.update(done[i])
     return files
@@ -176,7 +176,7 @@ def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
     return all(page_cache.file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
 
 
-def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str],
+def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str | bytes],
              html: Mapping[str, str], report: Report) -> dict[str, Any] | None:
     """Bring the spare up to date in its staging place, index it, swap it in; the new site's record,
     or None when the search index failed (reported; the published site is unchanged)."""

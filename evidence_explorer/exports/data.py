@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from .. import __version__
 from ..content.citation import full_citation
-from .tables import cmocs_csv, papers_csv
+from .tables import cmocs_csv_bytes, papers_csv_bytes
 from .references import bibtex, csl_json, ris
 from ..content.link import Corpus
 from ..content.model import Entity
@@ -142,12 +142,18 @@ def evidence_json(corpus: Corpus, base_url: str) -> str:
                  "matrices": [{"id": str(m.id), "title": m.title, "count": m.count, "url": base_url + m.page_url}
                               for m in cfg.matrices]},
     }
-    arrays = {}
-    for key, items in (("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
-                       ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs)):
-        names = tuple(content_fields(type(items[0]))) if items else ()
-        arrays[key] = [record(corpus, e, base_url, names) for e in items]
+    arrays = {key: _records(corpus, items, base_url) for key, items in (
+        ("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
+        ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs))}
     return json_lines(head, arrays, _jsonable({}))
+
+
+def _records(corpus: Corpus, items: tuple, base_url: str) -> Iterator[dict[str, Any]]:
+    """The records of ``items``, one at a time: :func:`json_lines` encodes each as it comes, so the
+    records of every entity are never all held at once (a build's peak memory)."""
+    names = tuple(content_fields(type(items[0]))) if items else ()
+    for e in items:
+        yield record(corpus, e, base_url, names)
 
 
 DOWNLOADS = (
@@ -161,11 +167,12 @@ DOWNLOADS = (
 """Files of ``/data/``, with what each holds (the data page lists them)."""
 
 
-def exports(corpus: Corpus, base_url: str) -> dict[str, str]:
-    """Relative output path → file text, for every export (the names of :data:`DOWNLOADS`)."""
+def exports(corpus: Corpus, base_url: str) -> dict[str, str | bytes]:
+    """Relative output path → file text, or its UTF-8 bytes (the large CSV files), for every export
+    (the names of :data:`DOWNLOADS`)."""
     return {"data/evidence.json": evidence_json(corpus, base_url),
-            "data/papers.csv": papers_csv(corpus, base_url),
-            "data/cmocs.csv": cmocs_csv(corpus, base_url),
+            "data/papers.csv": papers_csv_bytes(corpus, base_url),
+            "data/cmocs.csv": cmocs_csv_bytes(corpus, base_url),
             "data/references.bib": bibtex(corpus.papers),
             "data/references.ris": ris(corpus.papers),
             "data/references.json": csl_json(corpus.papers)}

@@ -40,13 +40,20 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, str]], extra: list[str]) -> str:
-    buf = io.StringIO()
+def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, str]], extra: list[str]) -> bytes:
+    """The file's UTF-8 bytes (with a byte-order mark), encoded as the rows are written: as a ``str``
+    the mark alone makes every character take two bytes, and a ``StringIO`` four while building it."""
+    raw = io.BytesIO()
+    raw.write("\ufeff".encode("utf-8"))
+    buf = io.TextIOWrapper(raw, encoding="utf-8", newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     names = list(columns) + extra
     writer.writerow(names)
     writer.writerows(protect_cells(row.get(name, "") for name in names) for row in rows)
-    return "\ufeff" + buf.getvalue()
+    buf.flush()
+    data = raw.getvalue()
+    buf.detach()
+    return data
 
 
 def _canon(corpus: Corpus, entity_id: str) -> str:
@@ -56,6 +63,11 @@ def _canon(corpus: Corpus, entity_id: str) -> str:
 
 
 def papers_csv(corpus: Corpus, base_url: str) -> str:
+    return papers_csv_bytes(corpus, base_url).decode("utf-8")
+
+
+def papers_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
+    """``data/papers.csv`` as the file's bytes (what the build holds and writes)."""
     facet_keys = [k for k, f in corpus.config.facets.items() if "paper" in f.applies_to and not f.builtin]
     rows = []
     for p in corpus.papers:
@@ -73,6 +85,11 @@ def papers_csv(corpus: Corpus, base_url: str) -> str:
 
 
 def cmocs_csv(corpus: Corpus, base_url: str) -> str:
+    return cmocs_csv_bytes(corpus, base_url).decode("utf-8")
+
+
+def cmocs_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
+    """``data/cmocs.csv`` as the file's bytes (what the build holds and writes)."""
     facet_keys = [k for k, f in corpus.config.facets.items() if "cmoc" in f.applies_to and not f.builtin]
     rows = []
     for c in corpus.cmocs:

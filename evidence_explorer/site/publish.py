@@ -27,7 +27,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..content.diagnostics import BuildError
 from .static_files import write_static
@@ -61,7 +61,7 @@ def spare_path(output: Path) -> Path:
     return output.parent / f".{output.name}.spare"
 
 
-def write_staging(output: Path, files: dict[str, str], reuse: bool = False) -> Path:
+def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = False) -> Path:
     """A staging folder for ``output`` holding the marker, the static files and ``files``: a new one,
     or with ``reuse`` the spare site kept by the last build (:func:`spare_path`), renamed, its files
     to be brought up to date by the caller. A spare that is not reused is deleted."""
@@ -89,7 +89,7 @@ def write_staging(output: Path, files: dict[str, str], reuse: bool = False) -> P
         for rel, text in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     except BaseException:
         remove_tree(staging)
         raise

@@ -4,13 +4,14 @@ findings, then one page per check: ``review/integrity/CHECK/``, in pages when lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ...content import integrity
 from ...content.link import Corpus
 from ..render import title_of
 from ...content.model import CMOC_STATUSES, Cmoc, Paper, Source, Theory, TheoryLink
-from ...content.review_links import KIND_LABELS, ReviewLink, review_links, theory_link_status, theory_side_links
+from ...content.review_links import (KIND_LABELS, ReviewLink, cmoc_links, map_links, paper_links, review_links,
+                                     theory_link_status, theory_side_links)
 from ...content.status_words import STATUS_WORDS
 from . import PageSpec
 from .memo import Memo, cite_of
@@ -93,11 +94,23 @@ def index_row(t: Theory, items: tuple[PacketEntry, ...],
                      "map-paper": len(side[1])})
 
 
-def distinct_counts(corpus: Corpus) -> dict[str, int]:
+def distinct_counts(corpus: Corpus, memo: Memo | None = None) -> dict[str, int]:
     """Links of the index's kinds, each once (a CMOC's source serves every theory the CMOC links to, and
-    is counted in each of their rows, but once here), and how many still wait for a decision."""
-    links = [link for link in review_links(corpus) if link.kind in LINK_KINDS]
-    return {"n_links": len(links), "n_to_review": sum(1 for link in links if link.effective_status in TO_REVIEW)}
+    is counted in each of their rows, but once here), and how many still wait for a decision. The
+    counts of each CMOC, paper and map are remembered in ``memo`` (its links are its own records)."""
+    memo = Memo() if memo is None else memo
+
+    def counts(links: Iterable[ReviewLink]) -> tuple[int, int]:
+        mine = [link for link in links if link.kind in LINK_KINDS]
+        return len(mine), sum(1 for link in mine if link.effective_status in TO_REVIEW)
+
+    n_links = n_to_review = 0
+    for kind, group in ((cmoc_links, corpus.cmocs), (paper_links, corpus.papers), (map_links, corpus.maps)):
+        for e in group:
+            a, b = memo.get("review_counts", (e,), lambda: counts(kind(e)))  # type: ignore[operator]
+            n_links += a
+            n_to_review += b
+    return {"n_links": n_links, "n_to_review": n_to_review}
 
 
 def index_order(rows: list[IndexRow]) -> tuple[tuple[IndexRow, ...], tuple[IndexRow, ...]]:
@@ -129,7 +142,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
         "kinds": LINK_KINDS, "packet_url": packet_url, "n_findings": len(findings),
         "totals": {s: sum(r.by_status[s] for r in linked) for s in STATUS_COLUMNS},
         "kind_totals": {k: sum(r.by_kind[k] for r in linked) for k in LINK_KINDS},
-        **distinct_counts(corpus),
+        **distinct_counts(corpus, memo),
     }, section="review")
     yield decisions_page(corpus)
     yield from integrity_pages(corpus, findings)

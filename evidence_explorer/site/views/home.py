@@ -43,13 +43,17 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     yield PageSpec("404.html", "404.html", "Page not found", {})
 
 
-def with_file_sizes(pages: Iterable[PageSpec], files: Mapping[str, str]) -> tuple[PageSpec, ...]:
+def with_file_sizes(pages: Iterable[PageSpec], files: Mapping[str, str | bytes]) -> tuple[PageSpec, ...]:
     """``pages`` with the size of each download on the data page, measured from the files the
     build writes (``files``: output path → text, written as UTF-8)."""
     def sized(p: PageSpec) -> PageSpec:
         if p.url != "data/":
             return p
-        sizes = {name: human_size(len(files[f"data/{name}"].encode("utf-8")))
+        sizes = {name: human_size(len(_utf8(files[f"data/{name}"])))
                  for name, _what in DOWNLOADS if f"data/{name}" in files}
         return replace(p, context={**p.context, "sizes": sizes})
     return tuple(map(sized, pages))
+
+
+def _utf8(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")

@@ -58,6 +58,13 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
 
 def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     memo = Memo() if memo is None else memo
+    yield from list_pages(corpus, memo)
+    for p in corpus.papers:
+        yield entity_page(corpus, p, memo)
+
+
+def list_pages(corpus: Corpus, memo: Memo) -> Iterator[PageSpec]:
+    """The paper index and each theory's paper list (every page but the papers' own)."""
     yield from paper_tables(corpus, corpus.papers, "papers/", "Papers", {"theory": None}, memo=memo)
     for t in corpus.theories:
         papers = corpus.rel("theory_papers", t.id)
@@ -65,8 +72,6 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
         if url:
             yield from paper_tables(corpus, papers, url, f"Papers behind {t.display_label}",  # type: ignore[arg-type]
                                     {"theory": t}, section="theories", memo=memo)
-    for p in corpus.papers:
-        yield entity_page(corpus, p, memo)
 
 
 def entity_page(corpus: Corpus, p: Paper, memo: Memo) -> PageSpec:

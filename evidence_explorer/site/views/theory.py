@@ -139,23 +139,34 @@ def _columns(entries: tuple[CmocEntry, ...], split: bool, keep_empty: bool
     return tuple(col for col in columns if col[1] or (keep_empty and col[0] != "Direction not stated"))
 
 
+def whole_totals(whole: tuple[CmocEntry, ...]) -> tuple[bool, dict[str, tuple[int, dict[str, int]]]]:
+    """(whether the list is split by direction, relation → (its CMOCs, CMOCs per column heading)) of
+    a theory's whole CMOC list: what each page of it counts (computed once for all its pages)."""
+    split = any(e.cmoc.direction for e in whole)
+    out = {}
+    for relation in RELATIONS:
+        every = tuple(e for e in whole if e.relation == relation)
+        out[relation] = (len(every), {h: len(col) for h, col in _columns(every, split, keep_empty=True)})
+    return split, out
+
+
 def cmoc_groups(entries: tuple[CmocEntry, ...], whole: tuple[CmocEntry, ...] | None = None,
-                continued: bool = False, continues: bool = False) -> tuple[CmocGroup, ...]:
+                continued: bool = False, continues: bool = False,
+                totals: tuple[bool, dict[str, tuple[int, dict[str, int]]]] | None = None) -> tuple[CmocGroup, ...]:
     """``entries`` (a theory's, or one page of them) by relation, each split into direction columns
     when any CMOC of the theory (``whole``) has a direction. A page's first group may have begun on
-    the page before (``continued``) and its last may go on (``continues``)."""
-    whole = entries if whole is None else whole
-    split = any(e.cmoc.direction for e in whole)
+    the page before (``continued``) and its last may go on (``continues``). ``totals``:
+    :func:`whole_totals` of ``whole`` when the caller has it."""
+    split, by_relation = whole_totals(entries if whole is None else whole) if totals is None else totals
     groups = []
     present = [r for r in RELATIONS if any(e.relation == r for e in entries)]
     for k, relation in enumerate(present):
         mine = tuple(e for e in entries if e.relation == relation)
-        every = tuple(e for e in whole if e.relation == relation)
+        count, per_column = by_relation[relation]
         first_cont, last_cont = continued and k == 0, continues and k == len(present) - 1
         columns = _columns(mine, split, keep_empty=not (first_cont or last_cont))
-        totals = {h: len(col) for h, col in _columns(every, split, keep_empty=True)}
-        groups.append(CmocGroup(relation, RELATION_HEADINGS[relation], columns, len(every),
-                                tuple(totals.get(h, 0) for h, _c in columns), first_cont, last_cont))
+        groups.append(CmocGroup(relation, RELATION_HEADINGS[relation], columns, count,
+                                tuple(per_column.get(h, 0) for h, _c in columns), first_cont, last_cont))
     return tuple(groups)
 
 
@@ -180,11 +191,12 @@ def cmoc_list_pages(corpus: Corpus, theory: Theory, entries: tuple[CmocEntry, ..
                     memo: Memo | None = None) -> Iterator[PageSpec]:
     """``theories/ID/cmocs/`` (and ``page/N/``): every CMOC of a theory with its sources, in pages."""
     chunks = paginate(entries, url, entry_weight(Memo() if memo is None else memo))
+    totals = whole_totals(entries)
     for n, (chunk, pager) in enumerate(chunks):
         continued = n > 0 and chunks[n - 1][0][-1].relation == chunk[0].relation
         continues = n + 1 < len(chunks) and chunks[n + 1][0][0].relation == chunk[-1].relation
         yield PageSpec(pager.url, "theory_cmocs.html", pager.title(f"Configurations of {theory.display_label}"), {
-            "e": theory, "cmoc_groups": cmoc_groups(chunk, entries, continued, continues), "pager": pager,
+            "e": theory, "cmoc_groups": cmoc_groups(chunk, entries, continued, continues, totals), "pager": pager,
         }, section="theories", entity=None)
 
 

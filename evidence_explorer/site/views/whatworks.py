@@ -31,7 +31,8 @@ def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
     return tuple((c, nodes) for _k, c, nodes in out)
 
 
-def _weight(corpus: Corpus, memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
+def row_weight(corpus: Corpus, memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int]:
+    """Estimated bytes of a row (CMOC, its theory nodes), remembered per CMOC, node and paper object."""
     def weight(row: tuple[Cmoc, tuple]) -> int:
         c, nodes = row
         papers = tuple(p for p in map(corpus.find, (s.paper for s in c.sources)) if isinstance(p, Paper))
@@ -48,7 +49,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
     every = rows(corpus)
     filters = _filters(corpus, every, facets)
-    for chunk, pager in paginate(every, URL, _weight(corpus, memo)):
+    for chunk, pager in paginate(every, URL, row_weight(corpus, memo)):
         yield PageSpec(pager.url, "what_works.html",
                        pager.title("What works, for whom, in what circumstances"),
                        {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
