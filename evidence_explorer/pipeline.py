@@ -222,7 +222,8 @@ def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[
                job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None,
                spare: bool = False) -> Mapping[str, Any] | None:
     """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
-    staging = write_staging(output, files, reuse=spare)  # the exports, written before the workers fork ...
+    staging = write_staging(output, files, reuse=spare,  # the exports, written before the workers fork ...
+                            remove=remove_later if accelerated(options) else None)
     files.clear()
     if options.tune_memory:
         release_free_memory()  # ... and their memory given back to the system first

@@ -7,6 +7,7 @@ alone, and plain mode must delete synchronously.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -59,12 +60,25 @@ def test_remover_is_detached_and_a_live_one_is_left_alone(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout == "done\n"
     assert took < 3.5, f"the caller waited {took:.1f} s for the background remover"
-    assert not old.exists()  # renamed to the remover's own name at once...
-    trash = _leftovers(tmp_path, "site")
-    assert len(trash) == 1 and ".trash-" in trash[0].name, trash
+    assert not old.exists()  # renamed before the command ended: nothing can reuse it meanwhile
+    deadline = time.monotonic() + 10
+    while True:  # then renamed by the remover to its own pid...
+        trash = _leftovers(tmp_path, "site")
+        assert len(trash) == 1 and ".trash-" in trash[0].name, trash
+        if _alive(int(trash[0].name.rsplit("-", 1)[1])) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     remove_abandoned(tmp_path / "site")  # ...which a build starting meanwhile leaves alone (it is alive)
     assert trash[0].exists()
     assert _wait_gone(trash), "the background remover did not delete the replaced site"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _build(output: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -89,3 +103,21 @@ def test_plain_mode_deletes_the_replaced_site_before_it_ends(tmp_path):
         result = _build(out, {"EVIDENCE_EXPLORER_PLAIN": "1"})
         assert result.returncode == 0, result.stderr
         assert _leftovers(tmp_path, "site") == []
+
+
+def test_a_spare_site_no_longer_used_is_deleted_in_the_background(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    page = next(content.glob("papers/*.md"))
+    out = tmp_path / "site"
+    for n, extra in enumerate(((), ("--page-cache",), ("--page-cache",), ())):
+        page.write_text(page.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content),
+                                 "--output", str(out), "--no-search", "--quiet", *extra],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        if n == 2:
+            assert (tmp_path / ".site.spare").is_dir()  # the page cache keeps the replaced site
+    # the last build no longer needs the spare: renamed at once, deleted in the background
+    assert not (tmp_path / ".site.spare").exists()
+    assert _wait_gone(_leftovers(tmp_path, "site")), _leftovers(tmp_path, "site")

@@ -61,7 +61,7 @@ def spare_path(output: Path) -> Path:
     return output.parent / f".{output.name}.spare"
 
 
-def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = False) -> Path:
+def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = False, remove: Callable[[Path], None] | None = None) -> Path:
     """A staging folder for ``output`` holding the marker, the static files and ``files``: a new one,
     or with ``reuse`` the spare site kept by the last build (:func:`spare_path`), renamed, its files
     to be brought up to date by the caller. A spare that is not reused is deleted."""
@@ -81,7 +81,7 @@ def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = 
         if reuse and not inside:
             os.rename(spare, staging)
         else:
-            remove_tree(spare)
+            (remove or remove_tree)(spare)  # ``remove``: an accelerator may delete it off the critical path
     try:
         staging.mkdir(parents=True, exist_ok=True)
         _write_marker(staging)  # first: marks leftovers as ours

@@ -19,34 +19,49 @@ from .parallel import single_threaded
 
 
 def remove_later(folder: Path) -> None:
-    """Delete ``folder`` (a replaced site, holding the marker) in a detached process; see the module."""
-    if not hasattr(os, "fork") or not hasattr(os, "setsid") or not single_threaded():
+    """Delete ``folder`` (a replaced site or spare, holding the marker) in a detached process; see the
+    module. It is first renamed here, so nothing can reuse it (a spare) while it is being deleted."""
+    try:
+        trash = _trash_name(folder, os.getpid())
+        os.rename(folder, trash)
+    except OSError:
         remove_tree(folder)
+        return
+    if not hasattr(os, "fork") or not hasattr(os, "setsid") or not single_threaded():
+        remove_tree(trash)
         return
     try:
         pid = os.fork()
     except OSError:
-        remove_tree(folder)
+        remove_tree(trash)
         return
     if pid == 0:  # the first child: start the remover, detached, and end at once (nothing to reap later)
         try:
             os.setsid()
             if os.fork() == 0:
-                _remove_detached(folder)
+                _remove_detached(trash)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
 
 
+def _trash_name(folder: Path, pid: int) -> Path:
+    """``.<name>.trash-<pid>`` beside ``folder`` (``.site.staging-12`` → ``.site.trash-<pid>``;
+    ``.site.spare`` → ``.site.spare.trash-<pid>``): a name ``publish.remove_abandoned`` knows."""
+    name = LEFTOVER.sub("", folder.name)
+    return folder.with_name(f"{name}.trash-{pid}")
+
+
 def _remove_detached(folder: Path) -> None:
-    """The remover: nothing inherited kept open, lowest priority, the folder renamed then deleted."""
+    """The remover: nothing inherited kept open, lowest priority, the folder renamed to its own pid
+    (a build starting meanwhile leaves a live remover's folder alone), then deleted."""
     try:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.closerange(3, _max_fd())
         os.nice(19)
-        trash = folder.with_name(LEFTOVER.sub(f".trash-{os.getpid()}", folder.name))
+        trash = _trash_name(folder, os.getpid())
         try:
             os.rename(folder, trash)
         except OSError:
