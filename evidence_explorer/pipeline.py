@@ -143,7 +143,8 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
         return publish(options, report, corpus, findings,
                        render or (render_in_workers if accelerated(options) else render_plainly),
                        spare and options.cache,
-                       partial(side_by_side, options.jobs) if accelerated(options) else one_after_other)
+                       partial(side_by_side, options.jobs, items=len(corpus.by_id))
+                       if accelerated(options) else one_after_other)
 
 
 def content_dir(content: Path) -> Path:
