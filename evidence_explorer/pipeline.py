@@ -254,10 +254,7 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
     """Every output file that is not a rendered page (exports, sitemap, the charts' SVG and CSV
 files), as text, or as UTF-8 bytes (the advisory sheet); serve reuses it. ``memo``: the per-entity values the pages were computed with (short
 citations), so serve does not compute them again for every paper after each edit."""
-    files: dict[str, str | bytes] = {}
-    for part in extra_parts(corpus, pages, base_url, memo):
-        files.update(part())
-    return files
+    return joined(extra_parts(corpus, pages, base_url, memo))
 
 
 def extra_parts(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo | None = None
@@ -284,8 +281,13 @@ def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None
 def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str | bytes]:
     """The exports that depend on the corpus alone: an accelerated build computes them beside the
     page specs (:data:`SplitStage`)."""
+    return joined(corpus_parts(corpus, base_url, memo))
+
+
+def joined(parts: tuple[Callable[[], Mapping[str, str | bytes]], ...]) -> dict[str, str | bytes]:
+    """The files of ``parts``, computed in order in this process."""
     files: dict[str, str | bytes] = {}
-    for part in corpus_parts(corpus, base_url, memo):
+    for part in parts:
         files.update(part())
     return files
 

@@ -14,17 +14,8 @@ from evidence_explorer.dev import incremental, snapshot, snapshot_build
 from evidence_explorer.speed import seal, uptodate
 
 from conftest import run_cli
-from test_cache_files import forged
+from test_cache_files import forged, own_key  # noqa: F401 (own_key: autouse, a cache key of each test's own)
 from test_differential import Site, assert_same_site, cold_build
-
-
-@pytest.fixture(autouse=True)
-def own_key(tmp_path, monkeypatch):
-    """A cache key of this test's own (the user's real one is left alone)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    seal.secret.cache_clear()
-    yield
-    seal.secret.cache_clear()
 
 
 @pytest.fixture
