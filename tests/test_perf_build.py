@@ -16,7 +16,7 @@ import pytest
 
 from evidence_explorer.site import markup
 from evidence_explorer.speed import parallel
-from evidence_explorer.speed.cache import CACHE_FILE, MarkdownCache, cache_root, code_fingerprint
+from evidence_explorer.speed.cache import CACHE_FILE, SPOOL_PREFIX, MarkdownCache, Spool, cache_root, code_fingerprint
 from evidence_explorer.content.diagnostics import Report
 from evidence_explorer.pipeline import BuildOptions, build, load_corpus
 from evidence_explorer.site.render import Renderer
@@ -184,9 +184,29 @@ def test_jobs_2_is_byte_identical_to_jobs_1(synth_content, tmp_path):
 def test_jobs_2_with_cache_fills_it_from_every_worker(synth_content, tmp_path, monkeypatch):
     out = tmp_path / "site"
     assert build(BuildOptions(content=synth_content, output=out, search=False, jobs=2)).written
+    assert not list(cache_root(out).rglob(f"{SPOOL_PREFIX}*")), "the render processes' spools were left behind"
     calls = count_markdown_conversions(monkeypatch)
     assert build(BuildOptions(content=synth_content, output=out, search=False, jobs=1)).written
     assert calls[0] == 0, "bodies rendered in the worker process were not saved to the cache"
+
+
+def test_spool_round_trip_and_abandoned_spools(tmp_path):
+    """What a process renders goes to its spool, not to memory, and comes back whole (non-ASCII and
+    lone surrogates included); a killed build's spool goes at the next open, a live process's stays."""
+    cache = MarkdownCache(tmp_path, "s")
+    texts = {f"body {i} \u00e9\ud800": markup.Markup(f"<p>{i} \u00e9\ud800</p>") for i in range(3)}
+    for text, html in texts.items():
+        assert cache.block(text, lambda t, html=html: html, lambda i: None) == html
+    assert cache.block("body 0 \u00e9\ud800", lambda t: texts[t], lambda i: None) == texts["body 0 \u00e9\ud800"]
+    spooled, used = cache.delta()
+    assert spooled is not None and len(used) == 3
+    assert sorted(Spool.read(Path(spooled)).values()) == sorted(map(str, texts.values()))
+    abandoned = tmp_path / f"{SPOOL_PREFIX}999999999-0000.tmp"
+    abandoned.write_bytes(b"")
+    Spool.remove_abandoned(tmp_path)
+    assert not abandoned.exists() and Path(spooled).exists()  # this process is alive
+    cache.discard()
+    assert not tmp_path.exists()
 
 
 def test_worker_failure_is_reported_with_its_traceback(synth_content, tmp_path, monkeypatch):

@@ -15,6 +15,12 @@ successful build and sealed with this user's key (``seal.py``): a file that does
 not verify (planted in a committed ``.cache/``, truncated, corrupted) is ignored
 and the build renders every body. Only entries used by that build are kept.
 
+The bodies a build renders are not held in memory until that file is written:
+each process appends them to its own spool file beside the cache (:class:`Spool`)
+and the parent reads the spools back when it saves, after the render workers
+have exited. Held in memory they were about 70 MB of a 30,000-entity build's
+peak (both render processes at their largest).
+
 Compiled Jinja templates are cached beside them (``jinja/``, :class:`TemplateCache`):
 their code never depends on anything but the template's source (``render.py``
 folds no filter at compile time), each file is keyed by the template's name and
@@ -26,7 +32,9 @@ from __future__ import annotations
 import functools
 import io
 import os
+import secrets
 import shutil
+import struct
 import sys
 from hashlib import blake2b
 from pathlib import Path
@@ -46,8 +54,9 @@ CACHE_FILE = "markdown.json"
 FORMAT = 2
 """Bump when the layout of the cache file changes."""
 
-Delta = tuple[dict[bytes, str], frozenset[bytes]]
-"""(entries added, keys used) by one worker, sent back to the parent process."""
+SPOOL_PREFIX = "spool-"
+Delta = tuple[str | None, frozenset[bytes]]
+"""(the spool file of the entries one worker added, keys used), sent back to the parent process."""
 
 
 def cache_root(output: Path) -> Path:
@@ -71,15 +80,17 @@ def code_fingerprint() -> str:
 class MarkdownCache:
     """Entries loaded from the last successful build plus those rendered in this one.
 
-    One per build; worker processes get a copy (fork) and report their
-    :meth:`delta` back, which the parent merges before :meth:`save`.
+    One per build; worker processes get a copy (fork), spool what they render to their own
+    file and report it with their :meth:`delta`, which the parent merges before :meth:`save`.
     """
 
     def __init__(self, directory: Path | None, salt: str, entries: dict[bytes, str] | None = None):
         self.directory = directory
         self._salt = salt.encode()
         self._entries: dict[bytes, str] = entries or {}
-        self._added: dict[bytes, str] = {}
+        self._spooled: set[bytes] = set()
+        self._spool: Spool | None = None
+        self._merged: list[Path] = []
         self._used: set[bytes] = set()
         self.hits = self.misses = 0
 
@@ -93,6 +104,8 @@ class MarkdownCache:
             for old in root.iterdir():
                 if old != directory or old.is_symlink():  # a planted link would lead writes elsewhere
                     _remove(old)
+        if directory.is_dir() and not directory.is_symlink():
+            Spool.remove_abandoned(directory)
         return cls(directory, salt, _load_entries(directory / CACHE_FILE))
 
     def key(self, text: str, resolve: Resolver) -> bytes:
@@ -105,19 +118,28 @@ class MarkdownCache:
         return h.digest()
 
     def block(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> Markup:
-        """``convert(text)``, from the cache when the same input was rendered before."""
+        """``convert(text)``, from the cache when the same input was rendered by an earlier build.
+        A body this build renders goes to this process's spool, not to memory (a second body with
+        the same text in the same build is converted again: the same HTML)."""
         key = self.key(text, resolve)
         self._used.add(key)
         html = self._entries.get(key)
-        if html is None:
-            html = self._added.get(key)
         if html is not None:
             self.hits += 1
             return Markup(html)
         self.misses += 1
         result = convert(text)
-        self._added[key] = str(result)
+        if self.directory is not None and key not in self._spooled:
+            self._spooled.add(key)
+            self._own_spool().add(key, str(result))
         return result
+
+    def _own_spool(self) -> "Spool":
+        """This process's spool (a forked worker starts its own, leaving the inherited one alone)."""
+        if self._spool is None or self._spool.pid != os.getpid():
+            assert self.directory is not None
+            self._spool = Spool(self.directory)
+        return self._spool
 
     def bytecode_cache(self) -> jinja2.BytecodeCache | None:
         """Compiled templates, beside the Markdown entries (sealed; Jinja checks each source's checksum)."""
@@ -131,27 +153,108 @@ class MarkdownCache:
         self._used.update(self._entries)
 
     def delta(self) -> Delta:
-        return dict(self._added), frozenset(self._used)
+        """What this process added (its spool, written out) and used, for the parent's :meth:`merge`."""
+        spool = self._spool if self._spool is not None and self._spool.pid == os.getpid() else None
+        return (str(spool.flush()) if spool is not None else None), frozenset(self._used)
 
     def merge(self, delta: Delta) -> None:
-        added, used = delta
-        self._added.update(added)
+        spooled, used = delta
+        if spooled is not None:
+            self._merged.append(Path(spooled))
         self._used.update(used)
 
+    def _spools(self) -> list[Path]:
+        own = [self._spool.close()] if self._spool is not None and self._spool.pid == os.getpid() else []
+        return own + self._merged
+
     def save(self) -> None:
-        """Write the entries this build used, atomically; a no-op when nothing changed."""
+        """Write the entries this build used, atomically; a no-op when nothing changed. Removes the spools."""
         if self.directory is None:
             return
-        keep = {k: v for k, v in {**self._entries, **self._added}.items() if k in self._used}
-        if not self._added and len(keep) == len(self._entries):
-            return
-        seal.write_json(self.directory / CACHE_FILE, CACHE_FILE, {k.hex(): v for k, v in keep.items()})
+        spools = self._spools()
+        try:
+            added: dict[bytes, str] = {}
+            for path in spools:
+                added.update(Spool.read(path))
+            keep = {k: v for k, v in {**self._entries, **added}.items() if k in self._used}
+            if not added and len(keep) == len(self._entries):
+                return
+            seal.write_json(self.directory / CACHE_FILE, CACHE_FILE, {k.hex(): v for k, v in keep.items()})
+        finally:
+            self._forget_spools(spools)
 
     def discard(self) -> None:
         """Forget everything (after a failed build): the next build starts cold."""
-        self._entries, self._added, self._used = {}, {}, set()
+        self._forget_spools(self._spools())
+        self._entries, self._used, self._spooled = {}, set(), set()
         if self.directory is not None:
             _remove(self.directory)
+
+    def _forget_spools(self, spools: list[Path]) -> None:
+        for path in spools:
+            _remove(path)
+        self._spool, self._merged = None, []
+
+
+class Spool:
+    """The bodies one process rendered in this build, appended to a file of its own in the cache
+    folder: records of a 16-byte key, a 4-byte length and the HTML in UTF-8. Written through the
+    file descriptor with a buffer of its own, so a forked child that inherits it never flushes
+    the parent's buffer (the child opens its own: :attr:`pid`)."""
+
+    BUFFER = 1 << 20
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.pid = os.getpid()
+        self.path = directory / f"{SPOOL_PREFIX}{self.pid}-{secrets.token_hex(4)}.tmp"
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        self._buffer = bytearray()
+
+    def add(self, key: bytes, html: str) -> None:
+        data = html.encode("utf-8", "surrogatepass")
+        self._buffer += key + struct.pack(">I", len(data)) + data
+        if len(self._buffer) >= self.BUFFER:
+            self.flush()
+
+    def flush(self) -> Path:
+        """Write what is buffered; the file's path."""
+        view = memoryview(self._buffer)
+        while view:
+            view = view[os.write(self._fd, view):]
+        self._buffer = bytearray()
+        return self.path
+
+    def close(self) -> Path:
+        """Write what is buffered and close the file (again: a no-op); its path."""
+        if self._fd >= 0:
+            try:
+                self.flush()
+            finally:
+                os.close(self._fd)
+                self._fd = -1
+        return self.path
+
+    @staticmethod
+    def read(path: Path) -> dict[bytes, str]:
+        """The entries of a spool this build wrote (a spool is never read by another build)."""
+        data, entries, at = path.read_bytes(), {}, 0
+        while at < len(data):
+            key, (size,) = data[at:at + 16], struct.unpack_from(">I", data, at + 16)
+            entries[key] = data[at + 20:at + 20 + size].decode("utf-8", "surrogatepass")
+            at += 20 + size
+        return entries
+
+    @staticmethod
+    def remove_abandoned(directory: Path) -> None:
+        """Remove the spools of builds that were killed (their process is gone)."""
+        for path in directory.glob(f"{SPOOL_PREFIX}*.tmp"):
+            try:
+                os.kill(int(path.name[len(SPOOL_PREFIX):].split("-")[0]), 0)
+            except ProcessLookupError:
+                _remove(path)
+            except (ValueError, OSError):
+                pass
 
 
 def _load_entries(path: Path) -> dict[bytes, str]:

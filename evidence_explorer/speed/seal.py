@@ -124,7 +124,7 @@ def read(path: Path, purpose: str, limit: int = 1 << 30) -> bytes | None:
             return None
         with os.fdopen(fd, "rb") as f:
             fd = -1
-            blob = f.read(limit + 1)
+            blob = f.read(st.st_size + 1)  # not ``limit``: read(n) allocates n bytes first
     except OSError:
         return None
     finally:
