@@ -96,3 +96,15 @@ def test_header_fits_the_first_fifth_of_a_phone(demo_url, page, path):
     page.goto(f"{demo_url}/{path}")
     bottom = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().bottom")
     assert bottom <= 844 / 5, f"/{path}: the header ends at {bottom}px"
+
+
+@pytest.mark.parametrize("path", ["graph/", "matrix/", "cmocs/"])
+def test_current_section_is_in_view_on_a_phone(demo_url, page, path):
+    """The second navigation row is one line scrolled inside its own box at 390 px; the section the
+    reader is in (the last one of the Findings row on /graph/) is brought into view, not cut off."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/{path}")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    box = page.evaluate("""() => { const r = document.querySelector('.sub-nav [aria-current]').getBoundingClientRect();
+                                   return [r.left, r.right]; }""")
+    assert box[0] >= 0 and box[1] <= 390, f"/{path}: the current section spans {box} of a 390 px screen"
