@@ -30,7 +30,7 @@ from .options import BuildOptions
 from .site.feed import atom_feed
 from .site.charts import chart_files
 from .site.pages import collect_pages
-from .site.publish import OutputError, check_output, describe_os_error, remove_tree, swap, write_staging
+from .site.publish import OutputError, check_output, describe_os_error, open_staging, remove_tree, swap, write_files
 from .site.render import Renderer, write_pages
 from .site.search_index import index_site
 from .site.sitemap import sitemap
@@ -77,14 +77,15 @@ class RenderJob:
 
 
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
+"""Renders every page of a job into its staging folder; returns something per page URL."""
 
 A = TypeVar("A")
 B = TypeVar("B")
 SplitStage = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
 """Runs two independent stages (the page specs; the exports drawn from the corpus alone) and returns
 both results: one after the other (:func:`one_after_other`), or side by side in two processes
-(``speed.parallel.side_by_side``)."""
-"""Renders every page of a job into its staging folder; returns something per page URL."""
+(``speed.parallel.side_by_side``). The exports' part writes its files into the staging folder
+and returns only their sizes."""
 
 
 def render_plainly(job: RenderJob) -> Mapping[str, Any]:
@@ -143,7 +144,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
         return publish(options, report, corpus, findings,
                        render or (render_in_workers if accelerated(options) else render_plainly),
                        spare and options.cache,
-                       partial(side_by_side, options.jobs, items=len(corpus.by_id))
+                       partial(side_by_side, options.jobs)
                        if accelerated(options) else one_after_other)
 
 
@@ -192,22 +193,19 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     failure (disk full, a read-only folder…) removes the staging folder, leaves the previous site
     as it was and becomes an :class:`OutputError` naming the path and the system's error (exit 2)."""
     base_url = urls.normalise_base_url(options.base_url or corpus.config.base_url)
-    memo = Memo()
-    pages, files = split(lambda: tuple(collect_pages(corpus, memo, findings)),
-                         partial(corpus_files, corpus, base_url, memo))
-    files.update(page_files(pages, base_url))
-    rendered_pages = with_file_sizes(pages, files)  # the data page says how big each download is
-    extras = tuple(files)
     output = options.output.resolve()
     check_output(output, options.content.resolve())
     nav, updated = nav_items(corpus), last_updated(options.content)
+    memo = Memo()
     cache = None
     try:
         cache = MarkdownCache.open(cache_root(output), f"{base_url}|{corpus.config.allow_raw_html}") \
             if options.cache else None
-        job = partial(RenderJob, rendered_pages, corpus, base_url, nav, updated, jobs=options.jobs, cache=cache,
-                      fast_paths=options.fast_paths, extras=extras)
-        rendered = _write_all(options, report, output, files, job, render, cache, spare)
+        job = partial(RenderJob, corpus=corpus, base_url=base_url, nav=nav, updated=updated, jobs=options.jobs,
+                      cache=cache, fast_paths=options.fast_paths)
+        pages, extras, rendered = _write_all(
+            options, report, output, base_url, lambda: tuple(collect_pages(corpus, memo, findings)),
+            partial(write_corpus_files, corpus=corpus, base_url=base_url, memo=memo), split, job, render, cache, spare)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
                           "the published site is unchanged") from exc
@@ -219,30 +217,39 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
     return replace(result, written=True, files=written, rendered=rendered)
 
 
-def _write_all(options: BuildOptions, report: Report, output: Path, files: dict[str, str],
-               job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None,
-               spare: bool = False) -> Mapping[str, Any] | None:
-    """Staging, pages, search index, cache, swap; None when the search index failed (reported)."""
-    staging = write_staging(output, files, reuse=spare,  # the exports, written before the workers fork ...
-                            remove=remove_later if accelerated(options) else None)
-    files.clear()
-    if options.tune_memory:
-        release_free_memory()  # ... and their memory given back to the system first
+def _write_all(options: BuildOptions, report: Report, output: Path, base_url: str,
+               specs: Callable[[], tuple[PageSpec, ...]],
+               exported: Callable[..., dict[str, int]], split: SplitStage, job: Callable[..., RenderJob],
+               render: RenderStage, cache: MarkdownCache | None, spare: bool = False
+               ) -> tuple[tuple[PageSpec, ...], tuple[str, ...], Mapping[str, Any] | None]:
+    """Staging, page specs and exports, pages, search index, cache, swap: the specs, the files that
+    are not pages, and what the render returned (None when the search index failed: reported). The
+    exports are written into the staging folder as they are computed (beside the page specs, in the
+    child of an accelerated build), so neither process holds them all while the other works."""
+    remove = remove_later if accelerated(options) else None
+    staging = open_staging(output, reuse=spare, remove=remove)
+    pages: tuple[PageSpec, ...] = ()
+    extras: tuple[str, ...] = ()
     try:
-        rendered = render(job(staging=staging))
+        pages, sizes = split(specs, partial(exported, staging))
+        sizes.update(write_files(staging, page_files(pages, base_url)))
+        extras = tuple(sizes)
+        if options.tune_memory:
+            release_free_memory()  # what the specs and exports freed, given back before the workers fork
+        rendered = render(job(with_file_sizes(pages, sizes), staging=staging, extras=extras))  # sizes: the data page
         if options.search and not index_site(staging, report):
             raise _Abort()
         if cache is not None:
             cache.save()  # before the swap: a cache that cannot be written fails the build, not the site
-        swap(staging, output, keep=spare, remove=remove_later if accelerated(options) else None)
+        swap(staging, output, keep=spare, remove=remove)
     except BaseException as exc:
         remove_tree(staging)
         if cache is not None:
             cache.discard()
         if isinstance(exc, _Abort):
-            return None
+            return pages, extras, None
         raise
-    return rendered
+    return pages, extras, rendered
 
 
 class _Abort(Exception):
@@ -278,10 +285,14 @@ def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None
             feed)
 
 
-def corpus_files(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, str | bytes]:
-    """The exports that depend on the corpus alone: an accelerated build computes them beside the
-    page specs (:data:`SplitStage`)."""
-    return joined(corpus_parts(corpus, base_url, memo))
+def write_corpus_files(staging: Path, corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, int]:
+    """Write the exports that depend on the corpus alone (:func:`corpus_parts`) into ``staging``, one
+    part at a time (the largest, the data files, is about 40 MB at 5,000 papers); each file's size,
+    in order. An accelerated build runs it beside the page specs, in a child (:data:`SplitStage`)."""
+    sizes: dict[str, int] = {}
+    for part in corpus_parts(corpus, base_url, memo):
+        sizes.update(write_files(staging, part()))
+    return sizes
 
 
 def joined(parts: tuple[Callable[[], Mapping[str, str | bytes]], ...]) -> dict[str, str | bytes]:

@@ -181,3 +181,28 @@ def test_describe_os_error():
         "No space left on device (ENOSPC)"
     assert describe_os_error(OSError(errno.EBUSY, "Device or resource busy", "/a", None, "/b")) == \
         "'/a' -> '/b': Device or resource busy (EBUSY)"
+
+
+def test_a_full_disk_while_the_exports_are_written_beside_the_specs_keeps_the_site(tmp_path, monkeypatch):
+    """The exports are written into the staging folder by the process that computes them (a child
+    beside the page specs): a full disk there fails the build as an I/O fault, the staging folder
+    goes and the published site stays."""
+    from evidence_explorer import pipeline
+    from evidence_explorer.options import BuildOptions
+    from evidence_explorer.site.publish import OutputError
+
+    out = tmp_path / "site"
+    assert pipeline.build(BuildOptions(content=MINIMAL, output=out, search=False)).written
+    before = tree_digest(out)
+    real = pipeline.write_files
+
+    def full(staging, files):
+        if any(rel.startswith("data/") for rel in files):
+            raise OSError(errno.ENOSPC, "No space left on device", str(staging / "data"))
+        return real(staging, files)
+
+    monkeypatch.setattr(pipeline, "write_files", full)
+    with pytest.raises(OutputError, match="ENOSPC"):
+        pipeline.build(BuildOptions(content=MINIMAL, output=out, search=False))
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache", "site"], "staging left behind"

@@ -21,28 +21,43 @@ def test_release_free_memory_trims_the_c_heap_on_linux():
 
 
 def test_free_memory_is_released_after_the_exports_and_before_the_render(make_site, tmp_path, monkeypatch):
+    """The exports are written into the staging folder (by the child that computes them beside the
+    page specs, which hands back only their sizes), then the freed memory goes back to the system,
+    then the render workers fork."""
     content = make_site({"papers/p1.md": "---\ntitle: A study\nauthors: [Doe J]\nyear: 2020\n---\nBody.\n"})
     events: list[str] = []
-    real_release, real_render = pipeline.release_free_memory, pipeline.render_pages
+    staging: list = []
+    real_release, real_render, real_open = pipeline.release_free_memory, pipeline.render_pages, pipeline.open_staging
+
+    def opened(*args, **kwargs):
+        staging.append(real_open(*args, **kwargs))
+        return staging[-1]
 
     def release():
-        events.append("release")
+        events.append("release, exports written" if (staging[0] / "data" / "evidence.json").is_file() else "release")
         return real_release()
 
     def render(*args, **kwargs):
         events.append("render")
         return real_render(*args, **kwargs)
 
-    def staging(*args, **kwargs):
-        events.append("exports written")
-        return real_staging(*args, **kwargs)
+    def split(first, second):
+        pages, sizes = pipeline.one_after_other(first, second)
+        events.append("specs and exports")
+        assert all(isinstance(size, int) for size in sizes.values()) and "data/evidence.json" in sizes
+        return pages, sizes
 
-    real_staging = pipeline.write_staging
+    monkeypatch.setattr(pipeline, "open_staging", opened)
     monkeypatch.setattr(pipeline, "release_free_memory", release)
     monkeypatch.setattr(pipeline, "render_pages", render)
-    monkeypatch.setattr(pipeline, "write_staging", staging)
     assert build(BuildOptions(content=content, output=tmp_path / "site", search=False)).written
-    assert events == ["exports written", "release", "render"]
+    assert events == ["release, exports written", "render"]
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    events.clear()
+    staging.clear()
+    corpus = pipeline.load_corpus(content, pipeline.Report())
+    pipeline.publish(options, pipeline.Report(), corpus, (), pipeline.render_in_workers, split=split)
+    assert events == ["specs and exports", "release, exports written", "render"]
 
 
 def test_entities_have_no_instance_dict_and_survive_pickling(make_site):

@@ -65,6 +65,18 @@ def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = 
     """A staging folder for ``output`` holding the marker, the static files and ``files``: a new one,
     or with ``reuse`` the spare site kept by the last build (:func:`spare_path`), renamed, its files
     to be brought up to date by the caller. A spare that is not reused is deleted."""
+    staging = open_staging(output, reuse, remove)
+    try:
+        write_files(staging, files)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    return staging
+
+
+def open_staging(output: Path, reuse: bool = False, remove: Callable[[Path], None] | None = None) -> Path:
+    """:func:`write_staging` without the files: the caller writes them (:func:`write_files`) and
+    removes the folder if anything fails."""
     if output.parent.exists() and not output.parent.is_dir():  # mkdir would say "File exists"
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(output.parent))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -86,14 +98,23 @@ def write_staging(output: Path, files: Mapping[str, str | bytes], reuse: bool = 
         staging.mkdir(parents=True, exist_ok=True)
         _write_marker(staging)  # first: marks leftovers as ours
         write_static(staging / "static")
-        for rel, text in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     except BaseException:
         remove_tree(staging)
         raise
     return staging
+
+
+def write_files(staging: Path, files: Mapping[str, str | bytes]) -> dict[str, int]:
+    """Write ``files`` (output path → text, written as UTF-8, or bytes) into ``staging``; the size
+    of each in bytes, in the same order."""
+    sizes = {}
+    for rel, text in files.items():
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        path.write_bytes(data)
+        sizes[rel] = len(data)
+    return sizes
 
 
 def _write_marker(folder: Path) -> None:

@@ -106,22 +106,17 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
-SIDE_BY_SIDE_MAX = 20_000
-"""Entities above which :func:`side_by_side` runs its parts one after the other: the child copies the
-corpus pages it reads (reference counts) and holds the exports twice while it sends them, which
-raised the peak of a 30,200-entity build from 790 to 994 MB (``compare.py --only scale --scale
-10000``), over the 750 MB budget, for 12 s less; at 15,100 entities, 461 → 488 MB."""
-
-
-def side_by_side(jobs: int, first: Callable[[], S], second: Callable[[], R], items: int = 0) -> tuple[S, R]:
+def side_by_side(jobs: int, first: Callable[[], S], second: Callable[[], R]) -> tuple[S, R]:
     """``(first(), second())``, with ``second`` in a forked child while this process runs ``first``
-    (its result comes back pickled); one after the other when ``jobs`` is 1, forking is not safe or
-    there are more than :data:`SIDE_BY_SIDE_MAX` ``items`` (entities). An accelerated build computes
-    the page specs here and the exports drawn from the corpus alone in the child: about 4 and 3.4 s
-    of CPU one after the other at N = 5,000, and the exports' texts (87 MB) cost 0.1 s to send back.
-    Moving page families to the child too was measured and dropped: sending page specs back
-    (entities by reference) cost more than computing them (docs/performance.md)."""
-    if jobs < 2 or items > SIDE_BY_SIDE_MAX or not can_fork():
+    (its result comes back pickled); one after the other when ``jobs`` is 1 or forking is not safe.
+    An accelerated build computes the page specs here and, in the child, the exports drawn from the
+    corpus alone, which it writes into the staging folder itself and answers with their sizes:
+    about 4 and 3.4 s of CPU one after the other at N = 5,000. When the child sent the export texts
+    back (87 MB at N = 5,000), both processes held them and a 30,200-entity build peaked at 994 MB,
+    so it ran only up to 20,000 entities; written by the child, that peak is 698 MB (the render's,
+    after, 677 MB). Moving page families to the child too was measured and dropped: sending page
+    specs back (entities by reference) cost more than computing them (docs/performance.md)."""
+    if jobs < 2 or not can_fork():
         a = first()
         return a, second()
     with frozen_heap():  # the child leaves the inherited corpus shared

@@ -43,16 +43,20 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     yield PageSpec("404.html", "404.html", "Page not found", {})
 
 
-def with_file_sizes(pages: Iterable[PageSpec], files: Mapping[str, str | bytes]) -> tuple[PageSpec, ...]:
+def with_file_sizes(pages: Iterable[PageSpec], files: Mapping[str, str | bytes | int]) -> tuple[PageSpec, ...]:
     """``pages`` with the size of each download on the data page, measured from the files the
-    build writes (``files``: output path → text, written as UTF-8)."""
+    build writes (``files``: output path → text, written as UTF-8, bytes, or the size written)."""
     def sized(p: PageSpec) -> PageSpec:
         if p.url != "data/":
             return p
-        sizes = {name: human_size(len(_utf8(files[f"data/{name}"])))
+        sizes = {name: human_size(_size(files[f"data/{name}"]))
                  for name, _what in DOWNLOADS if f"data/{name}" in files}
         return replace(p, context={**p.context, "sizes": sizes})
     return tuple(map(sized, pages))
+
+
+def _size(value: str | bytes | int) -> int:
+    return value if isinstance(value, int) else len(_utf8(value))
 
 
 def _utf8(text: str | bytes) -> bytes:
