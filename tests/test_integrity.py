@@ -121,6 +121,28 @@ def test_levels_and_min_sources_from_site_yaml(make_site):
            "[integrity.few-sources]" in run.lines, run.err
 
 
+def test_two_passages_of_one_paper_are_one_source_on_the_page_too(make_site, tmp_path):
+    """The CMOC page counts what the integrity check counts: two quoted passages of one paper are
+    one source, so the heading says so instead of 'Sources (2)' beside 'rests on 1 source'."""
+    content = make_site({
+        "papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n",
+        "cmocs/c1.md": """
+            ---
+            context: C
+            mechanism: M
+            outcome: O
+            sources:
+              - {paper: p1, locator: p. 1, quote: q}
+              - {paper: p1, locator: p. 7, quote: r}
+            ---
+            """,
+    }, site_yaml="title: T\nintegrity:\n  few-sources: warning\n")
+    run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "site"), "--no-search")
+    assert "CMOC rests on 1 source (the integrity minimum is 2)" in run.err, run.err
+    page = (tmp_path / "site" / "cmocs" / "c1" / "index.html").read_text()
+    assert "<h2>Sources (2 passages from 1 paper)</h2>" in page
+
+
 def test_off_level_silences_a_check(make_site):
     content = make_site({"papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n"},
                         site_yaml="title: T\nintegrity:\n  orphan-paper: off\n")

@@ -113,6 +113,7 @@ def entity_page(corpus: Corpus, c: Cmoc) -> PageSpec:
     return PageSpec(c.page_url, "cmoc.html", c.display_title, {
         "e": c,
         "sources": tuple((s, corpus.get(s.paper)) for s in c.sources),
+        "source_papers": len({s.paper.lower() for s in c.sources}),  # two passages of one paper: one source
         "theories": tuple((link, corpus.get(link.theory)) for link in c.theories),
         "chains_to": tuple(corpus.get(x) for x in c.chains_to),
         "chained_from": corpus.rel("cmoc_chained_from", c.id),
