@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
 
@@ -115,12 +115,16 @@ class Outcome:
 def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
                     updated: Mapping[str, str], env: jinja2.Environment,
                     known: Mapping[str, frozenset[str]] = MappingProxyType({}),
-                    markdown_cache: Any = None, quick_inline: bool = True
+                    markdown_cache: Any = None, quick_inline: bool = True,
+                    sink: Callable[[PageSpec, str], None] | None = None
                     ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     """HTML and dependencies of ``specs``. ``known``: URL → ids that include those the page's context
     holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
     its previous dependencies; the context of a page like a matrix holds thousands of entities).
-    ``markdown_cache`` and ``quick_inline`` as for :class:`Renderer` (``build``'s page cache passes them)."""
+    ``markdown_cache`` and ``quick_inline`` as for :class:`Renderer` (``build``'s page cache passes them).
+    ``sink``: given each page's HTML as it is rendered, which is then not kept (the HTML returned is
+    empty): ``build``'s page cache writes the pages one by one (all of a share's HTML held at once
+    peaked a 30,200-entity build at 2 GB)."""
     recorder = RecordingCorpus(corpus)
     renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder,  # type: ignore[arg-type]
                         markdown_cache=markdown_cache, quick_inline=quick_inline)
@@ -142,7 +146,11 @@ def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, na
     html, deps = {}, {}
     for spec in specs:
         seen = recorder.begin()
-        html[spec.url] = renderer.render(spec)
+        text = renderer.render(spec)
+        if sink is None:
+            html[spec.url] = text
+        else:
+            sink(spec, text)
         ids = known.get(spec.url)
         deps[spec.url] = frozenset(seen | (context_deps(spec) if ids is None else ids))
     return html, deps

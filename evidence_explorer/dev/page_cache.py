@@ -305,18 +305,24 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
     jobs = effective_jobs(job.jobs, len(todo))
 
     def work(share: list[PageSpec]) -> tuple[dict[str, tuple], Any]:
-        html, deps = render_recorded(job.corpus, share, job.base_url, job.nav, job.updated, env,
-                                     markdown_cache=job.cache, quick_inline=job.fast_paths)
-        out = {}
-        for spec in share:
+        written: dict[str, tuple[str, Path]] = {}
+
+        def write(spec: PageSpec, text: str) -> None:  # each page as it is rendered, not kept
             rel = urls.output_path(spec.url)
-            data = html[spec.url].encode("utf-8")
+            data = text.encode("utf-8")
             digest = blake2b(data, digest_size=16).hexdigest()
             path = job.staging / rel
             copy = spare_files.get(rel)
             if copy is None or copy[0] != digest or file_stat(path) != copy[1:]:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
+            written[spec.url] = (digest, path)
+
+        _html, deps = render_recorded(job.corpus, share, job.base_url, job.nav, job.updated, env,
+                                      markdown_cache=job.cache, quick_inline=job.fast_paths, sink=write)
+        out = {}
+        for spec in share:
+            digest, path = written[spec.url]
             try:
                 key = page_key(digester.spec(spec), deps[spec.url], entities, links)
             except Unkeyable:
