@@ -185,13 +185,13 @@ def _render_into(staging: Path, corpus: Corpus, pages: tuple[PageSpec, ...], bas
     return each page's dependencies, in page order."""
     jobs = effective_jobs(jobs, len(pages))
 
+    def write(spec: PageSpec, text: str) -> None:  # each page as it is rendered: not the share's HTML at once
+        path = staging / urls.output_path(spec.url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
     def work(share: tuple[PageSpec, ...]) -> dict[str, frozenset[str]]:
-        html, deps = render_recorded(corpus, share, base_url, nav, updated, env)
-        for url, text in html.items():
-            path = staging / urls.output_path(url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return deps
+        return render_recorded(corpus, share, base_url, nav, updated, env, sink=write)[1]
 
     found: dict[str, frozenset[str]] = {}
     with frozen_heap() if jobs > 1 else nullcontext():
