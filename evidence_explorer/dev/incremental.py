@@ -38,7 +38,7 @@ from ..content.link import Corpus, body_links, link
 from ..content.model import Entity
 from ..content.validate import build_entity
 from ..options import BuildOptions
-from ..pipeline import RenderJob, build, extra_files
+from ..pipeline import RenderJob, build
 from ..site.pages import collect_pages
 from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
@@ -49,6 +49,8 @@ from ..speed.parallel import effective_jobs, fork_map
 from . import delta, delta_shared
 from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
 from .changes import Changes
+from .export_memo import ExportMemo, unchanged_others
+from .export_memo import extra_files as memo_extra_files
 from .relink import changed_backlinks, relink
 from .reread import read_changed, walk_key  # noqa: F401  (read_changed: tests read it here)
 from .served import remove_file, write_if_changed, write_pages
@@ -87,6 +89,8 @@ class SiteState:
     """Lower-cased id (or ``*``) → URLs of the pages whose ``deps`` hold it: ``deps`` reversed."""
     stale: int = 0
     """Entities replaced since ``memo`` last dropped the values of replaced objects."""
+    exports: ExportMemo = field(default_factory=ExportMemo, compare=False)
+    """The exports' fragments (:mod:`.export_memo`), kept over edits that leave other entities' as they were."""
 
 
 @dataclass(frozen=True)
@@ -262,9 +266,10 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     for url in removed:
         del deps[url]
     users = update_users(state.users, state.deps, new_deps, removed)
+    exports = state.exports if unchanged_others(edit.pairs, relinked) else ExportMemo()
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
-                          specs.memo, found, MappingProxyType(users), specs.stale)
+                          specs.memo, found, MappingProxyType(users), specs.stale, exports)
     return Step(new_state, html, removed, relinked, proportional, proportional and structural)
 
 
@@ -367,7 +372,8 @@ def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = Non
     and what changed."""
     output = state.options.output.resolve()
     if files is None:
-        files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
+        files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+                                 state.exports)
     written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
     data_page = state.pages.get("data/")
     if data_page is not None:  # the data page gives each download's size: rendered with the new files

@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 from ..content.diagnostics import Report
 from .incremental import SiteState, write_extras
-from ..pipeline import extra_files
+from .export_memo import extra_files
 from ..site.publish import swap
 from ..site.search_index import index_site
 from ..site.views.memo import Memo
@@ -89,7 +89,8 @@ class BackgroundRefresher:
         lines: list[str] = []
         try:
             if state is not None:
-                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
+                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+                                    state.exports)  # the fragments of the entities not edited kept
                 with self._writing():
                     write_extras(state, files)
             return lines, self._index_once(lines) if self.search else False
