@@ -163,3 +163,43 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
     assert moved, "no edit moved a page boundary"
     assert proportional, "no edit took the proportional path"
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
+    """serve's exports (``dev.export_memo``): after a text edit only the edited entity's fragments are
+    computed again and every file equals the cold build's; after a title edit the memo starts over."""
+    from evidence_explorer.dev.incremental import write_extras
+    from evidence_explorer.pipeline import extra_files
+    from evidence_explorer.site.views.memo import Memo
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    state = full_build(BuildOptions(content=content, output=tmp_path / "site", search=False)).state
+    assert state is not None
+
+    def files_equal(state) -> None:
+        kept = write_extras(state)[0]
+        cold = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo())
+        output = tmp_path / "site"
+        for rel, text in cold.items():
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            assert (output / rel).read_bytes() == data, rel
+        assert kept.extras == frozenset(cold)
+
+    files_equal(state)
+    memo = state.exports
+    filled = memo.computed
+    assert filled > 3 * len(state.corpus.cmocs)
+    rng = random.Random(3)
+    for name in ("outcome", "quote", "context"):
+        path = rng.choice(sorted((content / "cmocs").glob("*.md")))
+        path.write_text(CMOC_EDITS[name](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+        state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
+        assert state.exports is memo
+        before = memo.computed
+        files_equal(state)
+        assert memo.computed - before == 3  # its record, its CSV row, its rows of the review sheet
+    path = sorted((content / "cmocs").glob("*.md"))[0]
+    path.write_text(CMOC_EDITS["title"](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+    state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
+    assert state.exports is not memo and state.exports.computed == 0
+    files_equal(state)
