@@ -92,6 +92,7 @@ def test_full_build_for_serve_equals_the_pipeline_build(demo_state, tmp_path):
 
 
 def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_path, monkeypatch):
+    from evidence_explorer.dev import recording
     from evidence_explorer.speed import parallel
     forked = []
     real = parallel.fork_map
@@ -100,7 +101,7 @@ def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_pat
         forked.append(len(shares))
         return real(shares, work)
 
-    monkeypatch.setattr(incremental, "fork_map", counting)
+    monkeypatch.setattr(recording, "fork_map", counting)
     # the session's browser tests may have left server threads running; as in `serve` before it starts:
     monkeypatch.setattr(parallel, "single_threaded", lambda: True)
     options = BuildOptions(content=demo_state.options.content, output=tmp_path / "site2", search=False, jobs=2)
@@ -109,13 +110,15 @@ def test_full_build_for_serve_with_jobs_2_equals_one_process(demo_state, tmp_pat
     assert tree_diff(options.output, demo_state.options.output) == []
     assert dict(outcome.state.deps) == dict(demo_state.deps)  # the workers' recorded dependencies
     assert list(outcome.state.deps) == list(demo_state.deps)
+    assert dict(outcome.state.counted) == dict(demo_state.counted) and demo_state.counted  # and what pages count
     assert outcome.rendered == tuple(demo_state.pages) and outcome.written == tuple(sorted(outcome.written))
 
 
 def test_full_build_for_serve_renders_in_one_process_beside_other_threads(demo_state, tmp_path, monkeypatch):
     import threading
+    from evidence_explorer.dev import recording
     forked = []
-    monkeypatch.setattr(incremental, "fork_map", lambda shares, work: forked.append(len(shares)) or
+    monkeypatch.setattr(recording, "fork_map", lambda shares, work: forked.append(len(shares)) or
                         [work(share) for share in shares])
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

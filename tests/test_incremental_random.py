@@ -203,3 +203,35 @@ def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
     state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
     assert state.exports is not memo and state.exports.computed == 0
     files_equal(state)
+
+
+def test_text_edit_skips_pages_that_only_count_it_and_renders_those_that_name_it(synthetic, tmp_path):
+    """A page that reached a CMOC only through the ``evidence`` helper (the theory index counts its
+    theories' CMOCs) is not rendered again after a text edit of the CMOC (``dev.recording``). An
+    untitled CMOC is named by its outcome: editing it renders the page whose [[link]] shows it
+    again (and its own page's title), as a full build would have them."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    theory, cmoc_id = next((t, m[1]) for t in sorted((content / "theories").glob("*.md"))
+                           if (m := re.search(r"\[\[(cmoc-\d+)\]\]", t.read_text(encoding="utf-8"))))
+    untitled = content / "cmocs" / f"{cmoc_id}.md"
+    untitled.write_text(re.sub(r"^title: .*\n", "", untitled.read_text(encoding="utf-8"), count=1, flags=re.M),
+                        encoding="utf-8")
+    titled = next(f for f in sorted((content / "cmocs").glob("*.md")) if f != untitled)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    theory_url = next(t.page_url for t in state.corpus.theories if t.rel == theory.relative_to(content).as_posix())
+    for k, path in enumerate([titled, untitled, titled]):
+        path.write_text(path.read_text(encoding="utf-8").replace("\noutcome: '", f"\noutcome: 'Now {k} ", 1),
+                        encoding="utf-8")
+        cmoc = state.entities[path.relative_to(content).as_posix()]
+        assert cmoc.id.lower() in state.counted["theories/"]
+        outcome = rebuild(state, Changes(content=frozenset({cmoc.rel})))
+        assert outcome.state is not None and outcome.relinked
+        state = outcome.state
+        if path == titled:
+            assert outcome.proportional and not outcome.structural and "theories/" not in outcome.rendered
+        else:
+            assert f"Now {k}" in (options.output / theory_url / "index.html").read_text(encoding="utf-8")
+        assert tree_diff(options.output, full_reference(content, tmp_path)) == []

@@ -64,8 +64,11 @@ def changed_fields(old: Any, new: Any, prefix: str = "") -> set[str]:
 
 
 def neutral(old: Entity, new: Entity) -> bool:
-    """Whether :func:`respec` can handle the edit ``old`` → ``new`` (same kind and id assumed)."""
-    return type(old) is type(new) and changed_fields(old, new) <= NEUTRAL.get(old.kind, frozenset())
+    """Whether :func:`respec` can handle the edit ``old`` → ``new`` (same kind and id assumed). Not when
+    its display title changed: an untitled CMOC is named by its outcome, a page's title and every
+    link to it too."""
+    return (type(old) is type(new) and changed_fields(old, new) <= NEUTRAL.get(old.kind, frozenset())
+            and old.display_title == new.display_title)
 
 
 def swap_map(pairs: Iterable[tuple[Entity, Entity]]) -> dict[int, Any]:
