@@ -13,7 +13,7 @@ carries it over an edit that re-linked in proportion and changed only text field
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from ..content.link import Corpus
 from ..exports.layout import Layout, Run
@@ -35,15 +35,19 @@ class ExportMemo:
     def __reduce__(self) -> tuple:
         return (ExportMemo, ())  # pickled empty (a snapshot): its keys are object identities
 
-    def join(self, layout: Layout) -> bytes:
-        """The file ``layout`` describes, as UTF-8 bytes, from the kept fragments where there are."""
+    def join(self, layout: Layout, pause: Callable[[], Any] | None = None) -> bytes:
+        """The file ``layout`` describes, as UTF-8 bytes, from the kept fragments where there are.
+        ``pause`` is called every few fragments (``serve``'s refresh waits there while a build runs)."""
         with self._lock:
-            return b"".join(self._run(part) if isinstance(part, Run) else part.encode("utf-8") for part in layout)
+            return b"".join(self._run(part, pause) if isinstance(part, Run) else part.encode("utf-8")
+                            for part in layout)
 
-    def _run(self, run: Run) -> bytes:
+    def _run(self, run: Run, pause: Callable[[], Any] | None) -> bytes:
         kept = self._runs.get(run.name, {})
         hits, fresh = [], 0
-        for item in run.items:
+        for k, item in enumerate(run.items):
+            if pause is not None and not k % 64:
+                pause()
             hit = kept.get(id(item))
             if hit is None or hit[0] is not item:
                 hit = (item, run.piece(item).encode("utf-8"))
@@ -56,10 +60,10 @@ class ExportMemo:
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo,
-                exports: ExportMemo) -> dict[str, str | bytes]:
+                exports: ExportMemo, pause: Callable[[], Any] | None = None) -> dict[str, str | bytes]:
     """:func:`~evidence_explorer.pipeline.extra_files` (the same files, in the same order) with the
-    exports joined from ``exports``' fragments."""
-    files: dict[str, str | bytes] = {rel: exports.join(layout)
+    exports joined from ``exports``' fragments (``pause`` as for :meth:`ExportMemo.join`)."""
+    files: dict[str, str | bytes] = {rel: exports.join(layout, pause)
                                      for rel, layout in corpus_layouts(corpus, base_url, memo).items()}
     files.update(feed_files(corpus, base_url))
     files.update(page_files(pages, base_url))

@@ -23,10 +23,11 @@ content is valid, so the last good site keeps being served.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, ContextManager, Mapping
 
 import jinja2
 
@@ -306,23 +307,32 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
     return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 
 
-def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None) -> tuple[SiteState, tuple[str, ...]]:
+def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None,
+                 guard: Callable[[], ContextManager] = nullcontext) -> tuple[SiteState, tuple[str, ...]]:
     """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
-    that differ on disk and remove the ones no longer produced. Returns the state with their names,
-    and what changed."""
+    that differ on disk and remove the ones no longer produced, each inside a ``guard()`` (``serve``'s
+    refresh takes the output lock per file, so a build waits for one file at most). Returns the
+    state with their names, and what changed."""
     output = state.options.output.resolve()
     if files is None:
         files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
                                  state.exports)
-    written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
+    written = []
+    for rel, text in files.items():
+        with guard():
+            if write_if_changed(output, rel, text):
+                written.append(rel)
     data_page = state.pages.get("data/")
     if data_page is not None:  # the data page gives each download's size: rendered with the new files
         renderer = Renderer(state.corpus, state.base_url, state.nav, updated=state.updated)
         page = with_file_sizes((data_page,), files)[0]
-        if write_if_changed(output, urls.output_path(page.url), renderer.render(page)):
-            written.append(urls.output_path(page.url))
+        html = renderer.render(page)
+        with guard():
+            if write_if_changed(output, urls.output_path(page.url), html):
+                written.append(urls.output_path(page.url))
     for rel in sorted(state.extras - set(files)):
-        remove_file(output, rel)
+        with guard():
+            remove_file(output, rel)
         written.append(rel)
     return replace(state, extras=frozenset(files)), tuple(written)
 

@@ -43,6 +43,10 @@ class BackgroundRefresher:
         self.output, self.search, self.log = output, search, log
         self.lock = threading.Lock()
         """Held while anything is written into the output folder (builds take it too)."""
+        self.idle = threading.Event()
+        """Clear while a build runs (:meth:`building`): the refresh waits, so as not to share the
+        interpreter with it (one thread runs Python at a time)."""
+        self.idle.set()
         self._state_lock = threading.Lock()
         self._wanted: SiteState | None = None
         self._running = False
@@ -90,15 +94,30 @@ class BackgroundRefresher:
         try:
             if state is not None:
                 files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
-                                    state.exports)  # the fragments of the entities not edited kept
-                with self._writing():
-                    write_extras(state, files)
+                                    state.exports, self.idle.wait)  # the fragments of entities not edited kept
+                write_extras(state, files, self._between_builds)
             return lines, self._index_once(lines) if self.search else False
         except Stopped:
             return lines, False
         except Exception as exc:  # a bug or a vanished folder: say so, keep serving
             lines.append(f"background refresh failed: {type(exc).__name__}: {exc}")
             return lines, False
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Around a build: the refresh pauses at its next fragment or file until the build is done."""
+        self.idle.clear()
+        try:
+            yield
+        finally:
+            self.idle.set()
+
+    @contextmanager
+    def _between_builds(self) -> Iterator[None]:
+        """Hold the output lock for one file, once no build runs (see :meth:`_writing`)."""
+        self.idle.wait()
+        with self._writing():
+            yield
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
