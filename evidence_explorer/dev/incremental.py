@@ -315,7 +315,7 @@ def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = Non
     state with their names, and what changed."""
     output = state.options.output.resolve()
     if files is None:
-        files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+        files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
                                  state.exports)
     written = []
     for rel, text in files.items():

@@ -93,7 +93,7 @@ class BackgroundRefresher:
         lines: list[str] = []
         try:
             if state is not None:
-                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
                                     state.exports, self.idle.wait)  # the fragments of entities not edited kept
                 write_extras(state, files, self._between_builds)
             return lines, self._index_once(lines) if self.search else False

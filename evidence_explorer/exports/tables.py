@@ -132,5 +132,9 @@ def _csv_layout(name: str, columns: tuple[str, ...], items: tuple, row_of, extra
     """What :func:`_csv` writes, as a layout: the byte-order mark and header, then a row per item."""
     names = list(columns) + extra
     lines = CsvLines()
-    return ("\ufeff" + lines([names]),
-            Run(name, items, lambda item: lines([protect_cells(row_of(item).get(n, "") for n in names)])))
+
+    def piece(item: Any) -> str:
+        row = row_of(item)
+        return lines([protect_cells(row.get(n, "") for n in names)])
+
+    return "\ufeff" + lines([names]), Run(name, items, piece)
