@@ -235,3 +235,24 @@ def test_text_edit_skips_pages_that_only_count_it_and_renders_those_that_name_it
         else:
             assert f"Now {k}" in (options.output / theory_url / "index.html").read_text(encoding="utf-8")
         assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_backlink_lookups_kept_between_rebuilds_hold_the_current_objects(synthetic, tmp_path):
+    """serve keeps the renders' backlink look-ups (``dependencies.kept_rels``): after every edit,
+    each kept look-up holds the very objects of the new corpus (those of an edited entity dropped),
+    and none is kept over a full re-link."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    state = full_build(BuildOptions(content=content, output=tmp_path / "site", search=False)).state
+    assert state is not None
+    rng = random.Random(5)
+    files = sorted((content / "cmocs").glob("*.md"))
+    for name in ("outcome", "title", "status", "outcome", "relation", "title"):
+        path = rng.choice(files)
+        path.write_text(CMOC_EDITS[name](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+        outcome = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False)
+        assert outcome.state is not None
+        state = outcome.state
+        assert state.rels or not outcome.relinked
+        for (_index, _key), (found, _ids) in state.rels.items():
+            assert all(state.corpus.by_id[e.id.lower()] is e for e in found), name

@@ -44,7 +44,7 @@ from ..site.views import PageSpec, nav_items
 from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo
 from . import delta, delta_shared
-from .dependencies import ANY, template_closure, update_users, users_of
+from .dependencies import ANY, kept_rels, template_closure, update_users, users_of
 from .changes import Changes
 from .export_memo import ExportMemo, unchanged_others
 from .export_memo import extra_files as memo_extra_files
@@ -90,6 +90,8 @@ class SiteState:
     counted: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     """URL → the ids among its ``deps`` the page reached only to count them (:mod:`.recording`)."""
     exports: ExportMemo = field(default_factory=ExportMemo, compare=False)
+    rels: dict = field(default_factory=dict, compare=False)
+    """Backlink look-ups of the renders (:func:`~.dependencies.kept_rels`), kept for the next rebuild."""
     """The exports' fragments (:mod:`.export_memo`), kept over edits that leave other entities' as they were."""
 
 
@@ -195,8 +197,9 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
     todo = [pages[url] for url in (pages if everything else specs.check) if url in pages and affected(url, pages[url])]
+    rels = kept_rels(state.rels, edit.changed_ids, relinked)
     html, new_deps = render_recorded(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known,
-                                     counted=(new_counted := {}))
+                                     counted=(new_counted := {}), rels=rels)
     removed = () if proportional else tuple(url for url in state.pages if url not in pages)
     deps, counted = dict(state.deps), dict(state.counted)
     deps.update(new_deps)
@@ -209,7 +212,7 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
                           specs.memo, found, MappingProxyType(users), specs.stale, MappingProxyType(counted),
-                          state.exports if text_only else ExportMemo())
+                          state.exports if text_only else ExportMemo(), rels)
     return Step(new_state, html, removed, relinked, proportional, proportional and structural)
 
 

@@ -31,14 +31,15 @@ def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, na
                     updated: Mapping[str, str], env: jinja2.Environment,
                     known: Mapping[str, frozenset[str]] = MappingProxyType({}),
                     markdown_cache: Any = None, quick_inline: bool = True,
-                    counted: dict[str, frozenset[str]] | None = None
+                    counted: dict[str, frozenset[str]] | None = None, rels: dict | None = None
                     ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     """HTML and dependencies of ``specs``. ``known``: URL → ids that include those the page's context
     holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
     its previous dependencies; the context of a page like a matrix holds thousands of entities).
     ``markdown_cache`` and ``quick_inline`` as for :class:`Renderer` (``build``'s page cache passes them).
-    ``counted``: filled with URL → the page's counted ids (module docstring), for pages that have any."""
-    recorder = RecordingCorpus(corpus)
+    ``counted``: filled with URL → the page's counted ids (module docstring), for pages that have any.
+    ``rels``: backlink look-ups kept from earlier rebuilds (:func:`~.dependencies.kept_rels`), filled here."""
+    recorder = RecordingCorpus(corpus, rels)
     renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder,  # type: ignore[arg-type]
                         markdown_cache=markdown_cache, quick_inline=quick_inline)
     # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
