@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from functools import partial
 from types import MappingProxyType
 from typing import Any, Callable, ContextManager, Mapping
@@ -311,17 +312,23 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
 
 
 def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None,
-                 guard: Callable[[], ContextManager] = nullcontext) -> tuple[SiteState, tuple[str, ...]]:
+                 guard: Callable[[], ContextManager] = nullcontext,
+                 write: Callable[[Path, str, str | bytes], bool] | None = None) -> tuple[SiteState, tuple[str, ...]]:
     """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
-    that differ on disk and remove the ones no longer produced, each inside a ``guard()`` (``serve``'s
-    refresh takes the output lock per file, so a build waits for one file at most). Returns the
-    state with their names, and what changed."""
+    that differ on disk (through ``write`` when given: ``serve``'s refresh writes a large file
+    beside it before taking the output lock for the rename) and remove the ones no longer produced,
+    each inside a ``guard()`` (the refresh takes the output lock per file, so a build waits for one
+    file at most). Returns the state with their names, and what changed."""
     output = state.options.output.resolve()
     if files is None:
         files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
                                  state.exports)
     written = []
     for rel, text in files.items():
+        if write is not None:
+            if write(output, rel, text):
+                written.append(rel)
+            continue
         with guard():
             if write_if_changed(output, rel, text):
                 written.append(rel)
