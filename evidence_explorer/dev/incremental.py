@@ -186,12 +186,17 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     pages, proportional = specs.pages, specs.proportional
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
     everything, text_only = nav != state.nav, unchanged_others(edit.pairs, relinked)
+    blind = delta.CMOC_TEXT_BLIND if text_only and all(new.kind == "cmoc" for _old, new in edit.pairs) else ()
 
     def affected(url: str, spec: PageSpec) -> bool:
         old_deps = state.deps.get(url)
-        if everything or old_deps is None or state.pages.get(url) != spec:
+        if everything or old_deps is None:
             return True
-        if edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)) and not (
+        if spec.template in blind and url in specs.known:  # only the CMOC swapped in a page blind to its text
+            pass
+        elif state.pages.get(url) != spec:
+            return True
+        elif edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)) and not (
                 text_only and ANY not in old_deps and old_deps & edit.changed_ids <= state.counted.get(url, set())):
             return True  # (a text edit cannot change what a page only counted)
         hit = closure.get(spec.template, frozenset())
