@@ -24,8 +24,9 @@ from .content.diagnostics import BuildError, Report
 from .content.gitinfo import last_updated
 from .content.link import Corpus, link
 from .content.validate import Invalid, load_entities
-from .exports.advisory_sheet import links_csv_bytes
-from .exports.data import exports
+from .exports.advisory_sheet import links_csv_bytes, links_csv_layout
+from .exports.data import export_layouts, exports
+from .exports.layout import Layout
 from .options import BuildOptions
 from .site.feed import atom_feed
 from .site.charts import chart_files
@@ -38,7 +39,7 @@ from .site.views import PageSpec, nav_items
 from .site.views.changes import FEED_URL
 from .site.views.home import with_file_sizes
 from .site.views.memo import Memo
-from .site.views.paper_table import JSON_URL, papers_json
+from .site.views.paper_table import JSON_URL, papers_json, papers_json_layout
 from .speed.background import remove_later
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import frozen_heap, release_free_memory
@@ -275,14 +276,23 @@ def corpus_parts(corpus: Corpus, base_url: str, memo: Memo | None = None
                  ) -> tuple[Callable[[], Mapping[str, str | bytes]], ...]:
     """The exports that depend on the corpus alone (data files, the review links sheet, the papers
     table's JSON, the feed), as independent parts."""
-    def feed() -> dict[str, str]:
-        text = atom_feed(corpus, base_url)
-        return {} if text is None else {FEED_URL: text}
-
     return (lambda: exports(corpus, base_url),
             lambda: {"review/links.csv": links_csv_bytes(corpus, base_url)},  # bytes: the largest export (see there)
             lambda: {JSON_URL: papers_json(corpus, memo)},  # every paper's row, for the papers table in the browser
-            feed)
+            partial(feed_files, corpus, base_url))
+
+
+def feed_files(corpus: Corpus, base_url: str) -> dict[str, str]:
+    """The Atom feed of the changes, when there is a history to follow."""
+    text = atom_feed(corpus, base_url)
+    return {} if text is None else {FEED_URL: text}
+
+
+def corpus_layouts(corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, Layout]:
+    """The files of :func:`corpus_parts` but the feed, as layouts (``exports.layout``), in the same
+    order: ``serve`` keeps their per-entity fragments between edits (``dev.export_memo``)."""
+    return {**export_layouts(corpus, base_url), "review/links.csv": links_csv_layout(corpus, base_url),
+            JSON_URL: papers_json_layout(corpus, memo)}
 
 
 def write_corpus_files(staging: Path, corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, int]:

@@ -136,7 +136,7 @@ class Site:
             self.orphan = not self.orphan
         elif kind == "broken":  # a file with an error: the build fails
             self.broken = not self.broken
-        elif kind == "cmoc":  # a CMOC field: status, direction
+        elif kind == "cmoc":  # a CMOC field: status, direction, review note
             n, key, value = args
             self.cmoc_fields[n].pop(key, None) if value is None else self.cmoc_fields[n].update({key: value})
         elif kind == "cites":  # a relation: which paper a CMOC cites
@@ -244,8 +244,10 @@ def _run_sequence(steps: list[tuple], scratch: Path) -> None:
             assert_same_site(output, cold, context)
 
 
-EDIT_STEPS = (  # structural edits: status, direction, relations, an added or deleted CMOC
+EDIT_STEPS = (  # structural edits: status, direction, relations, an added or deleted CMOC; a text field
     st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("status"), st.sampled_from([None, "proposed", "contested"])),
+    st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("review_note"),  # serve's text path, its exports kept
+              st.sampled_from([None, "Checked <twice>", "Agreed & noted"])),
     st.tuples(st.just("cmoc"), st.integers(1, 2), st.just("direction"), st.sampled_from([None, "enabler", "barrier"])),
     st.tuples(st.just("cites"), st.integers(1, 3), st.integers(0, 1)),
     st.tuples(st.just("third")),
@@ -311,16 +313,18 @@ def run_serve_sequence(steps: list[tuple], scratch: Path, base_url: str | None =
     assert outcome.state is not None
     state = outcome.state
     args = ["--base-url", base_url] if base_url else []
+    pending = Changes()  # as DevServer keeps them: the changes of failed rebuilds come with the next one
     for i, step in enumerate(steps):
         changes = site.apply(step)
         if not changes:
             continue
-        outcome = rebuild(state, changes, extras=True)
+        pending = pending | changes
+        outcome = rebuild(state, pending, extras=True)
         code, err, cold = cold_build(site.content, scratch, args)
         context = (i, steps[:i + 1])
         assert (outcome.state is not None) == (code == 0), (context, err)
         if outcome.state is not None:
-            state = outcome.state
+            state, pending = outcome.state, Changes()
             assert_same_site(options.output, cold, context)
 
 

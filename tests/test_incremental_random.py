@@ -163,3 +163,96 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
     assert moved, "no edit moved a page boundary"
     assert proportional, "no edit took the proportional path"
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
+    """serve's exports (``dev.export_memo``): after a text edit only the edited entity's fragments are
+    computed again and every file equals the cold build's; after a title edit the memo starts over."""
+    from evidence_explorer.dev.incremental import write_extras
+    from evidence_explorer.pipeline import extra_files
+    from evidence_explorer.site.views.memo import Memo
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    state = full_build(BuildOptions(content=content, output=tmp_path / "site", search=False)).state
+    assert state is not None
+
+    def files_equal(state) -> None:
+        kept = write_extras(state)[0]
+        cold = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo())
+        output = tmp_path / "site"
+        for rel, text in cold.items():
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            assert (output / rel).read_bytes() == data, rel
+        assert kept.extras == frozenset(cold)
+
+    files_equal(state)
+    memo = state.exports
+    filled = memo.computed
+    assert filled > 3 * len(state.corpus.cmocs)
+    rng = random.Random(3)
+    for name in ("outcome", "quote", "context"):
+        path = rng.choice(sorted((content / "cmocs").glob("*.md")))
+        path.write_text(CMOC_EDITS[name](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+        state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
+        assert state.exports is memo
+        before = memo.computed
+        files_equal(state)
+        assert memo.computed - before == 3  # its record, its CSV row, its rows of the review sheet
+    path = sorted((content / "cmocs").glob("*.md"))[0]
+    path.write_text(CMOC_EDITS["title"](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+    state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
+    assert state.exports is not memo and state.exports.computed == 0
+    files_equal(state)
+
+
+def test_text_edit_skips_pages_that_only_count_it_and_renders_those_that_name_it(synthetic, tmp_path):
+    """A page that reached a CMOC only through the ``evidence`` helper (the theory index counts its
+    theories' CMOCs) is not rendered again after a text edit of the CMOC (``dev.recording``). An
+    untitled CMOC is named by its outcome: editing it renders the page whose [[link]] shows it
+    again (and its own page's title), as a full build would have them."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    theory, cmoc_id = next((t, m[1]) for t in sorted((content / "theories").glob("*.md"))
+                           if (m := re.search(r"\[\[(cmoc-\d+)\]\]", t.read_text(encoding="utf-8"))))
+    untitled = content / "cmocs" / f"{cmoc_id}.md"
+    untitled.write_text(re.sub(r"^title: .*\n", "", untitled.read_text(encoding="utf-8"), count=1, flags=re.M),
+                        encoding="utf-8")
+    titled = next(f for f in sorted((content / "cmocs").glob("*.md")) if f != untitled)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    theory_url = next(t.page_url for t in state.corpus.theories if t.rel == theory.relative_to(content).as_posix())
+    for k, path in enumerate([titled, untitled, titled]):
+        path.write_text(path.read_text(encoding="utf-8").replace("\noutcome: '", f"\noutcome: 'Now {k} ", 1),
+                        encoding="utf-8")
+        cmoc = state.entities[path.relative_to(content).as_posix()]
+        assert cmoc.id.lower() in state.counted["theories/"]
+        outcome = rebuild(state, Changes(content=frozenset({cmoc.rel})))
+        assert outcome.state is not None and outcome.relinked
+        state = outcome.state
+        if path == titled:
+            assert outcome.proportional and not outcome.structural and "theories/" not in outcome.rendered
+        else:
+            assert f"Now {k}" in (options.output / theory_url / "index.html").read_text(encoding="utf-8")
+        assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_backlink_lookups_kept_between_rebuilds_hold_the_current_objects(synthetic, tmp_path):
+    """serve keeps the renders' backlink look-ups (``dependencies.kept_rels``): after every edit,
+    each kept look-up holds the very objects of the new corpus (those of an edited entity dropped),
+    and none is kept over a full re-link."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    state = full_build(BuildOptions(content=content, output=tmp_path / "site", search=False)).state
+    assert state is not None
+    rng = random.Random(5)
+    files = sorted((content / "cmocs").glob("*.md"))
+    for name in ("outcome", "title", "status", "outcome", "relation", "title"):
+        path = rng.choice(files)
+        path.write_text(CMOC_EDITS[name](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+        outcome = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False)
+        assert outcome.state is not None
+        state = outcome.state
+        assert state.rels or not outcome.relinked
+        for (_index, _key), (found, _ids) in state.rels.items():
+            assert all(state.corpus.by_id[e.id.lower()] is e for e in found), name

@@ -208,6 +208,7 @@ def test_exports_follow_in_the_background(dev):
     assert wait_for(lambda: dev.refresher.done > done)  # …then the exports
     paper = next(p for p in json.loads(evidence.read_text(encoding="utf-8"))["papers"] if p["id"] == "doe-2020")
     assert paper["title"] == "A retitled study"
+    assert not list(dev.options.output.rglob(".*.refresh"))  # written beside, renamed into place
 
 
 def test_search_index_is_refreshed_after_a_rebuild(make_site, tmp_path):
@@ -233,7 +234,7 @@ def test_background_refresh_never_forks_and_reports_failures(dev, monkeypatch):
     assert wait_for(lambda: not dev.refresher.running)
     ran_in: list[tuple[int, str]] = []
 
-    def failing_write_extras(state, files=None):
+    def failing_write_extras(state, files=None, guard=None, write=None):
         import threading
         ran_in.append((os.getpid(), threading.current_thread().name))
         raise RuntimeError("exports exploded")
@@ -264,3 +265,16 @@ def test_serve_on_a_busy_port_fails_before_building(make_site, tmp_path):
     assert run.returncode == 2, run.stderr
     assert f"cannot serve on 127.0.0.1:{port}" in run.stderr
     assert "built" not in run.stderr and not out.exists()
+
+
+def test_background_refresh_waits_while_a_build_runs(dev):
+    """The refresh shares the interpreter with the builds (one thread runs Python at a time), so it
+    pauses while one runs (``BackgroundRefresher.building``) and goes on after it."""
+    import time
+    assert wait_for(lambda: not dev.refresher.running)
+    done = dev.refresher.done
+    with dev.refresher.building():
+        dev.refresher.request(dev.state)
+        time.sleep(0.5)
+        assert dev.refresher.running and dev.refresher.done == done
+    assert wait_for(lambda: dev.refresher.done > done)

@@ -76,12 +76,13 @@ class RecordingCorpus:
     Made once per (re)build; :meth:`begin` starts a fresh record for the next page.
     """
 
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, rels: dict | None = None):
         self._corpus = corpus
         self.seen: set[str] = set()
-        self._rels: dict[tuple[str, str], tuple[tuple[Entity, ...], frozenset[str]]] = {}
+        self._rels: dict[tuple[str, str], tuple[tuple[Entity, ...], frozenset[str]]] = {} if rels is None else rels
         """(index, lower-cased id) → the related entities and the ids to record: pages of one
-        rebuild look up the same backlinks again and again (the theory index: every theory's CMOCs)."""
+        rebuild look up the same backlinks again and again (the theory index: every theory's CMOCs).
+        ``serve`` keeps them between rebuilds (:func:`kept_rels`)."""
 
     def begin(self) -> set[str]:
         self.seen = set()
@@ -251,3 +252,15 @@ def update_users(users: Mapping[str, frozenset[str]], old_deps: Mapping[str, fro
         else:
             out.pop(i, None)
     return out
+
+
+def kept_rels(rels: dict, changed: set[str], relinked: bool) -> dict:
+    """The backlink look-ups of :class:`RecordingCorpus` still valid after an edit: none after a full
+    re-link (the backlinks may differ), else those that hold none of the ``changed`` ids (their
+    entities are the very objects of the new corpus, the backlinks the same)."""
+    if not relinked:
+        return {}
+    stale = [key for key, (_found, ids) in rels.items() if not ids.isdisjoint(changed)]
+    for key in stale:
+        del rels[key]
+    return rels

@@ -25,30 +25,31 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
+from functools import partial
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, ContextManager, Mapping
 
 import jinja2
 
 from ..content import integrity, urls
 from ..content.diagnostics import Report
-from ..content.link import Corpus, body_links, link
+from ..content.link import Corpus, link
 from ..content.model import Entity
 from ..content.validate import build_entity
 from ..options import BuildOptions
-from ..pipeline import RenderJob, build, extra_files
+from ..pipeline import build
 from ..site.pages import collect_pages
 from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
 from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo
-from ..speed.memory import frozen_heap
-from ..speed.parallel import effective_jobs, fork_map
 from . import delta, delta_shared
-from .dependencies import ANY, RecordingCorpus, context_deps, template_closure, update_users, users_of
+from .dependencies import ANY, kept_rels, template_closure, update_users, users_of
 from .changes import Changes
+from .export_memo import ExportMemo, unchanged_others
+from .export_memo import extra_files as memo_extra_files
+from .recording import render_recorded, render_recording
 from .relink import changed_backlinks, relink
 from .reread import read_changed, walk_key  # noqa: F401  (read_changed: tests read it here)
 from .served import remove_file, write_if_changed, write_pages
@@ -87,6 +88,12 @@ class SiteState:
     """Lower-cased id (or ``*``) → URLs of the pages whose ``deps`` hold it: ``deps`` reversed."""
     stale: int = 0
     """Entities replaced since ``memo`` last dropped the values of replaced objects."""
+    counted: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    """URL → the ids among its ``deps`` the page reached only to count them (:mod:`.recording`)."""
+    exports: ExportMemo = field(default_factory=ExportMemo, compare=False)
+    rels: dict = field(default_factory=dict, compare=False)
+    """Backlink look-ups of the renders (:func:`~.dependencies.kept_rels`), kept for the next rebuild."""
+    """The exports' fragments (:mod:`.export_memo`), kept over edits that leave other entities' as they were."""
 
 
 @dataclass(frozen=True)
@@ -110,94 +117,21 @@ class Outcome:
     """... and the edit was a structural one (:mod:`.delta_shared`: the own pages in proportion)."""
 
 
-# --- rendering and writing ----------------------------------------------------------------
-
-def render_recorded(corpus: Corpus, specs: Iterable[PageSpec], base_url: str, nav: tuple[dict, ...],
-                    updated: Mapping[str, str], env: jinja2.Environment,
-                    known: Mapping[str, frozenset[str]] = MappingProxyType({}),
-                    markdown_cache: Any = None, quick_inline: bool = True,
-                    sink: Callable[[PageSpec, str], None] | None = None
-                    ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """HTML and dependencies of ``specs``. ``known``: URL → ids that include those the page's context
-    holds, when they are known already (a spec whose objects were only swapped for same-id ones keeps
-    its previous dependencies; the context of a page like a matrix holds thousands of entities).
-    ``markdown_cache`` and ``quick_inline`` as for :class:`Renderer` (``build``'s page cache passes them).
-    ``sink``: given each page's HTML as it is rendered, which is then not kept (the HTML returned is
-    empty): ``build``'s page cache writes the pages one by one (all of a share's HTML held at once
-    peaked a 30,200-entity build at 2 GB)."""
-    recorder = RecordingCorpus(corpus)
-    renderer = Renderer(recorder, base_url, nav, updated=updated, recorder=recorder,  # type: ignore[arg-type]
-                        markdown_cache=markdown_cache, quick_inline=quick_inline)
-    # Reuse the compiled templates of the previous build (Jinja re-checks each file's mtime):
-    # the globals are this build's, so nothing of the previous corpus leaks in.
-    env.globals.clear()
-    env.globals.update(renderer.env.globals)
-    env.filters.update(renderer.env.filters)
-    env.tests.update(renderer.env.tests)
-    renderer.env = env
-    body = renderer.body
-
-    def recorded_body(entity: Entity) -> Any:
-        # bodies are rendered once per build and cached: note their [[links]] on every use
-        recorder.seen.update(target.lower() for target, _label, _line in body_links(entity))
-        return body(entity)
-
-    env.globals["body"] = recorded_body
-    html, deps = {}, {}
-    for spec in specs:
-        seen = recorder.begin()
-        text = renderer.render(spec)
-        if sink is None:
-            html[spec.url] = text
-        else:
-            sink(spec, text)
-        ids = known.get(spec.url)
-        deps[spec.url] = frozenset(seen | (context_deps(spec) if ids is None else ids))
-    return html, deps
-
-
 # --- the two entry points -----------------------------------------------------------------
 
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     """:func:`pipeline.build` without the search index (serve indexes in the background) and with a
     render stage that remembers each page's dependencies, for the rebuilds that follow."""
-    env = make_environment()
-    result = build(replace(options, search=False, cache=False), report, render=partial(_render_recording, env))
+    env, counted = make_environment(), {}
+    result = build(replace(options, search=False, cache=False), report, render=partial(render_recording, env, counted))
     if result.config_failed or not result.written:
         return Outcome(result.report, None, full=True, config_failed=result.config_failed)
     corpus, pages, deps = result.corpus, result.pages, result.rendered
     assert corpus is not None
     state = SiteState(options, result.base_url, corpus, by_rel(corpus), MappingProxyType({p.url: p for p in pages}),
                       MappingProxyType(dict(deps)), result.nav, frozenset(result.extras), result.updated, env,
-                      result.memo, result.findings, MappingProxyType(users_of(deps)))
+                      result.memo, result.findings, MappingProxyType(users_of(deps)), counted=MappingProxyType(counted))
     return Outcome(result.report, state, rendered=tuple(deps), written=result.files, full=True)
-
-
-def _render_recording(env: jinja2.Environment, job: RenderJob) -> dict[str, frozenset[str]]:
-    """The render stage of serve's full build (see :func:`_render_into`)."""
-    return _render_into(job.staging, job.corpus, job.pages, job.base_url, job.nav, job.updated, env, job.jobs)
-
-
-def _render_into(staging: Path, corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str,
-                 nav: tuple[dict, ...], updated: Mapping[str, str], env: jinja2.Environment, jobs: int
-                 ) -> dict[str, frozenset[str]]:
-    """Render ``pages`` into ``staging`` (in forked workers when ``jobs`` > 1, as ``build`` does) and
-    return each page's dependencies, in page order."""
-    jobs = effective_jobs(jobs, len(pages))
-
-    def write(spec: PageSpec, text: str) -> None:  # each page as it is rendered: not the share's HTML at once
-        path = staging / urls.output_path(spec.url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-    def work(share: tuple[PageSpec, ...]) -> dict[str, frozenset[str]]:
-        return render_recorded(corpus, share, base_url, nav, updated, env, sink=write)[1]
-
-    found: dict[str, frozenset[str]] = {}
-    with frozen_heap() if jobs > 1 else nullcontext():
-        for part in fork_map([pages[k::jobs] for k in range(jobs)], work):
-            found.update(part)
-    return {p.url: found[p.url] for p in pages}
 
 
 def rebuild(state: SiteState, changes: Changes, report: Report | None = None, extras: bool = True) -> Outcome:
@@ -251,28 +185,40 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     specs = _respec(state, edit, corpus, found, nav, proportional, structural)
     pages, proportional = specs.pages, specs.proportional
     closure = template_closure({p.template for p in pages.values()}) if changes.templates else {}
-    everything = nav != state.nav
+    everything, text_only = nav != state.nav, unchanged_others(edit.pairs, relinked)
+    blind = delta.CMOC_TEXT_BLIND if text_only and all(new.kind == "cmoc" for _old, new in edit.pairs) else ()
 
     def affected(url: str, spec: PageSpec) -> bool:
         old_deps = state.deps.get(url)
-        if everything or old_deps is None or state.pages.get(url) != spec:
+        if everything or old_deps is None:
             return True
-        if edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)):
+        if spec.template in blind and url in specs.known:  # only the CMOC swapped in a page blind to its text
+            pass
+        elif state.pages.get(url) != spec:
             return True
+        elif edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)) and not (
+                text_only and ANY not in old_deps and old_deps & edit.changed_ids <= state.counted.get(url, set())):
+            return True  # (a text edit cannot change what a page only counted)
         hit = closure.get(spec.template, frozenset())
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
 
     todo = [pages[url] for url in (pages if everything else specs.check) if url in pages and affected(url, pages[url])]
-    html, new_deps = render_recorded(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known)
+    rels = kept_rels(state.rels, edit.changed_ids, relinked)
+    html, new_deps = render_recorded(corpus, todo, state.base_url, nav, state.updated, state.env, specs.known,
+                                     counted=(new_counted := {}), rels=rels)
     removed = () if proportional else tuple(url for url in state.pages if url not in pages)
-    deps = dict(state.deps)
+    deps, counted = dict(state.deps), dict(state.counted)
     deps.update(new_deps)
+    for url in (*new_deps, *removed):
+        counted.pop(url, None)
+    counted.update(new_counted)
     for url in removed:
         del deps[url]
     users = update_users(state.users, state.deps, new_deps, removed)
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
-                          specs.memo, found, MappingProxyType(users), specs.stale)
+                          specs.memo, found, MappingProxyType(users), specs.stale, MappingProxyType(counted),
+                          state.exports if text_only else ExportMemo(), rels)
     return Step(new_state, html, removed, relinked, proportional, proportional and structural)
 
 
@@ -362,29 +308,46 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
         pages, recomputed = respecced
         stale = state.stale + len(edit.pairs)
         memo_entries = memo.carried(None if stale < MEMO_STALE else lambda o: corpus.by_id.get(o.id.lower()) is o)
-        known = {url: state.deps[url] for url in candidates - recomputed if url in state.deps}
+        known = {url: state.deps[url] - state.counted.get(url, frozenset())  # the ids it reached not only to count
+                 for url in candidates - recomputed if url in state.deps}
         return _Specs(pages, True, candidates | recomputed, known, memo_entries, stale if stale < MEMO_STALE else 0)
     memo = Memo(dict(state.memo))  # one flat dict for the many look-ups of a full recomputation
     pages = {p.url: p for p in collect_pages(corpus, memo, found)}
     return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 
 
-def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None) -> tuple[SiteState, tuple[str, ...]]:
+def write_extras(state: SiteState, files: Mapping[str, str | bytes] | None = None,
+                 guard: Callable[[], ContextManager] = nullcontext,
+                 write: Callable[[Path, str, str | bytes], bool] | None = None) -> tuple[SiteState, tuple[str, ...]]:
     """Recompute the exports and sitemap of ``state`` (unless given as ``files``); write the ones
-    that differ on disk and remove the ones no longer produced. Returns the state with their names,
-    and what changed."""
+    that differ on disk (through ``write`` when given: ``serve``'s refresh writes a large file
+    beside it before taking the output lock for the rename) and remove the ones no longer produced,
+    each inside a ``guard()`` (the refresh takes the output lock per file, so a build waits for one
+    file at most). Returns the state with their names, and what changed."""
     output = state.options.output.resolve()
     if files is None:
-        files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
-    written = [rel for rel, text in files.items() if write_if_changed(output, rel, text)]
+        files = memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
+                                 state.exports)
+    written = []
+    for rel, text in files.items():
+        if write is not None:
+            if write(output, rel, text):
+                written.append(rel)
+            continue
+        with guard():
+            if write_if_changed(output, rel, text):
+                written.append(rel)
     data_page = state.pages.get("data/")
     if data_page is not None:  # the data page gives each download's size: rendered with the new files
         renderer = Renderer(state.corpus, state.base_url, state.nav, updated=state.updated)
         page = with_file_sizes((data_page,), files)[0]
-        if write_if_changed(output, urls.output_path(page.url), renderer.render(page)):
-            written.append(urls.output_path(page.url))
+        html = renderer.render(page)
+        with guard():
+            if write_if_changed(output, urls.output_path(page.url), html):
+                written.append(urls.output_path(page.url))
     for rel in sorted(state.extras - set(files)):
-        remove_file(output, rel)
+        with guard():
+            remove_file(output, rel)
         written.append(rel)
     return replace(state, extras=frozenset(files)), tuple(written)
 

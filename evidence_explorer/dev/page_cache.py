@@ -54,7 +54,7 @@ from ..speed.cache import cache_root, code_fingerprint
 from ..speed.memory import frozen_heap
 from ..speed.parallel import effective_jobs, fork_map
 from .dependencies import ANY, ENTITY, LEAF, MAPPING, RECORD, REF, SEQUENCE, field_names, shape_of
-from .incremental import render_recorded
+from .recording import render_recorded
 
 STATE = "pages.json"
 FORMAT = 1

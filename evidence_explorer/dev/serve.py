@@ -97,7 +97,7 @@ class DevServer:
         try:
             if self.state is None or self.pending.config:
                 gc.unfreeze()  # the objects of a previous full build may be garbage now
-            with self.refresher.lock:  # never while the background refresh writes
+            with self.refresher.building(), self.refresher.lock:  # never while the background refresh writes
                 outcome = (full_build(self.options, report) if self.state is None
                            else rebuild(self.state, self.pending, report, extras=False))
         except BuildError as exc:

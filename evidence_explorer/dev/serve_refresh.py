@@ -25,7 +25,8 @@ from typing import Callable, Iterator
 
 from ..content.diagnostics import Report
 from .incremental import SiteState, write_extras
-from ..pipeline import extra_files
+from .export_memo import extra_files
+from .served import as_bytes, holds
 from ..site.publish import swap
 from ..site.search_index import index_site
 from ..site.views.memo import Memo
@@ -43,6 +44,12 @@ class BackgroundRefresher:
         self.output, self.search, self.log = output, search, log
         self.lock = threading.Lock()
         """Held while anything is written into the output folder (builds take it too)."""
+        self.idle = threading.Event()
+        """Clear while a build runs (:meth:`building`): the refresh waits, so as not to share the
+        interpreter with it (one thread runs Python at a time)."""
+        self.idle.set()
+        self._file_lock = threading.Lock()
+        """Held while the refresh writes an export's temporary file (outside :attr:`lock`)."""
         self._state_lock = threading.Lock()
         self._wanted: SiteState | None = None
         self._running = False
@@ -89,15 +96,52 @@ class BackgroundRefresher:
         lines: list[str] = []
         try:
             if state is not None:
-                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
-                with self._writing():
-                    write_extras(state, files)
+                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
+                                    state.exports, self.idle.wait)  # the fragments of entities not edited kept
+                write_extras(state, files, self._between_builds, self._write_export)
             return lines, self._index_once(lines) if self.search else False
         except Stopped:
             return lines, False
         except Exception as exc:  # a bug or a vanished folder: say so, keep serving
             lines.append(f"background refresh failed: {type(exc).__name__}: {exc}")
             return lines, False
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Around a build: the refresh pauses at its next fragment or file until the build is done."""
+        self.idle.clear()
+        try:
+            yield
+        finally:
+            self.idle.set()
+
+    @contextmanager
+    def _between_builds(self) -> Iterator[None]:
+        """Hold the output lock for one file, once no build runs (see :meth:`_writing`)."""
+        self.idle.wait()
+        with self._writing():
+            yield
+
+    def _write_export(self, output: Path, rel: str, text: str | bytes) -> bool:
+        """Write one export unless it holds these bytes already: compared and written to a temporary
+        file beside it while builds go on (81 MB take ~0.3 s to write on a slow disk), then renamed
+        into place under the output lock. Whether it wrote."""
+        self.idle.wait()
+        path, data = output / rel, as_bytes(text)
+        if holds(path, data):
+            return False
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.refresh")
+        try:
+            with self._file_lock:
+                if self._stopped:
+                    raise Stopped
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(data)
+            with self._between_builds():
+                os.replace(tmp, path)
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -152,6 +196,8 @@ class BackgroundRefresher:
         if process is not None:
             process.kill()
             process.wait()
+        with self._file_lock:  # waits for an export's temporary file being written
+            pass
         self.lock.acquire()  # waits for a write in progress; never released: the session is over
         if self._work is not None:  # the snapshot Pagefind was indexing (beside an --output folder)
             shutil.rmtree(self._work, ignore_errors=True)

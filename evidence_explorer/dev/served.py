@@ -14,15 +14,24 @@ def write_if_changed(output: Path, rel: str, text: str | bytes) -> bool:
     """Write ``output/rel`` (atomically) unless it holds these bytes already (``text`` as UTF-8,
     or bytes already: an export that is large); whether it wrote."""
     path = output / rel
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+    data = as_bytes(text)
+    if holds(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, data)
     return True
+
+
+def as_bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds ``data`` (False when it cannot be read)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def remove_file(output: Path, rel: str) -> None:

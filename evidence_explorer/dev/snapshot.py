@@ -175,7 +175,7 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     strings: dict[str, str] = {}
     deps = {url: frozenset(strings.setdefault(i, i) for i in ids) for url, ids in state.deps.items()}
     slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), deps=MappingProxyType(deps),
-                               memo=dict(state.memo))
+                               memo=dict(state.memo), rels={})
     buffer = io.BytesIO()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from operator import itemgetter
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..content import urls
-from ..content.review_links import ReviewLink, review_links, reviewed_text
+from ..content.review_links import ReviewLink, cmoc_links, map_links, paper_links, review_links, reviewed_text
 from .csvsafe import protect_cells
+from .layout import CsvLines, Layout, Run
 
 if TYPE_CHECKING:
     from ..content.link import Corpus
@@ -67,10 +68,11 @@ def _cells(corpus: Corpus, link: ReviewLink, base_url: str, cmoc_sources: dict[s
             "sources": "", "url": urls.href(base_url, link.owner.page_url)}
 
 
-def link_rows(corpus: Corpus, base_url: str) -> Iterator[dict[str, str]]:
-    """One row per reviewable link (:func:`~evidence_explorer.content.review_links.review_links` order)."""
+def link_rows(corpus: Corpus, base_url: str, links: Iterable[ReviewLink] | None = None) -> Iterator[dict[str, str]]:
+    """One row per reviewable link (:func:`~evidence_explorer.content.review_links.review_links` order),
+    or per link of ``links``."""
     cmoc_sources: dict[str, str] = {}
-    for link in review_links(corpus):
+    for link in review_links(corpus) if links is None else links:
         yield {"kind": link.kind, "cmoc": link.cmoc, "theory": link.theory, "paper": link.paper, "map": link.map,
                "row": str(link.row) if link.row else "", "focus": link.focus,
                "relation": link.item.relation if link.kind == "cmoc-theory" else "",
@@ -99,3 +101,17 @@ def links_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
     data = raw.getvalue()
     buf.detach()
     return data
+
+
+def links_csv_layout(corpus: Corpus, base_url: str) -> Layout:
+    """:func:`links_csv_bytes` as a layout (text): the header, then each CMOC's, paper's and map's link
+    rows as one fragment (in :func:`~evidence_explorer.content.review_links.review_links` order)."""
+    lines, cells = CsvLines(), itemgetter(*COLUMNS)
+
+    def rows(links: Iterable[ReviewLink]) -> str:
+        return lines(protect_cells(cells(row)) for row in link_rows(corpus, base_url, links))
+
+    return (lines([COLUMNS]),
+            Run("links.csv/cmocs", corpus.cmocs, lambda c: rows(cmoc_links(c))),
+            Run("links.csv/papers", corpus.papers, lambda p: rows(paper_links(p))),
+            Run("links.csv/maps", corpus.maps, lambda m: rows(map_links(m))))

@@ -8,13 +8,14 @@ and resolved relation id lists.
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
-from typing import Any, Iterator
+from dataclasses import fields, is_dataclass, replace
+from typing import Any, Callable
 
 from .. import __version__
 from ..content.citation import full_citation
-from .tables import cmocs_csv_bytes, papers_csv_bytes
-from .references import bibtex, csl_json, ris
+from .layout import Layout, Run, text_of
+from .tables import cmocs_csv_bytes, cmocs_csv_layout, papers_csv_bytes, papers_csv_layout
+from .references import bibtex, bibtex_layout, csl_json, csl_json_layout, ris, ris_layout
 from ..content.link import Corpus
 from ..content.model import Entity
 from ..content.fields import content_fields
@@ -123,14 +124,29 @@ def json_lines(head: dict[str, Any], arrays: dict[str, Any], default=None) -> st
     """A JSON object written by the C encoder, readable: one top-level key per line and one array
     item per line (``json.dumps(indent=…)`` would use the pure-Python encoder, ten times slower)."""
     dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=default).encode
-    lines = [f" {dump(k)}: {dump(v)}" for k, v in head.items()]
-    for key, items in arrays.items():
-        body = ",\n  ".join(dump(item) for item in items)
-        lines.append(f" {dump(key)}: [\n  {body}\n ]" if body else f" {dump(key)}: []")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return text_of(json_layout(head, {key: Run(key, tuple(items), dump) for key, items in arrays.items()}, dump))
+
+
+def json_layout(head: dict[str, Any], arrays: dict[str, Run], dump: Callable[[Any], str]) -> Layout:
+    """:func:`json_lines` as a layout: ``arrays``' runs give each item's encoded text."""
+    parts: list = ["{\n" + ",\n".join(f" {dump(k)}: {dump(v)}" for k, v in head.items())]
+    for key, run in arrays.items():
+        start = ",\n" if parts[0] != "{\n" or len(parts) > 1 else ""
+        if run.items:
+            parts += [f"{start} {dump(key)}: [\n  ", replace(run, sep=",\n  "), "\n ]"]
+        else:
+            parts.append(f"{start} {dump(key)}: []")
+    parts.append("\n}\n")
+    return tuple(parts)
 
 
 def evidence_json(corpus: Corpus, base_url: str) -> str:
+    return text_of(evidence_json_layout(corpus, base_url))
+
+
+def evidence_json_layout(corpus: Corpus, base_url: str) -> Layout:
+    """``evidence.json`` as a layout: one fragment per entity (its record, encoded as it comes, so
+    the records of every entity are never all held at once: a build's peak memory)."""
     cfg = corpus.config
     head = {
         "format": FORMAT_VERSION,
@@ -142,18 +158,16 @@ def evidence_json(corpus: Corpus, base_url: str) -> str:
                  "matrices": [{"id": str(m.id), "title": m.title, "count": m.count, "url": base_url + m.page_url}
                               for m in cfg.matrices]},
     }
-    arrays = {key: _records(corpus, items, base_url) for key, items in (
+    dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_jsonable({})).encode
+
+    def run(key: str, items: tuple) -> Run:
+        names = tuple(content_fields(type(items[0]))) if items else ()
+        return Run(f"evidence.json/{key}", items, lambda e: dump(record(corpus, e, base_url, names)))
+
+    arrays = {key: run(key, items) for key, items in (
         ("reviews", corpus.reviews), ("questions", corpus.questions), ("theories", corpus.theories),
         ("maps", corpus.maps), ("papers", corpus.papers), ("cmocs", corpus.cmocs))}
-    return json_lines(head, arrays, _jsonable({}))
-
-
-def _records(corpus: Corpus, items: tuple, base_url: str) -> Iterator[dict[str, Any]]:
-    """The records of ``items``, one at a time: :func:`json_lines` encodes each as it comes, so the
-    records of every entity are never all held at once (a build's peak memory)."""
-    names = tuple(content_fields(type(items[0]))) if items else ()
-    for e in items:
-        yield record(corpus, e, base_url, names)
+    return json_layout(head, arrays, dump)
 
 
 DOWNLOADS = (
@@ -176,3 +190,13 @@ def exports(corpus: Corpus, base_url: str) -> dict[str, str | bytes]:
             "data/references.bib": bibtex(corpus.papers),
             "data/references.ris": ris(corpus.papers),
             "data/references.json": csl_json(corpus.papers)}
+
+
+def export_layouts(corpus: Corpus, base_url: str) -> dict[str, Layout]:
+    """:func:`exports` as layouts (the same files, in the same order: ``serve`` joins them)."""
+    return {"data/evidence.json": evidence_json_layout(corpus, base_url),
+            "data/papers.csv": papers_csv_layout(corpus, base_url),
+            "data/cmocs.csv": cmocs_csv_layout(corpus, base_url),
+            "data/references.bib": bibtex_layout(corpus.papers),
+            "data/references.ris": ris_layout(corpus.papers),
+            "data/references.json": csl_json_layout(corpus.papers)}

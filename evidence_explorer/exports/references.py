@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ..content.citation import listed, parse_name
 from ..content.model import Paper
+from .layout import Layout, Run, text_of
 
 BIB_SPECIAL = re.compile(r"([&%$#_])")
 RIS_TYPES = {"journal": "JOUR", "report": "RPRT", "other": "GEN"}
@@ -56,9 +57,14 @@ def csl_item(paper: Paper) -> dict[str, Any]:
 
 def csl_json(papers: Iterable[Paper]) -> str:
     """A JSON array with one item per line (the C encoder; ``indent`` would use the slow pure-Python one)."""
+    return text_of(csl_json_layout(tuple(papers)))
+
+
+def csl_json_layout(papers: tuple[Paper, ...]) -> Layout:
     dump = json.JSONEncoder(ensure_ascii=False).encode
-    body = ",\n ".join(dump(csl_item(p)) for p in papers)
-    return f"[\n {body}\n]\n" if body else "[]\n"
+    if not papers:
+        return ("[]\n",)
+    return ("[\n ", Run("references.json", papers, lambda p: dump(csl_item(p)), ",\n "), "\n]\n")
 
 
 # --- BibTeX ------------------------------------------------------------------------------
@@ -120,6 +126,10 @@ def bibtex(papers: Iterable[Paper]) -> str:
     return "".join(bib_entry(p) + "\n\n" for p in papers)
 
 
+def bibtex_layout(papers: tuple[Paper, ...]) -> Layout:
+    return (Run("references.bib", papers, lambda p: bib_entry(p) + "\n\n"),)
+
+
 # --- RIS ----------------------------------------------------------------------------------
 
 def ris_line(tag: str, value: str) -> str:
@@ -143,6 +153,10 @@ def ris_record(paper: Paper) -> str:
 
 def ris(papers: Iterable[Paper]) -> str:
     return "".join(ris_record(p) + "\n\n" for p in papers)
+
+
+def ris_layout(papers: tuple[Paper, ...]) -> Layout:
+    return (Run("references.ris", papers, lambda p: ris_record(p) + "\n\n"),)
 
 
 # --- metadata for a paper's page ------------------------------------------------------------

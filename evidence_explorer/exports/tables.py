@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from ..content.citation import full_citation
 from .csvsafe import protect_cells
+from .layout import CsvLines, Layout, Run
 from ..content.link import Corpus
 
 PAPER_COLUMNS = ("id", "title", "authors", "year", "journal", "volume", "issue", "pages", "publisher", "doi",
@@ -68,20 +69,25 @@ def papers_csv(corpus: Corpus, base_url: str) -> str:
 
 def papers_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
     """``data/papers.csv`` as the file's bytes (what the build holds and writes)."""
-    facet_keys = [k for k, f in corpus.config.facets.items() if "paper" in f.applies_to and not f.builtin]
-    rows = []
-    for p in corpus.papers:
-        row = {name: _text(getattr(p, name)) for name in PAPER_COLUMNS[:20]}
-        key = p.id.lower()
-        row.update(
-            review=joined(p.review), questions=joined(p.questions), coded_theories=joined(t.theory for t in p.theories),
-            theories=joined(corpus.links.paper_theories.get(key, ())),
-            cmocs=joined(corpus.links.paper_cmocs.get(key, ())), maps=joined(corpus.links.paper_maps.get(key, ())),
-            citation=full_citation(p), page=base_url + p.page_url)
-        for k in facet_keys:
-            row[k] = joined(p.facets.get(k, ()))
-        rows.append(row)
-    return _csv(PAPER_COLUMNS, rows, facet_keys)
+    facet_keys = _facet_keys(corpus, "paper")
+    return _csv(PAPER_COLUMNS, (_paper_row(corpus, p, base_url, facet_keys) for p in corpus.papers), facet_keys)
+
+
+def _facet_keys(corpus: Corpus, kind: str) -> list[str]:
+    return [k for k, f in corpus.config.facets.items() if kind in f.applies_to and not f.builtin]
+
+
+def _paper_row(corpus: Corpus, p, base_url: str, facet_keys: list[str]) -> dict[str, str]:
+    row = {name: _text(getattr(p, name)) for name in PAPER_COLUMNS[:20]}
+    key = p.id.lower()
+    row.update(
+        review=joined(p.review), questions=joined(p.questions), coded_theories=joined(t.theory for t in p.theories),
+        theories=joined(corpus.links.paper_theories.get(key, ())),
+        cmocs=joined(corpus.links.paper_cmocs.get(key, ())), maps=joined(corpus.links.paper_maps.get(key, ())),
+        citation=full_citation(p), page=base_url + p.page_url)
+    for k in facet_keys:
+        row[k] = joined(p.facets.get(k, ()))
+    return row
 
 
 def cmocs_csv(corpus: Corpus, base_url: str) -> str:
@@ -90,18 +96,45 @@ def cmocs_csv(corpus: Corpus, base_url: str) -> str:
 
 def cmocs_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
     """``data/cmocs.csv`` as the file's bytes (what the build holds and writes)."""
-    facet_keys = [k for k, f in corpus.config.facets.items() if "cmoc" in f.applies_to and not f.builtin]
-    rows = []
-    for c in corpus.cmocs:
-        row = {name: _text(getattr(c, name)) for name in CMOC_COLUMNS[:9]}
-        row.update(
-            sources=joined(_canon(corpus, s.paper) for s in c.sources),
-            theories=joined(_canon(corpus, t.theory) for t in c.theories),
-            relations=joined(f"{_canon(corpus, t.theory)} {t.relation}" for t in c.theories),
-            question=joined(c.question), review=joined(c.review), chains_to=joined(c.chains_to),
-            chained_from=joined(corpus.links.cmoc_chained_from.get(c.id.lower(), ())),
-            page=base_url + c.page_url)
-        for k in facet_keys:
-            row[k] = joined(c.facets.get(k, ()))
-        rows.append(row)
-    return _csv(CMOC_COLUMNS, rows, facet_keys)
+    facet_keys = _facet_keys(corpus, "cmoc")
+    return _csv(CMOC_COLUMNS, (_cmoc_row(corpus, c, base_url, facet_keys) for c in corpus.cmocs), facet_keys)
+
+
+def _cmoc_row(corpus: Corpus, c, base_url: str, facet_keys: list[str]) -> dict[str, str]:
+    row = {name: _text(getattr(c, name)) for name in CMOC_COLUMNS[:9]}
+    row.update(
+        sources=joined(_canon(corpus, s.paper) for s in c.sources),
+        theories=joined(_canon(corpus, t.theory) for t in c.theories),
+        relations=joined(f"{_canon(corpus, t.theory)} {t.relation}" for t in c.theories),
+        question=joined(c.question), review=joined(c.review), chains_to=joined(c.chains_to),
+        chained_from=joined(corpus.links.cmoc_chained_from.get(c.id.lower(), ())),
+        page=base_url + c.page_url)
+    for k in facet_keys:
+        row[k] = joined(c.facets.get(k, ()))
+    return row
+
+
+def papers_csv_layout(corpus: Corpus, base_url: str) -> Layout:
+    """``papers.csv`` as a layout (:mod:`.layout`): one row per paper; its text, not bytes (``serve``
+    encodes it)."""
+    facet_keys = _facet_keys(corpus, "paper")
+    return _csv_layout("papers.csv", PAPER_COLUMNS, corpus.papers, lambda p: _paper_row(corpus, p, base_url, facet_keys),
+                       facet_keys)
+
+
+def cmocs_csv_layout(corpus: Corpus, base_url: str) -> Layout:
+    facet_keys = _facet_keys(corpus, "cmoc")
+    return _csv_layout("cmocs.csv", CMOC_COLUMNS, corpus.cmocs, lambda c: _cmoc_row(corpus, c, base_url, facet_keys),
+                       facet_keys)
+
+
+def _csv_layout(name: str, columns: tuple[str, ...], items: tuple, row_of, extra: list[str]) -> Layout:
+    """What :func:`_csv` writes, as a layout: the byte-order mark and header, then a row per item."""
+    names = list(columns) + extra
+    lines = CsvLines()
+
+    def piece(item: Any) -> str:
+        row = row_of(item)
+        return lines([protect_cells(row.get(n, "") for n in names)])
+
+    return "\ufeff" + lines([names]), Run(name, items, piece)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from ...content.link import Corpus
 from ...content.model import Paper, Review, Theory
+from ...exports.layout import Layout, Run, text_of
 from ..render import facet_values
 from .memo import Memo, cite_of
 from .theory import paper_type_facet
@@ -114,21 +115,32 @@ def papers_json(corpus: Corpus, memo: Memo | None = None) -> str:
     ``{"format", "type_heading", "theories": [[id, short, long, url, group]], "reviews": [[id, label,
     url]], "papers": [[url, title, cite, year, design, type, [country], [theory], [review]]]}``,
     papers in the order of the plain pages (the corpus order)."""
+    return text_of(papers_json_layout(corpus, memo))
+
+
+def papers_json_layout(corpus: Corpus, memo: Memo | None = None) -> Layout:
+    """:func:`papers_json` as a layout (``exports.layout``): one fragment per paper's row."""
     memo = Memo() if memo is None else memo
     key = paper_type_facet(corpus.config)
     kinds = corpus.config.theory_kinds
     order = theory_order(corpus)
     reviews = {r.id: n for n, r in enumerate(corpus.reviews)}
-    papers = []
-    for p in corpus.papers:
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+    def paper(p: Paper) -> str:
         row = paper_row(corpus, p, key, memo, order)
-        papers.append([p.page_url, p.title, row.cite, p.year, row.design, row.type, list(row.countries),
-                       [order[t.id.lower()] for t in row.theories], [reviews[r.id] for r in row.reviews]])
-    return json.dumps({
+        return dumps([p.page_url, p.title, row.cite, p.year, row.design, row.type, list(row.countries),
+                      [order[t.id.lower()] for t in row.theories], [reviews[r.id] for r in row.reviews]])
+
+    head = dumps({
         "format": FORMAT,
         "type_heading": corpus.config.facets[key].label if key else "",
         "theories": [[t.id, theory_short(t), theory_long(t), t.page_url, kinds.get(t.theory_kind, t.theory_kind)]
                      for t in corpus.theories],
         "reviews": [[r.id, review_short(r), r.page_url] for r in corpus.reviews],
-        "papers": papers,
-    }, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        "papers": [],
+    })
+    assert head.endswith("[]}")
+    return (head[:-2], Run("papers.json", corpus.papers, paper, ","), "]}")
