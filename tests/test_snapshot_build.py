@@ -111,3 +111,37 @@ def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch
                   "--quiet", "--strict")
     assert run.code == 0 and taken[-1] is False
     assert_same_site(output, cold_build(site.content, tmp_path, ["--strict"])[2], "strict")
+
+
+def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
+    """The snapshot keeps the exports' per-entity fragments (its background writer fills them after a
+    full build): a build through it after a text edit computes only the edited CMOC's fragments; a
+    paper's title (which other entities' fragments show) starts them over; every site equals a cold
+    build's (``build`` checks)."""
+    from evidence_explorer.dev import export_memo
+    taken, _rendered = spied
+    fresh: list[int] = []
+    real = export_memo.ExportMemo._run
+
+    def counted(self, run, pause):
+        before = self.computed
+        out = real(self, run, pause)
+        fresh.append(self.computed - before)
+        return out
+
+    monkeypatch.setattr(export_memo.ExportMemo, "_run", counted)
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2, 3):
+        fresh.clear()
+        site.apply(("body", 3, body))  # c2's body: a text edit
+        build(site, output, tmp_path)
+    assert taken == [False, False, True]
+    assert fresh and 0 < sum(fresh) <= len(fresh), fresh  # joined here: at most c2's fragment in each run
+    fresh.clear()
+    site.apply(("title", 0, 1))  # a paper's title: shown in other entities' fragments
+    build(site, output, tmp_path)
+    assert taken[-1] is True and not any(fresh), fresh  # through the snapshot, the exports computed afresh
+    fresh.clear()
+    site.apply(("body", 2, 1))  # c1's body: the writer filled the fragments again after the last build
+    build(site, output, tmp_path)
+    assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), fresh

@@ -7,8 +7,10 @@ it again only for entities it has not seen: after an edit, the objects the edit 
 reads its own entity, the corpus's relations and ids, other entities' titles and the settings,
 so the memo holds only while every edit since it was filled kept those: ``incremental.advance``
 carries it over an edit that re-linked in proportion and changed only text fields
-(``delta.NEUTRAL``), and starts an empty one after any other. The files equal a full build's
-(``tests/test_incremental_random.py``, ``tests/test_export_memo.py``).
+(``delta.NEUTRAL``), and starts an empty one after any other. ``build --page-cache`` keeps it in its
+snapshot (filled by the snapshot's background writer), so a build after a text edit joins its
+exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
+``tests/test_export_memo.py``, ``tests/test_differential.py``).
 """
 from __future__ import annotations
 
@@ -33,7 +35,18 @@ class ExportMemo:
         """Fragments computed so far (tests read it)."""
 
     def __reduce__(self) -> tuple:
-        return (ExportMemo, ())  # pickled empty (a snapshot): its keys are object identities
+        """Pickled (``build``'s snapshot) as each run's (entity, fragment) pairs: the keys are object
+        identities, made again from the unpickled entities (:meth:`__setstate__`)."""
+        return (ExportMemo, (), {name: tuple(kept.values()) for name, kept in self._runs.items()})
+
+    def __setstate__(self, state: dict[str, tuple[tuple[Any, bytes], ...]]) -> None:
+        self.__init__()  # type: ignore[misc]
+        if isinstance(state, dict):
+            self._runs = {str(name): {id(e): (e, bytes(b)) for e, b in pairs} for name, pairs in state.items()}
+
+    def __len__(self) -> int:
+        """Fragments kept (0: nothing to join from yet)."""
+        return sum(map(len, self._runs.values()))
 
     def join(self, layout: Layout, pause: Callable[[], Any] | None = None) -> bytes:
         """The file ``layout`` describes, as UTF-8 bytes, from the kept fragments where there are.
