@@ -17,8 +17,9 @@ unchanged stat trusted) go through :func:`.incremental.advance`: re-read, re-lin
 render only what they affect, exactly as ``serve`` does (its rebuilds are tested equal to cold
 builds). The spare is brought up to date and swapped in, as the page cache does: every page is
 rendered now, or holds the bytes it had in the last build: left as it is when the spare has them,
-else copied from the published site (after checking its stat and digest). The exports, sitemap
-and charts are computed in full (their parts in ``jobs`` forked workers: ``pipeline.extra_parts``).
+else copied from the published site (after checking its stat and digest). The exports are joined
+from per-entity fragments the snapshot keeps (:mod:`.export_memo`; after a text edit only the edited
+entities' are computed), the sitemap and charts computed in full.
 The snapshot, the up-to-date manifest and the sites' record are saved by a forked child after the
 swap (:func:`.snapshot.in_background`); the next build waits for it. Anything else (no snapshot,
 another key, an error or other warning, a spare not as recorded) means the page cache's full build,
@@ -40,7 +41,7 @@ from ..content import integrity, urls
 from ..content.diagnostics import BuildError, Report
 from ..content.link import Corpus
 from ..options import BuildOptions
-from ..pipeline import PLAIN_ENV, BuildResult, extra_parts
+from ..pipeline import PLAIN_ENV, BuildResult
 from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
                             spare_path, swap, write_staging)
 from ..site.search_index import index_site
@@ -49,7 +50,6 @@ from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo
 from ..speed import uptodate
 from ..speed.memory import frozen_heap
-from ..speed.parallel import effective_jobs, fork_map
 from . import page_cache, snapshot
 from .changes import Changes
 from .export_memo import extra_files as memo_extra_files
@@ -138,44 +138,16 @@ def _advance(options: BuildOptions, inputs: uptodate.Inputs, output: Path, snap:
     return Done(report, len(state.pages), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state, current, kept))
 
 
-ENTITIES_PER_JOB = 2000
-"""Below this many entities per worker the exports are computed in this process (a fork costs more)."""
-PART_ORDER = (0, 1, 2, 4, 3)
-""":func:`pipeline.extra_parts` by cost, heaviest first (the data exports, links.csv, papers.json, the
-sitemap and charts, the feed)."""
-
-
 def _extra_files(state: SiteState, jobs: int) -> dict[str, str | bytes]:
-    """:func:`pipeline.extra_files` of ``state``: joined from the kept fragments of the exports when
-    the snapshot has them and the edit kept them (``incremental.advance``: a text edit), so only the
-    edited entities' are computed; else its parts in ``jobs`` forked workers (at 5,000 papers they
-    take seconds). The same files in the same order either way."""
-    if len(state.exports):
-        return memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
-                                state.exports)
-    parts = extra_parts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)))
-    order = [i for i in PART_ORDER if i < len(parts)] + [i for i in range(len(parts)) if i not in PART_ORDER]
-    jobs = min(effective_jobs(jobs, sum(1 for _ in state.corpus.all()), ENTITIES_PER_JOB), len(parts))
-
-    def work(share: list[int]) -> list[tuple[int, dict[str, str]]]:
-        return [(i, parts[i]()) for i in share]
-
-    done: dict[int, dict[str, str]] = {}
-    for result in fork_map([order[k::jobs] for k in range(jobs)], work, what="computing the exports"):
-        done.update(result)
-    files: dict[str, str | bytes] = {}
-    for i in range(len(parts)):
-        files.update(done[i])
-    return files
-
-
-def fill_exports(state: SiteState) -> None:
-    """Compute every fragment of the exports into ``state.exports`` when it holds none (the
-    snapshot's background writer, before it pickles the state: the next build's exports then cost
-    only the edited entities' fragments)."""
-    if not len(state.exports):
-        memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
-                         state.exports)
+    """:func:`pipeline.extra_files` of ``state``, joined from the exports' per-entity fragments
+    (:mod:`.export_memo`): those the snapshot kept when the edit kept them (``incremental.advance``:
+    a text edit), so only the edited entities' are computed; all of them after a full build or
+    another edit, which fills ``state.exports`` for the next build (about as long as the parts in
+    forked workers were: 3.5-4.1 s in one process, 2.6-4.6 s in two at 5,000 papers). Filling them
+    in the snapshot's background writer instead was measured and dropped: a build started right
+    after waited for it. The same files in the same order either way."""
+    return memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+                            state.exports)
 
 
 def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
@@ -270,7 +242,6 @@ def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report
 
     def work() -> None:
         if snap is not None:
-            fill_exports(snap.state)
             snapshot.save(snapshot.snapshot_path(output), snap)
             if quick:
                 page_cache.write_state(output, "", snap.current, snap.spare)
