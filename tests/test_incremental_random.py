@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from evidence_explorer.content import integrity
-from evidence_explorer.dev.incremental import Changes, full_build, rebuild
+from evidence_explorer.content import integrity, urls
+from evidence_explorer.content.diagnostics import Report
+from evidence_explorer.dev.first_look import first_look
+from evidence_explorer.dev.incremental import Changes, finish, full_build, prepare, rebuild
 from evidence_explorer.pipeline import BuildOptions
 from evidence_explorer.site.pages import collect_pages
 
@@ -109,7 +111,7 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     assert len([u for u in state.pages if u.startswith("cmocs/page/")]) >= 2  # the index runs over pages
     rng = random.Random(seed)
     files = {kind: sorted((content / kind).glob("*.md")) for kind in EDITS}
-    proportional, done = 0, []
+    proportional, done, firsts = 0, [], 0
     for step in range(60):
         kind = rng.choice(["cmocs"] * 5 + ["papers"] * 2 + ["theories"])
         path = rng.choice(files[kind])
@@ -119,7 +121,17 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
         if new == text:
             continue
         path.write_text(new, encoding="utf-8")
-        outcome = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=True)
+        changes = Changes(content=frozenset({path.relative_to(content).as_posix()}))
+        if step % 2:
+            outcome = rebuild(state, changes, extras=True)
+        else:  # as serve does: the edited entity's own page first, then the rest with the findings
+            ready = prepare(state, changes, Report(), findings=False)
+            assert ready is not None
+            shown = first_look(state, changes, ready)
+            firsts += len(shown)
+            outcome = finish(state, changes, ready, Report())
+            for url, html in shown.items():  # the page shown first is the one the complete rebuild wrote
+                assert (options.output / urls.output_path(url)).read_text(encoding="utf-8") == html, (url, name)
         assert outcome.state is not None, (name, [d.format() for d in outcome.report.sorted()])
         state = outcome.state
         done.append((kind, name, outcome.proportional, outcome.structural))
@@ -131,6 +143,7 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     assert proportional >= 5, done  # the text edits took the proportional path
     assert sum(s for *_x, s in done) >= 5, done  # titles, statuses, directions…: their own pages in proportion
     assert any(not p for _k, _n, p, _s in done), done  # and the others the full one
+    assert firsts >= 10, done  # own pages shown first (edits in place; a theory's order moves it: none)
 
 
 def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):

@@ -24,13 +24,11 @@ content is valid, so the last good site keeps being served.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from functools import partial
 from types import MappingProxyType
 from typing import Any, Callable, ContextManager, Mapping
-
-import jinja2
 
 from ..content import integrity, urls
 from ..content.diagnostics import Report
@@ -53,69 +51,11 @@ from .recording import render_recorded, render_recording
 from .relink import changed_backlinks, relink
 from .reread import read_changed, walk_key  # noqa: F401  (read_changed: tests read it here)
 from .served import remove_file, write_if_changed, write_pages
+from .state import Outcome, SiteState
 
 MEMO_STALE = 200
 """Replaced entities after which a rebuild drops the memo values of replaced objects (a scan of the
 whole memo, so not after every edit; until then they only take memory)."""
-
-# --- state between rebuilds ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SiteState:
-    """What the last good build produced; ``serve`` keeps it for the next rebuild."""
-
-    options: BuildOptions
-    base_url: str
-    corpus: Corpus
-    entities: Mapping[str, Entity]
-    """Content-relative path → entity, in load order."""
-    pages: Mapping[str, PageSpec]
-    """Site URL → page spec."""
-    deps: Mapping[str, frozenset[str]]
-    """Site URL → lower-cased ids its output depends on (``*``: any)."""
-    nav: tuple[dict, ...]
-    extras: frozenset[str]
-    """Output paths of the files that are not pages (exports, sitemap)."""
-    updated: Mapping[str, str]
-    env: jinja2.Environment
-    """Template environment kept between rebuilds as a compile cache (its globals are reset per build)."""
-    memo: Mapping[tuple, tuple] = field(default_factory=lambda: MappingProxyType({}))
-    """Per-entity values the page specs were computed from (row weights, short citations), keyed by
-    entity identity (see :mod:`.views.memo`): the next rebuild recomputes them only for new objects."""
-    findings: tuple[integrity.Finding, ...] = ()
-    """The corpus's integrity findings (diagnostics and the integrity pages share them)."""
-    users: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
-    """Lower-cased id (or ``*``) → URLs of the pages whose ``deps`` hold it: ``deps`` reversed."""
-    stale: int = 0
-    """Entities replaced since ``memo`` last dropped the values of replaced objects."""
-    counted: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
-    """URL → the ids among its ``deps`` the page reached only to count them (:mod:`.recording`)."""
-    exports: ExportMemo = field(default_factory=ExportMemo, compare=False)
-    rels: dict = field(default_factory=dict, compare=False)
-    """Backlink look-ups of the renders (:func:`~.dependencies.kept_rels`), kept for the next rebuild."""
-    """The exports' fragments (:mod:`.export_memo`), kept over edits that leave other entities' as they were."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Result of one (re)build attempt. ``state`` is None when nothing was written."""
-
-    report: Report
-    state: SiteState | None
-    rendered: tuple[str, ...] = ()
-    """URLs of the pages rendered (and compared with what was on disk)."""
-    removed: tuple[str, ...] = ()
-    written: tuple[str, ...] = ()
-    """Output paths whose content actually changed on disk."""
-    full: bool = False
-    config_failed: bool = False
-    relinked: bool = False
-    """The previous corpus's id index and backlinks were reused (see :func:`relink`)."""
-    proportional: bool = False
-    """Only the page specs the edit can change were recomputed (see :mod:`.delta`)."""
-    structural: bool = False
-    """... and the edit was a structural one (:mod:`.delta_shared`: the own pages in proportion)."""
-
 
 # --- the two entry points -----------------------------------------------------------------
 
@@ -142,9 +82,16 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     report = report or Report()
     if changes.config:
         return full_build(state.options, report)
-    step = advance(state, changes, report)
-    if step is None:
+    ready = prepare(state, changes, report)
+    if ready is None:
         return Outcome(report, None)
+    return finish(state, changes, ready, report, extras)
+
+
+def finish(state: SiteState, changes: Changes, ready: "Prepared", report: Report, extras: bool = True) -> Outcome:
+    """:func:`rebuild` once the edit is prepared (:func:`prepare`): the pages written, and the
+    exports and sitemap unless ``extras`` is False."""
+    step = complete(state, changes, ready, report)
     written = write_pages(state.options.output.resolve(), step.html, step.removed, changes.static)
     new_state = step.state
     if extras:
@@ -172,12 +119,46 @@ def advance(state: SiteState, changes: Changes, report: Report) -> Step | None:
     """The pages ``changes`` (content files and templates, not site.yaml) affect, rendered, and the
     state after them; None when the edit fails the build (reported). Both ``serve``'s rebuilds and
     ``build``'s snapshot path (:mod:`.snapshot_build`) write what it returns."""
+    ready = prepare(state, changes, report)
+    return None if ready is None else complete(state, changes, ready, report)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The edit read, validated and linked (:func:`prepare`): everything that can fail a build but
+    the integrity findings when they were left to :func:`complete`."""
+
+    edit: "_Edit"
+    corpus: Corpus
+    relinked: bool
+    proportional: bool
+    found: tuple[integrity.Finding, ...] | None
+    """The integrity findings, reported; None when :func:`complete` is to find and report them."""
+
+
+def prepare(state: SiteState, changes: Changes, report: Report, findings: bool = True) -> Prepared | None:
+    """The changed files re-read and validated, the corpus re-linked; with ``findings`` also its
+    integrity findings (reported). None when this fails the build. Findings are warnings or notes,
+    never errors, so without ``--strict`` they cannot fail it: ``serve`` leaves them to
+    :func:`complete` to show an edited page first (:mod:`.first_look`)."""
     edit = _reread(state, changes, report)
     if report.failed(state.options.strict):
         return None
-    corpus, found, relinked, proportional = _relink(state, edit, changes, report)
+    corpus, relinked, proportional = _relink(state, edit, changes, report)
     if report.failed(state.options.strict):
         return None
+    found = _findings(state, edit, corpus, relinked, proportional, report) if findings else None
+    if report.failed(state.options.strict):
+        return None
+    return Prepared(edit, corpus, relinked, proportional, found)
+
+
+def complete(state: SiteState, changes: Changes, ready: Prepared, report: Report) -> Step:
+    """The page specs after the prepared edit, the pages it affects rendered, and the state after them."""
+    edit, corpus, relinked, proportional = ready.edit, ready.corpus, ready.relinked, ready.proportional
+    found = ready.found
+    if found is None:
+        found = _findings(state, edit, corpus, relinked, proportional, report)
     if not relinked:  # pages recorded the backlinks they read by the looked-up id
         edit.changed_ids.update(changed_backlinks(state.corpus, corpus))
     nav = nav_items(corpus)
@@ -262,10 +243,9 @@ def _reread(state: SiteState, changes: Changes, report: Report) -> _Edit:
     return _Edit(entities, pairs, changed_ids, added_or_removed)
 
 
-def _relink(state: SiteState, edit: _Edit, changes: Changes, report: Report
-            ) -> tuple[Corpus, tuple[integrity.Finding, ...], bool, bool]:
-    """The corpus after the edit (in proportion when no relation changed: :mod:`.relink`) and its
-    integrity findings, reported once; whether it was relinked and can be respecced in proportion."""
+def _relink(state: SiteState, edit: _Edit, changes: Changes, report: Report) -> tuple[Corpus, bool, bool]:
+    """The corpus after the edit (in proportion when no relation changed: :mod:`.relink`); whether it
+    was relinked, and whether it can be respecced in proportion."""
     pairs = edit.pairs
     corpus = relink(state.corpus, pairs) if not edit.added_or_removed else None
     relinked = corpus is not None
@@ -273,13 +253,20 @@ def _relink(state: SiteState, edit: _Edit, changes: Changes, report: Report
     if corpus is None:
         corpus = replace(link(list(edit.entities.values()), state.corpus.config, report),
                          history=state.corpus.history)
+    return corpus, relinked, proportional
+
+
+def _findings(state: SiteState, edit: _Edit, corpus: Corpus, relinked: bool, proportional: bool,
+              report: Report) -> tuple[integrity.Finding, ...]:
+    """The corpus's integrity findings (the checks of a full link, once, shared with the integrity
+    pages; in proportion after a text edit), reported."""
+    if relinked and proportional:
+        found = integrity.refresh(corpus, state.findings,
+                                  frozenset(new.id.lower() for _old, new in edit.pairs if new.kind == "cmoc"))
+    else:
         found = integrity.findings(corpus)
-    else:  # the checks of a full link, once, shared with the integrity pages
-        found = (integrity.refresh(corpus, state.findings, frozenset(new.id.lower() for _old, new in pairs
-                                                                      if new.kind == "cmoc"))
-                 if proportional else integrity.findings(corpus))
     integrity.report_findings(corpus, report, found)
-    return corpus, found, relinked, proportional
+    return found
 
 
 @dataclass(frozen=True)

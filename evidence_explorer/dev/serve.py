@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,9 @@ from typing import Callable
 from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
 from .changes import Changes, classify
-from .incremental import Outcome, SiteState, full_build, rebuild
+from .first_look import first_look
+from .incremental import Outcome, Prepared, SiteState, finish, full_build, prepare, rebuild
+from .served import write_pages
 from ..options import BuildOptions
 from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
@@ -73,7 +76,7 @@ class BuildStatus:
 class DevServer:
     """One serve session: the last good build, pending changes, status and search refresher."""
 
-    def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None):
+    def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None, early: bool = False):
         self.options = options
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.state: SiteState | None = None
@@ -86,25 +89,96 @@ class DevServer:
         self._last_change = 0.0
         self.builds = 0
         self.watcher: EventWatcher | None = None
+        self.early = early
+        """Show an edited entity's own page before the rest of its rebuild (:mod:`.first_look`)."""
+        self._completing: threading.Thread | None = None
+        self._settled: Future = Future()
+        self._settled.set_result(None)
+        self._shown_paths: frozenset[str] = frozenset()
 
     # --- building -----------------------------------------------------------------------
     def build(self, changes: Changes | None = None) -> Outcome | None:
-        """Full build when there is no good state yet, else an incremental rebuild."""
+        """Full build when there is no good state yet, else an incremental rebuild. With ``early``
+        (``serve``), an edit in place writes the edited entities' own pages first and returns
+        (``Outcome.shown``), and the rebuild completes in a background thread (:meth:`settle`)."""
+        self.settle()
         start = time.perf_counter()
-        report, problem = Report(), None
+        report, problem, ready = Report(), None, None
         if changes is not None:
             self.pending = self.pending | changes
         try:
             if self.state is None or self.pending.config:
                 gc.unfreeze()  # the objects of a previous full build may be garbage now
             with self.refresher.building(), self.refresher.lock:  # never while the background refresh writes
-                outcome = (full_build(self.options, report) if self.state is None
-                           else rebuild(self.state, self.pending, report, extras=False))
+                if self.state is None:
+                    outcome = full_build(self.options, report)
+                elif self.early and not self.pending.config:
+                    outcome, ready = self._first_look(self.state, report)
+                else:
+                    outcome = rebuild(self.state, self.pending, report, extras=False)
         except BuildError as exc:
             outcome, problem = None, f"error: {exc}"
         except Exception as exc:  # a bug: keep serving the last good site, say so
             outcome, problem = None, f"internal error: {type(exc).__name__}: {exc}"
         self.builds += 1
+        if ready is not None and outcome is not None:
+            return self._shown(outcome, ready, report, start)
+        return self._done(outcome, report, problem, start)
+
+    def _first_look(self, state: SiteState, report: Report) -> tuple[Outcome, Prepared | None]:
+        """Prepare the edit; write its own pages when it has some (then the :class:`Prepared` edit is
+        returned for :meth:`_complete`), else rebuild in full here."""
+        ready = prepare(state, self.pending, report, findings=self.options.strict)
+        if ready is None:
+            return Outcome(report, None), None
+        html = first_look(state, self.pending, ready)
+        if not html:
+            return finish(state, self.pending, ready, report, extras=False), None
+        written = write_pages(self.options.output.resolve(), html, (), False)
+        return Outcome(report, None, rendered=tuple(html), written=tuple(written), shown=True), ready
+
+    def _shown(self, outcome: Outcome, ready: Prepared, report: Report, start: float) -> Outcome:
+        """The edited pages are on disk: report the edit's problems so far, then complete the rebuild
+        in the background; requests for other pages wait for it (:meth:`waiting`)."""
+        self.status.set(report, True, self.options.strict)
+        self._print(report, None)
+        self.log(f"showed {', '.join(outcome.rendered)} in {(time.perf_counter() - start) * 1000:.0f} ms; "
+                 "updating the other pages")
+        self._shown_paths = frozenset(urls.output_path(url) for url in outcome.rendered)
+        self._settled = Future()
+        self._completing = threading.Thread(target=self._complete, args=(self.state, self.pending, ready, start),
+                                            name="rebuild-rest", daemon=True)
+        self._completing.start()
+        return outcome
+
+    def _complete(self, state: SiteState, changes: Changes, ready: Prepared, start: float) -> None:
+        """The rest of a rebuild whose edited pages were shown first (in the background thread)."""
+        report, problem, outcome = Report(), None, None
+        try:
+            with self.refresher.building(), self.refresher.lock:
+                outcome = finish(state, changes, ready, report, extras=False)
+        except Exception as exc:  # a bug (whatever can fail a build was checked before the pages were shown)
+            problem = f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            self._done(outcome, report, problem, start)
+            self._settled.set_result(None)
+
+    def settle(self) -> None:
+        """Wait until the rebuild completing in the background (if any) is done."""
+        if self._completing is not None:
+            self._completing.join()
+            self._completing = None
+
+    def waiting(self, rel: str) -> Future | None:
+        """For a request of the output file ``rel``: the completion to wait for when a rebuild is
+        completing in the background and ``rel`` is a page other than those shown first; else None."""
+        settled = self._settled
+        if settled.done() or not rel.endswith(".html") or rel in self._shown_paths:
+            return None
+        return settled
+
+    def _done(self, outcome: Outcome | None, report: Report, problem: str | None, start: float
+              ) -> Outcome | None:
         ok = outcome is not None and outcome.state is not None
         self.status.set(report, ok, self.options.strict, problem)
         self._print(report, problem)
@@ -158,6 +232,7 @@ class DevServer:
         """Stop watching and refreshing: afterwards nothing writes into the output folder."""
         if self.watcher is not None:
             self.watcher.stop()
+        self.settle()  # nothing may write into the folder once it is left to be removed
         self.refresher.stop()
 
 
@@ -169,7 +244,7 @@ def _watch(dev: DevServer, reload: Callable[[], None]) -> None:
     interval = {"s": POLL_MIN_S}
 
     def done(outcome: Outcome | None) -> None:
-        if outcome is not None and outcome.state is not None:
+        if outcome is not None and (outcome.state is not None or outcome.shown):
             reload()
 
     def tick() -> None:
@@ -300,7 +375,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
             if workdir is not None:
                 options = replace(options, output=workdir / "site")
             sockets = _bind(host, port)
-            dev = DevServer(replace(options, base_url=base))
+            dev = DevServer(replace(options, base_url=base), early=True)
             try:
                 dev.build()
                 if dev.state is None:

@@ -20,6 +20,7 @@ exports and the search index are refreshed in the background) is served old or n
 """
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import mimetypes
 import os
@@ -177,22 +178,28 @@ class OverlayHandler(web.RequestHandler):
 
 
 class SiteHandler(web.RequestHandler):
-    """The built site under its base path; HTML pages get the overlay and live-reload scripts."""
+    """The built site under its base path; HTML pages get the overlay and live-reload scripts. While
+    a rebuild completes in the background (its edited pages shown first, :mod:`.first_look`), a
+    request for any other page waits for it, so no page older than the edit is served."""
 
-    def initialize(self, root: str, base: str) -> None:
-        self.root, self.base = os.path.realpath(root), base
+    def initialize(self, root: str, base: str, dev: DevServer | None = None) -> None:
+        self.root, self.base, self.dev = os.path.realpath(root), base, dev
 
-    def head(self, path: str) -> None:
-        self.get(path, include_body=False)
+    async def head(self, path: str) -> None:
+        await self.get(path, include_body=False)
 
-    def get(self, path: str, include_body: bool = True) -> None:
+    async def get(self, path: str, include_body: bool = True) -> None:
         url = "/" + path
         if url + "/" == self.base or (url == "/" and self.base != "/"):
             return self.redirect(self.base)
         if not url.startswith(self.base):
             return self._not_found(include_body)
         rel = url[len(self.base):]
-        target = self._target(rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+        rel = rel + "index.html" if rel == "" or rel.endswith("/") else rel
+        pending = self.dev.waiting(rel) if self.dev is not None else None
+        if pending is not None:
+            await asyncio.wrap_future(pending)
+        target = self._target(rel)
         if target is not None and os.path.isdir(target):
             return self.redirect(url + "/")
         data = _read(target) if target is not None else None
@@ -260,6 +267,6 @@ def application(dev: DevServer, host: str, port: int, base: str) -> Guard:
         (r"/livereload\.js", LiveReloadJSHandler),
         (rf"/{DEV_PREFIX}/status\.json", StatusHandler, {"dev": dev}),
         (rf"/{DEV_PREFIX}/overlay\.js", OverlayHandler),
-        (r"/(.*)", SiteHandler, {"root": str(dev.options.output), "base": base}),
+        (r"/(.*)", SiteHandler, {"root": str(dev.options.output), "base": base, "dev": dev}),
     ], log_function=lambda handler: None)
     return Guard(app, host, port)
