@@ -7,8 +7,9 @@ status, direction and theory relation, a paper's title, a theory's title) edits 
 from the write: **visible**, when the edited entity's own page on disk has changed (what the author
 looking at it sees after the reload; the file event and its settling included), and **complete**,
 when the rest of the rebuild is written too (every other page; until then ``serve`` holds requests
-for them). Medians over ``--runs`` entities per kind; the load average at the end. The content is
-restored.
+for them). ``--view-theory``: as if a browser showed the edited CMOC's first theory page too, which
+is then rendered with the edited page before either is written. Medians over ``--runs`` entities per
+kind; the load average at the end. The content is restored.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("content", type=Path)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--only", action="append", choices=list(EDITS))
+    p.add_argument("--view-theory", action="store_true",
+                   help="as if a browser showed the edited CMOC's first theory page too (it is then shown first)")
     args = p.parse_args(argv)
     from evidence_explorer.content import urls
     from evidence_explorer.dev.serve import DevServer
@@ -62,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
                     rel = path.relative_to(content).as_posix()
                     page = out / urls.output_path(dev.state.entities[rel].page_url)
                     before, original = page.read_bytes(), path.read_text()
+                    edited = dev.state.entities[rel]
+                    if args.view_theory and edited.kind == "cmoc" and edited.theories:
+                        theory = dev.state.corpus.get(edited.theories[0].theory)
+                        dev.viewed(urls.output_path(theory.page_url))
                     try:
                         start = time.perf_counter()
                         path.write_text(edit(original, k))

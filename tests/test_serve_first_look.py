@@ -154,3 +154,18 @@ def test_strict_finds_problems_before_anything_is_shown(make_site, tmp_path):
         assert (tmp_path / "out/cmocs/c1/index.html").read_text(encoding="utf-8") == page
     finally:
         dev.close()
+
+
+def test_an_open_theory_page_is_shown_first_too(gated):
+    out = gated.options.output
+    gated.viewed("theories/T1/index.html")  # a browser showed the theory page last
+    gated.viewed("papers/index.html")  # not an entity's own page: left to the rest of the rebuild
+    outcome = gated.build(edit_title(gated))
+    assert set(outcome.rendered) == {"cmocs/c1/", "theories/T1/"}
+    assert EDITED in (out / "theories/T1/index.html").read_text(encoding="utf-8")
+    assert gated.waiting("theories/T1/index.html") is None
+    assert gated.waiting("papers/index.html") is not None
+    assert EDITED not in (out / "papers/doe-2020/index.html").read_text(encoding="utf-8")  # not yet
+    gated.gate.set()
+    gated.settle()
+    assert EDITED in (out / "papers/doe-2020/index.html").read_text(encoding="utf-8")

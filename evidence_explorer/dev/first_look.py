@@ -17,44 +17,54 @@ added or removed, no id changed, nothing but content changed).
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..site.views import PageSpec, cmoc, nav_items, paper, theory
 from ..site.views.memo import Memo
 from .changes import Changes
 from .incremental import Prepared, SiteState
 from .recording import render_recorded
 
-KINDS = ("cmoc", "paper", "theory")
-"""Kinds whose own page is shown first."""
+TEMPLATES = {"cmoc.html": "cmoc", "paper.html": "paper", "theory.html": "theory"}
+"""The own pages shown first, by template: a page of one entity whose spec the view functions give
+for that entity alone."""
 
 
-def own_specs(state: SiteState, ready: Prepared) -> list[PageSpec]:
-    """The own pages of the entities the prepared edit changed in place (none when it added or removed
-    a file or changed an id: the complete rebuild then decides every page)."""
+def own_specs(state: SiteState, ready: Prepared, viewing: Iterable[str] = ()) -> list[PageSpec]:
+    """The own pages of the entities the prepared edit changed in place, then those of ``viewing``
+    (output paths of the pages the browsers showed last: a theory page open while one of its CMOCs
+    is edited), each once; none when the edit added or removed a file or changed an id (the
+    complete rebuild then decides every page)."""
     edit, corpus = ready.edit, ready.corpus
-    if edit.added_or_removed or not ready.relinked:
+    if edit.added_or_removed or not ready.relinked or any(old.id != new.id for old, new in edit.pairs):
         return []
+    ids = [new.id for _old, new in edit.pairs if new.kind in TEMPLATES.values()]
+    for rel in viewing:
+        spec = state.pages.get(rel.removesuffix("index.html"))
+        if spec is not None and spec.entity is not None and spec.template in TEMPLATES:
+            ids.append(spec.entity.id)
     memo, related, specs = Memo(state.memo), None, []
-    for old, new in edit.pairs:
-        if old.id != new.id or new.kind not in KINDS:
+    for key in dict.fromkeys(i.lower() for i in ids):
+        entity = corpus.find(key)
+        if entity is None:
             continue
-        entity = corpus.get(new.id)
-        if new.kind == "cmoc":
+        if entity.kind == "cmoc":
             specs.append(cmoc.entity_page(corpus, entity))  # type: ignore[arg-type]
-        elif new.kind == "paper":
+        elif entity.kind == "paper":
             specs.append(paper.entity_page(corpus, entity, memo))  # type: ignore[arg-type]
-        else:
+        elif entity.kind == "theory":
             related = theory.related_index(corpus) if related is None else related
             specs.append(next(theory.theory_pages(corpus, entity, memo, related)))  # type: ignore[arg-type]
     return specs
 
 
-def first_look(state: SiteState, changes: Changes, ready: Prepared) -> dict[str, str]:
-    """URL → HTML of the edited entities' own pages after the prepared edit; empty when the changes
-    are not content edits in place (templates, static files or site.yaml changed, files added or
-    removed)."""
+def first_look(state: SiteState, changes: Changes, ready: Prepared, viewing: Iterable[str] = ()) -> dict[str, str]:
+    """URL → HTML of the edited entities' own pages after the prepared edit, and of the pages among
+    ``viewing`` that are an entity's own (:func:`own_specs`); empty when the changes are not content
+    edits in place (templates, static files or site.yaml changed, files added or removed)."""
     if changes.templates or changes.static or changes.config:
         return {}
-    specs = own_specs(state, ready)
+    specs = own_specs(state, ready, viewing)
     if not specs:
         return {}
     html, _deps = render_recorded(ready.corpus, specs, state.base_url, nav_items(ready.corpus), state.updated,

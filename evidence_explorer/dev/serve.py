@@ -47,6 +47,9 @@ SETTLE_S = 0.25
 """Polling only: a burst of saves is over when nothing changed for this long (file events settle
 in :data:`.watch.QUIET_MS`)."""
 POLL_MIN_S = 0.1
+VIEWED = 4
+"""The last pages served that the next edit shows first, besides the edited entities' own."""
+"""The last pages served that the next edit shows first, besides the edited entities' own."""
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up."""
 
@@ -95,6 +98,8 @@ class DevServer:
         self._settled: Future = Future()
         self._settled.set_result(None)
         self._shown_paths: frozenset[str] = frozenset()
+        self._viewed: dict[str, None] = {}
+        """Output paths of the last pages served (:meth:`viewed`), oldest first."""
 
     # --- building -----------------------------------------------------------------------
     def build(self, changes: Changes | None = None) -> Outcome | None:
@@ -131,7 +136,7 @@ class DevServer:
         ready = prepare(state, self.pending, report, findings=self.options.strict)
         if ready is None:
             return Outcome(report, None), None
-        html = first_look(state, self.pending, ready)
+        html = first_look(state, self.pending, ready, tuple(self._viewed))
         if not html:
             return finish(state, self.pending, ready, report, extras=False), None
         written = write_pages(self.options.output.resolve(), html, (), False)
@@ -158,7 +163,8 @@ class DevServer:
             with self.refresher.building(), self.refresher.lock:
                 outcome = finish(state, changes, ready, report, extras=False)
         except Exception as exc:  # a bug (whatever can fail a build was checked before the pages were shown)
-            problem = f"internal error: {type(exc).__name__}: {exc}"
+            problem = (f"internal error: {type(exc).__name__}: {exc} (the edited pages are shown, the others "
+                       "not updated: the next save rebuilds them)")
         finally:
             self._done(outcome, report, problem, start)
             self._settled.set_result(None)
@@ -168,6 +174,14 @@ class DevServer:
         if self._completing is not None:
             self._completing.join()
             self._completing = None
+
+    def viewed(self, rel: str) -> None:
+        """Note that the page at output path ``rel`` was served: the next edit shows it first when it
+        is an entity's own page (:func:`.first_look.own_specs`), as a browser showing it reloads."""
+        self._viewed.pop(rel, None)
+        self._viewed[rel] = None
+        while len(self._viewed) > VIEWED:
+            del self._viewed[next(iter(self._viewed))]
 
     def waiting(self, rel: str) -> Future | None:
         """For a request of the output file ``rel``: the completion to wait for when a rebuild is

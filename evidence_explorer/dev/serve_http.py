@@ -205,6 +205,8 @@ class SiteHandler(web.RequestHandler):
         data = _read(target) if target is not None else None
         if data is None:
             return self._not_found(include_body)
+        if self.dev is not None and rel.endswith(".html"):
+            self.dev.viewed(rel)
         self._send(target or "", data, 200, include_body)
 
     def _target(self, rel: str) -> str | None:
