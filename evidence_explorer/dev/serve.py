@@ -42,6 +42,7 @@ from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
 from .serve_refresh import BackgroundRefresher
 from .watch import EventWatcher, snapshot
+from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs
 
 SETTLE_S = 0.25
 """Polling only: a burst of saves is over when nothing changed for this long (file events settle
@@ -336,37 +337,6 @@ def _ignore_signals() -> None:
     """No second interruption while cleaning up."""
     for sig in (signal.SIGINT, *STOP_SIGNALS):
         signal.signal(sig, signal.SIG_IGN)
-
-
-WORKDIR_PREFIX = "evidence-explorer-serve-"
-"""Temporary folders are named ``<prefix><pid>-<random>``, so a later serve can tell an abandoned one."""
-
-
-def remove_abandoned_workdirs(tmp: Path) -> list[Path]:
-    """Remove the temporary folders of serve sessions that were killed (SIGKILL leaves them): ours
-    by name and owner, their process gone; return what was removed."""
-    removed = []
-    for folder in tmp.glob(WORKDIR_PREFIX + "*"):
-        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
-        try:
-            if not pid.isdigit() or folder.is_symlink() or not folder.is_dir() or \
-                    folder.stat().st_uid != os.getuid() or _alive(int(pid)):
-                continue
-        except OSError:
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
