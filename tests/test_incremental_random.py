@@ -16,7 +16,7 @@ import pytest
 
 from evidence_explorer.content import integrity, urls
 from evidence_explorer.content.diagnostics import Report
-from evidence_explorer.dev.first_look import TEMPLATES, first_look
+from evidence_explorer.dev.first_look import TEMPLATES, first_look, held_pages
 from evidence_explorer.dev.incremental import Changes, finish, full_build, prepare, rebuild
 from evidence_explorer.pipeline import BuildOptions
 from evidence_explorer.site.pages import collect_pages
@@ -111,7 +111,7 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     assert len([u for u in state.pages if u.startswith("cmocs/page/")]) >= 2  # the index runs over pages
     rng = random.Random(seed)
     files = {kind: sorted((content / kind).glob("*.md")) for kind in EDITS}
-    proportional, done, firsts = 0, [], 0
+    proportional, done, firsts, freed = 0, [], 0, 0
     for step in range(60):
         kind = rng.choice(["cmocs"] * 5 + ["papers"] * 2 + ["theories"])
         path = rng.choice(files[kind])
@@ -132,7 +132,15 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
             viewing = [urls.output_path(u) for u in pick.sample(own, 2) + pick.sample(sorted(state.pages), 1)]
             shown = first_look(state, changes, ready, viewing)
             firsts += len(shown)
+            held = held_pages(state, ready) if shown else None
+            free = {} if held is None else {  # pages serve does not hold while the rest completes
+                rel: path.read_bytes() for path in options.output.rglob("*.html")
+                if (rel := path.relative_to(options.output).as_posix()) not in held}
             outcome = finish(state, changes, ready, Report())
+            for rel, data in free.items():
+                target = options.output / rel
+                assert target.exists() and target.read_bytes() == data, (rel, kind, name)
+            freed += bool(free)
             for url, html in shown.items():  # the page shown first is the one the complete rebuild wrote
                 assert (options.output / urls.output_path(url)).read_text(encoding="utf-8") == html, (url, name)
         assert outcome.state is not None, (name, [d.format() for d in outcome.report.sorted()])
@@ -147,6 +155,7 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     assert sum(s for *_x, s in done) >= 5, done  # titles, statuses, directions…: their own pages in proportion
     assert any(not p for _k, _n, p, _s in done), done  # and the others the full one
     assert firsts >= 30, done  # own pages shown first (edits in place; a theory's order moves it: none)
+    assert freed >= 10, done  # and the pages not held kept their bytes
 
 
 def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):

@@ -30,7 +30,9 @@ EDITED = "Continuity kept by named nurses"
 def gated(make_site, tmp_path, monkeypatch):
     """An early-showing DevServer whose background completion waits for ``gate``."""
     content = make_site({"papers/doe-2020.md": PAPER, "theories/T1.md": THEORY,
-                         "cmocs/c1.md": CMOC.format(title="Trust in the team")})
+                         "papers/roe-2021.md": PAPER.replace("Doe J", "Roe K").replace("2020", "2021"),
+                         "cmocs/c1.md": CMOC.format(title="Trust in the team"),
+                         "cmocs/c2.md": CMOC.format(title="Shared records").replace("doe-2020", "roe-2021")})
     logs: list[str] = []
     dev = DevServer(BuildOptions(content=content, output=tmp_path / "out", search=False), log=logs.append,
                     early=True)
@@ -67,6 +69,10 @@ def test_edited_page_is_written_first_and_the_rest_follows(gated):
     assert theory is not None and not theory.done()
     assert gated.waiting("cmocs/c1/index.html") is None  # the page shown first is final
     assert gated.waiting("static/style.css") is None  # not a page: nothing of it changes
+    assert gated.waiting("cmocs/c2/index.html") is None  # a CMOC's page that holds nothing edited
+    assert gated.waiting("papers/roe-2021/index.html") is None
+    assert gated.waiting("papers/doe-2020/index.html") is not None  # c1's source lists it
+    assert gated.waiting("cmocs/index.html") is not None  # a shared page
     gated.gate.set()
     gated.settle()
     assert theory.done() and gated.waiting("theories/T1/index.html") is None

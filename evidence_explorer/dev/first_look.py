@@ -7,8 +7,8 @@ and indexes recomputed, :mod:`.delta_shared`). So once the edit is read, validat
 (:func:`.incremental.prepare`: everything that can fail the build), ``serve`` renders the edited
 entities' own pages from the new corpus (:func:`first_look`), writes them and reloads the browsers, and
 completes the rebuild in the background (:func:`.incremental.complete`), which renders them again
-with the rest; until then a request for any other page waits for it (:mod:`.serve_http`), so no
-page is ever served older than the edit once the browsers reloaded.
+with the rest; until then a request for any page it may change (:func:`held_pages`) waits for it
+(:mod:`.serve_http`), so no page is ever served older than the edit once the browsers reloaded.
 
 The HTML is the same as the complete rebuild's for these pages: the same view functions
 (``entity_page``, ``theory_pages``) that ``collect_pages`` and :mod:`.delta_shared` call, on the same
@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ..content import urls
 from ..site.views import PageSpec, cmoc, nav_items, paper, theory
 from ..site.views.memo import Memo
 from .changes import Changes
+from .delta_shared import OWN
+from .dependencies import ANY
 from .incremental import Prepared, SiteState
 from .recording import render_recorded
 
@@ -70,3 +73,18 @@ def first_look(state: SiteState, changes: Changes, ready: Prepared, viewing: Ite
     html, _deps = render_recorded(ready.corpus, specs, state.base_url, nav_items(ready.corpus), state.updated,
                                   state.env)
     return html
+
+
+def held_pages(state: SiteState, ready: Prepared) -> frozenset[str] | None:
+    """Output paths of the pages the complete rebuild of the prepared edit may still change (``serve``
+    holds requests for them until it is done); None when that may be any page (the navigation
+    changed). A CMOC's or paper's own page (:data:`.delta_shared.OWN`, two thirds of a large site)
+    is recomputed only from what it holds or looks up, which its recorded dependencies name: one that
+    depends on no edited entity keeps its spec and its HTML; every other page may change. Checked on
+    random edits (``tests/test_incremental_random.py``: no page outside this set is rewritten)."""
+    if nav_items(ready.corpus) != state.nav:
+        return None
+    users = state.users
+    held = set(users.get(ANY, ())).union(*(users.get(i, ()) for i in ready.edit.changed_ids))
+    held.update(url for url, spec in state.pages.items() if spec.template not in OWN)
+    return frozenset(urls.output_path(url) for url in held)

@@ -34,7 +34,7 @@ from typing import Callable
 from ..content import urls
 from ..content.diagnostics import BuildError, Report, Severity
 from .changes import Changes, classify
-from .first_look import first_look
+from .first_look import first_look, held_pages
 from .incremental import Outcome, Prepared, SiteState, finish, full_build, prepare, rebuild
 from .served import write_pages
 from ..options import BuildOptions
@@ -99,6 +99,8 @@ class DevServer:
         self._settled: Future = Future()
         self._settled.set_result(None)
         self._shown_paths: frozenset[str] = frozenset()
+        self._held: frozenset[str] | None = None
+        """Output paths of the pages the completing rebuild may change (None: any page)."""
         self._viewed: dict[str, None] = {}
         """Output paths of the last pages served (:meth:`viewed`), oldest first."""
 
@@ -151,6 +153,7 @@ class DevServer:
         self.log(f"showed {', '.join(outcome.rendered)} in {(time.perf_counter() - start) * 1000:.0f} ms; "
                  "updating the other pages")
         self._shown_paths = frozenset(urls.output_path(url) for url in outcome.rendered)
+        self._held = held_pages(self.state, ready)
         self._settled = Future()
         self._completing = threading.Thread(target=self._complete, args=(self.state, self.pending, ready, start),
                                             name="rebuild-rest", daemon=True)
@@ -186,9 +189,11 @@ class DevServer:
 
     def waiting(self, rel: str) -> Future | None:
         """For a request of the output file ``rel``: the completion to wait for when a rebuild is
-        completing in the background and ``rel`` is a page other than those shown first; else None."""
+        completing in the background and ``rel`` is a page it may change (:func:`.first_look.held_pages`)
+        other than those shown first; else None."""
         settled = self._settled
-        if settled.done() or not rel.endswith(".html") or rel in self._shown_paths:
+        if settled.done() or not rel.endswith(".html") or rel in self._shown_paths or (
+                self._held is not None and rel not in self._held):
             return None
         return settled
 
