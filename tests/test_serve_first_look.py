@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from pathlib import Path
@@ -175,3 +176,16 @@ def test_an_open_theory_page_is_shown_first_too(gated):
     gated.gate.set()
     gated.settle()
     assert EDITED in (out / "papers/doe-2020/index.html").read_text(encoding="utf-8")
+
+
+def test_stopping_does_not_wait_for_the_rest_and_nothing_is_written_after(gated):
+    out = gated.options.output
+    assert gated.build(edit_title(gated)).shown
+    theory = (out / "theories/T1/index.html").read_bytes()
+    started = time.monotonic()
+    gated.close()  # Ctrl+C while the rest is held: the session ends at once
+    assert time.monotonic() - started < 5
+    gated.gate.set()
+    gated.settle()
+    assert (out / "theories/T1/index.html").read_bytes() == theory  # the rest was not written after the stop
+    assert not any(line.startswith(("rebuilt ", "build failed")) for line in gated.logs), gated.logs

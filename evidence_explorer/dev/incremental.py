@@ -88,11 +88,13 @@ def rebuild(state: SiteState, changes: Changes, report: Report | None = None, ex
     return finish(state, changes, ready, report, extras)
 
 
-def finish(state: SiteState, changes: Changes, ready: "Prepared", report: Report, extras: bool = True) -> Outcome:
-    """:func:`rebuild` once the edit is prepared (:func:`prepare`): the pages written, and the
-    exports and sitemap unless ``extras`` is False."""
+def finish(state: SiteState, changes: Changes, ready: "Prepared", report: Report, extras: bool = True,
+           guard: Callable[[], ContextManager] = nullcontext) -> Outcome:
+    """:func:`rebuild` once the edit is prepared (:func:`prepare`): the pages written (inside
+    ``guard()``), and the exports and sitemap unless ``extras`` is False."""
     step = complete(state, changes, ready, report)
-    written = write_pages(state.options.output.resolve(), step.html, step.removed, changes.static)
+    with guard():
+        written = write_pages(state.options.output.resolve(), step.html, step.removed, changes.static)
     new_state = step.state
     if extras:
         new_state, extra_written = write_extras(new_state)

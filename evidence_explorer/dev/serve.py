@@ -40,7 +40,7 @@ from .served import write_pages
 from ..options import BuildOptions
 from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
-from .serve_refresh import BackgroundRefresher
+from .serve_refresh import BackgroundRefresher, Stopped
 from .watch import EventWatcher, snapshot
 from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs
 
@@ -102,6 +102,7 @@ class DevServer:
         self._held: frozenset[str] | None = None
         """Output paths of the pages the completing rebuild may change (None: any page)."""
         self._viewed: dict[str, None] = {}
+        self._closed = False
         """Output paths of the last pages served (:meth:`viewed`), oldest first."""
 
     # --- building -----------------------------------------------------------------------
@@ -164,13 +165,16 @@ class DevServer:
         """The rest of a rebuild whose edited pages were shown first (in the background thread)."""
         report, problem, outcome = Report(), None, None
         try:
-            with self.refresher.building(), self.refresher.lock:
-                outcome = finish(state, changes, ready, report, extras=False)
-        except Exception as exc:  # a bug (whatever can fail a build was checked before the pages were shown)
-            problem = (f"internal error: {type(exc).__name__}: {exc} (the edited pages are shown, the others "
-                       "not updated: the next save rebuilds them)")
-        finally:
+            try:  # the output lock only while writing: a session ending meanwhile need not wait for the rest
+                with self.refresher.building():
+                    outcome = finish(state, changes, ready, report, extras=False, guard=self.refresher.writing)
+            except Stopped:  # the session ended: nothing more is written, the folder is being removed
+                return
+            except Exception as exc:  # a bug (whatever can fail a build was checked before the pages were shown)
+                problem = (f"internal error: {type(exc).__name__}: {exc} (the edited pages are shown, the "
+                           "others not updated: the next save rebuilds them)")
             self._done(outcome, report, problem, start)
+        finally:
             self._settled.set_result(None)
 
     def settle(self) -> None:
@@ -249,11 +253,13 @@ class DevServer:
         return self.build(classify([Path(p) for p in paths], self.options.content))
 
     def close(self) -> None:
-        """Stop watching and refreshing: afterwards nothing writes into the output folder."""
+        """Stop watching and refreshing: afterwards nothing writes into the output folder (once is enough)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.watcher is not None:
             self.watcher.stop()
-        self.settle()  # nothing may write into the folder once it is left to be removed
-        self.refresher.stop()
+        self.refresher.stop()  # a rebuild completing in the background writes nothing after this
 
 
 def _watch(dev: DevServer, reload: Callable[[], None]) -> None:

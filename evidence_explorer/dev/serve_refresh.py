@@ -117,9 +117,9 @@ class BackgroundRefresher:
 
     @contextmanager
     def _between_builds(self) -> Iterator[None]:
-        """Hold the output lock for one file, once no build runs (see :meth:`_writing`)."""
+        """Hold the output lock for one file, once no build runs (see :meth:`writing`)."""
         self.idle.wait()
-        with self._writing():
+        with self.writing():
             yield
 
     def _write_export(self, output: Path, rel: str, text: str | bytes) -> bool:
@@ -144,12 +144,20 @@ class BackgroundRefresher:
             tmp.unlink(missing_ok=True)
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Hold the output lock; raise :class:`Stopped` when the session ended meanwhile."""
-        with self.lock:
+    def writing(self) -> Iterator[None]:
+        """Hold the output lock; raise :class:`Stopped` when the session ended meanwhile (a rebuild
+        completing in the background writes its pages inside it too). :meth:`stop` keeps the lock for
+        good, so a writer waiting for it looks at the flag every tenth of a second instead of waiting
+        forever."""
+        while not self.lock.acquire(timeout=0.1):
+            if self._stopped:
+                raise Stopped
+        try:
             if self._stopped:
                 raise Stopped
             yield
+        finally:
+            self.lock.release()
 
     def _started(self, process: subprocess.Popen) -> None:
         with self._state_lock:
@@ -160,7 +168,7 @@ class BackgroundRefresher:
     def _index_once(self, lines: list[str]) -> bool:
         """Index a hard-linked snapshot of the site, then swap its bundle in (in one step where the
         system can), so that requests meanwhile get the previous index whole."""
-        with self._writing():
+        with self.writing():
             work = self._work = Path(tempfile.mkdtemp(prefix=".search-", dir=self.output.parent))
             try:
                 shutil.copytree(self.output, work / "site", copy_function=os.link,
@@ -178,7 +186,7 @@ class BackgroundRefresher:
                 if not self._stopped:
                     lines.extend(d.format() for d in report.sorted())
                 return False
-            with self._writing():
+            with self.writing():
                 swap(work / "site" / "pagefind", self.output / "pagefind")
             return True
         except OSError as exc:
