@@ -340,7 +340,8 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
 
 
 def dirs_as_recorded(staging: Path, spare: Mapping) -> bool:
-    return all(file_stat(staging / rel) == stat for rel, stat in spare.get("dirs", {}).items())
+    base = f"{staging}/"  # string paths: a Path per folder costs more than its stat
+    return all(file_stat(base + rel) == stat for rel, stat in spare.get("dirs", {}).items())
 
 
 def dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | None]:

@@ -24,6 +24,7 @@ import pathlib
 import pickle
 import sys
 from collections import ChainMap
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 from types import FunctionType, MappingProxyType
@@ -39,12 +40,15 @@ except ImportError:  # Windows: no lock, and no fork either (the snapshot is sav
 from ..site.render import make_environment
 from ..speed import seal
 from ..speed.cache import TemplateCache, cache_root, code_fingerprint
-from ..speed.memory import collector_paused
+from ..speed.memory import aged, collector_paused
 from ..speed.parallel import can_fork
-from .dependencies import users_of
+from .dependencies import Users
 from .incremental import SiteState
 
 SNAPSHOT = "snapshot.pickle"
+FRAGMENTS = "fragments.bin"
+"""The exports' fragments (:mod:`.export_memo`), beside the snapshot: most of its bytes, read only by
+the join that needs them."""
 LOCK = "snapshot.lock"
 FORMAT = 1
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
@@ -170,16 +174,22 @@ class _Unpickler(pickle.Unpickler):
 
 def save(path: Path, snapshot: Snapshot) -> bool:
     """Pickle ``snapshot`` (without the Jinja environment and what is derived on load) and write it
-    sealed, atomically. False when nothing could be written."""
+    sealed, atomically, with the exports' fragments in a sealed file of their own beside it (written
+    first; the two share a random tag, so a fragments file of another save is never joined from).
+    False when nothing could be written."""
     state = snapshot.state
     strings: dict[str, str] = {}
     deps = {url: frozenset(strings.setdefault(i, i) for i in ids) for url, ids in state.deps.items()}
+    exports, fragments = state.exports.parted()
     slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), deps=MappingProxyType(deps),
-                               memo=dict(state.memo), rels={})
+                               memo=dict(state.memo), rels={}, exports=exports)
     buffer = io.BytesIO()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
     try:
+        if not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, b"".join(fragments)):
+            return False
+        del fragments
         with collector_paused():
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
         return seal.write(path, SNAPSHOT, buffer.getbuffer())
@@ -199,7 +209,10 @@ def load(path: Path) -> Snapshot | None:
     sys.setrecursionlimit(max(limit, 20_000))
     try:
         with collector_paused():  # a million new objects, none garbage: the collections only cost time
-            return _ready(_Unpickler(io.BytesIO(payload)).load(), path.parent)
+            loaded = _Unpickler(io.BytesIO(payload)).load()
+            del payload
+            aged()
+            return _ready(loaded, path.parent)
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
         return None
     finally:
@@ -208,7 +221,8 @@ def load(path: Path) -> Snapshot | None:
 
 def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
     """The unpickled snapshot with what it does not store: the memo keyed by identity, the pages
-    using each id, a template environment (compiled templates from the sealed cache in ``folder``)."""
+    using each id (found when asked for), a template environment (compiled templates from the
+    sealed cache in ``folder``), where the exports' fragments are (read when first joined)."""
     if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
         return None
     state = snapshot.state
@@ -217,5 +231,6 @@ def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
     if seal.available():
         env.bytecode_cache = TemplateCache(folder / "jinja")
     state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
-                                users=MappingProxyType(users_of(state.deps)))
+                                users=Users(state.deps))
+    state.exports.attach(partial(seal.read, folder / FRAGMENTS, FRAGMENTS, 1 << 32))
     return dataclasses.replace(snapshot, state=state)
