@@ -16,6 +16,7 @@ anything else is ignored like a missing one (the build is cold). ``docs/threat-m
 """
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import datetime
 import io
@@ -26,6 +27,7 @@ import sys
 from collections import ChainMap
 from functools import partial
 from importlib import import_module
+from operator import attrgetter
 from pathlib import Path
 from types import FunctionType, MappingProxyType
 from typing import Any, Callable, Mapping
@@ -148,12 +150,44 @@ def proxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
+_SLOTTED: dict[type, tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None] = {}
+
+
+def _slotted(cls: type) -> tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None:
+    """For a frozen dataclass of the package with ``__slots__`` and the generated ``__getstate__``
+    (the model's entities, about 55,000 objects at 5,000 papers): a getter of its fields' values and
+    each field's slot setter. None for any other class."""
+    if cls not in _SLOTTED:
+        found = None
+        if dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__ and cls.__module__.startswith(PACKAGE) \
+                and getattr(cls.__getstate__, "__qualname__", "") == "_dataclass_getstate":
+            names = tuple(f.name for f in dataclasses.fields(cls))
+            getter = attrgetter(*names) if len(names) > 1 else (lambda obj, n=names[0]: (getattr(obj, n),))
+            found = getter, tuple(getattr(cls, n).__set__ for n in names)
+        _SLOTTED[cls] = found
+    return _SLOTTED[cls]
+
+
+def slots(obj: Any, values: tuple) -> None:
+    """Set the fields of a slotted frozen dataclass the unpickler made (faster than the generated
+    ``__setstate__``, which lists the class's fields for every object)."""
+    found = _slotted(type(obj))
+    if found is None or type(values) is not tuple or len(values) != len(found[1]):
+        raise pickle.UnpicklingError(f"{type(obj).__name__} is not a slotted dataclass of the package")
+    for setter, value in zip(found[1], values):
+        setter(obj, value)
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is MappingProxyType:
+        cls = type(obj)
+        if cls is MappingProxyType:
             return proxy, (dict(obj),)
-        if type(obj) is ChainMap:  # the memo's layers, flattened (the first layer wins, as in the map)
+        if cls is ChainMap:  # the memo's layers, flattened (the first layer wins, as in the map)
             return dict, (dict(obj),)
+        found = _SLOTTED[cls] if cls in _SLOTTED else _slotted(cls)
+        if found is not None:  # made first (so shared and nested objects work as usual), then its fields set
+            return copyreg.__newobj__, (cls,), found[0](obj), None, None, slots
         return NotImplemented
 
 
@@ -161,8 +195,8 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in STANDARD:
             return STANDARD[module, name]
-        if module == __name__ and name == "proxy":
-            return proxy
+        if module == __name__ and name in ("proxy", "slots"):
+            return proxy if name == "proxy" else slots
         if module.startswith(PACKAGE) and "." not in name:
             found = getattr(import_module(module), name, None)
             if isinstance(found, type) and found.__module__ == module:
@@ -187,7 +221,7 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
     try:
-        if not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, b"".join(fragments)):
+        if not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, *fragments):
             return False
         del fragments
         with collector_paused():
