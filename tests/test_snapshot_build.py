@@ -143,3 +143,51 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
     site.apply(("body", 2, 1))  # c1's body: the fragments of the last build were kept in its snapshot
     build(site, output, tmp_path)
     assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), fresh
+
+
+def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_path, spied, monkeypatch):
+    """The exports' fragments live in a sealed file beside the snapshot (``snapshot.FRAGMENTS``), read
+    when the join first needs them. Missing, truncated, flipped, sealed with another key, or another
+    save's (a good seal, another tag): the build still goes through the snapshot, computes every
+    fragment again, and its site equals a cold build's; the save after it writes a good file again."""
+    from evidence_explorer.dev import export_memo
+    taken, _rendered = spied
+    fresh: list[int] = []
+    real = export_memo.ExportMemo._run
+
+    def counted(self, run, pause):
+        before = self.computed
+        out = real(self, run, pause)
+        fresh.append(self.computed - before)
+        return out
+
+    monkeypatch.setattr(export_memo.ExportMemo, "_run", counted)
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    path = snapshot.snapshot_path(output).with_name(snapshot.FRAGMENTS)
+    for body in (1, 2, 3):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True] and path.is_file()
+    older = path.read_bytes()  # a good file of an earlier save
+    site.apply(("body", 3, 4))
+    build(site, output, tmp_path)
+    good = path.read_bytes()
+    payload = seal.read(path, snapshot.FRAGMENTS, limit=1 << 32)
+    assert payload is not None and good != older
+    bad = {"missing": None, "truncated": good[:len(good) // 2], "flipped": good[:-1] + bytes([good[-1] ^ 1]),
+           "foreign key": forged(payload, snapshot.FRAGMENTS), "another save's": older}
+    for k, (what, blob) in enumerate(bad.items()):
+        if blob is None:
+            path.unlink()
+        else:
+            path.write_bytes(blob)
+        fresh.clear()
+        site.apply(("body", 3, k % 4))
+        taken.clear()
+        build(site, output, tmp_path)
+        assert taken == [True], what
+        assert sum(fresh) > len(fresh), (what, fresh)  # every fragment computed again
+        fresh.clear()
+        site.apply(("body", 2, 1 + k % 3))  # c1's body: the save after it wrote a good file
+        build(site, output, tmp_path)
+        assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), (what, fresh)

@@ -206,10 +206,10 @@ def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
         else:
             digest, data = current[rel][0], None
         copy = spare.get(rel)
-        path = staging / rel
         if copy is None or copy[0] != digest:
             if data is None:
                 data = _published(output, rel, current[rel])
+            path = staging / rel  # (only here: a Path per page costs more than the loop)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             stat = page_cache.file_stat(path)
