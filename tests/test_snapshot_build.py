@@ -191,3 +191,32 @@ def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_p
         site.apply(("body", 2, 1 + k % 3))  # c1's body: the save after it wrote a good file
         build(site, output, tmp_path)
         assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), (what, fresh)
+
+
+def test_the_command_exits_without_teardown_and_says_everything(tmp_path):
+    """``build.py`` (``cli.run``) ends every build that kept its state with ``os._exit``: its report is
+    still printed in full, its exit code kept (0, then 1 for a content error), the site written."""
+    import shutil
+    import subprocess
+    import sys
+    from conftest import ROOT
+    from test_background_remove import MINIMAL
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    page = next(content.glob("papers/*.md"))
+    out = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_EXPLORER_")}
+
+    def build_py() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--output",
+                               str(out), "--no-search", "--page-cache"], capture_output=True, text=True, timeout=300,
+                              env=env)
+
+    for n in range(3):
+        page.write_text(page.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
+        result = build_py()
+        assert result.returncode == 0 and "built " in result.stderr.splitlines()[-1], result.stderr
+    assert (out / "index.html").is_file()
+    page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
+    result = build_py()
+    assert result.returncode == 1 and f"{page.relative_to(content).as_posix()}:" in result.stderr, result.stderr
