@@ -173,14 +173,16 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteSta
         if root is None or root[3] != (snap.spare or {}).get("root"):
             raise OSError(0, "the spare site moved")  # not expected: checked just before
         page_cache.remove_folder(staging / "pagefind")
-        record = _update_pages(staging, output, snap, state, html)
+        written: set[str] = set()
+        record = _update_pages(staging, output, snap, state, html, written)
         expected = set(record)
         others = {MARKER, *files, *(f"static/{rel}" for rel, _data in static_outputs())}
         spare = snap.spare or {}
-        page_cache.delete_stale(staging, (set(spare["files"]) | set(spare.get("others", ()))) - expected - others,
-                                expected | others)
-        current = {"root": root[3], "others": sorted(others), "files": record,
-                   "dirs": page_cache.dir_stats(staging, expected | others)}
+        stale = (set(spare["files"]) | set(spare.get("others", ()))) - expected - others
+        page_cache.delete_stale(staging, stale, expected | others)
+        current = {"root": root[3], "others": sorted(others), "files": record,  # folders no file was put in or
+                   "dirs": page_cache.dir_stats(staging, expected | others,  # taken from: as checked at the start
+                                                spare.get("dirs", {}), others | written | stale)}
         if options.search and not index_site(staging, report):
             remove_tree(staging)
             return None
@@ -192,9 +194,10 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteSta
 
 
 def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
-                  html: Mapping[str, str]) -> dict[str, list]:
+                  html: Mapping[str, str], written: set[str]) -> dict[str, list]:
     """Every page file of the new site in ``staging`` (the spare): rendered now, else the bytes it had in
-    the last build (left, or copied from the published site). Output path → [digest, *stat]."""
+    the last build (left, or copied from the published site; the files written added to ``written``).
+    Output path → [digest, *stat]."""
     spare, current = (snap.spare or {})["files"], snap.current["files"]
     record: dict[str, list] = {}
     for url in state.pages:
@@ -212,6 +215,7 @@ def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
             path = staging / rel  # (only here: a Path per page costs more than the loop)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+            written.add(rel)
             stat = page_cache.file_stat(path)
         else:
             stat = copy[1:]
