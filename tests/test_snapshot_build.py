@@ -220,3 +220,21 @@ def test_the_command_exits_without_teardown_and_says_everything(tmp_path):
     page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
     result = build_py()
     assert result.returncode == 1 and f"{page.relative_to(content).as_posix()}:" in result.stderr, result.stderr
+
+
+def test_the_manifest_of_a_build_through_the_snapshot_is_the_site_as_walked(tmp_path, spied):
+    """The up-to-date manifest after a build through the snapshot signs the site from the build's
+    record (``snapshot_build.signed``) instead of walking it: the same signature as the walk, so the
+    next build with nothing changed is up to date."""
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2, 3, 4):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True, True]
+    snapshot.wait_for_writer(output)
+    manifest = uptodate.read_manifest(uptodate.manifest_path(output))
+    assert manifest is not None and manifest.output == uptodate.sign_output(output.resolve())
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--jobs", "2")
+    assert run.code == 0 and "is up to date" in run.err, run.err

@@ -249,12 +249,32 @@ def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report
             snapshot.save(snapshot.snapshot_path(output), snap)
             if quick:
                 page_cache.write_state(output, "", snap.current, snap.spare)
-        uptodate.record(options, inputs, report, pages)
+        uptodate.record(options, inputs, report, pages, signed(output, snap.current) if quick and snap else None)
 
     if snap is None:
         work()
     else:
         snapshot.in_background(output, work)
+
+
+def signed(output: Path, current: Mapping[str, Any]) -> uptodate.OutputSig | None:
+    """:func:`uptodate.sign_output` of the site this path published, from its record (each page's and
+    folder's stat as checked or written) and a stat of the root, the other files and the search
+    index: 38,000 stats fewer at 5,000 papers. A record that missed a change only means that the
+    next build is not taken to be up to date (``uptodate.same_output`` finds it)."""
+    root = str(output)
+    sig: uptodate.OutputSig = {rel: tuple(entry[1:]) for rel, entry in current["files"].items()}
+    sig.update((f"{rel}/", tuple(stat)) for rel, stat in current["dirs"].items() if stat)
+    index = uptodate.sign_output(output / "pagefind") if (output / "pagefind").is_dir() else {}
+    if index is None:
+        return None
+    sig.update((f"pagefind/{rel}", stat) for rel, stat in index.items())
+    for rel in ("", *current["others"]):
+        stat = page_cache.file_stat(f"{root}/{rel}" if rel else root)
+        if stat is None:
+            return None
+        sig[rel] = tuple(stat)
+    return sig
 
 
 def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
