@@ -2,14 +2,17 @@
 
 Every export but the feed, sitemap and charts is a layout (``exports.layout``): fixed text and one
 fragment per entity (a CSV row, a JSON record, a BibTeX entry, a CMOC's rows of the review sheet).
-:class:`ExportMemo` keeps each fragment, as UTF-8 bytes, by the identity of its entity, and computes
-it again only for entities it has not seen: after an edit, the objects the edit replaced. A fragment
+:class:`ExportMemo` keeps each run as it was last joined (its items, its UTF-8 bytes and where each
+item's fragment starts in them) and joins it again by copying each span of items that were
+neighbours last time as one slice of those bytes, computing the fragment only of items it has not
+seen: after an edit, the objects the edit replaced. A fragment
 reads its own entity, the corpus's relations and ids, other entities' titles and the settings,
 so the memo holds only while every edit since it was filled kept those: ``incremental.advance``
 carries it over an edit that re-linked in proportion and changed only text fields
-(``delta.NEUTRAL``), and starts an empty one after any other. ``build --page-cache`` keeps it in its
-snapshot (filled by the snapshot's background writer), so a build after a text edit joins its
-exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
+(``delta.NEUTRAL``), and starts an empty one after any other. ``build --page-cache`` keeps it beside
+its snapshot (the runs' bytes in a sealed file of their own, :meth:`ExportMemo.parted`, read back
+by the first join that needs them, :meth:`ExportMemo.attach`), so a build after a text edit joins
+its exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
 ``tests/test_export_memo.py``, ``tests/test_differential.py``).
 """
 from __future__ import annotations

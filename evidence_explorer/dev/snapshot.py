@@ -2,17 +2,22 @@
 
 After a successful ``build --page-cache`` the state of :mod:`.incremental` (the corpus, every page
 spec, each page's recorded dependencies, the findings, nav, extras, dates, the views' memo; not
-the Jinja environment) is pickled into the versioned cache folder with the build's key, the digest
+the Jinja environment, nor the pages using each id, found per id when asked for:
+:class:`.dependencies.Users`) is pickled into the versioned cache folder with the build's key, the digest
 of every content file it read, and the records of the published and spare sites (each page file's
-digest and stat: :mod:`.page_cache`'s format). The next build loads it instead of loading,
+digest and stat: :mod:`.page_cache`'s format). The exports' fragments (87 of 145 MB at 5,000
+papers) go into a sealed file of their own beside it (:data:`FRAGMENTS`), read only by the join
+that needs them. The next build loads it instead of loading,
 linking and specifying everything again (:mod:`.snapshot_build`).
 
 Pickle runs code named in the file, so the file is sealed (``speed/seal.py``: only this user's own
 build can have written it) and only unpickled after the seal verified, and even then through
 :class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
 model's and views' dataclasses, enums and values), the view
-functions page specs hold, and a few standard types (paths, ``Markup``, dates): a file that names
-anything else is ignored like a missing one (the build is cold). ``docs/threat-model.md`` says so.
+functions page specs hold, a few standard types (paths, ``Markup``, dates) and two functions of
+this module (:func:`proxy`, :func:`slots`, which only sets the fields of a slotted dataclass of the
+package): a file that names anything else is ignored like a missing one (the build is cold).
+``docs/threat-model.md`` says so.
 """
 from __future__ import annotations
 

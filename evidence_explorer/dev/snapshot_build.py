@@ -20,8 +20,10 @@ rendered now, or holds the bytes it had in the last build: left as it is when th
 else copied from the published site (after checking its stat and digest). The exports are joined
 from per-entity fragments the snapshot keeps (:mod:`.export_memo`; after a text edit only the edited
 entities' are computed), the sitemap and charts computed in full.
-The snapshot, the up-to-date manifest and the sites' record are saved by a forked child after the
-swap (:func:`.snapshot.in_background`); the next build waits for it. Anything else (no snapshot,
+The snapshot, the up-to-date manifest (the site signed from the build's record: :func:`signed`)
+and the sites' record are saved by a forked child after the swap (:func:`.snapshot.in_background`);
+the next build waits for it (about 2-3 s at 5,000 papers, so only a build started right after
+another one does). Anything else (no snapshot,
 another key, an error or other warning, a spare not as recorded) means the page cache's full build,
 which saves a new snapshot.
 ``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
