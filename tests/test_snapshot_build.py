@@ -114,8 +114,9 @@ def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch
 
 def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
     """The snapshot keeps the exports' per-entity fragments: the first build through it computes them
-    all, the next one after a text edit only the edited CMOC's; a paper's title (which other entities'
-    fragments show) starts them over; every site equals a cold build's (``build`` checks)."""
+    all, the next one after a text edit (or any edit of a CMOC that keeps its relations) only the edited
+    CMOC's; a paper's title (which other entities' fragments show) starts them over; every site equals
+    a cold build's (``build`` checks)."""
     from evidence_explorer.dev import export_memo
     taken, _rendered = spied
     fresh: list[int] = []
@@ -135,6 +136,10 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
         build(site, output, tmp_path)
     assert taken == [False, False, True, True]
     assert fresh and 0 < sum(fresh) <= len(fresh), fresh  # joined from the kept ones: c2's in each run at most
+    fresh.clear()
+    site.apply(("cmoc", 1, "status", "contested"))  # not a text edit, but a CMOC's: only its own fragments
+    build(site, output, tmp_path)
+    assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), fresh
     fresh.clear()
     site.apply(("title", 0, 1))  # a paper's title: shown in other entities' fragments
     build(site, output, tmp_path)

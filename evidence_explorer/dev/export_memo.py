@@ -9,7 +9,7 @@ seen: after an edit, the objects the edit replaced. A fragment
 reads its own entity, the corpus's relations and ids, other entities' titles and the settings,
 so the memo holds only while every edit since it was filled kept those: ``incremental.advance``
 carries it over an edit that re-linked in proportion and changed only text fields
-(``delta.NEUTRAL``), and starts an empty one after any other. ``build --page-cache`` keeps it beside
+(``delta.NEUTRAL``) or only CMOCs (:func:`kept_over`), and starts an empty one after any other. ``build --page-cache`` keeps it beside
 its snapshot (the runs' bytes in a sealed file of their own, :meth:`ExportMemo.parted`, read back
 by the first join that needs them, :meth:`ExportMemo.attach`), so a build after a text edit joins
 its exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
@@ -180,6 +180,15 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo
     files.update(feed_files(corpus, base_url))
     files.update(page_files(pages, base_url))
     return files
+
+
+def kept_over(pairs: list[tuple[Any, Any]], relinked: bool) -> bool:
+    """Whether the memo holds after an edit: every fragment but those of the edited entities is as it
+    was. So after a text edit (:func:`unchanged_others`), and after any edit of CMOCs alone that
+    re-linked in proportion (their relations, ids, places and the backlinks kept): another entity's
+    fragment reads a CMOC only through those (its id in a paper's row, the backlinks), never its
+    title, status, direction or text."""
+    return unchanged_others(pairs, relinked) or (relinked and all(new.kind == "cmoc" for _old, new in pairs))
 
 
 def unchanged_others(pairs: list[tuple[Any, Any]], relinked: bool) -> bool:
