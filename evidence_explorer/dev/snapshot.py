@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import gc
 import datetime
+import gc
 import io
 import os
 import pathlib
