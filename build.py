@@ -1,3 +1,3 @@
 """Build the site: ``python build.py [COMMAND] [OPTIONS]`` (same as ``evidence-explorer``)."""
-from evidence_explorer.cli import main
-raise SystemExit(main())
+from evidence_explorer.cli import run
+run()

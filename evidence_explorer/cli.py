@@ -1,4 +1,4 @@
-"""Command line: ``evidence-explorer [COMMAND] [OPTIONS]``. The only place that exits.
+"""Command line: ``evidence-explorer [COMMAND] [OPTIONS]``. The only place that exits (:func:`run`).
 
 Exit codes: 0 ok, 1 content problems, 2 usage or configuration problems and I/O failures
 (disk full, a read-only folder), 3 an internal error (a bug: please report it).
@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .commands import authoring as authoring_commands, importing as import_command, init as init_command
+from .commands import build as build_command
 from .commands.build import cmd_build
 from .commands.serve import cmd_serve
 from .content.diagnostics import BuildError
@@ -126,3 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(escape_controls(f"internal error: {type(exc).__name__}: {exc}") + "\n"
               "This is a bug in evidence-explorer; set EVIDENCE_EXPLORER_DEBUG=1 for details.", file=sys.stderr)
         return 3
+
+
+def run() -> None:
+    """The process's entry (the console script, ``build.py``): :func:`main`, then exit. After a build
+    that kept its state to the end (``commands.build.KEPT``), without tearing the interpreter down:
+    freeing a few million objects one by one (about a second after an edit build at 5,000 papers)
+    changes nothing on disk. Every file the build wrote is closed by then, and the snapshot's
+    writer is a process of its own."""
+    code = main()
+    if build_command.KEPT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

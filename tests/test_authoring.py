@@ -108,7 +108,7 @@ def test_pre_commit_hooks_run_real_commands(make_site):
     check = by_id["evidence-explorer-check"]
     assert check["language"] == "python" and check["pass_filenames"] is False
     assert check["entry"].split()[0] == "evidence-explorer"  # the console script of pyproject.toml
-    assert "evidence-explorer = \"evidence_explorer.cli:main\"" in (ROOT / "pyproject.toml").read_text()
+    assert "evidence-explorer = \"evidence_explorer.cli:run\"" in (ROOT / "pyproject.toml").read_text()
     import re
     files = re.compile(check["files"])
     assert files.search("content/cmocs/c1.md") and files.search("content/site.yaml")

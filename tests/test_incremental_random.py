@@ -192,7 +192,8 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
 
 def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
     """serve's exports (``dev.export_memo``): after a text edit only the edited entity's fragments are
-    computed again and every file equals the cold build's; after a title edit the memo starts over."""
+    computed again and every file equals the cold build's, and so after any edit of a CMOC that keeps
+    its relations (title, status, direction, a relation's type); after a paper's title the memo starts over."""
     from evidence_explorer.dev.incremental import write_extras
     from evidence_explorer.pipeline import extra_files
     from evidence_explorer.site.views.memo import Memo
@@ -223,10 +224,20 @@ def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
         before = memo.computed
         files_equal(state)
         assert memo.computed - before == 3  # its record, its CSV row, its rows of the review sheet
-    path = sorted((content / "cmocs").glob("*.md"))[0]
-    path.write_text(CMOC_EDITS["title"](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
+    for name in ("title", "status", "direction", "relation"):  # a CMOC's own fragments only: no other reads them
+        path = rng.choice(sorted((content / "cmocs").glob("*.md")))
+        text = path.read_text(encoding="utf-8")
+        edited = CMOC_EDITS[name](text, rng)
+        path.write_text(edited, encoding="utf-8")
+        state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
+        assert state.exports is memo, name
+        before = memo.computed
+        files_equal(state)
+        assert memo.computed - before == (3 if edited != text else 0), name
+    path = sorted((content / "papers").glob("*.md"))[0]
+    path.write_text(PAPER_EDITS["title"](path.read_text(encoding="utf-8"), rng), encoding="utf-8")
     state = rebuild(state, Changes(content=frozenset({path.relative_to(content).as_posix()})), extras=False).state
-    assert state.exports is not memo and state.exports.computed == 0
+    assert state.exports is not memo and state.exports.computed == 0  # a paper's title: shown in maps' rows
     files_equal(state)
 
 

@@ -114,8 +114,9 @@ def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch
 
 def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
     """The snapshot keeps the exports' per-entity fragments: the first build through it computes them
-    all, the next one after a text edit only the edited CMOC's; a paper's title (which other entities'
-    fragments show) starts them over; every site equals a cold build's (``build`` checks)."""
+    all, the next one after a text edit (or any edit of a CMOC that keeps its relations) only the edited
+    CMOC's; a paper's title (which other entities' fragments show) starts them over; every site equals
+    a cold build's (``build`` checks)."""
     from evidence_explorer.dev import export_memo
     taken, _rendered = spied
     fresh: list[int] = []
@@ -136,6 +137,10 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
     assert taken == [False, False, True, True]
     assert fresh and 0 < sum(fresh) <= len(fresh), fresh  # joined from the kept ones: c2's in each run at most
     fresh.clear()
+    site.apply(("cmoc", 1, "status", "contested"))  # not a text edit, but a CMOC's: only its own fragments
+    build(site, output, tmp_path)
+    assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), fresh
+    fresh.clear()
     site.apply(("title", 0, 1))  # a paper's title: shown in other entities' fragments
     build(site, output, tmp_path)
     assert taken[-1] is True and sum(fresh) > len(fresh), fresh  # through the snapshot, every fragment again
@@ -143,3 +148,98 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
     site.apply(("body", 2, 1))  # c1's body: the fragments of the last build were kept in its snapshot
     build(site, output, tmp_path)
     assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), fresh
+
+
+def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_path, spied, monkeypatch):
+    """The exports' fragments live in a sealed file beside the snapshot (``snapshot.FRAGMENTS``), read
+    when the join first needs them. Missing, truncated, flipped, sealed with another key, or another
+    save's (a good seal, another tag): the build still goes through the snapshot, computes every
+    fragment again, and its site equals a cold build's; the save after it writes a good file again."""
+    from evidence_explorer.dev import export_memo
+    taken, _rendered = spied
+    fresh: list[int] = []
+    real = export_memo.ExportMemo._run
+
+    def counted(self, run, pause):
+        before = self.computed
+        out = real(self, run, pause)
+        fresh.append(self.computed - before)
+        return out
+
+    monkeypatch.setattr(export_memo.ExportMemo, "_run", counted)
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    path = snapshot.snapshot_path(output).with_name(snapshot.FRAGMENTS)
+    for body in (1, 2, 3):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True] and path.is_file()
+    older = path.read_bytes()  # a good file of an earlier save
+    site.apply(("body", 3, 4))
+    build(site, output, tmp_path)
+    good = path.read_bytes()
+    payload = seal.read(path, snapshot.FRAGMENTS, limit=1 << 32)
+    assert payload is not None and good != older
+    bad = {"missing": None, "truncated": good[:len(good) // 2], "flipped": good[:-1] + bytes([good[-1] ^ 1]),
+           "foreign key": forged(payload, snapshot.FRAGMENTS), "another save's": older}
+    for k, (what, blob) in enumerate(bad.items()):
+        if blob is None:
+            path.unlink()
+        else:
+            path.write_bytes(blob)
+        fresh.clear()
+        site.apply(("body", 3, k % 4))
+        taken.clear()
+        build(site, output, tmp_path)
+        assert taken == [True], what
+        assert sum(fresh) > len(fresh), (what, fresh)  # every fragment computed again
+        fresh.clear()
+        site.apply(("body", 2, 1 + k % 3))  # c1's body: the save after it wrote a good file
+        build(site, output, tmp_path)
+        assert taken[-1] is True and 0 < sum(fresh) <= len(fresh), (what, fresh)
+
+
+def test_the_command_exits_without_teardown_and_says_everything(tmp_path):
+    """``build.py`` (``cli.run``) ends every build that kept its state with ``os._exit``: its report is
+    still printed in full, its exit code kept (0, then 1 for a content error), the site written."""
+    import shutil
+    import subprocess
+    import sys
+    from conftest import ROOT
+    from test_background_remove import MINIMAL
+    content = tmp_path / "content"
+    shutil.copytree(MINIMAL, content)
+    page = next(content.glob("papers/*.md"))
+    out = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_EXPLORER_")}
+
+    def build_py() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--output",
+                               str(out), "--no-search", "--page-cache"], capture_output=True, text=True, timeout=300,
+                              env=env)
+
+    for n in range(3):
+        page.write_text(page.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
+        result = build_py()
+        assert result.returncode == 0 and "built " in result.stderr.splitlines()[-1], result.stderr
+    assert (out / "index.html").is_file()
+    page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
+    result = build_py()
+    assert result.returncode == 1 and f"{page.relative_to(content).as_posix()}:" in result.stderr, result.stderr
+
+
+def test_the_manifest_of_a_build_through_the_snapshot_is_the_site_as_walked(tmp_path, spied):
+    """The up-to-date manifest after a build through the snapshot signs the site from the build's
+    record (``snapshot_build.signed``) instead of walking it: the same signature as the walk, so the
+    next build with nothing changed is up to date."""
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2, 3, 4):
+        site.apply(("body", 3, body))
+        build(site, output, tmp_path)
+    assert taken == [False, False, True, True]
+    snapshot.wait_for_writer(output)
+    manifest = uptodate.read_manifest(uptodate.manifest_path(output))
+    assert manifest is not None and manifest.output == uptodate.sign_output(output.resolve())
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--jobs", "2")
+    assert run.code == 0 and "is up to date" in run.err, run.err

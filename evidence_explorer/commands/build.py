@@ -1,5 +1,5 @@
 """The ``build`` and ``check`` commands: options from the command line, the up-to-date check, the
-pipeline, the report, the offline copy. They return exit codes; only ``cli.main`` exits."""
+pipeline, the report, the offline copy. They return exit codes; only ``cli.run`` exits."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,11 @@ from ..pipeline import build
 from ..site.publish import remove_abandoned
 from ..speed import uptodate
 from ..speed.parallel import usable_cores
+
+
+KEPT: list = []
+"""The last build's engine state, kept alive: freeing it when the build returns costs as much as
+the edit build's render, and :func:`evidence_explorer.cli.run` exits without freeing it."""
 
 
 def print_report(report: Report, strict: bool, quiet: bool, stream=None, verb: str = "build") -> None:
@@ -52,6 +57,7 @@ def _offline(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, write: bool) -> int:
     start = time.perf_counter()
+    KEPT.clear()
     options = build_options(args)
     wanted = write and options.cache and getattr(args, "page_cache", False)
     if write:
@@ -68,6 +74,7 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if inputs is not None:
         quick = snapshot_build.try_build(options, inputs)
         if quick is not None:
+            KEPT[:] = [quick]
             return _built(args, options, inputs, quick.report, quick.pages, start, quick.snapshot, quick=True)
     pages = page_cache.PageCache(options, inputs) if inputs is not None else None
     result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
@@ -77,6 +84,7 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if result.report.failed(args.strict) or (write and not result.written):
         return 1
     snap = None
+    KEPT[:] = [result]
     if pages is not None and inputs is not None:
         pages.save()
         snap = snapshot_build.after_build(options, inputs, result, pages)

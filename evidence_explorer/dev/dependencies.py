@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import fields, is_dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import jinja2
 import jinja2.meta
@@ -229,10 +229,47 @@ def users_of(deps: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     return {i: frozenset(u) for i, u in out.items()}
 
 
+class Users(Mapping[str, frozenset[str]]):
+    """:func:`users_of` of ``deps``, each id's URLs found when first asked for (``build``'s snapshot path
+    asks for a few ids: reversing every page's dependencies costs more than the edit itself)."""
+
+    def __init__(self, deps: Mapping[str, frozenset[str]]) -> None:
+        self._deps = deps
+        self._found: dict[str, frozenset[str]] = {}
+        self._all: dict[str, frozenset[str]] | None = None
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        if self._all is not None:
+            return self._all[key]
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = frozenset(url for url, ids in self._deps.items() if key in ids)
+        if not found:
+            raise KeyError(key)
+        return found
+
+    def _every(self) -> dict[str, frozenset[str]]:
+        if self._all is None:
+            self._all = users_of(self._deps)
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._every())
+
+    def __len__(self) -> int:
+        return len(self._every())
+
+
 def update_users(users: Mapping[str, frozenset[str]], old_deps: Mapping[str, frozenset[str]],
                  new_deps: Mapping[str, frozenset[str]], removed: Iterable[str]) -> dict[str, frozenset[str]]:
     """:func:`users_of` of the deps after the pages ``new_deps`` were re-rendered and ``removed`` deleted,
-    from ``users`` of ``old_deps``; in proportion to the pages touched."""
+    from ``users`` of ``old_deps``; in proportion to the pages touched. A :class:`Users` stays one, of
+    the deps after the change (``old_deps`` updated)."""
+    if isinstance(users, Users):
+        deps = {**old_deps, **new_deps}
+        for url in removed:
+            deps.pop(url, None)
+        return Users(deps)  # type: ignore[return-value]
     out = dict(users)
     drop: dict[str, set[str]] = {}
     add: dict[str, set[str]] = {}

@@ -2,20 +2,25 @@
 
 Every export but the feed, sitemap and charts is a layout (``exports.layout``): fixed text and one
 fragment per entity (a CSV row, a JSON record, a BibTeX entry, a CMOC's rows of the review sheet).
-:class:`ExportMemo` keeps each fragment, as UTF-8 bytes, by the identity of its entity, and computes
-it again only for entities it has not seen: after an edit, the objects the edit replaced. A fragment
+:class:`ExportMemo` keeps each run as it was last joined (its items, its UTF-8 bytes and where each
+item's fragment starts in them) and joins it again by copying each span of items that were
+neighbours last time as one slice of those bytes, computing the fragment only of items it has not
+seen: after an edit, the objects the edit replaced. A fragment
 reads its own entity, the corpus's relations and ids, other entities' titles and the settings,
 so the memo holds only while every edit since it was filled kept those: ``incremental.advance``
 carries it over an edit that re-linked in proportion and changed only text fields
-(``delta.NEUTRAL``), and starts an empty one after any other. ``build --page-cache`` keeps it in its
-snapshot (filled by the snapshot's background writer), so a build after a text edit joins its
-exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
+(``delta.NEUTRAL``) or only CMOCs (:func:`kept_over`), and starts an empty one after any other. ``build --page-cache`` keeps it beside
+its snapshot (the runs' bytes in a sealed file of their own, :meth:`ExportMemo.parted`, read back
+by the first join that needs them, :meth:`ExportMemo.attach`), so a build after a text edit joins
+its exports the same way. The files equal a full build's (``tests/test_incremental_random.py``,
 ``tests/test_export_memo.py``, ``tests/test_differential.py``).
 """
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any, Callable
+from array import array
+from typing import Any, Callable, Sequence
 
 from ..content.link import Corpus
 from ..exports.layout import Layout, Run
@@ -24,29 +29,93 @@ from ..site.views import PageSpec
 from ..site.views.memo import Memo
 from .delta import neutral
 
+NONCE = 16
+"""Bytes of the random tag a memo and its fragments file share (``parted``)."""
+_OFFSETS = "q"
+
+
+class _Kept:
+    """One run as it was last joined: its items, its bytes (``sep.join`` of their fragments) and where
+    each fragment starts in them; ``data`` None until the snapshot's fragments file is read."""
+
+    __slots__ = ("items", "starts", "sep", "data", "span")
+
+    def __init__(self, items: tuple, starts: Sequence[int], sep: bytes, data: bytes | memoryview | None,
+                 span: tuple[int, int] = (0, 0)) -> None:
+        self.items, self.starts, self.sep, self.data, self.span = items, starts, sep, data, span
+
+    def end(self, j: int) -> int:
+        """Where fragment ``j`` ends in ``data`` (the next one's start less the separator)."""
+        assert self.data is not None
+        return self.starts[j + 1] - len(self.sep) if j + 1 < len(self.items) else len(self.data)
+
 
 class ExportMemo:
-    """Fragments of the exports' runs: run name → id(entity) → (entity, UTF-8 fragment)."""
+    """The exports' runs as last joined: run name → :class:`_Kept` (items, bytes, fragment offsets)."""
 
     def __init__(self) -> None:
-        self._runs: dict[str, dict[int, tuple[Any, bytes]]] = {}
+        self._runs: dict[str, _Kept] = {}
         self._lock = threading.Lock()
+        self._source: Callable[[], bytes | memoryview | None] | None = None
+        self.nonce = b""
         self.computed = 0
         """Fragments computed so far (tests read it)."""
 
-    def __reduce__(self) -> tuple:
-        """Pickled (``build``'s snapshot) as each run's (entity, fragment) pairs: the keys are object
-        identities, made again from the unpickled entities (:meth:`__setstate__`)."""
-        return (ExportMemo, (), {name: tuple(kept.values()) for name, kept in self._runs.items()})
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (``build``'s snapshot) without the runs' bytes: :meth:`parted` gives them, for a file
+        of their own, and :meth:`attach` reads that file back when a join first needs it."""
+        runs = {name: (k.items, array(_OFFSETS, k.starts).tobytes(), k.sep, k.span) for name, k in self._runs.items()}
+        return {"runs": runs, "nonce": self.nonce}
 
-    def __setstate__(self, state: dict[str, tuple[tuple[Any, bytes], ...]]) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__()  # type: ignore[misc]
-        if isinstance(state, dict):
-            self._runs = {str(name): {id(e): (e, bytes(b)) for e, b in pairs} for name, pairs in state.items()}
+        if not isinstance(state, dict) or not isinstance(state.get("runs"), dict):
+            return
+        self.nonce = bytes(state.get("nonce", b""))
+        for name, (items, starts, sep, span) in state["runs"].items():
+            offsets = array(_OFFSETS)
+            offsets.frombytes(starts)
+            if len(offsets) == len(items):
+                self._runs[str(name)] = _Kept(tuple(items), offsets, bytes(sep), None, (int(span[0]), int(span[1])))
+
+    def parted(self) -> tuple["ExportMemo", list[bytes | memoryview]]:
+        """A copy of this memo to pickle (a fresh ``nonce``, each run's place in the fragments file) and
+        that file's parts: the nonce, then each run's bytes. Runs whose bytes are not at hand are left out."""
+        copy, parts, offset = ExportMemo(), [], NONCE
+        copy.nonce = os.urandom(NONCE)
+        parts.append(copy.nonce)
+        with self._lock:
+            for name, kept in self._runs.items():
+                data = self._data(kept)
+                if data is None:
+                    continue
+                copy._runs[name] = _Kept(kept.items, kept.starts, kept.sep, None, (offset, len(data)))
+                parts.append(data)
+                offset += len(data)
+        return copy, parts
+
+    def attach(self, source: Callable[[], bytes | memoryview | None]) -> None:
+        """Where the runs' bytes are (the snapshot's fragments file, read at the first join that needs
+        them): ``source()`` gives the file's payload, None when it is missing or not this memo's."""
+        self._source = source
+
+    def _data(self, kept: _Kept) -> bytes | memoryview | None:
+        if kept.data is None and self._source is not None:
+            source, self._source = self._source, None
+            payload = source()
+            if payload is None or bytes(payload[:NONCE]) != self.nonce or len(self.nonce) != NONCE:
+                self._runs.clear()  # not this memo's file: every fragment is computed again
+                return None
+            view = memoryview(payload)
+            for k in self._runs.values():
+                if k.span[0] + k.span[1] <= len(view):
+                    k.data = view[k.span[0]:k.span[0] + k.span[1]]
+            self._runs = {name: k for name, k in self._runs.items() if k.data is not None}
+        return kept.data
 
     def __len__(self) -> int:
         """Fragments kept (0: nothing to join from yet)."""
-        return sum(map(len, self._runs.values()))
+        return sum(len(k.items) for k in self._runs.values())
 
     def join(self, layout: Layout, pause: Callable[[], Any] | None = None) -> bytes:
         """The file ``layout`` describes, as UTF-8 bytes, from the kept fragments where there are.
@@ -55,21 +124,51 @@ class ExportMemo:
             return b"".join(self._run(part, pause) if isinstance(part, Run) else part.encode("utf-8")
                             for part in layout)
 
-    def _run(self, run: Run, pause: Callable[[], Any] | None) -> bytes:
-        kept = self._runs.get(run.name, {})
-        hits, fresh = [], 0
+    def _run(self, run: Run, pause: Callable[[], Any] | None) -> bytes:  # long: one pass, spans coalesced
+        """``run``'s bytes: each span of items that were neighbours in the last join copied as one
+        slice of its bytes, the other items' fragments computed."""
+        sep = run.sep.encode("utf-8")
+        kept = self._runs.get(run.name)
+        if kept is not None and (kept.sep != sep or self._data(kept) is None):
+            kept = None
+        old = kept.items if kept is not None else ()
+        where: dict[int, int] | None = None
+        parts: list[bytes | memoryview] = []
+        starts: list[int] = []
+        length = first = last = 0
+        start = -1  # the first old index of the span being copied (-1: none)
+        fresh = 0
         for k, item in enumerate(run.items):
             if pause is not None and not k % 64:
                 pause()
-            hit = kept.get(id(item))
-            if hit is None or hit[0] is not item:
-                hit = (item, run.piece(item).encode("utf-8"))
+            if k < len(old) and old[k] is item:
+                j = k
+            else:
+                if where is None:
+                    where = {id(x): i for i, x in enumerate(old)}
+                j = where.get(id(item), -1)
+            if kept is not None and start >= 0 and j == last + 1:
+                last = j
+                starts.append(first + kept.starts[j] - kept.starts[start])
+                continue
+            if start >= 0:
+                parts.append(kept.data[kept.starts[start]:kept.end(last)])  # type: ignore[union-attr,index]
+                length, start = first + kept.end(last) - kept.starts[start], -1  # type: ignore[union-attr]
+            first = length + (len(sep) if k else 0)
+            starts.append(first)
+            if j >= 0:
+                start = last = j
+            else:
+                piece = run.piece(item).encode("utf-8")
+                parts.append(piece)
+                length = first + len(piece)
                 fresh += 1
-            hits.append(hit)
+        if start >= 0:
+            parts.append(kept.data[kept.starts[start]:kept.end(last)])  # type: ignore[union-attr,index]
+        data = sep.join(parts)
         self.computed += fresh
-        if fresh or len(kept) != len(hits):  # forget the objects no longer in the corpus
-            self._runs[run.name] = {id(h[0]): h for h in hits}
-        return run.sep.encode("utf-8").join(h[1] for h in hits)
+        self._runs[run.name] = _Kept(tuple(run.items), array(_OFFSETS, starts), sep, data)
+        return data
 
 
 def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo: Memo,
@@ -81,6 +180,15 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo
     files.update(feed_files(corpus, base_url))
     files.update(page_files(pages, base_url))
     return files
+
+
+def kept_over(pairs: list[tuple[Any, Any]], relinked: bool) -> bool:
+    """Whether the memo holds after an edit: every fragment but those of the edited entities is as it
+    was. So after a text edit (:func:`unchanged_others`), and after any edit of CMOCs alone that
+    re-linked in proportion (their relations, ids, places and the backlinks kept): another entity's
+    fragment reads a CMOC only through those (its id in a paper's row, the backlinks), never its
+    title, status, direction or text."""
+    return unchanged_others(pairs, relinked) or (relinked and all(new.kind == "cmoc" for _old, new in pairs))
 
 
 def unchanged_others(pairs: list[tuple[Any, Any]], relinked: bool) -> bool:

@@ -45,7 +45,7 @@ from ..site.views.memo import Memo
 from . import delta, delta_shared
 from .dependencies import ANY, kept_rels, template_closure, update_users, users_of
 from .changes import Changes
-from .export_memo import ExportMemo, unchanged_others
+from .export_memo import ExportMemo, kept_over, unchanged_others
 from .export_memo import extra_files as memo_extra_files
 from .recording import render_recorded, render_recording
 from .relink import changed_backlinks, relink
@@ -201,7 +201,7 @@ def complete(state: SiteState, changes: Changes, ready: Prepared, report: Report
     new_state = SiteState(state.options, state.base_url, corpus, MappingProxyType(edit.entities),
                           MappingProxyType(pages), MappingProxyType(deps), nav, state.extras, state.updated, state.env,
                           specs.memo, found, MappingProxyType(users), specs.stale, MappingProxyType(counted),
-                          state.exports if text_only else ExportMemo(), rels)
+                          state.exports if kept_over(edit.pairs, relinked) else ExportMemo(), rels)
     return Step(new_state, html, removed, relinked, proportional, proportional and structural)
 
 

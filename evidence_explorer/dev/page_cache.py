@@ -340,18 +340,30 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
 
 
 def dirs_as_recorded(staging: Path, spare: Mapping) -> bool:
-    return all(file_stat(staging / rel) == stat for rel, stat in spare.get("dirs", {}).items())
+    base = f"{staging}/"  # string paths: a Path per folder costs more than its stat
+    return all(file_stat(base + rel) == stat for rel, stat in spare.get("dirs", {}).items())
 
 
-def dir_stats(staging: Path, files: Iterable[str]) -> dict[str, list[int] | None]:
-    """The stat of every folder holding one of ``files`` (below ``staging``, which is not listed)."""
-    folders = set()
+def dir_stats(staging: Path, files: Iterable[str], known: Mapping[str, Any] | None = None,
+              touched: Iterable[str] = ()) -> dict[str, list[int] | None]:
+    """The stat of every folder holding one of ``files`` (below ``staging``, which is not listed).
+    ``known``: folders' stats as checked earlier, taken as they are for every folder that holds
+    none of the files ``touched`` since (written, made or deleted below it) at any depth."""
+    folders, changed = _folders(files), _folders(touched)
+    known = known or {}
+    return {rel: known[rel] if rel in known and rel not in changed else file_stat(f"{staging}/{rel}")
+            for rel in sorted(folders)}
+
+
+def _folders(files: Iterable[str]) -> set[str]:
+    """Every folder above one of ``files`` (relative paths; the root is not listed)."""
+    folders: set[str] = set()
     for rel in files:
         parent = rel.rpartition("/")[0]
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    return {rel: file_stat(f"{staging}/{rel}") for rel in sorted(folders)}
+    return folders
 
 
 def delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None:

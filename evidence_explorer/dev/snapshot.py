@@ -2,29 +2,38 @@
 
 After a successful ``build --page-cache`` the state of :mod:`.incremental` (the corpus, every page
 spec, each page's recorded dependencies, the findings, nav, extras, dates, the views' memo; not
-the Jinja environment) is pickled into the versioned cache folder with the build's key, the digest
+the Jinja environment, nor the pages using each id, found per id when asked for:
+:class:`.dependencies.Users`) is pickled into the versioned cache folder with the build's key, the digest
 of every content file it read, and the records of the published and spare sites (each page file's
-digest and stat: :mod:`.page_cache`'s format). The next build loads it instead of loading,
+digest and stat: :mod:`.page_cache`'s format). The exports' fragments (87 of 145 MB at 5,000
+papers) go into a sealed file of their own beside it (:data:`FRAGMENTS`), read only by the join
+that needs them. The next build loads it instead of loading,
 linking and specifying everything again (:mod:`.snapshot_build`).
 
 Pickle runs code named in the file, so the file is sealed (``speed/seal.py``: only this user's own
 build can have written it) and only unpickled after the seal verified, and even then through
 :class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
 model's and views' dataclasses, enums and values), the view
-functions page specs hold, and a few standard types (paths, ``Markup``, dates): a file that names
-anything else is ignored like a missing one (the build is cold). ``docs/threat-model.md`` says so.
+functions page specs hold, a few standard types (paths, ``Markup``, dates) and two functions of
+this module (:func:`proxy`, :func:`slots`, which only sets the fields of a slotted dataclass of the
+package): a file that names anything else is ignored like a missing one (the build is cold).
+``docs/threat-model.md`` says so.
 """
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import datetime
+import gc
 import io
 import os
 import pathlib
 import pickle
 import sys
 from collections import ChainMap
+from functools import partial
 from importlib import import_module
+from operator import attrgetter
 from pathlib import Path
 from types import FunctionType, MappingProxyType
 from typing import Any, Callable, Mapping
@@ -39,12 +48,15 @@ except ImportError:  # Windows: no lock, and no fork either (the snapshot is sav
 from ..site.render import make_environment
 from ..speed import seal
 from ..speed.cache import TemplateCache, cache_root, code_fingerprint
-from ..speed.memory import collector_paused
+from ..speed.memory import aged, collector_paused
 from ..speed.parallel import can_fork
-from .dependencies import users_of
+from .dependencies import Users
 from .incremental import SiteState
 
 SNAPSHOT = "snapshot.pickle"
+FRAGMENTS = "fragments.bin"
+"""The exports' fragments (:mod:`.export_memo`), beside the snapshot: most of its bytes, read only by
+the join that needs them."""
 LOCK = "snapshot.lock"
 FORMAT = 1
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
@@ -125,7 +137,8 @@ def in_background(output: Path, work: Callable[[], None]) -> None:
                 quiet = os.open(os.devnull, os.O_RDWR)
                 for std in (0, 1, 2):  # a caller reading our output does not wait for the writer
                     os.dup2(quiet, std)
-                work()
+                gc.disable()  # a short life ended by _exit: a collection would only walk (and copy) the
+                work()        # build's millions of inherited objects, 0.4 s of the writer at 5,000 papers
             code = 0
         finally:
             os._exit(code)
@@ -144,21 +157,70 @@ def proxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
+_SLOTTED: dict[type, tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None] = {}
+
+
+def _slotted(cls: type) -> tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None:
+    """For a frozen dataclass of the package with ``__slots__`` and the generated ``__getstate__``
+    (the model's entities, about 55,000 objects at 5,000 papers): a getter of its fields' values and
+    each field's slot setter. None for any other class."""
+    if cls not in _SLOTTED:
+        found = None
+        if dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__ and cls.__module__.startswith(PACKAGE) \
+                and getattr(cls.__getstate__, "__qualname__", "") == "_dataclass_getstate":
+            names = tuple(f.name for f in dataclasses.fields(cls))
+            getter = attrgetter(*names) if len(names) > 1 else (lambda obj, n=names[0]: (getattr(obj, n),))
+            found = getter, tuple(getattr(cls, n).__set__ for n in names)
+        _SLOTTED[cls] = found
+    return _SLOTTED[cls]
+
+
+def slots(obj: Any, values: tuple) -> None:
+    """Set the fields of a slotted frozen dataclass the unpickler made (faster than the generated
+    ``__setstate__``, which lists the class's fields for every object)."""
+    found = _slotted(type(obj))
+    if found is None or type(values) is not tuple or len(values) != len(found[1]):
+        raise pickle.UnpicklingError(f"{type(obj).__name__} is not a slotted dataclass of the package")
+    for setter, value in zip(found[1], values):
+        setter(obj, value)
+
+
+def _flattened(obj: ChainMap) -> tuple:
+    return dict, (dict(obj),)  # the memo's layers, flattened (the first layer wins, as in the map)
+
+
+def _read_only(obj: MappingProxyType) -> tuple:
+    return proxy, (dict(obj),)
+
+
+def _by_fields(obj: Any) -> tuple:
+    """Made first (so shared and nested objects work as usual), then its fields set by :func:`slots`."""
+    cls = type(obj)
+    return copyreg.__newobj__, (cls,), _SLOTTED[cls][0](obj), None, None, slots  # type: ignore[index]
+
+
 class _Pickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is MappingProxyType:
-            return proxy, (dict(obj),)
-        if type(obj) is ChainMap:  # the memo's layers, flattened (the first layer wins, as in the map)
-            return dict, (dict(obj),)
-        return NotImplemented
+    """A pickler with a dispatch table (looked up in C: a ``reducer_override`` would be a Python call
+    for each of the snapshot's 250,000 containers) for read-only mappings, chain maps and the
+    package's slotted dataclasses (every class of a loaded module of the package, found once)."""
+
+    def __init__(self, file: Any, protocol: int) -> None:
+        super().__init__(file, protocol)
+        table: dict[type, Callable[[Any], tuple]] = {MappingProxyType: _read_only, ChainMap: _flattened}
+        for name, module in list(sys.modules.items()):
+            if name.startswith(PACKAGE) and module is not None:
+                for value in list(vars(module).values()):
+                    if isinstance(value, type) and _slotted(value) is not None:
+                        table[value] = _by_fields
+        self.dispatch_table = table
 
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in STANDARD:
             return STANDARD[module, name]
-        if module == __name__ and name == "proxy":
-            return proxy
+        if module == __name__ and name in ("proxy", "slots"):
+            return proxy if name == "proxy" else slots
         if module.startswith(PACKAGE) and "." not in name:
             found = getattr(import_module(module), name, None)
             if isinstance(found, type) and found.__module__ == module:
@@ -170,16 +232,20 @@ class _Unpickler(pickle.Unpickler):
 
 def save(path: Path, snapshot: Snapshot) -> bool:
     """Pickle ``snapshot`` (without the Jinja environment and what is derived on load) and write it
-    sealed, atomically. False when nothing could be written."""
-    state = snapshot.state
-    strings: dict[str, str] = {}
-    deps = {url: frozenset(strings.setdefault(i, i) for i in ids) for url, ids in state.deps.items()}
-    slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), deps=MappingProxyType(deps),
-                               memo=dict(state.memo), rels={})
+    sealed, atomically, with the exports' fragments in a sealed file of their own beside it (written
+    first; the two share a random tag, so a fragments file of another save is never joined from).
+    False when nothing could be written."""
+    state = snapshot.state  # (its deps share their id strings: :func:`.snapshot_build.after_build`, or loaded)
+    exports, fragments = state.exports.parted()
+    slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), memo=dict(state.memo), rels={},
+                               exports=exports)
     buffer = io.BytesIO()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
     try:
+        if not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, *fragments):
+            return False
+        del fragments
         with collector_paused():
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
         return seal.write(path, SNAPSHOT, buffer.getbuffer())
@@ -199,7 +265,10 @@ def load(path: Path) -> Snapshot | None:
     sys.setrecursionlimit(max(limit, 20_000))
     try:
         with collector_paused():  # a million new objects, none garbage: the collections only cost time
-            return _ready(_Unpickler(io.BytesIO(payload)).load(), path.parent)
+            loaded = _Unpickler(io.BytesIO(payload)).load()
+            del payload
+            aged()
+            return _ready(loaded, path.parent)
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
         return None
     finally:
@@ -208,7 +277,8 @@ def load(path: Path) -> Snapshot | None:
 
 def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
     """The unpickled snapshot with what it does not store: the memo keyed by identity, the pages
-    using each id, a template environment (compiled templates from the sealed cache in ``folder``)."""
+    using each id (found when asked for), a template environment (compiled templates from the
+    sealed cache in ``folder``), where the exports' fragments are (read when first joined)."""
     if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
         return None
     state = snapshot.state
@@ -217,5 +287,6 @@ def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
     if seal.available():
         env.bytecode_cache = TemplateCache(folder / "jinja")
     state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
-                                users=MappingProxyType(users_of(state.deps)))
+                                users=Users(state.deps))
+    state.exports.attach(partial(seal.read, folder / FRAGMENTS, FRAGMENTS, 1 << 32))
     return dataclasses.replace(snapshot, state=state)

@@ -38,6 +38,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def aged() -> None:
+    """Move every object alive now to the oldest generation, so the next collections do not scan
+    them (after a load in :func:`collector_paused`: the first young collection would otherwise
+    visit every object loaded, about 0.4 s for a snapshot at 5,000 papers). Not while a caller has
+    frozen objects (:func:`frozen_heap`): those stay frozen."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()  # the permanent generation is merged into the oldest one
+
+
 def release_free_memory() -> bool:
     """Return the C heap's free pages to the system (glibc ``malloc_trim``); False where unavailable.
 

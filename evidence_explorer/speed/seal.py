@@ -2,8 +2,9 @@
 
 The caches live beside the output (``<output parent>/.cache/evidence-explorer/``), often inside the
 repository of the evidence base, where a contributor could commit a ``.cache/`` folder. So every file
-a build reads back from an earlier build is *sealed*: it starts with a keyed BLAKE2b tag of its
-purpose and bytes, under a random key kept outside the repository, in the user's cache folder
+a build reads back from an earlier build is *sealed*: it starts with an HMAC-SHA256 tag of its
+purpose and bytes (SHA-256 rather than BLAKE2b: with the CPU's SHA instructions it hashes about
+three times as fast, and a snapshot is 60 MB), under a random key kept outside the repository, in the user's cache folder
 (``$XDG_CACHE_HOME`` or ``~/.cache``, ``evidence-explorer/cache-key``, readable by the user only).
 A file whose tag does not verify (planted, copied from another machine, truncated, corrupted) is
 ignored like a missing one: the build is cold. Without a usable key (no writable home) nothing is
@@ -15,6 +16,7 @@ own build wrote it.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
@@ -22,15 +24,13 @@ import secrets
 import shutil
 import stat
 from functools import cache
-from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
-from ..content.files import write_atomic
 
 KEY_BYTES = 32
 TAG_BYTES = 32
-MAGIC = b"EEseal1\n"
+MAGIC = b"EEseal2\n"
 
 
 def key_path() -> Path:
@@ -78,10 +78,10 @@ def available() -> bool:
     return secret() is not None
 
 
-def _tag(key: bytes, purpose: str, payload: bytes) -> bytes:
-    h = blake2b(key=key, digest_size=TAG_BYTES)
-    h.update(purpose.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(payload)
+def _tag(key: bytes, purpose: str, *payload: bytes | memoryview) -> bytes:
+    h = hmac.new(key, purpose.encode("utf-8", "surrogatepass") + b"\0", hashlib.sha256)
+    for part in payload:
+        h.update(part)
     return h.digest()
 
 
@@ -100,15 +100,25 @@ def unseal(purpose: str, blob: bytes) -> bytes | None:
     return payload if hmac.compare_digest(blob[len(MAGIC):head], _tag(key, purpose, payload)) else None
 
 
-def write(path: Path, purpose: str, payload: bytes) -> bool:
-    """Write ``payload`` sealed, atomically; False when there is no key (nothing written)."""
-    blob = seal(purpose, payload)
-    if blob is None:
+def write(path: Path, purpose: str, payload: bytes | memoryview, *more: bytes | memoryview) -> bool:
+    """Write ``payload`` (and ``more`` after it, as one payload: large ones need not be joined first)
+    sealed, atomically; False when there is no key (nothing written)."""
+    key = secret()
+    if key is None:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # a folder where our file goes (our cache folder): replace it
         shutil.rmtree(path)
-    write_atomic(path, blob)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(MAGIC + _tag(key, purpose, payload, *more))
+            for part in (payload, *more):
+                fh.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return True
 
 

@@ -121,9 +121,11 @@ def replay(manifest: Manifest) -> Report:
     return Report(list(manifest.diagnostics))
 
 
-def record(options: "BuildOptions", inputs: Inputs | None, report: Report, pages: int) -> None:
-    """Store the manifest of a build that succeeded and wrote ``options.output``."""
-    output = sign_output(options.output.resolve())
+def record(options: "BuildOptions", inputs: Inputs | None, report: Report, pages: int,
+           output: OutputSig | None = None) -> None:
+    """Store the manifest of a build that succeeded and wrote ``options.output`` (``output``: its
+    signature when the caller knows it, else the tree is walked)."""
+    output = output if output is not None else sign_output(options.output.resolve())
     if inputs is None or output is None:
         return
     try:
