@@ -27,6 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..content.files import write_atomic
+
 
 KEY_BYTES = 32
 TAG_BYTES = 32
@@ -109,16 +111,7 @@ def write(path: Path, purpose: str, payload: bytes | memoryview, *more: bytes | 
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # a folder where our file goes (our cache folder): replace it
         shutil.rmtree(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(MAGIC + _tag(key, purpose, payload, *more))
-            for part in (payload, *more):
-                fh.write(part)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, MAGIC + _tag(key, purpose, payload, *more), payload, *more)
     return True
 
 
