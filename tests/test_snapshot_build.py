@@ -112,13 +112,9 @@ def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch
     assert_same_site(output, cold_build(site.content, tmp_path, ["--strict"])[2], "strict")
 
 
-def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
-    """The snapshot keeps the exports' per-entity fragments: the first build through it computes them
-    all, the next one after a text edit (or any edit of a CMOC that keeps its relations) only the edited
-    CMOC's; a paper's title (which other entities' fragments show) starts them over; every site equals
-    a cold build's (``build`` checks)."""
+def fragments_computed(monkeypatch) -> list[int]:
+    """A list that gets, per export run joined from now on, how many fragments it computed afresh."""
     from evidence_explorer.dev import export_memo
-    taken, _rendered = spied
     fresh: list[int] = []
     real = export_memo.ExportMemo._run
 
@@ -129,6 +125,16 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
         return out
 
     monkeypatch.setattr(export_memo.ExportMemo, "_run", counted)
+    return fresh
+
+
+def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
+    """The snapshot keeps the exports' per-entity fragments: the first build through it computes them
+    all, the next one after a text edit (or any edit of a CMOC that keeps its relations) only the edited
+    CMOC's; a paper's title (which other entities' fragments show) starts them over; every site equals
+    a cold build's (``build`` checks)."""
+    taken, _rendered = spied
+    fresh = fragments_computed(monkeypatch)
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     for body in (1, 2, 3, 4):
         fresh.clear()
@@ -155,18 +161,8 @@ def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_p
     when the join first needs them. Missing, truncated, flipped, sealed with another key, or another
     save's (a good seal, another tag): the build still goes through the snapshot, computes every
     fragment again, and its site equals a cold build's; the save after it writes a good file again."""
-    from evidence_explorer.dev import export_memo
     taken, _rendered = spied
-    fresh: list[int] = []
-    real = export_memo.ExportMemo._run
-
-    def counted(self, run, pause):
-        before = self.computed
-        out = real(self, run, pause)
-        fresh.append(self.computed - before)
-        return out
-
-    monkeypatch.setattr(export_memo.ExportMemo, "_run", counted)
+    fresh = fragments_computed(monkeypatch)
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     path = snapshot.snapshot_path(output).with_name(snapshot.FRAGMENTS)
     for body in (1, 2, 3):
