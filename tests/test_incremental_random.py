@@ -190,6 +190,37 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
 
 
+def test_theory_lists_follow_cmoc_title_weights(synthetic, tmp_path):
+    """A CMOC's title edit recomputes only its theories' pages (``delta_shared``): make the first CMOC
+    of each theory's list page heavy, then light, so lists gain and lose pages; the specs still equal
+    fresh ones (a list page kept after its theory's list lost it would not) and the site a full build."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    counts, structural = set(), 0
+    for weight in ("heavy", "light", "heavy", "light"):
+        for url in [u for u, spec in state.pages.items() if spec.template == "theory_cmocs.html"][:6]:
+            spec = state.pages.get(url)
+            if spec is None:
+                continue
+            c = next(e.cmoc for g in spec.context["cmoc_groups"] for _h, column in g.columns for e in column)
+            path = content / c.rel
+            title = "'" + ("&&&&&&&&&& " * 40 if weight == "heavy" else "A") + "'"
+            new = re.sub(r"^title: '.*'$", f"title: {title}", path.read_text(encoding="utf-8"), count=1, flags=re.M)
+            path.write_text(new, encoding="utf-8")
+            outcome = rebuild(state, Changes(content=frozenset({c.rel})))
+            assert outcome.state is not None
+            state = outcome.state
+            structural += outcome.structural
+            counts.add(sum(1 for spec in state.pages.values() if spec.template == "theory_cmocs.html"))
+            check_state(state)
+    assert len(counts) > 1, "no edit made a theory's list gain or lose a page"
+    assert structural, "no edit took the structural path"
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
 def test_exports_keep_fragments_over_text_edits(synthetic, tmp_path):
     """serve's exports (``dev.export_memo``): after a text edit only the edited entity's fragments are
     computed again and every file equals the cold build's, and so after any edit of a CMOC that keeps

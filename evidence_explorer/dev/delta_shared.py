@@ -8,7 +8,8 @@ the entities it holds or looks up, which its recorded dependencies name. So when
 relation and position (the corpus was re-linked in proportion, :mod:`.relink`) and changed only
 fields of :data:`STRUCTURAL`, :func:`respec` recomputes every other page in full
 (``collect_pages(..., own_pages=False)``) and, of the own pages, only those that depend on an edited
-entity. The result equals ``collect_pages`` on the new corpus (tested on random edits of these
+entity; after an edit of CMOCs alone, of the theory pages only those of the theories they link to
+(:func:`_edited_theories`). The result equals ``collect_pages`` on the new corpus (tested on random edits of these
 fields); a field not listed, or a list that gains or loses a page, gives None: the caller then
 recomputes every spec.
 """
@@ -20,7 +21,7 @@ from ..content import integrity
 from ..content.link import Corpus
 from ..content.model import Entity
 from ..site.pages import collect_pages
-from ..site.views import PageSpec, cmoc, home, maps, paper
+from ..site.views import PageSpec, cmoc, home, maps, paper, theory
 from ..site.views.memo import Memo
 from .delta import NEUTRAL, changed_fields, substitute, swap_map
 
@@ -71,11 +72,17 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
     Returns the specs (in the previous order) and the URLs recomputed; None when the pages
     recomputed are not the same URLs as before."""
     kinds = {new.kind for _old, new in pairs}
+    per_theory = kinds == {"cmoc"}
     unread = [(family, templates) for family, templates in UNREAD.get(kinds.pop(), ())] if len(kinds) == 1 else []
     kept = OWN.union(*(templates for _f, templates in unread))
-    shared = {s.url: s for s in collect_pages(corpus, memo, findings, own_pages=False,
-                                              leave_out=tuple(f for f, _t in unread))}
-    before = [url for url, spec in pages.items() if spec.template not in kept]
+    leave_out = tuple(f for f, _t in unread) + ((theory,) if per_theory else ())
+    shared = {s.url: s for s in collect_pages(corpus, memo, findings, own_pages=False, leave_out=leave_out)}
+    recomputed_before: set[str] = set()
+    if per_theory:
+        kept = kept | THEORY_FAMILY
+        theory_specs, recomputed_before = _edited_theories(pages, corpus, pairs, memo)
+        shared.update(theory_specs)
+    before = [url for url, spec in pages.items() if spec.template not in kept or url in recomputed_before]
     if len(before) != len(shared) or not all(url in shared for url in before):
         return None
     out = dict(pages)
@@ -84,7 +91,7 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
     swap, done = swap_map(pairs), {}
     for url in candidates:
         spec = pages.get(url)
-        if spec is None or spec.template not in kept:
+        if spec is None or spec.template not in kept or url in shared:  # (a theory's pages recomputed)
             continue
         if spec.template not in OWN:
             out[url] = substitute(spec, swap, done)
@@ -94,3 +101,26 @@ def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Enti
                     else paper.entity_page(corpus, entity, memo))  # type: ignore[arg-type]
         recomputed.add(url)
     return out, recomputed
+
+
+THEORY_FAMILY = frozenset({"theories.html", "graph.html", "theory.html", "theory_cmocs.html"})
+"""Templates of :mod:`~evidence_explorer.site.views.theory`'s pages."""
+
+
+def _edited_theories(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],
+                     memo: Memo) -> tuple[dict[str, PageSpec], set[str]]:
+    """After an edit of CMOCs alone: the pages of the theories they link to, recomputed, and the URLs
+    those theories had before (for the caller's check that no list gained or lost a page); every
+    other page of the theory family is kept as it was. A theory's pages (``theory.theory_pages``)
+    hold CMOCs only through its own ``theory_cmocs`` list; the theory index and graph hold none. (The
+    counts a template looks up at render time are recorded dependencies, which send those pages to
+    the render.)"""
+    ids = {link.theory.lower() for old, new in pairs for c in (old, new) for link in c.theories}  # type: ignore[attr-defined]
+    related, out = theory.related_index(corpus), {}
+    for t in corpus.theories:
+        if t.id.lower() in ids:
+            out.update((spec.url, spec) for spec in theory.theory_pages(corpus, t, memo, related))
+    before = {url for url, spec in pages.items()
+              if (spec.template == "theory.html" and spec.entity.id.lower() in ids)
+              or (spec.template == "theory_cmocs.html" and spec.context["e"].id.lower() in ids)}
+    return out, before
