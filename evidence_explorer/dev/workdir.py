@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ..site.publish import process_alive
+
 
 WORKDIR_PREFIX = "evidence-explorer-serve-"
 """Temporary folders are named ``<prefix><pid>-<random>``, so a later serve can tell an abandoned one."""
@@ -19,20 +21,10 @@ def remove_abandoned_workdirs(tmp: Path) -> list[Path]:
         pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
         try:
             if not pid.isdigit() or folder.is_symlink() or not folder.is_dir() or \
-                    folder.stat().st_uid != os.getuid() or _alive(int(pid)):
+                    folder.stat().st_uid != os.getuid() or process_alive(int(pid)):
                 continue
         except OSError:
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -230,7 +230,7 @@ def remove_abandoned(output: Path) -> None:
         match = LEFTOVER.search(leftover.name)
         if match is None or not leftover.is_dir() or leftover.is_symlink() or not _ours(leftover):
             continue
-        if not _alive(int(match.group(2))):
+        if not process_alive(int(match.group(2))):
             remove_tree(leftover)
 
 
@@ -245,7 +245,8 @@ def _ours(folder: Path) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (one of another user counts as running: not ours to judge)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
