@@ -10,6 +10,7 @@ records each page's dependencies). :func:`plain` turns every one of them off.
 """
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -42,7 +43,7 @@ from .site.views.memo import Memo
 from .site.views.paper_table import JSON_URL, papers_json, papers_json_layout
 from .speed.background import remove_later
 from .speed.cache import MarkdownCache, cache_root
-from .speed.memory import frozen_heap, release_free_memory
+from .speed.memory import aged, collector_paused, frozen_heap, release_free_memory
 from .speed.parallel import render_pages, side_by_side
 from .speed.parallel_load import load_all
 
@@ -136,8 +137,9 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
     if config is None:
         return BuildResult(report, config_failed=True)
     entities, invalid = load_and_validate(options, config, report)
-    corpus = link(entities, config, report, invalid)
-    findings = check(corpus, report)
+    with collector_paused() if options.tune_memory else nullcontext():  # (see :func:`all_specs`)
+        corpus = link(entities, config, report, invalid)
+        findings = check(corpus, report)
     if report.failed(options.strict) or not write:
         return BuildResult(report, corpus)
     corpus = replace(corpus, history=read_history(options.content, fast=options.fast_paths))
@@ -205,7 +207,7 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
         job = partial(RenderJob, corpus=corpus, base_url=base_url, nav=nav, updated=updated, jobs=options.jobs,
                       cache=cache, fast_paths=options.fast_paths)
         pages, extras, rendered = _write_all(
-            options, report, output, base_url, lambda: tuple(collect_pages(corpus, memo, findings)),
+            options, report, output, base_url, partial(all_specs, corpus, memo, findings, options.tune_memory),
             partial(write_corpus_files, corpus=corpus, base_url=base_url, memo=memo), split, job, render, cache, spare)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
@@ -216,6 +218,25 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
         return result
     written = tuple(sorted({urls.output_path(url) for url in rendered} | set(extras)))
     return replace(result, written=True, files=written, rendered=rendered)
+
+
+def all_specs(corpus: Corpus, memo: Memo, findings: tuple[integrity.Finding, ...],
+              tune: bool = True) -> tuple[PageSpec, ...]:
+    """Every page spec (:func:`collect_pages`); ``tune``: with the collector paused, then frozen with
+    the corpus (:func:`build`'s ``frozen_heap`` unfreezes both), or moved to the oldest generation
+    when nothing is frozen. The specs and the views' memo are a few hundred thousand containers that
+    live to the end of the build and are never garbage: at N = 5,000 the seven full collections they
+    triggered, each walking every object made since the corpus was frozen, found nothing and took
+    0.85 s of the parent's time."""
+    if not tune:
+        return tuple(collect_pages(corpus, memo, findings))
+    with collector_paused():
+        pages = tuple(collect_pages(corpus, memo, findings))
+        if gc.get_freeze_count():  # (before the collector runs again)
+            gc.freeze()
+        else:
+            aged()
+    return pages
 
 
 def _write_all(options: BuildOptions, report: Report, output: Path, base_url: str,

@@ -15,6 +15,7 @@ from ..dev import page_cache, snapshot, snapshot_build
 from ..pipeline import build
 from ..site.publish import remove_abandoned
 from ..speed import uptodate
+from ..speed.memory import collector_paused
 from ..speed.parallel import usable_cores
 
 
@@ -107,7 +108,8 @@ def _built(args: argparse.Namespace, options: BuildOptions, inputs: uptodate.Inp
         if pages < 0 or report.failed(args.strict):
             return 1
     if inputs is not None:
-        snapshot_build.finish(options, inputs, report, pages, snap, quick)
+        with collector_paused():  # the manifest's few objects are no garbage; a collection here walked
+            snapshot_build.finish(options, inputs, report, pages, snap, quick)  # the whole build's (0.6 s)
     if not args.quiet:
         print(f"built {pages} pages into {options.output} in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0

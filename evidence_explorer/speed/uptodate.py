@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from . import seal
 from .fingerprint import package_digest
+from .memory import collector_paused
 from .cache import cache_root, code_fingerprint
 from ..content.diagnostics import Diagnostic, Location, Report, Severity
 from ..content.load import MAX_FILE_BYTES, source_paths
@@ -181,7 +182,14 @@ def _same_content(now: ContentSig, before: ContentSig) -> bool:
 
 def sign_output(output: Path) -> OutputSig | None:
     """Every file and folder below ``output`` (symlinks as themselves) by relative path, folders
-    with a trailing ``/`` (the root is ``""``); None if unreadable."""
+    with a trailing ``/`` (the root is ``""``); None if unreadable. With the collector paused: the
+    40,000 tuples it makes at 5,000 papers are no garbage, and after a build the collection they
+    triggered walked the whole build's objects for nothing (0.6 s)."""
+    with collector_paused():
+        return _sign_output(output)
+
+
+def _sign_output(output: Path) -> OutputSig | None:
     sig: OutputSig = {}
     stack = [("", str(output))]
     try:
