@@ -306,7 +306,7 @@ def test_specs_linking_and_the_manifest_run_without_collections(tmp_path):
     collector set to run at every allocation, so the test fails whenever it is not paused."""
     import gc
     watched = {("link.py", "link"), ("pages.py", "collect_pages"), ("integrity.py", "findings"),
-               ("uptodate.py", "sign_output")}
+               ("uptodate.py", "sign_output"), ("page_cache.py", "save"), ("snapshot_build.py", "after_build")}
     seen: list[str] = []
 
     def callback(phase, info):
@@ -324,8 +324,10 @@ def test_specs_linking_and_the_manifest_run_without_collections(tmp_path):
     gc.callbacks.append(callback)
     gc.set_threshold(1, 1, 1)
     try:
-        assert run_cli("build", "--content", str(SITES / "minimal"), "--output", str(tmp_path / "site"),
-                       "--no-search", "--jobs", "1", "-q").code == 0
+        for extra in ((), ("--page-cache",)):
+            out = tmp_path / f"site{len(extra)}"
+            assert run_cli("build", "--content", str(SITES / "minimal"), "--output", str(out),
+                           "--no-search", "--jobs", "1", "-q", *extra).code == 0
     finally:
         gc.set_threshold(*threshold)
         gc.callbacks.remove(callback)
