@@ -379,8 +379,14 @@ def load_sources(content_dir: Path, shown_root: str, report: Report,
 def source_paths(content_dir: Path, follow_outside: bool = False) -> list[str] | None:
     """Content-relative paths of every file :func:`load_sources` reads, in load order;
     None when the walk finds an error (a symbolic link loop, a FIFO: the build will fail)."""
+    found = source_stats(content_dir, follow_outside)
+    return None if found is None else [rel for rel, _stat in found]
+
+
+def source_stats(content_dir: Path, follow_outside: bool = False) -> list[tuple[str, os.stat_result]] | None:
+    """:func:`source_paths` with each file's ``stat`` as the walk took it (links followed)."""
     walk = walk_content(content_dir, follow_outside)
-    return None if walk.failed else [rel for rel, _kind in walk.files]
+    return None if walk.failed else [(rel, st) for (rel, _kind), st in zip(walk.files, walk.stats, strict=True)]
 
 
 def load_site_yaml(content_dir: Path, shown_root: str) -> tuple[str, Any]:

@@ -63,6 +63,9 @@ class ContentWalk:
     files: tuple[tuple[str, str], ...]
     """(content-relative path, kind) of every content file, in load order."""
     problems: tuple[WalkProblem, ...]
+    stats: tuple[os.stat_result, ...] = ()
+    """Each file's ``stat`` (links followed), as the walk took it, in the order of :attr:`files`
+    (the up-to-date check signs the files with them instead of a second ``stat`` each)."""
 
     @property
     def failed(self) -> bool:
@@ -98,13 +101,14 @@ def walk_content(content_dir: Path, follow_outside: bool = False) -> ContentWalk
         path = os.path.join(walker.shown, folder)
         if os.path.lexists(path) and walker.enter(path, folder, is_link=os.path.islink(path)):
             walker.folder(path, folder, kind)
-    return ContentWalk(tuple(walker.files), tuple(walker.problems))
+    return ContentWalk(tuple(walker.files), tuple(walker.problems), tuple(walker.stats))
 
 
 class _Walker:
     def __init__(self, root: str, shown: str, follow_outside: bool):
         self.root, self.shown, self.follow_outside = root, shown, follow_outside
         self.files: list[tuple[str, str]] = []
+        self.stats: list[os.stat_result] = []
         self.problems: list[WalkProblem] = []
         self.seen: set[tuple[int, int]] = set()
 
@@ -181,11 +185,12 @@ class _Walker:
             return
         if not name.endswith(".md"):
             return
-        problem = file_problem(entry.path, rel, self.root, self.follow_outside)
-        if problem is not None:
-            self.problems.append(problem)
+        found = checked_stat(entry.path, rel, self.root, self.follow_outside, is_link=entry.is_symlink())
+        if isinstance(found, WalkProblem):
+            self.problems.append(found)
         else:
             self.files.append((rel, kind))
+            self.stats.append(found)
 
 
 def file_problem(path: str, rel: str, root: str, follow_outside: bool,
@@ -193,20 +198,31 @@ def file_problem(path: str, rel: str, root: str, follow_outside: bool,
     """Why the content file at ``path`` is not read (a link outside ``root``, the content folder's
     real path; not a regular file), or None. ``folder_checked`` False (a file ``serve`` reads
     without a walk): also refuse a file reached through a linked folder outside."""
+    found = checked_stat(path, rel, root, follow_outside, folder_checked)
+    return found if isinstance(found, WalkProblem) else None
+
+
+def checked_stat(path: str, rel: str, root: str, follow_outside: bool, folder_checked: bool = True,
+                 is_link: bool | None = None) -> WalkProblem | os.stat_result:
+    """:func:`file_problem`'s problem, or else the file's ``stat`` (links followed). ``is_link``:
+    whether ``path`` is a symbolic link, when the caller knows (a folder's entry does, without a
+    system call)."""
     if not folder_checked and not _inside(os.path.realpath(os.path.dirname(path)), root):
         return WalkProblem(rel, True, "file.symlink-outside",
                            "in a folder outside the content folder (through a symbolic link): not read")
-    if os.path.islink(path) and not follow_outside and not _inside(os.path.realpath(path), root):
+    if is_link is None:
+        is_link = os.path.islink(path)
+    if is_link and not follow_outside and not _inside(os.path.realpath(path), root):
         return WalkProblem(rel, True, "file.symlink-outside",
                            "symbolic link to a file outside the content folder: not read (set "
                            "'follow_symlinks_outside: true' in site.yaml to allow it)")
     try:
-        mode = os.stat(path).st_mode
+        found = os.stat(path)
     except OSError as exc:
         return WalkProblem(rel, True, "file.unreadable", f"cannot read file: {exc.strerror}")
-    if not stat.S_ISREG(mode):
-        return WalkProblem(rel, True, "file.not-regular", _not_regular(mode))
-    return None
+    if not stat.S_ISREG(found.st_mode):
+        return WalkProblem(rel, True, "file.not-regular", _not_regular(found.st_mode))
+    return found
 
 
 def _inside(real: str, root: str) -> bool:
