@@ -5,6 +5,7 @@ outside the package (it would run code when unpickled), means the full build, an
 a cold one-process build. Generated sequences of edits run through it in ``test_differential.py``."""
 from __future__ import annotations
 
+import io
 import os
 import pickle
 
@@ -239,3 +240,23 @@ def test_the_manifest_of_a_build_through_the_snapshot_is_the_site_as_walked(tmp_
     run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
                   "--jobs", "2")
     assert run.code == 0 and "is up to date" in run.err, run.err
+
+
+def test_the_views_memo_is_stored_by_name_and_keyed_by_identity_again(tmp_path):
+    """The snapshot stores the views' memo as name → entries (the keys' identities are this process's
+    and mean nothing to the next); loading keys every entry by its objects' identities again, so the
+    next build finds each value it kept."""
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    build(site, output, tmp_path)
+    snapshot.wait_for_writer(output)
+    path = snapshot.snapshot_path(output)
+    payload = seal.read(path, snapshot.SNAPSHOT, limit=1 << 32)
+    stored = snapshot._Unpickler(io.BytesIO(payload)).load().state.memo
+    assert isinstance(stored, dict) and all(isinstance(name, str) and isinstance(entries, list)
+                                            for name, entries in stored.items())
+    loaded = snapshot.load(path)
+    assert loaded is not None
+    memo = loaded.state.memo
+    assert len(memo) == sum(map(len, stored.values())) > 0
+    assert {key[0] for key in memo} == set(stored) >= {"short_cite", "cmoc_entry"}
+    assert all(key[1:] == tuple(map(id, entry[0])) for key, entry in memo.items())
