@@ -343,3 +343,24 @@ def test_second_text_edit_recomputes_page_weights_only_for_the_edited_cmoc(demo,
     assert tuple(second.state.pages.values()) == fresh
     assert "MEMO-TWO" in (options.output / "cmocs/cmoc-R1-01/index.html").read_text(encoding="utf-8")
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_serve_keeps_an_environment_that_sees_template_edits(demo, tmp_path):
+    """``serve`` keeps one template environment for the session, while templates may be edited:
+    it looks at each template file again on use. A build's renderer does not (its templates cannot
+    change while it runs), and both escape with the quick fast path unless built plainly."""
+    import jinja2
+    from evidence_explorer.site.render import QuickTemplate, Renderer, make_environment
+    _, _, state = demo
+    assert state.env.auto_reload and state.env.template_class is QuickTemplate
+    renderer = Renderer(state.corpus, "/", state.nav)
+    assert not renderer.env.auto_reload and renderer.env.template_class is QuickTemplate
+    assert Renderer(state.corpus, "/", state.nav, quick_inline=False).env.template_class is jinja2.Template
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "t.html").write_text("{{ x }} one", encoding="utf-8")
+    env = make_environment(reload=True)
+    env.loader = jinja2.FileSystemLoader(str(folder))
+    assert env.get_template("t.html").render(x="<a>") == "&lt;a&gt; one"
+    (folder / "t.html").write_text("{{ x }} two!", encoding="utf-8")  # (another size: seen at once)
+    assert env.get_template("t.html").render(x="<a>") == "&lt;a&gt; two!"

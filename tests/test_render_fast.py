@@ -179,3 +179,23 @@ def test_quick_inline_knows_every_registered_pattern(raw):
         md.convert("x")
         needs = md.treeprocessors["inline"]._needs
         assert needs is not None and set(needs) <= {"`", "\\", "[", "<", "  \n", "&", "*", "_"}
+
+
+def test_quick_escape_equals_markupsafes_escape():
+    """The templates' quick escape (a fast path) gives MarkupSafe's result, type included, for every
+    kind of value a template outputs."""
+    from markupsafe import Markup, escape
+    from evidence_explorer.site.render import quick_escape
+
+    class Html:
+        def __html__(self):
+            return "<b>safe</b>"
+
+    class Sub(str):
+        pass
+
+    values = ["", "plain", "<a href=\"x\">'&'</a>", "ünïcode — ‘quotes’ \u2028", Markup("<i>kept</i>"), 3, 2.5,
+              None, True, Html(), Sub("<sub>"), ("<t>",)]
+    for value in values:
+        quick, stock = quick_escape(value), escape(value)
+        assert (type(quick), quick) == (type(stock), stock), value

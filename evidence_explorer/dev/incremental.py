@@ -23,6 +23,7 @@ content is valid, so the last good site keeps being served.
 """
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from ..content.link import Corpus, link
 from ..content.model import Entity
 from ..content.validate import build_entity
 from ..options import BuildOptions
-from ..pipeline import build
+from ..pipeline import PLAIN_ENV, build
 from ..site.pages import collect_pages
 from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
@@ -62,7 +63,8 @@ whole memo, so not after every edit; until then they only take memory)."""
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
     """:func:`pipeline.build` without the search index (serve indexes in the background) and with a
     render stage that remembers each page's dependencies, for the rebuilds that follow."""
-    env, counted = make_environment(), {}
+    quick = options.fast_paths and os.environ.get(PLAIN_ENV) != "1"  # (as the build decides)
+    env, counted = make_environment(reload=True, quick=quick), {}  # kept for the session: templates may change
     result = build(replace(options, search=False, cache=False), report, render=partial(render_recording, env, counted))
     if result.config_failed or not result.written:
         return Outcome(result.report, None, full=True, config_failed=result.config_failed)

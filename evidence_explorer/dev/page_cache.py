@@ -298,7 +298,6 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
     if not todo:
         return {}
     env = Renderer(job.corpus, job.base_url, job.nav, updated=job.updated).env  # its filters, to compile with
-    env.auto_reload = False
     env.bytecode_cache = job.cache.bytecode_cache() if job.cache is not None else None
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)

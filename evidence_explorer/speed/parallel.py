@@ -208,7 +208,6 @@ def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "R
     """A renderer with every template compiled (once, before any fork; from the bytecode
     cache when the template did not change since the last build)."""
     renderer = make_renderer()
-    renderer.env.auto_reload = False  # templates cannot change during one pass: skip a stat per page
     if cache is not None:
         renderer.env.bytecode_cache = cache.bytecode_cache()
     for name in renderer.env.list_templates(extensions=["html"]):
