@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SITES
+from evidence_explorer.dev.workdir import WORKDIR_PREFIX, remove_workdir
 
 START_TIMEOUT = 90
 STOP_TIMEOUT = 30
@@ -138,6 +140,17 @@ def test_serve_with_search_starts_ten_times_and_stops_clean(site, tmp_path):
             run.result()
 
 
+def left_after(tmpdir: Path, wait: float = 20.0) -> list[Path]:
+    """What is left in ``tmpdir`` once serve's temporary folder is gone: a detached process deletes
+    it after serve stopped (``dev.workdir.remove_workdir``), so it may take a moment."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = sorted(p for p in tmpdir.iterdir())
+        if not any(re.match(rf"{WORKDIR_PREFIX}\d+-", p.name) for p in left) or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
 def _start_and_stop(content: Path, tmpdir: Path, attempts: range) -> None:
     for attempt in attempts:
         served = start(content, tmpdir, ready="/pagefind/pagefind.js")
@@ -151,7 +164,7 @@ def _start_and_stop(content: Path, tmpdir: Path, attempts: range) -> None:
         sig = signal.SIGINT if attempt % 4 in (0, 1) else signal.SIGTERM  # each session gets both
         assert stop(served, sig) == 0, served.output()
         assert group_members(served.proc.pid) == [], f"left running after {sig!r}"
-        assert list(tmpdir.iterdir()) == [], f"left behind after {sig!r}"
+        assert left_after(tmpdir) == [], f"left behind after {sig!r}"
         output = served.output()
         assert "Traceback" not in output and "internal error" not in output, output
 
@@ -173,7 +186,7 @@ def test_serve_removes_the_folders_of_killed_sessions(site):
         assert stranger.exists()
     finally:
         assert stop(served) == 0
-    assert list(tmpdir.iterdir()) == [stranger]
+    assert left_after(tmpdir) == [stranger]
 
 
 def test_serve_answers_only_its_own_host_names_and_origin(site):
@@ -293,3 +306,18 @@ def test_serve_help_tells_the_truth():
     assert proc.returncode == 0
     assert "default: a temporary folder, removed when serve stops" in text and "default: site" not in text
     assert "serve the site under this path" in text
+
+
+def test_a_stopping_serve_leaves_its_folder_to_a_detached_remover(tmp_path):
+    """``remove_workdir`` returns before the folder is deleted (a detached process deletes it, renamed
+    after itself), and the folder goes; another program's folder is removed here and now."""
+    folder = tmp_path / f"{WORKDIR_PREFIX}{os.getpid()}-abc"
+    for i in range(200):
+        (folder / f"page-{i}").mkdir(parents=True)
+        (folder / f"page-{i}" / "index.html").write_text("x", encoding="utf-8")
+    remove_workdir(folder)
+    assert left_after(tmp_path) == []
+    other = tmp_path / "not-a-serve-folder"
+    (other / "a").mkdir(parents=True)
+    remove_workdir(other)
+    assert not other.exists()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from ..site.publish import check_output
 from ..site.render import STATIC_DIR, TEMPLATES_DIR
 from .serve_refresh import BackgroundRefresher, Stopped
 from .watch import EventWatcher, snapshot
-from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs
+from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs, remove_workdir
 
 SETTLE_S = 0.25
 """Polling only: a burst of saves is over when nothing changed for this long (file events settle
@@ -387,7 +386,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
         for sock in sockets:
             sock.close()
         if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+            remove_workdir(workdir)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
