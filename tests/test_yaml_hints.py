@@ -51,3 +51,15 @@ def test_syntax_errors_say_how_to_quote(make_site, title, fix):
     run = run_cli("check", "--content", "content", cwd=content.parent)
     assert run.code == 1
     assert run.lines[0].startswith("content/papers/p1.md:2: error: YAML syntax error: ") and fix in run.lines[0], run.err
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_is_reported_where_it_opened(make_site, quote):
+    """PyYAML reads an unclosed quoted value on to the end of the front matter and names that line;
+    the error names the line where the quote opened."""
+    content = make_site({"papers/p1.md": f"---\nauthors: [Smith J]\ntitle: {quote}Community care\nyear: 2020\n"
+                                         "design: qualitative\n---\nBody.\n"})
+    run = run_cli("check", "--content", "content", cwd=content.parent)
+    assert run.code == 1
+    assert run.lines[0].startswith("content/papers/p1.md:3: error: YAML syntax error: a quoted value that starts "
+                                   "on this line is never closed"), run.err

@@ -19,7 +19,7 @@ from .diagnostics import Location, Report
 from .markdown_limits import MarkdownTooComplex, check_markdown
 from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
 from .textsafe import body_problem, checked_text
-from .yaml_hints import commented_value_lines, hint
+from .yaml_hints import UNCLOSED_QUOTE, commented_value_lines, hint, unclosed_quote
 
 __all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
 
@@ -227,6 +227,9 @@ def parse_yaml(text: str, line_offset: int = 0, fast: bool = True) -> Any:
         problem = exc.problem or exc.context or "invalid YAML"
         if "'\\t'" in problem:
             problem = "tab character used for indentation (YAML needs spaces)"
+        opened = unclosed_quote(exc)
+        if opened is not None:  # where the quote opened, not the end of the front matter
+            line, problem = opened + 1 + line_offset, UNCLOSED_QUOTE
         raise ContentError(f"YAML syntax error: {hint(problem)}", line) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"YAML error: {exc}", line_offset + 1) from None

@@ -6,10 +6,13 @@
   # March meeting``) is taken as a deliberate comment and left alone.
 - Two YAML syntax errors get the fix beside the parser's words: a ``: `` inside an unquoted value,
   and a quote inside a value quoted with the same quote.
+- A quote that is never closed is reported on the line where it opened: the parser reads on to the
+  end of the front matter and names that line, which sends the author to the wrong place.
 """
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _COMMENTED_VALUE = re.compile(
     r"""^[ \t]*(?:-[ \t]+)?            # indentation, a list item
@@ -25,6 +28,19 @@ HINTS = {
         "often a quote inside a quoted value: inside '…' write an apostrophe twice (''), or quote "
         "the value with \"…\" instead",
 }
+
+
+UNCLOSED_QUOTE = ("a quoted value that starts on this line is never closed (YAML read on to the end of the "
+                  "front matter): add the closing quote")
+
+
+def unclosed_quote(exc: Any) -> int | None:
+    """The 0-based line where a quoted value that never ends opened, or None for any other error."""
+    context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or ""
+    if context == "while scanning a quoted scalar" and mark is not None and "end of stream" in problem:
+        return mark.line
+    return None
 
 
 def commented_value_lines(yaml_text: str, line_offset: int = 0) -> tuple[int, ...]:
