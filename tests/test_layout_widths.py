@@ -108,3 +108,13 @@ def test_current_section_is_in_view_on_a_phone(demo_url, page, path):
     box = page.evaluate("""() => { const r = document.querySelector('.sub-nav [aria-current]').getBoundingClientRect();
                                    return [r.left, r.right]; }""")
     assert box[0] >= 0 and box[1] <= 390, f"/{path}: the current section spans {box} of a 390 px screen"
+
+
+def test_what_works_table_fits_a_desktop_screen(demo_url, page):
+    """The what-works table (nine columns) scrolls in its own box on a phone, but on a desktop screen
+    all of it is in view: its last column (the sources) was cut off by 15 px at 1280 px."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/what-works/")
+    box = page.evaluate("""() => { const s = document.querySelector('#ww-table').closest('.table-scroll');
+                                   return [s.scrollWidth, s.clientWidth]; }""")
+    assert box[0] <= box[1], f"the table is {box[0]} px wide in a {box[1]} px box"
