@@ -118,3 +118,14 @@ def test_what_works_table_fits_a_desktop_screen(demo_url, page):
     box = page.evaluate("""() => { const s = document.querySelector('#ww-table').closest('.table-scroll');
                                    return [s.scrollWidth, s.clientWidth]; }""")
     assert box[0] <= box[1], f"the table is {box[0]} px wide in a {box[1]} px box"
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_home_search_placeholder_is_not_cut_off_on_a_phone(demo_url, page, width):
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{demo_url}/")
+    text, room = page.evaluate("""() => { const i = document.querySelector('#home-q'), s = getComputedStyle(i);
+        const c = document.createElement('canvas').getContext('2d'); c.font = s.font;
+        return [c.measureText(i.placeholder).width,
+                i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; }""")
+    assert text <= room, f"the placeholder needs {text:.0f} px, the box has {room:.0f} px"

@@ -73,6 +73,7 @@ def test_broken_content_keeps_the_last_good_site_and_reports_path_line_message(d
     assert re.fullmatch(rf"{re.escape(str(paper))}:\d+: error: YAML syntax error: .* \[yaml\.syntax\]",
                         status["diagnostics"][0]), status
     assert status["diagnostics"][0] in dev.logs  # the terminal shows the same line
+    assert dev.logs[-2:] == ["build failed: 1 error, 0 warnings", "still serving the last good site"], dev.logs
     assert (dev.options.output / "papers/doe-2020/index.html").read_text(encoding="utf-8") == good
 
     # a second, unrelated edit while broken: both are applied once the file is fixed

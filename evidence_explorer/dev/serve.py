@@ -205,8 +205,12 @@ class DevServer:
         ok = outcome is not None and outcome.state is not None
         self.status.set(report, ok, self.options.strict, problem)
         self._print(report, problem)
-        if not ok:
-            self.log("build failed: still serving the last good site" if self.state else "build failed")
+        if not ok:  # (once: the report's summary line says "build failed" already when it has problems)
+            said = report.failed(self.options.strict) and any(d.severity is not Severity.NOTE for d in report.items)
+            if self.state is not None:
+                self.log("still serving the last good site" if said else "build failed: still serving the last good site")
+            elif not said:
+                self.log("build failed")
             return outcome
         assert outcome is not None and outcome.state is not None
         self.state, self.pending = outcome.state, Changes()
