@@ -19,7 +19,7 @@ from .diagnostics import Location, Report
 from .markdown_limits import MarkdownTooComplex, check_markdown
 from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
 from .textsafe import body_problem, checked_text
-from .yaml_hints import UNCLOSED_QUOTE, commented_value_lines, hint, unclosed_quote
+from .yaml_hints import commented_value_lines, syntax_error
 
 __all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
 
@@ -222,15 +222,7 @@ def parse_yaml(text: str, line_offset: int = 0, fast: bool = True) -> Any:
     except ContentError:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "'\\t'" in problem:
-            problem = "tab character used for indentation (YAML needs spaces)"
-        opened = unclosed_quote(exc)
-        if opened is not None:  # where the quote opened, not the end of the front matter
-            line, problem = opened + 1 + line_offset, UNCLOSED_QUOTE
-        raise ContentError(f"YAML syntax error: {hint(problem)}", line) from None
+        raise ContentError(*syntax_error(exc, line_offset)) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"YAML error: {exc}", line_offset + 1) from None
     except RecursionError:

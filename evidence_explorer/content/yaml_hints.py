@@ -34,6 +34,20 @@ UNCLOSED_QUOTE = ("a quoted value that starts on this line is never closed (YAML
                   "front matter): add the closing quote")
 
 
+def syntax_error(exc: Any, line_offset: int = 0) -> tuple[str, int | None]:
+    """The message and file line of PyYAML's ``MarkedYAMLError`` ``exc`` (``line_offset``: lines of
+    the file before the front matter), with the fix where one is known."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 + line_offset if mark else None
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "'\\t'" in problem:
+        problem = "tab character used for indentation (YAML needs spaces)"
+    opened = unclosed_quote(exc)
+    if opened is not None:  # where the quote opened, not the end of the front matter
+        line, problem = opened + 1 + line_offset, UNCLOSED_QUOTE
+    return f"YAML syntax error: {hint(problem)}", line
+
+
 def unclosed_quote(exc: Any) -> int | None:
     """The 0-based line where a quoted value that never ends opened, or None for any other error."""
     context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
