@@ -3,6 +3,7 @@
 and the header with the navigation fits in the first fifth of a 390 × 844 phone screen."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -129,3 +130,16 @@ def test_home_search_placeholder_is_not_cut_off_on_a_phone(demo_url, page, width
         return [c.measureText(i.placeholder).width,
                 i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; }""")
     assert text <= room, f"the placeholder needs {text:.0f} px, the box has {room:.0f} px"
+
+
+def test_theory_card_links_underline_the_title_not_the_gap(demo_url, page):
+    """A theory card's link holds the code badge and the title: the words between them must read as
+    two ("M2 Multidisciplinary…", for screen readers and search), yet the gap after the badge is
+    not underlined, so no text (an underlined space) sits between the badge and the title."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/")
+    cards = page.evaluate("""() => [...document.querySelectorAll('.card-title a')].filter(a => a.querySelector('.theory-id'))
+        .map(a => [a.textContent, a.querySelector('.theory-id').nextSibling.textContent])""")
+    assert cards
+    for text, after in cards:
+        assert re.match(r"[A-Z]+\d+ \S", text) and not after[:1].isspace(), (text, after)

@@ -66,7 +66,7 @@ def test_home_leads_with_r1_to_r3_their_key_message_and_strength_of_support(demo
         assert f"Strength of support: {level}" in card
         assert "Reviewed in depth · " in card
     # the review's order: R1-R3 before M1-M5; the marks are shapes with words, not colour alone
-    ids = re.findall(r'<span class="theory-id">([^<]+)</span>', findings)
+    ids = re.findall(r'<span class="theory-id">([^<]+)<', findings)
     assert ids == ["R1", "R2", "R3", "M1", "M2", "M3", "M4", "M5"]
     assert '<span class="pips" aria-hidden="true">●●○</span>' in _card(findings, "R1")
     assert '<span class="pips" aria-hidden="true">●○○</span>' in _card(findings, "R2")
