@@ -234,7 +234,7 @@ def test_serve_refuses_garbage_urls_with_400_never_a_traceback(site):
     finally:
         assert stop(served) == 0
     output = served.output()
-    assert "Traceback" not in output and "500" not in output, output
+    assert "Traceback" not in output and not re.search(r"\b500\b", output), output  # (a port may hold "500")
 
 
 def test_serve_serves_files_whole_while_they_are_replaced(site, tmp_path):
