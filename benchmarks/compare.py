@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import synth  # noqa: E402
+from watching import drain, read, watch  # noqa: E402
 
 HUGO_LAYOUT = {
     "config.yaml": "baseURL: /\ntitle: Synthetic evidence base\ndisableKinds: [taxonomy, term, RSS]\n",
@@ -341,12 +342,10 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
     page shown first, the rest of the rebuild in the background), then edit one CMOC at a time: the time
     from writing the file until its page on disk shows the edit, end to end (event, settle, rebuild),
     and until the rest is written. Also the rebuild alone (``DevServer.build`` and the rest)."""
-    import queue
-    import threading
     from evidence_explorer.dev.changes import classify
     from evidence_explorer.pipeline import BuildOptions
     from evidence_explorer.dev.serve import DevServer, snapshot
-    from evidence_explorer.dev.watch import QUIET_MS, EventWatcher
+    from evidence_explorer.dev.watch import QUIET_MS
     content = corpus(work, n)
     out = work / f"ee-{n}" / "serve-site"
     shutil.rmtree(out, ignore_errors=True)
@@ -354,17 +353,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
     start = time.perf_counter()
     dev.build()
     full = time.perf_counter() - start
-    lock = threading.Lock()  # the watcher thread builds; the timing loop waits for files on disk
-    settled: queue.Queue = queue.Queue()
-
-    def deliver(paths: set[str]) -> None:
-        with lock:
-            dev.notice(paths)
-        settled.put(paths)
-
-    watcher = EventWatcher(dev.roots, deliver, lambda problem: log(f"file events failed: {problem}"))
-    if not watcher.start():
-        raise SystemExit("file events are not available (pip install watchfiles)")
+    watcher, lock, settled = watch(dev, log)  # the watcher thread builds; the timing loop waits for files
     latencies, completes, rebuilds, cpu, scans = [], [], [], [], []
     try:
         for k in range(edits):
@@ -377,7 +366,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
             try:
                 start = time.perf_counter()
                 path.write_text(edited)
-                while marker not in _read(page):
+                while marker.encode() not in read(page):
                     if time.perf_counter() - start > 120:
                         raise SystemExit(f"serve did not rewrite cmocs/{cmoc_id}/ with the edit")
                     time.sleep(0.001)
@@ -385,7 +374,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
                 settled.get(timeout=120)  # the batch that showed the page: the rest completes in the background
                 dev.settle()
                 completes.append(time.perf_counter() - start)
-                _drain(settled)
+                drain(settled)
                 with lock:  # the same edit again, through DevServer.build alone (no watcher), the rest included
                     path.write_text(original)
                     dev.build(classify([path], content))
@@ -396,7 +385,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
                     dev.settle()
                     rebuilds.append(time.perf_counter() - start)
                     cpu.append(time.process_time() - cpu0)
-                _drain(settled)
+                drain(settled)
                 start = time.perf_counter()
                 snapshot(dev.roots)
                 scans.append(time.perf_counter() - start)
@@ -405,7 +394,7 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
                     path.write_text(original)
                     dev.build(classify([path], content))
                     dev.settle()
-                _drain(settled)
+                drain(settled)
     finally:
         watcher.stop()
         dev.close()
@@ -416,23 +405,6 @@ def serve_latency(work: Path, n: int, edits: int) -> dict:
             "rebuild_median_ms": statistics.median(rebuilds) * 1000, "rebuild_cpu_ms": [x * 1000 for x in cpu],
             "poll_scan_ms": statistics.median(scans) * 1000, "quiet_ms": QUIET_MS,
             "load_avg": os.getloadavg()}
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
-def _drain(settled, quiet: float = 0.2) -> None:
-    """Wait until the watcher has delivered the events of our own writes (and nothing more comes)."""
-    import queue
-    while True:
-        try:
-            settled.get(timeout=quiet)
-        except queue.Empty:
-            return
 
 
 # --- report -------------------------------------------------------------------------------

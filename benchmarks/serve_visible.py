@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from serve_edits import EDITS
+from watching import drain, read, watch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from evidence_explorer.content import urls
     from evidence_explorer.dev.serve import DevServer
-    from evidence_explorer.dev.watch import EventWatcher
     from evidence_explorer.pipeline import BuildOptions
     content = args.content.resolve()
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,16 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         dev.build()
         print(f"full build {time.perf_counter() - start:.1f} s, load {os.getloadavg()[0]:.2f}", flush=True)
-        lock, delivered = threading.Lock(), queue.Queue()
-
-        def deliver(paths: set[str]) -> None:
-            with lock:
-                dev.notice(paths)
-            delivered.put(paths)
-
-        watcher = EventWatcher(dev.roots, deliver, lambda problem: print(f"file events failed: {problem}"))
-        if not watcher.start():
-            raise SystemExit("file events are not available (pip install watchfiles)")
+        watcher, _lock, delivered = watch(dev, print)
         try:
             for kind in args.only or list(EDITS):
                 folder, edit = EDITS[kind]
@@ -72,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                     try:
                         start = time.perf_counter()
                         path.write_text(edit(original, k))
-                        while _read(page) == before:
+                        while read(page) == before:
                             if time.perf_counter() - start > 300:
                                 raise SystemExit(f"serve did not rewrite {page} after editing {rel}")
                             time.sleep(0.001)
@@ -82,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                         complete.append((time.perf_counter() - start) * 1000)
                     finally:
                         path.write_text(original)
-                        _drain(delivered)
+                        drain(delivered)
                         dev.settle()
                 print(f"{kind:15} visible ms {statistics.median(visible):7.0f}  complete ms "
                       f"{statistics.median(complete):7.0f}  visible {[round(x) for x in visible]}  complete "
@@ -91,22 +80,6 @@ def main(argv: list[str] | None = None) -> int:
             watcher.stop()
             dev.close()
     return 0
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
-
-
-def _drain(delivered: queue.Queue, quiet: float = 0.2) -> None:
-    """Wait until the watcher has delivered the events of our own writes (and nothing more comes)."""
-    while True:
-        try:
-            delivered.get(timeout=quiet)
-        except queue.Empty:
-            return
 
 
 if __name__ == "__main__":
