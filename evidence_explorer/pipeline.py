@@ -81,6 +81,12 @@ class RenderJob:
 RenderStage = Callable[[RenderJob], Mapping[str, Any]]
 """Renders every page of a job into its staging folder; returns something per page URL."""
 
+ExportStage = Callable[[Path, Corpus, str, Memo], tuple[dict[str, int], Any]]
+"""Writes the exports drawn from the corpus alone (:func:`corpus_parts`) into the staging folder;
+returns their sizes, in order, and whatever it keeps for the caller (:attr:`BuildResult.exported`):
+:func:`write_exports` keeps nothing; ``build --page-cache`` keeps where it put the exports'
+per-entity fragments (``dev/export_memo.py``). It runs in the child of an accelerated build."""
+
 A = TypeVar("A")
 B = TypeVar("B")
 SplitStage = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
@@ -123,13 +129,16 @@ class BuildResult:
     """The views' per-entity values (``serve`` carries them to the next rebuild)."""
     extras: tuple[str, ...] = ()
     """The output files that are not pages (exports, sitemap)."""
+    exported: Any = None
+    """What the export stage kept (:data:`ExportStage`)."""
 
 
 def build(options: BuildOptions, report: Report | None = None, write: bool = True,
-          render: RenderStage | None = None, spare: bool = False) -> BuildResult:
+          render: RenderStage | None = None, spare: bool = False, export: ExportStage | None = None) -> BuildResult:
     """The whole build; ``write=False`` stops after the check (the ``check`` command). ``spare``: stage
     into the site the last build replaced (kept beside the output) and keep the one this build
-    replaces (``build``'s page cache, ``dev/page_cache.py``, passes its render stage with it)."""
+    replaces (``build``'s page cache, ``dev/page_cache.py``, passes its render stage with it, and
+    an export stage that keeps the exports' fragments)."""
     report = report or Report()
     if os.environ.get(PLAIN_ENV) == "1":
         options = plain(options)
@@ -148,7 +157,7 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
                        render or (render_in_workers if accelerated(options) else render_plainly),
                        spare and options.cache,
                        partial(side_by_side, options.jobs)
-                       if accelerated(options) else one_after_other)
+                       if accelerated(options) else one_after_other, export or write_exports)
 
 
 def content_dir(content: Path) -> Path:
@@ -191,7 +200,8 @@ def one_after_other(first: Callable[[], A], second: Callable[[], B]) -> tuple[A,
 
 
 def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tuple[integrity.Finding, ...],
-            render: RenderStage, spare: bool = False, split: SplitStage = one_after_other) -> BuildResult:
+            render: RenderStage, spare: bool = False, split: SplitStage = one_after_other,
+            export: ExportStage | None = None) -> BuildResult:
     """Pages, exports, render, index and the swap. Every write of the build happens here: an I/O
     failure (disk full, a read-only folder…) removes the staging folder, leaves the previous site
     as it was and becomes an :class:`OutputError` naming the path and the system's error (exit 2)."""
@@ -206,14 +216,15 @@ def publish(options: BuildOptions, report: Report, corpus: Corpus, findings: tup
             if options.cache else None
         job = partial(RenderJob, corpus=corpus, base_url=base_url, nav=nav, updated=updated, jobs=options.jobs,
                       cache=cache, fast_paths=options.fast_paths)
-        pages, extras, rendered = _write_all(
+        pages, (extras, kept), rendered = _write_all(
             options, report, output, base_url, partial(all_specs, corpus, memo, findings, options.tune_memory),
-            partial(write_corpus_files, corpus=corpus, base_url=base_url, memo=memo), split, job, render, cache, spare)
+            partial(export or write_exports, corpus=corpus, base_url=base_url, memo=memo), split, job, render, cache,
+            spare)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
                           "the published site is unchanged") from exc
     result = BuildResult(report, corpus, pages, findings=findings, base_url=base_url, nav=nav,
-                         updated=updated, memo=memo.entries, extras=extras)
+                         updated=updated, memo=memo.entries, extras=extras, exported=kept)
     if rendered is None:
         return result
     written = tuple(sorted({urls.output_path(url) for url in rendered} | set(extras)))
@@ -241,19 +252,21 @@ def all_specs(corpus: Corpus, memo: Memo, findings: tuple[integrity.Finding, ...
 
 def _write_all(options: BuildOptions, report: Report, output: Path, base_url: str,
                specs: Callable[[], tuple[PageSpec, ...]],
-               exported: Callable[..., dict[str, int]], split: SplitStage, job: Callable[..., RenderJob],
-               render: RenderStage, cache: MarkdownCache | None, spare: bool = False
-               ) -> tuple[tuple[PageSpec, ...], tuple[str, ...], Mapping[str, Any] | None]:
+               exported: Callable[[Path], tuple[dict[str, int], Any]], split: SplitStage,
+               job: Callable[..., RenderJob], render: RenderStage, cache: MarkdownCache | None, spare: bool = False
+               ) -> tuple[tuple[PageSpec, ...], tuple[tuple[str, ...], Any], Mapping[str, Any] | None]:
     """Staging, page specs and exports, pages, search index, cache, swap: the specs, the files that
-    are not pages, and what the render returned (None when the search index failed: reported). The
+    are not pages with what the export stage kept, and what the render returned (None when the
+    search index failed: reported). The
     exports are written into the staging folder as they are computed (beside the page specs, in the
     child of an accelerated build), so neither process holds them all while the other works."""
     remove = remove_later if accelerated(options) else None
     staging = open_staging(output, reuse=spare, remove=remove)
     pages: tuple[PageSpec, ...] = ()
     extras: tuple[str, ...] = ()
+    kept = None
     try:
-        pages, sizes = split(specs, partial(exported, staging))
+        pages, (sizes, kept) = split(specs, partial(exported, staging))
         sizes.update(write_files(staging, page_files(pages, base_url)))
         extras = tuple(sizes)
         if options.tune_memory:
@@ -269,9 +282,9 @@ def _write_all(options: BuildOptions, report: Report, output: Path, base_url: st
         if cache is not None:
             cache.discard()
         if isinstance(exc, _Abort):
-            return pages, extras, None
+            return pages, (extras, kept), None
         raise
-    return pages, extras, rendered
+    return pages, (extras, kept), rendered
 
 
 class _Abort(Exception):
@@ -316,14 +329,16 @@ def corpus_layouts(corpus: Corpus, base_url: str, memo: Memo | None = None) -> d
             JSON_URL: papers_json_layout(corpus, memo)}
 
 
-def write_corpus_files(staging: Path, corpus: Corpus, base_url: str, memo: Memo | None = None) -> dict[str, int]:
-    """Write the exports that depend on the corpus alone (:func:`corpus_parts`) into ``staging``, one
-    part at a time (the largest, the data files, is about 40 MB at 5,000 papers); each file's size,
-    in order. An accelerated build runs it beside the page specs, in a child (:data:`SplitStage`)."""
+def write_exports(staging: Path, corpus: Corpus, base_url: str, memo: Memo | None = None
+                  ) -> tuple[dict[str, int], None]:
+    """The default :data:`ExportStage`: write the exports that depend on the corpus alone
+    (:func:`corpus_parts`) into ``staging``, one part at a time (the largest, the data files, is
+    about 40 MB at 5,000 papers); each file's size, in order, and nothing kept. An accelerated build
+    runs it beside the page specs, in a child (:data:`SplitStage`)."""
     sizes: dict[str, int] = {}
     for part in corpus_parts(corpus, base_url, memo):
         sizes.update(write_files(staging, part()))
-    return sizes
+    return sizes, None
 
 
 def joined(parts: tuple[Callable[[], Mapping[str, str | bytes]], ...]) -> dict[str, str | bytes]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from evidence_explorer.dev import snapshot_build
+from evidence_explorer.dev import snapshot, snapshot_build
 from evidence_explorer.dev.incremental import Changes, full_build, rebuild
 from evidence_explorer.pipeline import BuildOptions
 
@@ -221,19 +221,23 @@ def run_sequence(steps: list[tuple], scratch: Path) -> int:
         return done
 
     snapshot_build.try_build = spy
+    outputs: set[Path] = set()
     try:
-        _run_sequence(steps, scratch)
+        _run_sequence(steps, scratch, outputs)
     finally:
         snapshot_build.try_build = real
+        for output in outputs:  # the background writers (snapshot, spare) are done before the folder goes
+            snapshot.wait_for_writer(output)
     return sum(quick)
 
 
-def _run_sequence(steps: list[tuple], scratch: Path) -> None:
+def _run_sequence(steps: list[tuple], scratch: Path, outputs: set[Path]) -> None:
     site, options = Site(scratch / "content"), Settings()
     for i, step in enumerate([("start",), *steps]):
         site.apply(step)
         options.apply(step)
         output = scratch / "out" / f"site{options.output}"
+        outputs.add(output)
         run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
                       "--quiet", "--jobs", str(options.jobs), *options.args())
         code, err, cold = cold_build(site.content, scratch, options.args())

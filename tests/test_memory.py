@@ -42,10 +42,11 @@ def test_free_memory_is_released_after_the_exports_and_before_the_render(make_si
         return real_render(*args, **kwargs)
 
     def split(first, second):
-        pages, sizes = pipeline.one_after_other(first, second)
+        pages, (sizes, kept) = pipeline.one_after_other(first, second)
         events.append("specs and exports")
         assert all(isinstance(size, int) for size in sizes.values()) and "data/evidence.json" in sizes
-        return pages, sizes
+        assert kept is None  # (the default export stage keeps nothing: ``build --page-cache``'s keeps fragments)
+        return pages, (sizes, kept)
 
     monkeypatch.setattr(pipeline, "open_staging", opened)
     monkeypatch.setattr(pipeline, "release_free_memory", release)

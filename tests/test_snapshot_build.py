@@ -62,11 +62,11 @@ def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, 
     taken, rendered = spied
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     path = snapshot.snapshot_path(output)
-    for body in (1, 2, 3):  # cold, then a full build that keeps a spare, then through the snapshot
+    for body in (1, 2, 3):  # cold (its snapshot's writer copies the site into a spare), then through the snapshot
         site.apply(("body", 3, body))  # c2's body
         rendered.clear()
         build(site, output, tmp_path)
-    assert taken == [False, False, True]
+    assert taken == [False, True, True]
     pages = sum(1 for _ in output.rglob("index.html"))
     assert "cmocs/c2/" in rendered and "about/" not in rendered and len(rendered) < pages, rendered
     good = path.read_bytes()
@@ -99,7 +99,7 @@ def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch
     for body in (1, 2, 3):
         site.apply(("body", 3, body))
         build(site, output, tmp_path)
-    assert taken == [False, False, True]
+    assert taken == [False, True, True]
     real = uptodate.tool_fingerprint
     monkeypatch.setattr(uptodate, "tool_fingerprint", lambda: real() + "-templates-changed")
     site.apply(("body", 3, 4))
@@ -130,10 +130,11 @@ def fragments_computed(monkeypatch) -> list[int]:
 
 
 def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, monkeypatch):
-    """The snapshot keeps the exports' per-entity fragments: the first build through it computes them
-    all, the next one after a text edit (or any edit of a CMOC that keeps its relations) only the edited
-    CMOC's; a paper's title (which other entities' fragments show) starts them over; every site equals
-    a cold build's (``build`` checks)."""
+    """The snapshot keeps the exports' per-entity fragments, written by the full build's export stage:
+    every build through it after a text edit (or any edit of a CMOC that keeps its relations), the
+    first one after a cold build included, computes only the edited CMOC's; a paper's title (which
+    other entities' fragments show) starts them over; every site equals a cold build's (``build``
+    checks)."""
     taken, _rendered = spied
     fresh = fragments_computed(monkeypatch)
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
@@ -141,8 +142,9 @@ def test_the_exports_are_joined_from_the_snapshots_fragments(tmp_path, spied, mo
         fresh.clear()
         site.apply(("body", 3, body))  # c2's body: a text edit
         build(site, output, tmp_path)
-    assert taken == [False, False, True, True]
-    assert fresh and 0 < sum(fresh) <= len(fresh), fresh  # joined from the kept ones: c2's in each run at most
+        if len(taken) > 1:  # (the cold build's joins ran in its export child: not counted here)
+            assert 0 < sum(fresh) <= len(fresh), fresh  # joined from the kept ones: c2's in each run at most
+    assert taken == [False, True, True, True]
     fresh.clear()
     site.apply(("cmoc", 1, "status", "contested"))  # not a text edit, but a CMOC's: only its own fragments
     build(site, output, tmp_path)
@@ -169,7 +171,7 @@ def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_p
     for body in (1, 2, 3):
         site.apply(("body", 3, body))
         build(site, output, tmp_path)
-    assert taken == [False, False, True] and path.is_file()
+    assert taken == [False, True, True] and path.is_file()
     older = path.read_bytes()  # a good file of an earlier save
     site.apply(("body", 3, 4))
     build(site, output, tmp_path)
@@ -233,7 +235,7 @@ def test_the_manifest_of_a_build_through_the_snapshot_is_the_site_as_walked(tmp_
     for body in (1, 2, 3, 4):
         site.apply(("body", 3, body))
         build(site, output, tmp_path)
-    assert taken == [False, False, True, True]
+    assert taken == [False, True, True, True]
     snapshot.wait_for_writer(output)
     manifest = uptodate.read_manifest(uptodate.manifest_path(output))
     assert manifest is not None and manifest.output == uptodate.sign_output(output.resolve())

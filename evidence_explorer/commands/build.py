@@ -78,7 +78,8 @@ def _build(args: argparse.Namespace, write: bool) -> int:
             KEPT[:] = [quick]
             return _built(args, options, inputs, quick.report, quick.pages, start, quick.snapshot, quick=True)
     pages = page_cache.PageCache(options, inputs) if inputs is not None else None
-    result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None)
+    result = build(options, write=write, render=pages.render if pages else None, spare=pages is not None,
+                   export=snapshot_build.export_stage(options) if pages is not None else None)
     print_report(result.report, args.strict, args.quiet, verb="build" if write else "check")
     if result.config_failed:
         return 2

@@ -20,14 +20,25 @@ from __future__ import annotations
 import os
 import threading
 from array import array
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from ..content.link import Corpus
 from ..exports.layout import Layout, Run
 from ..pipeline import corpus_layouts, feed_files, page_files
+from ..site.publish import write_files
 from ..site.views import PageSpec
 from ..site.views.memo import Memo
+from ..speed import seal
 from .delta import neutral
+
+class Placed(NamedTuple):
+    """Where a memo's runs are in its fragments file: the file's nonce, and per run name its item
+    count, fragment offsets (as bytes), separator and (offset, length) in the file."""
+
+    nonce: bytes
+    runs: dict[str, tuple[int, bytes, bytes, tuple[int, int]]]
+
 
 NONCE = 16
 """Bytes of the random tag a memo and its fragments file share (``parted``)."""
@@ -78,9 +89,17 @@ class ExportMemo:
             if len(offsets) == len(items):
                 self._runs[str(name)] = _Kept(tuple(items), offsets, bytes(sep), None, (int(span[0]), int(span[1])))
 
-    def parted(self) -> tuple["ExportMemo", list[bytes | memoryview]]:
+    def parted(self) -> tuple["ExportMemo", list[bytes | memoryview] | None]:
         """A copy of this memo to pickle (a fresh ``nonce``, each run's place in the fragments file) and
-        that file's parts: the nonce, then each run's bytes. Runs whose bytes are not at hand are left out."""
+        that file's parts: the nonce, then each run's bytes. Runs whose bytes are not at hand are left out.
+        A memo still as its attached file holds it (nothing joined since :meth:`attach`) gives that
+        file's nonce and places, and None: the file is written already."""
+        with self._lock:
+            if self._source is not None and len(self.nonce) == NONCE:
+                copy = ExportMemo()
+                copy.nonce = self.nonce
+                copy._runs = {name: _Kept(k.items, k.starts, k.sep, None, k.span) for name, k in self._runs.items()}
+                return copy, None
         copy, parts, offset = ExportMemo(), [], NONCE
         copy.nonce = os.urandom(NONCE)
         parts.append(copy.nonce)
@@ -93,6 +112,34 @@ class ExportMemo:
                 parts.append(data)
                 offset += len(data)
         return copy, parts
+
+    def placed(self) -> tuple[Placed, list[bytes | memoryview]]:
+        """Where :meth:`parted` puts each run in the fragments file, without the runs' items (for the
+        parent of the child that joined them: :meth:`restored`), and the file's parts."""
+        _copy, parts = self.parted()
+        assert parts is not None
+        return Placed(_copy.nonce, {name: (len(k.items), array(_OFFSETS, k.starts).tobytes(), k.sep, k.span)
+                                    for name, k in _copy._runs.items()}), parts
+
+    @classmethod
+    def restored(cls, placed: Placed, layouts: Iterable[Layout], source: Callable[[], bytes | memoryview | None]
+                 ) -> "ExportMemo":
+        """The memo a child joined and wrote (:meth:`placed`), in this process: each run's items taken
+        from ``layouts`` (this process's, of the same corpus: a run whose length differs is left
+        out, its fragments computed again), its bytes from ``source`` when first joined."""
+        memo = cls()
+        memo.nonce = placed.nonce
+        for layout in layouts:
+            for part in layout:
+                found = placed.runs.get(part.name) if isinstance(part, Run) else None
+                if found is None or found[0] != len(part.items):
+                    continue
+                offsets = array(_OFFSETS)
+                offsets.frombytes(found[1])
+                if len(offsets) == len(part.items):
+                    memo._runs[part.name] = _Kept(tuple(part.items), offsets, found[2], None, found[3])
+        memo.attach(source)
+        return memo
 
     def attach(self, source: Callable[[], bytes | memoryview | None]) -> None:
         """Where the runs' bytes are (the snapshot's fragments file, read at the first join that needs
@@ -180,6 +227,28 @@ def extra_files(corpus: Corpus, pages: tuple[PageSpec, ...], base_url: str, memo
     files.update(feed_files(corpus, base_url))
     files.update(page_files(pages, base_url))
     return files
+
+
+def write_exports(staging: Path, corpus: Corpus, base_url: str, memo: Memo, *, path: Path, purpose: str
+                  ) -> tuple[dict[str, int], Placed | None]:
+    """``build --page-cache``'s export stage (:data:`~evidence_explorer.pipeline.ExportStage`):
+    :func:`~evidence_explorer.pipeline.write_exports`' files, joined through an :class:`ExportMemo`
+    whose fragments go into the sealed file ``path`` (``purpose``: its seal's), so the first build
+    through the snapshot after this full one joins from them rather than computing every fragment
+    (4.2 s at 5,000 papers). Where they are is kept (None when the file could not be written). The
+    same bytes in the same order; the joins cost about what the parts cost (3.1-4.0 s against
+    3.1-3.6 s of CPU at 5,000 papers), in the child, beside the page specs."""
+    exports = ExportMemo()
+    sizes: dict[str, int] = {}
+    for rel, layout in corpus_layouts(corpus, base_url, memo).items():
+        sizes.update(write_files(staging, {rel: exports.join(layout)}))
+    sizes.update(write_files(staging, feed_files(corpus, base_url)))
+    placed, parts = exports.placed()
+    del exports
+    try:
+        return sizes, placed if seal.write(path, purpose, *parts) else None
+    except OSError:
+        return sizes, None
 
 
 def kept_over(pairs: list[tuple[Any, Any]], relinked: bool) -> bool:

@@ -254,8 +254,8 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
     try:
-        if not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, *fragments):
-            return False
+        if fragments is not None and not seal.write(path.with_name(FRAGMENTS), FRAGMENTS, *fragments):
+            return False  # (None: the file holds them already, written by the export stage)
         del fragments
         with collector_paused():
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
@@ -300,5 +300,14 @@ def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
         env.bytecode_cache = TemplateCache(folder / "jinja")
     state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
                                 users=Users(state.deps))
-    state.exports.attach(partial(seal.read, folder / FRAGMENTS, FRAGMENTS, 1 << 32))
+    state.exports.attach(fragments_source(folder))
     return dataclasses.replace(snapshot, state=state)
+
+
+def fragments_path(output: Path) -> Path:
+    return snapshot_path(output).with_name(FRAGMENTS)
+
+
+def fragments_source(folder: Path) -> Callable[[], bytes | None]:
+    """The verified payload of the fragments file in ``folder``, read when called (None: missing or not ours)."""
+    return partial(seal.read, folder / FRAGMENTS, FRAGMENTS, 1 << 32)

@@ -19,11 +19,14 @@ builds). The spare is brought up to date and swapped in, as the page cache does:
 rendered now, or holds the bytes it had in the last build: left as it is when the spare has them,
 else copied from the published site (after checking its stat and digest). The exports are joined
 from per-entity fragments the snapshot keeps (:mod:`.export_memo`; after a text edit only the edited
-entities' are computed), the sitemap and charts computed in full.
+entities' are computed; a full build's export stage writes them too, :func:`export_stage`), the
+sitemap and charts computed in full.
 The snapshot, the up-to-date manifest (the site signed from the build's record: :func:`signed`)
 and the sites' record are saved by a forked child after the swap (:func:`.snapshot.in_background`);
 the next build waits for it (about 2-3 s at 5,000 papers, so only a build started right after
-another one does). Anything else (no snapshot,
+another one does). When the build left no spare (a cold build into an empty output), that child
+first copies the published pages into one (:mod:`.spare`, about 3.5 s more), so the build after a
+cold build goes through the snapshot too. Anything else (no snapshot,
 another key, an error or other warning, a spare not as recorded) means the page cache's full build,
 which saves a new snapshot.
 ``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
@@ -34,6 +37,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
@@ -43,7 +47,7 @@ from ..content import integrity, urls
 from ..content.diagnostics import BuildError, Report
 from ..content.link import Corpus
 from ..options import BuildOptions
-from ..pipeline import PLAIN_ENV, BuildResult
+from ..pipeline import PLAIN_ENV, BuildResult, ExportStage, corpus_layouts
 from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
                             spare_path, swap, write_staging)
 from ..site.search_index import index_site
@@ -53,8 +57,11 @@ from ..site.views.memo import Memo
 from ..speed import uptodate
 from ..speed.memory import frozen_heap
 from . import page_cache, snapshot
+from .spare import copied as copied_spare
 from .changes import Changes
+from .export_memo import ExportMemo, Placed
 from .export_memo import extra_files as memo_extra_files
+from .export_memo import write_exports as memo_write_exports
 from .incremental import SiteState, advance, by_rel, render_recorded
 from .snapshot import Snapshot
 
@@ -241,16 +248,20 @@ def _digests(inputs: uptodate.Inputs) -> dict[str, bytes]:
 def finish(options: BuildOptions, inputs: uptodate.Inputs | None, report: Report, pages: int,
            snap: Snapshot | None, quick: bool = False) -> None:
     """After a build that published the site: save ``snap`` and the up-to-date manifest, in the
-    background (:func:`.snapshot.in_background`) when there is a snapshot. ``quick``: the build took
-    this module's path, so the page cache's state is written too (the sites, for a full build after
-    this one)."""
+    background (:func:`.snapshot.in_background`) when there is a snapshot, with a spare site copied
+    from the published one first when the build left none (:mod:`.spare`: the next build can go
+    through the snapshot). ``quick``: the build took this module's path, so the page cache's state
+    is written too (the sites, for a full build after this one)."""
     output = options.output.resolve()
 
     def work() -> None:
         if snap is not None:
-            snapshot.save(snapshot.snapshot_path(output), snap)
+            saved = snap
+            if saved.spare is None and not is_mount_point(output):
+                saved = replace(saved, spare=copied_spare(output, saved.current))
+            snapshot.save(snapshot.snapshot_path(output), saved)
             if quick:
-                page_cache.write_state(output, "", snap.current, snap.spare)
+                page_cache.write_state(output, "", saved.current, saved.spare)
         uptodate.record(options, inputs, report, pages, signed(output, snap.current) if quick and snap else None)
 
     if snap is None:
@@ -279,6 +290,26 @@ def signed(output: Path, current: Mapping[str, Any]) -> uptodate.OutputSig | Non
     return sig
 
 
+def export_stage(options: BuildOptions) -> ExportStage | None:
+    """The export stage of a full build with the page cache that will save a snapshot: it also
+    writes the exports' fragments beside it (:func:`.export_memo.write_exports`), for
+    :func:`after_build`. None (the default stage) when no snapshot can follow."""
+    output = options.output.resolve()
+    if not usable(options) or is_mount_point(output):
+        return None
+    return partial(memo_write_exports, path=snapshot.fragments_path(output), purpose=snapshot.FRAGMENTS)
+
+
+def _exports(output: Path, result: BuildResult) -> ExportMemo:
+    """The memo of the fragments the build's export stage wrote (:func:`export_stage`), its runs'
+    items this process's; empty when it wrote none."""
+    placed, corpus = result.exported, result.corpus
+    if not isinstance(placed, Placed) or corpus is None:
+        return ExportMemo()
+    layouts = corpus_layouts(corpus, result.base_url, Memo(dict(result.memo))).values()
+    return ExportMemo.restored(placed, layouts, snapshot.fragments_source(snapshot.fragments_path(output).parent))
+
+
 def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildResult,
                 pages: page_cache.PageCache) -> Snapshot | None:
     """After a full build with the page cache wrote the site: the snapshot the next build starts from,
@@ -295,7 +326,7 @@ def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildRes
     specs = MappingProxyType({p.url: p for p in result.pages})
     state = SiteState(options, result.base_url, corpus, by_rel(corpus), specs, MappingProxyType(deps), result.nav,
                       frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]  (no Jinja env)
-                      result.memo, result.findings)
+                      result.memo, result.findings, exports=_exports(options.output.resolve(), result))
     current = {k: v for k, v in generation.items() if k != "pages"}
     kept = pages.kept_spare()
     spare = {k: v for k, v in kept.items() if k != "pages"} if kept else None
