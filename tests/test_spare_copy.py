@@ -6,6 +6,7 @@ a spare already there that nothing describes is replaced. Every site equals a co
 from __future__ import annotations
 
 import os
+import shutil
 
 from evidence_explorer.dev import snapshot, snapshot_build, spare
 from evidence_explorer.site.publish import MARKER, spare_path
@@ -72,7 +73,7 @@ def test_a_page_changed_before_the_copy_means_no_spare(tmp_path, spied, monkeypa
     assert taken == [False, False]
 
 
-def test_a_spare_nothing_describes_is_replaced(tmp_path):
+def test_a_spare_nothing_describes_is_replaced_and_a_folder_not_ours_is_left_alone(tmp_path):
     site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
     site.apply(("body", 3, 1))
     run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
@@ -87,3 +88,9 @@ def test_a_spare_nothing_describes_is_replaced(tmp_path):
     assert record is not None and not stray.exists() and not leftovers(output)
     assert set(record["files"]) == set(loaded.current["files"])
     assert all(os.stat(spare_path(output) / rel).st_ino == entry[4] for rel, entry in record["files"].items())
+    mine = spare_path(output)
+    shutil.rmtree(mine)
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a folder of the user's, no marker")
+    assert spare.copied(output.resolve(), loaded.current) is None
+    assert (mine / "notes.txt").is_file() and not leftovers(output)

@@ -26,9 +26,12 @@ from .page_cache import dir_stats, file_stat
 
 def copied(output: Path, current: Mapping[str, Any]) -> dict[str, Any] | None:
     """Copy the published site's page files (``current``: its record) into a new spare site beside
-    ``output``, replacing any spare there; the spare's record, or None (nothing left behind) when
-    a file is not as recorded or anything fails."""
+    ``output``, replacing a spare a build made there (anything else in its place is left alone);
+    the spare's record, or None (nothing left behind) when a file is not as recorded or anything
+    fails."""
     spare = spare_path(output)
+    if os.path.lexists(spare) and (spare.is_symlink() or not (spare / MARKER).is_file()):
+        return None  # not a spare a build made: not ours to replace
     staging = output.parent / f".{output.name}.staging-{os.getpid()}"
     try:
         if os.path.lexists(staging):
