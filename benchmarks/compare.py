@@ -222,9 +222,11 @@ def mkdocs_site(work: Path, n: int) -> Path:
 def ee_build(work: Path, n: int, jobs: int | None, cold: bool, *extra: str) -> tuple[float, float]:
     """``build --no-search`` of the synthetic base; ``jobs`` None: the default job count; ``cold``: the
     cache folder (Markdown, templates, page outputs, up-to-date manifest) deleted first."""
+    from evidence_explorer.dev.snapshot import wait_for_writer
     from evidence_explorer.speed.cache import cache_root
     out = work / f"ee-{n}" / "site"
     if cold:
+        wait_for_writer(out)  # (a ``--page-cache`` build's background writer may still write in it; untimed)
         shutil.rmtree(cache_root(out), ignore_errors=True)
     return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
                 "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else []), *extra])
@@ -235,12 +237,18 @@ EDITED_CMOC = "cmocs/cmoc-000007.md"
 
 def ee_edit_build(work: Path, n: int, jobs: int | None, *extra: str) -> tuple[float, float]:
     """One CMOC's outcome sentence changed (alternately edited and restored), then a warm ``build``:
-    the author's loop. An untimed edit and build first: the first build after a cold one renders
-    every page, as the site it replaced (kept as the spare for the next build) is not described by
-    any state; from the next build on only the affected pages are rendered (dev/page_cache.py)."""
+    the author's loop. An untimed edit and build first (with ``--page-cache``, the first build after
+    a cold one goes through the snapshot once the cold build's background writer has copied the
+    site into the spare: dev/spare.py). Before the timed build, the untimed one's background writer
+    is waited for, untimed: an author's edits are more than the writer's 2-3 s apart, and a build
+    started sooner waits for it (docs/performance.md, "eighth pass")."""
+    from evidence_explorer.dev.snapshot import wait_for_writer
+    out = work / f"ee-{n}" / "site"
     _toggle_edit(work, n)
+    wait_for_writer(out)
     ee_build(work, n, jobs, False, *extra)
     _toggle_edit(work, n)
+    wait_for_writer(out)
     return ee_build(work, n, jobs, False, *extra)
 
 
