@@ -32,6 +32,7 @@ from ..site.views.memo import Memo
 from ..speed import seal
 from .delta import neutral
 
+
 class Placed(NamedTuple):
     """Where a memo's runs are in its fragments file: the file's nonce, and per run name its item
     count, fragment offsets (as bytes), separator and (offset, length) in the file."""

@@ -25,8 +25,8 @@ The snapshot, the up-to-date manifest (the site signed from the build's record: 
 and the sites' record are saved by a forked child after the swap (:func:`.snapshot.in_background`);
 the next build waits for it (about 2-3 s at 5,000 papers, so only a build started right after
 another one does). When the build left no spare (a cold build into an empty output), that child
-first copies the published pages into one (:mod:`.spare`, about 3.5 s more), so the build after a
-cold build goes through the snapshot too. Anything else (no snapshot,
+first copies the published pages into one (:mod:`.spare`: 4-17 s more at 5,000 papers on this
+machine's disk), so the build after a cold build goes through the snapshot too. Anything else (no snapshot,
 another key, an error or other warning, a spare not as recorded) means the page cache's full build,
 which saves a new snapshot.
 ``tests/test_differential.py`` compares every build of generated edit sequences, through this path,
@@ -57,13 +57,13 @@ from ..site.views.memo import Memo
 from ..speed import uptodate
 from ..speed.memory import frozen_heap
 from . import page_cache, snapshot
-from .spare import copied as copied_spare
 from .changes import Changes
 from .export_memo import ExportMemo, Placed
 from .export_memo import extra_files as memo_extra_files
 from .export_memo import write_exports as memo_write_exports
 from .incremental import SiteState, advance, by_rel, render_recorded
 from .snapshot import Snapshot
+from .spare import copied as copied_spare
 
 FORMAT = 1
 
