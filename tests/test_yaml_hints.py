@@ -63,3 +63,25 @@ def test_an_unclosed_quote_is_reported_where_it_opened(make_site, quote):
     assert run.code == 1
     assert run.lines[0].startswith("content/papers/p1.md:3: error: YAML syntax error: a quoted value that starts "
                                    "on this line is never closed"), run.err
+
+
+@pytest.mark.parametrize("value, what, closing", [("[Smith J, Doe K", "list", "]"), ("{given: J, family: Smith", "mapping", "}")])
+def test_an_unclosed_bracket_is_reported_where_it_opened(make_site, value, what, closing):
+    """A list or mapping not closed on its line: PyYAML names the next line (the next key, where it
+    expected ',' or the closing bracket), with libyaml's and the pure-Python parser's own words; the
+    error names the line where the bracket opened."""
+    content = make_site({"papers/p1.md": f"---\ntitle: Community care\nauthors: {value}\nyear: 2020\n---\nBody.\n"})
+    run = run_cli("check", "--content", "content", cwd=content.parent)
+    assert run.code == 1
+    assert run.lines[0].startswith(f"content/papers/p1.md:3: error: YAML syntax error: a {what} that opens with "), run.err
+    assert f"on line 4 YAML still expected ',' or '{closing}'; close the {what} with '{closing}'" in run.lines[0], run.err
+
+
+def test_a_list_over_several_lines_with_another_mistake_keeps_the_parsers_words(make_site):
+    """A list written over several lines that is closed, but holds a mistake on a later line, is not
+    called unclosed wrongly: only a bracket still open at the next key is."""
+    content = make_site({"papers/p1.md": "---\ntitle: Community care\nauthors: [Smith J,\n  Doe K]]\n"
+                                         "year: 2020\n---\nBody.\n"})
+    run = run_cli("check", "--content", "content", cwd=content.parent)
+    assert run.code == 1 and "YAML syntax error" in run.lines[0], run.err
+    assert "opens with" not in run.lines[0], run.err

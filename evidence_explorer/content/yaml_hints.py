@@ -7,7 +7,9 @@
 - Two YAML syntax errors get the fix beside the parser's words: a ``: `` inside an unquoted value,
   and a quote inside a value quoted with the same quote.
 - A quote that is never closed is reported on the line where it opened: the parser reads on to the
-  end of the front matter and names that line, which sends the author to the wrong place.
+  end of the front matter and names that line, which sends the author to the wrong place. So is a
+  list (``[…]``) or mapping (``{…}``) that is not closed on its line: the parser names the next
+  line, where it found the next key instead of the ``,`` or closing bracket it expected.
 """
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ UNCLOSED_QUOTE = ("a quoted value that starts on this line is never closed (YAML
                   "front matter): add the closing quote")
 
 
+FLOW = {"while parsing a flow sequence": ("list", "[", "]"), "while parsing a flow mapping": ("mapping", "{", "}")}
+
+
 def syntax_error(exc: Any, line_offset: int = 0) -> tuple[str, int | None]:
     """The message and file line of PyYAML's ``MarkedYAMLError`` ``exc`` (``line_offset``: lines of
     the file before the front matter), with the fix where one is known."""
@@ -45,6 +50,14 @@ def syntax_error(exc: Any, line_offset: int = 0) -> tuple[str, int | None]:
     opened = unclosed_quote(exc)
     if opened is not None:  # where the quote opened, not the end of the front matter
         line, problem = opened + 1 + line_offset, UNCLOSED_QUOTE
+    flow = FLOW.get(getattr(exc, "context", None) or "")
+    start, end = exc.context_mark, exc.problem_mark
+    if flow is not None and start is not None and end is not None and start.line < end.line:
+        what, opening, closing = flow
+        line = start.line + 1 + line_offset  # where the bracket opened, not the next key's line
+        problem = (f"a {what} that opens with '{opening}' on this line is not closed: on line "
+                   f"{end.line + 1 + line_offset} YAML still expected ',' or '{closing}'; close the {what} with "
+                   f"'{closing}'")
     return f"YAML syntax error: {hint(problem)}", line
 
 
