@@ -119,6 +119,7 @@ def test_typing_in_the_header_box_leads_to_search(page, demo_url):
     wait_for_search(page)
     assert page.locator("#search-q").input_value() == "relational coordination"
     assert "/papers/gittell-2006/" in result_urls(page, everything=False)[:3]
+    assert page.locator("#header-q").count() == 0  # the search page's own box is its only one
 
 
 def test_typing_a_query_updates_results_and_url(page, demo_url):
