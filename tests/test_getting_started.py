@@ -57,6 +57,32 @@ def test_init_never_overwrites(starter):
     assert before == {p: p.read_bytes() for p in starter.rglob("*") if p.is_file()}
 
 
+@pytest.mark.parametrize("direct, line, local", [
+    (None, "evidence-explorer==", None),  # from a package index
+    ({"url": "file:///home/me/evidence-explorer", "dir_info": {"editable": True}}, "evidence-explorer==",
+     "file:///home/me/evidence-explorer"),
+    ({"url": "https://github.com/o/evidence-explorer.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}},
+     "evidence-explorer @ git+https://github.com/o/evidence-explorer.git@abc123", None),
+    ({"url": "https://example.org/evidence_explorer-0.1.0-py3-none-any.whl", "archive_info": {}},
+     "evidence-explorer @ https://example.org/evidence_explorer-0.1.0-py3-none-any.whl", None),
+])
+def test_init_pins_where_this_copy_came_from_and_says_when_ci_cannot_reach_it(tmp_path, monkeypatch, direct, line,
+                                                                               local):
+    """``requirements.txt`` names where this copy was installed from; a copy installed from a folder on
+    this machine gets the version (pip finds it only once published), and ``init`` says so, even
+    with ``--quiet``."""
+    from evidence_explorer.commands import init as init_command
+    monkeypatch.setattr(init_command, "installed_from", lambda: direct)
+    run = run_cli("init", str(tmp_path / "base"), "--quiet")
+    assert run.code == 0, run.err
+    written = (tmp_path / "base" / "requirements.txt").read_text().splitlines()[-1]
+    assert written.startswith(line), written
+    if local:
+        assert f"installed from a folder on this machine ({local})" in run.err and "git URL" in run.err, run.err
+    else:
+        assert run.err == "", run.err
+
+
 def _commands(script_lines: list[str]) -> list[str]:
     """The commands a CI job runs, less installing the tool (the test runs this checkout's)."""
     return [line for line in script_lines if not line.startswith("pip install")]

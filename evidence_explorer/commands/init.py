@@ -37,27 +37,34 @@ def starter_files() -> dict[str, str]:
     return files
 
 
-def requirement() -> str:
-    """A pip requirement for the Evidence Explorer running now, as CI can install it."""
+def installed_from() -> dict | None:
+    """This copy's ``direct_url.json`` (PEP 610: where pip installed it from), None from an index."""
     try:
-        direct = json.loads(metadata.distribution("evidence-explorer").read_text("direct_url.json") or "null")
-    except metadata.PackageNotFoundError:
-        direct = None
+        return json.loads(metadata.distribution("evidence-explorer").read_text("direct_url.json") or "null")
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def requirement(direct: dict | None) -> tuple[str, str | None]:
+    """A pip requirement for the Evidence Explorer installed from ``direct`` (:func:`installed_from`),
+    as CI can install it, and the folder it came from when that is a folder on this machine (the
+    requirement is then the version, which pip finds only once it is published)."""
     url = (direct or {}).get("url", "")
     vcs = (direct or {}).get("vcs_info")
     if vcs and not url.startswith("file:"):
         commit = vcs.get("commit_id")
-        return f"evidence-explorer @ {vcs['vcs']}+{url}" + (f"@{commit}" if commit else "")
+        return f"evidence-explorer @ {vcs['vcs']}+{url}" + (f"@{commit}" if commit else ""), None
     if url.startswith(("https://", "http://")):
-        return f"evidence-explorer @ {url}"
-    return f"evidence-explorer=={__version__}"
+        return f"evidence-explorer @ {url}", None
+    return f"evidence-explorer=={__version__}", url if url.startswith("file:") else None
 
 
-def init(target: Path, title: str) -> list[str]:
-    """Write the starter into ``target``; return the files written. Raises FileExistsError."""
+def init(target: Path, title: str, pip_line: str) -> list[str]:
+    """Write the starter into ``target`` (``pip_line``: the requirement the CI workflows install);
+    return the files written. Raises FileExistsError."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FileExistsError(target)
-    values = {"{requirement}": requirement(), "{title}": title}
+    values = {"{requirement}": pip_line, "{title}": title}
     written = []
     for rel, text in starter_files().items():
         for key, value in values.items():
@@ -74,8 +81,9 @@ def init(target: Path, title: str) -> list[str]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.dir)
+    pip_line, local = requirement(installed_from())
     try:
-        written = init(target, args.title)
+        written = init(target, args.title, pip_line)
     except FileExistsError:
         print(f"error: {target} exists and is not an empty folder; init never overwrites "
               f"(choose a new folder)", file=sys.stderr)
@@ -90,4 +98,8 @@ def cmd_init(args: argparse.Namespace) -> int:
               f"  git init && git add . && git commit -m 'Start the evidence base'\n"
               f"Publishing: push to GitHub (.github/workflows/pages.yml) or GitLab (.gitlab-ci.yml); "
               f"see docs/deploy.md of Evidence Explorer", file=sys.stderr)
+    if local:  # a problem, so said even with --quiet
+        print(f"note: requirements.txt pins {pip_line}, but this copy was installed from a folder on this "
+              f"machine ({local}), which CI cannot reach: until that version is published, replace the line "
+              f"with a git URL of the tool's repository (see docs/deploy.md)", file=sys.stderr)
     return 0
