@@ -185,6 +185,11 @@ def file_stat(path: Path | str) -> list[int] | None:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
+    return stat_fields(st)
+
+
+def stat_fields(st: os.stat_result) -> list[int]:
+    """What a site's record keeps of a file's ``stat``: size, mtime, ctime, inode."""
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..site.publish import MARKER, remove_tree, spare_path
-from .page_cache import dir_stats, file_stat
+from .page_cache import dir_stats, file_stat, stat_fields
 
 
 def copied(output: Path, current: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -71,7 +71,7 @@ def _copy(output: Path, staging: Path, current: Mapping[str, Any]) -> dict[str, 
         with open(source + rel, "rb") as f:
             data = f.read()
             stat = os.fstat(f.fileno())
-        if [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino] != entry[1:] \
+        if stat_fields(stat) != entry[1:] \
                 or blake2b(data, digest_size=16).hexdigest() != entry[0]:
             return None
         folder = rel.rpartition("/")[0]
@@ -79,7 +79,7 @@ def _copy(output: Path, staging: Path, current: Mapping[str, Any]) -> dict[str, 
             os.makedirs(target + folder, exist_ok=True)
             made.add(folder)
         stat = _write_new(target + rel, data)
-        files[rel] = [entry[0], stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        files[rel] = [entry[0], *stat_fields(stat)]
     root = file_stat(staging)
     if root is None:
         return None
