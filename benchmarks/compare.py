@@ -18,9 +18,11 @@ Figures, all from this one run:
 3. ``serve``: at 30,000 entities (10k papers + 20k CMOCs + theories), the time from
    saving one CMOC to its page being rewritten on disk by ``serve`` (file event, settle, rebuild).
 
-Peak memory is the largest sum, over the build process and its workers, of the
-proportional set size (PSS: shared copy-on-write pages counted once), sampled
-every 10 ms. MkDocs runs from ``benchmarks/.venv`` (``python -m venv
+Peak memory (the ``scale`` figure) is the largest sum, over the build process and its workers,
+of the proportional set size (PSS: shared copy-on-write pages counted once), sampled every 10 ms;
+``compare``'s timed rounds run without that sampler. Every timed build, Hugo's and ours, starts
+from a quiet disk: the previous outputs' background deletes done, written files flushed
+(:func:`settle`); a cold build starts without an output folder, as Hugo's does. MkDocs runs from ``benchmarks/.venv`` (``python -m venv
 benchmarks/.venv && benchmarks/.venv/bin/pip install mkdocs``); it is skipped
 when missing. Work files go to ``benchmarks/.work/`` (git-ignored).
 """
@@ -133,8 +135,15 @@ def _tree_pss_kb(pid: int) -> int:
     return total
 
 
+SAMPLE_MEMORY = True
+"""Whether :func:`run` samples the peak memory: the ``scale`` figure's; off for ``compare``'s timed
+rounds. Reading every process's PSS every 10 ms costs CPU on a 2-core machine, and more for a
+process with many threads (Hugo's): measured at N = 5,000, it made Hugo's like-for-like build
+3.7-5.7 s slower and ours 4.4-8.5 s slower (docs/performance.md, "ninth pass")."""
+
+
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak MB of the process tree)."""
+    """Run ``cmd``; return (wall seconds, peak MB of the process tree; 0 when not sampled)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -145,10 +154,12 @@ def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
             time.sleep(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if SAMPLE_MEMORY:
+        sampler.start()
     _, err = proc.communicate()
     elapsed = time.perf_counter() - start
-    sampler.join()
+    if SAMPLE_MEMORY:
+        sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
     return elapsed, peak[0] / 1024
@@ -225,9 +236,11 @@ def ee_build(work: Path, n: int, jobs: int | None, cold: bool, *extra: str) -> t
     from evidence_explorer.dev.snapshot import wait_for_writer
     from evidence_explorer.speed.cache import cache_root
     out = work / f"ee-{n}" / "site"
-    if cold:
-        wait_for_writer(out)  # (a ``--page-cache`` build's background writer may still write in it; untimed)
+    if cold:  # untimed, as Hugo's ``public`` folder is deleted before its timed build
+        wait_for_writer(out)  # (a ``--page-cache`` build's background writer may still write in it)
         shutil.rmtree(cache_root(out), ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+    settle(out.parent)
     return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
                 "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else []), *extra])
 
@@ -265,10 +278,23 @@ def restore_edit(work: Path, n: int) -> None:
     path.write_text(path.read_text().replace("outcome: 'Edited for the benchmark. ", "outcome: '", 1))
 
 
+def settle(folder: Path, timeout: float = 120.0) -> None:
+    """Before a timed build, untimed: wait until no background remover of ours works in ``folder``
+    (its ``.<name>.trash-<pid>`` folders are gone), then flush the written files to disk, so that
+    no tool's timed run pays for the previous one's deletes and dirty pages."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(".trash-" in p.name for p in folder.iterdir()):
+        time.sleep(0.2)
+    os.sync()
+
+
 def hugo_build(work: Path, n: int, same: bool = False) -> tuple[float, float]:
     site = hugo_same_site(work, n) if same else hugo_site(work, n)
     shutil.rmtree(site / "public", ignore_errors=True)
     shutil.rmtree(site / "resources", ignore_errors=True)
+    for ee in work.glob("ee-*"):
+        settle(ee)
+    os.sync()
     return run(["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")])
 
 
@@ -310,6 +336,8 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
         hugo_site(work, mkdocs_n)
     hugo_site(work, n)
     hugo_same_site(work, n)
+    global SAMPLE_MEMORY
+    SAMPLE_MEMORY = False  # (timed rounds: see SAMPLE_MEMORY)
     times: dict[str, list[float]] = {k: [] for k in tools}
     loads: list[float] = []
     try:
@@ -321,6 +349,7 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
                 log(f"  round {i + 1}: {name} {times[name][-1]:.2f} s")
             loads.append(os.getloadavg()[0])
     finally:
+        SAMPLE_MEMORY = True
         restore_edit(work, n)
     med = {k: statistics.median(v) for k, v in times.items()}
     result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med, "loads": loads,
