@@ -18,3 +18,19 @@ def write_atomic(path: Path, data: bytes | memoryview, *more: bytes | memoryview
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def write_file(path: str, data: bytes) -> None:
+    """``Path(path).write_bytes(data)`` in three system calls: no file object, no buffer (half
+    its CPU; a build writes 19,000 pages at 5,000 papers). The same permissions as ``open``'s
+    (0o666 less the umask). For a file nothing reads while it is written: a page in a staging folder."""
+    fd = os.open(path, _NEW, 0o666)
+    try:
+        view, done = memoryview(data), 0
+        while done < len(view):  # (a regular file takes it all at once; a short write is not an error)
+            done += os.write(fd, view[done:])
+    finally:
+        os.close(fd)

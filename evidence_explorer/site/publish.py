@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from ..content.diagnostics import BuildError
+from ..content.files import write_file
 from .static_files import write_static
 
 MARKER = ".evidence-explorer"
@@ -112,7 +113,7 @@ def write_files(staging: Path, files: Mapping[str, str | bytes]) -> dict[str, in
         path = staging / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         data = text if isinstance(text, bytes) else text.encode("utf-8")
-        path.write_bytes(data)
+        write_file(os.fspath(path), data)
         sizes[rel] = len(data)
     return sizes
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -19,6 +20,7 @@ from ..content import urls
 from ..content.appraisal import appraisal_of
 from ..content.status_words import words_of
 from ..content.citation import full_citation, short_cite
+from ..content.files import write_file
 from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
 from ..content.glossary import BY_KEY as GLOSSARY_TERMS, find_terms, term as glossary_term
 from ..content.link import Corpus
@@ -343,13 +345,14 @@ def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:
 def write_pages(pages: Sequence[PageSpec], renderer: Renderer, staging: Path) -> list[str]:
     """Render ``pages`` into ``staging``, one after the other; the output paths written, in order."""
     written = []
-    made: set[Path] = set()
+    made: set[str] = set()
+    root = os.fspath(staging)
     for page in pages:
         rel = urls.output_path(page.url)
-        path = staging / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_text(renderer.render(page), encoding="utf-8")
+        folder, _, _name = rel.rpartition("/")
+        if folder not in made:
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        write_file(f"{root}/{rel}", renderer.render(page).encode("utf-8"))
         written.append(rel)
     return written
