@@ -143,3 +143,42 @@ def test_theory_card_links_underline_the_title_not_the_gap(demo_url, page):
     assert cards
     for text, after in cards:
         assert re.match(r"[A-Z]+\d+ \S", text) and not after[:1].isspace(), (text, after)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_what_works_filters_sit_under_their_labels(demo_url, page, width):
+    """Each what-works filter's label is right above its list: at 1280 px the "Outcome domain" label
+    ended the first row while its list began the next, and the theory list took 750 px."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{demo_url}/what-works/")
+    pairs = page.evaluate("""() => [...document.querySelectorAll('#ww-tools select')].map(s => {
+        const l = document.querySelector(`label[for="${s.id}"]`).getBoundingClientRect(), b = s.getBoundingClientRect();
+        return [s.id, l.left, l.bottom, b.left, b.top, b.width]; })""")
+    assert len(pairs) >= 3
+    widths = {round(w) for *_rest, w in pairs}
+    for name, label_left, label_bottom, left, top, _w in pairs:
+        assert abs(label_left - left) <= 1 and 0 <= top - label_bottom <= 12, f"{name}: label not above its list"
+    assert len(widths) == 1, f"the lists differ in width: {sorted(widths)}"
+
+
+def test_paper_list_cells_break_at_slashes_not_inside_words(demo_url, page):
+    """"Theoretical evidence/opinion/commentary" in the papers table's narrow column wrapped as
+    "evidence/opi|nion/comme|ntary": the page's rows and the rows the filters redraw both put a
+    line-break opportunity after each slash, and no word of the column is split across lines."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/papers/")
+    broken = """() => { const out = [];
+        for (const td of document.querySelectorAll('#papers-table td[data-label]')) {
+          if (!td.textContent.includes('/')) continue;
+          const r = document.createRange(), walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const re = /[A-Za-z]+/g; let m;
+            while ((m = re.exec(n.data))) { r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+              if (r.getClientRects().length > 1) out.push(m[0]); } } }
+        return [out, document.querySelectorAll('#papers-table td wbr').length]; }"""
+    words, breaks = page.evaluate(broken)
+    assert breaks and not words, f"words split across lines: {words[:5]}"
+    page.select_option("#paper-design", index=1)  # the filter redraws the rows in the browser
+    page.select_option("#paper-design", index=0)
+    words, breaks = page.evaluate(broken)
+    assert breaks and not words, f"redrawn rows: words split across lines: {words[:5]}"

@@ -37,8 +37,8 @@ def read(site: Path, url: str) -> str:
 
 
 def text(fragment: str) -> str:
-    """Visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    """Visible text of an HTML fragment, whitespace collapsed (``<wbr>``, a line-break opportunity, is none)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment.replace("<wbr>", ""))).split())
 
 
 def section(page: str, start: str, end: str = "</section>") -> str:

@@ -171,7 +171,7 @@ def evidence_json_layout(corpus: Corpus, base_url: str) -> Layout:
 
 
 DOWNLOADS = (
-    ("evidence.json", "every record with its fields and resolved relations (JSON; see docs/evidence-json.md)"),
+    ("evidence.json", "every record with its fields and resolved relations (JSON)"),
     ("papers.csv", "one row per paper: reference, study details, and the CMOCs, theories and maps it informs"),
     ("cmocs.csv", "one row per configuration: context, mechanism, outcome, source paper ids and theory ids"),
     ("references.bib", "the papers as BibTeX, for LaTeX, Zotero, JabRef or EndNote"),

@@ -102,7 +102,15 @@ def make_environment(reload: bool = False, quick: bool = True) -> jinja2.Environ
     if quick and _escape_inner is not None:
         env.template_class = QuickTemplate
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["slash_breaks"] = slash_breaks
     return env
+
+
+def slash_breaks(text: str) -> Markup:
+    """``text`` escaped, with a line-break opportunity (``<wbr>``) after each slash: a narrow table
+    cell breaks "evidence/opinion/commentary" at its slashes, not inside its words. The text is the
+    same (``<wbr>`` has none)."""
+    return Markup(str(escape(text)).replace("/", "/<wbr>"))
 
 
 class BodyCache(Protocol):

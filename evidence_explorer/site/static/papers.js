@@ -205,6 +205,13 @@
     return td;
   }
 
+  function breakable(td, text) {  // as the page's own rows: a line-break opportunity after each slash
+    text.split("/").forEach(function (part, i) {
+      if (i) { td.appendChild(document.createTextNode("/")); td.appendChild(document.createElement("wbr")); }
+      td.appendChild(document.createTextNode(part));
+    });
+  }
+
   function links(td, list) {
     list.forEach(function (e, i) {
       if (i) td.appendChild(document.createTextNode("; "));
@@ -225,8 +232,8 @@
       cell(tr).appendChild(a);
       cell(tr).textContent = r.cite;
       cell(tr).textContent = r.year;
-      cell(tr, "Design").textContent = r.design;
-      if (control("type")) cell(tr, form.querySelector("label[for=paper-type]").textContent).textContent = r.type;
+      breakable(cell(tr, "Design"), r.design);
+      if (control("type")) breakable(cell(tr, form.querySelector("label[for=paper-type]").textContent), r.type);
       cell(tr, "Country").textContent = r.country;
       links(cell(tr, "Theory"), r.theories);
       links(cell(tr, "Review"), r.reviews);
