@@ -190,6 +190,56 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
 
 
+def test_what_works_boundaries_follow_row_weights_within_its_own_budget(synthetic, tmp_path):
+    """The what-works table's pages hold less than other lists (every page carries the filter form):
+    a text edit that makes a page's first row heavy, then light, moves its boundaries as a full build
+    does, judged against that smaller allowance (``whatworks.row_bytes``), not the lists' one."""
+    content = tmp_path / "content"
+    shutil.copytree(synthetic / "pristine", content)
+    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    moved = proportional = 0
+    for weight in ("heavy", "light", "heavy", "light"):
+        for url in [u for u in state.pages if u.startswith("what-works/page/")]:
+            spec = state.pages.get(url)
+            if spec is None:
+                continue
+            c = spec.context["rows"][0][0]
+            path = content / c.rel
+            text = "'" + ("&&&&&&&&&& " * 10 if weight == "heavy" else "A") + ".'"
+            new = re.sub(r"^(context|outcome): '.*'$", lambda m: f"{m[1]}: {text}", path.read_text(encoding="utf-8"),
+                         flags=re.M)
+            path.write_text(new, encoding="utf-8")
+            outcome = rebuild(state, Changes(content=frozenset({c.rel})))
+            assert outcome.state is not None
+            state = outcome.state
+            proportional += outcome.proportional
+            now = state.pages.get(url)
+            moved += now is None or now.context["rows"][0][0].id != c.id
+            check_state(state)
+    assert moved, "no edit moved a page boundary"
+    assert proportional, "no edit took the proportional path"
+    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_what_works_pages_hold_for_an_edit_that_keeps_every_weight(synthetic, tmp_path):
+    """Every what-works page as a full build split it is held by serve's check for an edit that
+    changes no row's weight: the check judges a page against the table's own allowance (the filter
+    form taken off), else every full page looks as if it could take the next page's first row and
+    each edit recomputes the whole table."""
+    from evidence_explorer.dev import delta
+    from evidence_explorer.site.views.memo import Memo
+    options = BuildOptions(content=synthetic / "pristine", output=tmp_path / "site", search=False)
+    state = full_build(options).state
+    assert state is not None
+    urls = [u for u in state.pages if u.startswith("what-works/")]
+    assert len(urls) > 2
+    for url in urls:
+        c = state.pages[url].context["rows"][0][0]
+        assert delta._whatworks_holds(state.pages, state.corpus, c, Memo(dict(state.memo)), set(urls)), url
+
+
 def test_theory_lists_follow_cmoc_title_weights(synthetic, tmp_path):
     """A CMOC's title edit recomputes only its theories' pages (``delta_shared``): make the first CMOC
     of each theory's list page heavy, then light, so lists gain and lose pages; the specs still equal

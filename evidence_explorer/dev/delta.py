@@ -225,19 +225,21 @@ def _index_holds(pages: Mapping[str, PageSpec], new: Cmoc, memo: Memo, candidate
 def _whatworks_holds(pages: Mapping[str, PageSpec], corpus: Corpus, new: Cmoc, memo: Memo,
                      candidates: set[str]) -> bool:
     """The same for the what-works table (one row per CMOC)."""
+    first = pages.get(whatworks.URL)  # (its filters: a neutral edit changes none of them)
+    budget = whatworks.row_bytes(first.context["filters"]) if first is not None else ROW_BYTES
     return _list_holds(pages, whatworks.URL, candidates, lambda spec: list(spec.context["rows"]),
-                       whatworks.row_weight(corpus, memo), lambda row: row[0] is new)
+                       whatworks.row_weight(corpus, memo), lambda row: row[0] is new, budget)
 
 
 def _list_holds(pages: Mapping[str, PageSpec], base: str, candidates: set[str], rows_of: Callable[[PageSpec], list],
-                weight: Callable[[Any], int], edited: Callable[[Any], bool]) -> bool:
+                weight: Callable[[Any], int], edited: Callable[[Any], bool], budget: int = ROW_BYTES) -> bool:
     """Whether the paginated list at ``base`` (``pages`` already holding the edited objects) keeps
     its page boundaries with the new weight of the edited row(s) (:func:`~.pagination.paginate` is
     greedy): each page holding one still fits (or holds it alone) and cannot take the next page's
     first row, and when it is its page's first row, the page before still cannot take it. The
     pages holding it are among ``candidates`` (they depend on the edited entity)."""
     def full(rows: list, extra: Any) -> bool:  # paginate would start a new page before `extra`
-        return len(rows) >= MAX_ROWS or sum(map(weight, rows)) + weight(extra) > ROW_BYTES
+        return len(rows) >= MAX_ROWS or sum(map(weight, rows)) + weight(extra) > budget
 
     urls = _list_urls(pages, base)
     found = False
@@ -248,7 +250,7 @@ def _list_holds(pages: Mapping[str, PageSpec], base: str, candidates: set[str], 
         if not any(map(edited, rows)):
             continue
         found = True
-        if len(rows) > 1 and sum(map(weight, rows)) > ROW_BYTES:
+        if len(rows) > 1 and sum(map(weight, rows)) > budget:
             return False
         if k + 1 < len(urls) and not full(rows, rows_of(pages[urls[k + 1]])[0]):
             return False

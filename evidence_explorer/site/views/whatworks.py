@@ -10,13 +10,17 @@ from ...content.appraisal import appraisal_bytes
 from ...content.model import Cmoc, Paper
 from . import PageSpec
 from .memo import Memo
-from .pagination import paginate, text_bytes
+from .pagination import ROW_BYTES, paginate, text_bytes
 
 URL = "what-works/"
 ROW_MARKUP = 600
 """Bytes of one table row besides its text (cells, link, badges, the confidence marks)."""
 NODE_MARKUP = 90
 """Bytes of the link to one theory node the row's CMOC informs."""
+FORM_MARKUP = 1_600
+"""Bytes of the filter form every page carries, besides its options (1,146 with five filters)."""
+OPTION_MARKUP = 30
+"""Bytes of one option of a filter besides its value and label (26)."""
 
 
 def rows(corpus: Corpus) -> tuple[tuple[Cmoc, tuple], ...]:
@@ -42,6 +46,14 @@ def row_weight(corpus: Corpus, memo: Memo) -> Callable[[tuple[Cmoc, tuple]], int
     return weight
 
 
+def row_bytes(filters: tuple) -> int:
+    """Bytes of rows one page may hold: a list page's allowance less the filter form every page
+    carries, whose options grow with the theories and facet values (2.4 KB on a 300-paper base,
+    where the table's pages had reached 60.3 KB of the 60 KB budget)."""
+    options = sum(OPTION_MARKUP + text_bytes(value, label) for _key, _label, values in filters for value, label in values)
+    return ROW_BYTES - FORM_MARKUP - options
+
+
 def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     if not corpus.cmocs:
         return
@@ -49,7 +61,7 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
     every = rows(corpus)
     filters = _filters(corpus, every, facets)
-    for chunk, pager in paginate(every, URL, row_weight(corpus, memo)):
+    for chunk, pager in paginate(every, URL, row_weight(corpus, memo), row_bytes=row_bytes(filters)):
         yield PageSpec(pager.url, "what_works.html",
                        pager.title("What works, for whom, in what circumstances"),
                        {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
