@@ -349,3 +349,14 @@ def test_findings_rank_above_publisher_matches(page, demo_url, evidence):
     order = result_urls(page)
     first_publisher = min(order.index(u) for u in publisher_only if u in order)
     assert all(order.index(u) < first_publisher for u in titled | theories), (order[:12], first_publisher)
+
+
+def test_cmoc_excerpts_show_the_configuration_not_the_status_wording(page, demo_url):
+    """A CMOC found by a word of its title: its excerpt starts with what the configuration says, not
+    with the kind line or the status definition every CMOC with that status repeats ("Put forward by
+    the review team…"), which are not indexed."""
+    open_search(page, demo_url, "?q=acceptance")
+    result = page.locator(".search-result", has=page.locator('a[href="/cmocs/cmoc-R1-02/"]'))
+    assert result.count() == 1
+    excerpt = result.locator(".result-excerpt").text_content()
+    assert excerpt and "Put forward" not in excerpt and "Context–mechanism–outcome configuration" not in excerpt
