@@ -290,6 +290,26 @@ def settle(folder: Path, timeout: float = 120.0) -> None:
     os.sync()
 
 
+def disk_probe(work: Path, count: int = 500) -> float:
+    """Microseconds of CPU to create one folder with a 15 KB page in it, as a site build does, over
+    ``count`` of them (deleted after, then flushed): on this machine's disk that cost swings from
+    about 40 µs to 1 ms from one minute to the next, and both tools pay it per page
+    (docs/performance.md, "ninth pass"), so each round reports it beside its times."""
+    root = work / ".disk-probe"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir()
+    data = b"x" * 15_000
+    start = time.process_time()
+    for i in range(count):
+        folder = root / f"p{i}"
+        folder.mkdir()
+        (folder / "index.html").write_bytes(data)
+    spent = time.process_time() - start
+    shutil.rmtree(root, ignore_errors=True)
+    os.sync()
+    return spent / count * 1e6
+
+
 def hugo_build(work: Path, n: int, same: bool = False) -> tuple[float, float]:
     site = hugo_same_site(work, n) if same else hugo_site(work, n)
     shutil.rmtree(site / "public", ignore_errors=True)
@@ -342,19 +362,24 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
     SAMPLE_MEMORY = False  # (timed rounds: see SAMPLE_MEMORY)
     times: dict[str, list[float]] = {k: [] for k in tools}
     loads: list[float] = []
+    disk: list[tuple[float, float]] = []
     try:
         for f in tools.values():  # warm the file cache and the .pyc files; not counted
             f()
         for i in range(runs):
+            before = disk_probe(work)
             for name, f in tools.items():  # alternating: one of each per round
                 times[name].append(f()[0])
                 log(f"  round {i + 1}: {name} {times[name][-1]:.2f} s")
             loads.append(os.getloadavg()[0])
+            disk.append((before, disk_probe(work)))
+            log(f"  round {i + 1}: a folder and a page created in {disk[-1][0]:.0f} µs of CPU before, "
+                f"{disk[-1][1]:.0f} µs after")
     finally:
         SAMPLE_MEMORY = True
         restore_edit(work, n)
     med = {k: statistics.median(v) for k, v in times.items()}
-    result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med, "loads": loads,
+    result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med, "loads": loads, "disk_us": disk,
               "ratio": {k: v / med["hugo_same"] for k, v in med.items()}}
     # The fastest round of each: this machine's disk adds seconds, never takes them away (Hugo's
     # like-for-like rounds ranged 7-16 s in one run), so the fastest rounds are the least disturbed.
@@ -477,7 +502,9 @@ def markdown_report(r: dict) -> str:
             rounds = ", ".join(f"{x:.2f}" for x in c["times"][key])
             lines.append(f"| {label} | {c['median'][key]:.2f} | {rounds} | {c['ratio'][key]:.2f}× | "
                          f"{c['fastest'][key]:.2f} | {c['ratio_fastest'][key]:.2f}× |")
-        lines.append(f"\nLoad average after each round: {', '.join(f'{x:.2f}' for x in c['loads'])}; "
+        lines.append("\nCreating a folder and a 15 KB page in it, µs of CPU before and after each round: "
+                     + ", ".join(f"{a:.0f}/{b:.0f}" for a, b in c.get("disk_us", [])) + ".")
+        lines.append(f"Load average after each round: {', '.join(f'{x:.2f}' for x in c['loads'])}; "
                      f"`--jobs` {c['jobs']} where given.")
         if "mkdocs" in c["median"]:
             lines += ["", "| small comparison | median s | ratio to Hugo |", "|---|---:|---:|",
