@@ -158,9 +158,10 @@ def test_random_edits_keep_specs_and_site_equal_to_full_builds(synthetic, tmp_pa
     assert freed >= 10, done  # and the pages not held kept their bytes
 
 
-def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
-    """Make the first CMOC of each index page heavy, then light: the page before may then take it
-    (and a heavy row may push rows on): specs still equal fresh ones, pages move as a full build's."""
+def _boundary_edits(synthetic: Path, tmp_path: Path, prefix: str, first_of) -> None:
+    """Make the first CMOC of each page of the list at ``prefix`` (``first_of(spec)``) heavy, then
+    light, then again: specs still equal fresh ones after each rebuild, some edit moves a page
+    boundary, some takes the proportional path, and the site equals a full build."""
     content = tmp_path / "content"
     shutil.copytree(synthetic / "pristine", content)
     options = BuildOptions(content=content, output=tmp_path / "site", search=False)
@@ -168,44 +169,11 @@ def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
     assert state is not None
     moved = proportional = 0
     for weight in ("heavy", "light", "heavy", "light"):
-        for url in [u for u in state.pages if u.startswith("cmocs/page/")]:
+        for url in [u for u in state.pages if u.startswith(prefix)]:
             spec = state.pages.get(url)
             if spec is None:
                 continue
-            first = spec.context["groups"][0].columns
-            c = next(x for _h, column in first for x in column)
-            path = content / c.rel
-            text = "'" + ("&&&&&&&&&& " * 10 if weight == "heavy" else "A") + ".'"
-            new = re.sub(r"^(context|outcome): '.*'$", lambda m: f"{m[1]}: {text}", path.read_text(encoding="utf-8"),
-                         flags=re.M)
-            path.write_text(new, encoding="utf-8")
-            outcome = rebuild(state, Changes(content=frozenset({c.rel})))
-            assert outcome.state is not None
-            state = outcome.state
-            proportional += outcome.proportional
-            moved += state.pages[url].context["groups"][0].columns[0][1][:1] != (c,)
-            check_state(state)
-    assert moved, "no edit moved a page boundary"
-    assert proportional, "no edit took the proportional path"
-    assert tree_diff(options.output, full_reference(content, tmp_path)) == []
-
-
-def test_what_works_boundaries_follow_row_weights_within_its_own_budget(synthetic, tmp_path):
-    """The what-works table's pages hold less than other lists (every page carries the filter form):
-    a text edit that makes a page's first row heavy, then light, moves its boundaries as a full build
-    does, judged against that smaller allowance (``whatworks.row_bytes``), not the lists' one."""
-    content = tmp_path / "content"
-    shutil.copytree(synthetic / "pristine", content)
-    options = BuildOptions(content=content, output=tmp_path / "site", search=False)
-    state = full_build(options).state
-    assert state is not None
-    moved = proportional = 0
-    for weight in ("heavy", "light", "heavy", "light"):
-        for url in [u for u in state.pages if u.startswith("what-works/page/")]:
-            spec = state.pages.get(url)
-            if spec is None:
-                continue
-            c = spec.context["rows"][0][0]
+            c = first_of(spec)
             path = content / c.rel
             text = "'" + ("&&&&&&&&&& " * 10 if weight == "heavy" else "A") + ".'"
             new = re.sub(r"^(context|outcome): '.*'$", lambda m: f"{m[1]}: {text}", path.read_text(encoding="utf-8"),
@@ -216,11 +184,25 @@ def test_what_works_boundaries_follow_row_weights_within_its_own_budget(syntheti
             state = outcome.state
             proportional += outcome.proportional
             now = state.pages.get(url)
-            moved += now is None or now.context["rows"][0][0].id != c.id
+            moved += now is None or first_of(now).id != c.id
             check_state(state)
     assert moved, "no edit moved a page boundary"
     assert proportional, "no edit took the proportional path"
     assert tree_diff(options.output, full_reference(content, tmp_path)) == []
+
+
+def test_cmoc_index_boundaries_follow_row_weights(synthetic, tmp_path):
+    """Make the first CMOC of each index page heavy, then light: the page before may then take it
+    (and a heavy row may push rows on): specs still equal fresh ones, pages move as a full build's."""
+    _boundary_edits(synthetic, tmp_path, "cmocs/page/",
+                    lambda spec: next(x for _h, column in spec.context["groups"][0].columns for x in column))
+
+
+def test_what_works_boundaries_follow_row_weights_within_its_own_budget(synthetic, tmp_path):
+    """The what-works table's pages hold less than other lists (every page carries the filter form):
+    a text edit that makes a page's first row heavy, then light, moves its boundaries as a full build
+    does, judged against that smaller allowance (``whatworks.row_bytes``), not the lists' one."""
+    _boundary_edits(synthetic, tmp_path, "what-works/page/", lambda spec: spec.context["rows"][0][0])
 
 
 def test_what_works_pages_hold_for_an_edit_that_keeps_every_weight(synthetic, tmp_path):
