@@ -29,8 +29,23 @@ def write_file(path: str, data: bytes) -> None:
     (0o666 less the umask). For a file nothing reads while it is written: a page in a staging folder."""
     fd = os.open(path, _NEW, 0o666)
     try:
-        view, done = memoryview(data), 0
-        while done < len(view):  # (a regular file takes it all at once; a short write is not an error)
-            done += os.write(fd, view[done:])
+        _write_all(fd, data)
     finally:
         os.close(fd)
+
+
+def write_new(path: str, data: bytes) -> os.stat_result:
+    """:func:`write_file` into a file that must not exist yet (``FileExistsError``); its stat, taken
+    after the last write."""
+    fd = os.open(path, (_NEW & ~os.O_TRUNC) | os.O_EXCL, 0o666)
+    try:
+        _write_all(fd, data)
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view, done = memoryview(data), 0
+    while done < len(view):  # (a regular file takes it all at once; a short write is not an error)
+        done += os.write(fd, view[done:])

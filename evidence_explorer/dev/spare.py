@@ -22,6 +22,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..content.files import write_new
 from ..site.publish import MARKER, remove_tree, spare_path
 from .page_cache import dir_stats, file_stat, stat_fields
 
@@ -78,21 +79,9 @@ def _copy(output: Path, staging: Path, current: Mapping[str, Any]) -> dict[str, 
         if folder and folder not in made:
             os.makedirs(target + folder, exist_ok=True)
             made.add(folder)
-        stat = _write_new(target + rel, data)
+        stat = write_new(target + rel, data)
         files[rel] = [entry[0], *stat_fields(stat)]
     root = file_stat(staging)
     if root is None:
         return None
     return {"root": root[3], "others": [MARKER], "files": files, "dirs": dir_stats(staging, [*files, MARKER])}
-
-
-def _write_new(path: str, data: bytes) -> os.stat_result:
-    """Write ``data`` into a new file at ``path`` (unbuffered: its stat is taken after the last write)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        return os.fstat(fd)
-    finally:
-        os.close(fd)
