@@ -21,8 +21,11 @@ Figures, all from this one run:
 Peak memory (the ``scale`` figure) is the largest sum, over the build process and its workers,
 of the proportional set size (PSS: shared copy-on-write pages counted once), sampled every 10 ms;
 ``compare``'s timed rounds run without that sampler. Every timed build, Hugo's and ours, starts
-from a quiet disk: the previous outputs' background deletes done, written files flushed
-(:func:`settle`); a cold build starts without an output folder, as Hugo's does. MkDocs runs from ``benchmarks/.venv`` (``python -m venv
+from a quiet disk: the previous outputs' background deletes done, written files flushed, and no
+deleted inode still recent to the file system (:func:`settle`, ``quiet_disk.py``: on ext4 without
+a journal, files created within a minute of a large delete cost up to 20 times the CPU); a cold
+build starts without an output folder, as Hugo's does (previous outputs are moved aside and
+deleted between rounds). MkDocs runs from ``benchmarks/.venv`` (``python -m venv
 benchmarks/.venv && benchmarks/.venv/bin/pip install mkdocs``); it is skipped
 when missing. Work files go to ``benchmarks/.work/`` (git-ignored).
 """
@@ -45,6 +48,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+import quiet_disk  # noqa: E402
 import synth  # noqa: E402
 from watching import drain, read, watch  # noqa: E402
 
@@ -237,14 +241,15 @@ def ee_build(work: Path, n: int, jobs: int | None, cold: bool, *extra: str) -> t
     from evidence_explorer.site.publish import spare_path
     from evidence_explorer.speed.cache import cache_root
     out = work / f"ee-{n}" / "site"
-    if cold:  # untimed, as Hugo's ``public`` folder is deleted before its timed build
+    if cold:  # untimed, as Hugo's ``public`` folder is moved away before its timed build
         wait_for_writer(out)  # (a ``--page-cache`` build's background writer may still write in it)
-        shutil.rmtree(cache_root(out), ignore_errors=True)
-        for old in (out, spare_path(out)):  # (the spare: the site a ``--page-cache`` build replaced)
-            shutil.rmtree(old, ignore_errors=True)
+        for old in (cache_root(out), out, spare_path(out)):  # (the spare: the site a ``--page-cache`` build replaced)
+            quiet_disk.discard(old, work)
     settle(out.parent)
-    return run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
-                "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else []), *extra])
+    timed = run([sys.executable, str(ROOT / "build.py"), "build", "--content", str(corpus(work, n)),
+                 "--output", str(out), "--no-search", "--quiet", *(["--jobs", str(jobs)] if jobs else []), *extra])
+    settle(out.parent, wait=False)  # (untimed: notes the replaced site's background delete, if any)
+    return timed
 
 
 EDITED_CMOC = "cmocs/cmoc-000007.md"
@@ -280,14 +285,25 @@ def restore_edit(work: Path, n: int) -> None:
     path.write_text(path.read_text().replace("outcome: 'Edited for the benchmark. ", "outcome: '", 1))
 
 
-def settle(folder: Path, timeout: float = 120.0) -> None:
+def settle(folder: Path, timeout: float = 120.0, wait: bool = True) -> None:
     """Before a timed build, untimed: wait until no background remover of ours works in ``folder``
-    (its ``.<name>.trash-<pid>`` folders are gone), then flush the written files to disk, so that
-    no tool's timed run pays for the previous one's deletes and dirty pages."""
+    (its ``.<name>.trash-<pid>`` folders are gone; such a delete is noted, see ``quiet_disk``), flush
+    the written files to disk and, with ``wait``, wait until no deleted inode is recent to the file
+    system (:func:`quiet_disk.wait_out_recent_deletes`), so that no tool's timed run pays for the
+    previous one's deletes and dirty pages."""
     deadline = time.monotonic() + timeout
+    seen = False
     while time.monotonic() < deadline and any(".trash-" in p.name for p in folder.iterdir()):
+        seen = True
         time.sleep(0.2)
-    os.sync()
+    if seen:
+        quiet_disk.deleted_now()
+    if wait:
+        slept = quiet_disk.wait_out_recent_deletes(folder)
+        if slept:
+            log(f"    (waited {slept:.0f} s for the deleted files to age: quiet_disk)")
+    else:
+        os.sync()
 
 
 def disk_probe(work: Path, count: int = 500) -> float:
@@ -295,8 +311,9 @@ def disk_probe(work: Path, count: int = 500) -> float:
     ``count`` of them (deleted after, then flushed): on this machine's disk that cost swings from
     about 40 µs to 1 ms from one minute to the next, and both tools pay it per page
     (docs/performance.md, "ninth pass"), so each round reports it beside its times."""
+    quiet_disk.wait_out_recent_deletes(work)
     root = work / ".disk-probe"
-    shutil.rmtree(root, ignore_errors=True)
+    quiet_disk.discard(root, work)
     root.mkdir()
     data = b"x" * 15_000
     start = time.process_time()
@@ -305,18 +322,17 @@ def disk_probe(work: Path, count: int = 500) -> float:
         folder.mkdir()
         (folder / "index.html").write_bytes(data)
     spent = time.process_time() - start
-    shutil.rmtree(root, ignore_errors=True)
-    os.sync()
+    quiet_disk.discard(root, work)
     return spent / count * 1e6
 
 
 def hugo_build(work: Path, n: int, same: bool = False) -> tuple[float, float]:
     site = hugo_same_site(work, n) if same else hugo_site(work, n)
-    shutil.rmtree(site / "public", ignore_errors=True)
-    shutil.rmtree(site / "resources", ignore_errors=True)
+    for old in (site / "public", site / "resources"):
+        quiet_disk.discard(old, work)
     for ee in work.glob("ee-*"):
-        settle(ee)
-    os.sync()
+        settle(ee, wait=False)
+    quiet_disk.wait_out_recent_deletes(work)
     return run(["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")])
 
 
@@ -364,9 +380,12 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
     loads: list[float] = []
     disk: list[tuple[float, float]] = []
     try:
+        quiet_disk.waiting = False
         for f in tools.values():  # warm the file cache and the .pyc files; not counted
             f()
+        quiet_disk.waiting = True
         for i in range(runs):
+            quiet_disk.purge(work)  # the previous round's outputs, moved aside (quiet_disk)
             before = disk_probe(work)
             for name, f in tools.items():  # alternating: one of each per round
                 times[name].append(f()[0])
@@ -378,6 +397,7 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
     finally:
         SAMPLE_MEMORY = True
         restore_edit(work, n)
+        quiet_disk.purge(work)
     med = {k: statistics.median(v) for k, v in times.items()}
     result = {"n": n, "runs": runs, "jobs": jobs, "times": times, "median": med, "loads": loads, "disk_us": disk,
               "ratio": {k: v / med["hugo_same"] for k, v in med.items()}}
@@ -399,7 +419,8 @@ def scale(work: Path, sizes: list[int], jobs: int) -> dict:
         entities = n + 2 * n + max(5, n // 50)
         rows.append({"n": n, "entities": entities, "seconds": seconds, "peak_mb": peak})
         log(f"  N={n}: {seconds:.2f} s, peak {peak:.0f} MB")
-        shutil.rmtree(work / f"ee-{n}" / "site", ignore_errors=True)
+        quiet_disk.discard(work / f"ee-{n}" / "site", work)
+        quiet_disk.purge(work)
     by_n = {r["n"]: r for r in rows}
     growth = by_n[10000]["seconds"] / by_n[1000]["seconds"] if 1000 in by_n and 10000 in by_n else None
     return {"rows": rows, "ratio_10k_1k": growth}
