@@ -44,7 +44,8 @@ from .site.views.paper_table import JSON_URL, papers_json, papers_json_layout
 from .speed.background import remove_later
 from .speed.cache import MarkdownCache, cache_root
 from .speed.memory import aged, collector_paused, frozen_heap, release_free_memory
-from .speed.parallel import render_pages, side_by_side
+from .speed.parallel import Idle, render_pages, side_by_side
+from .speed.prefill import warm_render
 from .speed.parallel_load import load_all
 
 PLAIN_ENV = "EVIDENCE_EXPLORER_PLAIN"
@@ -89,11 +90,12 @@ per-entity fragments (``dev/export_memo.py``). It runs in the child of an accele
 
 A = TypeVar("A")
 B = TypeVar("B")
-SplitStage = Callable[[Callable[[], A], Callable[[], B]], tuple[A, B]]
+SplitStage = Callable[[Callable[[], A], Callable[[], B], Idle], tuple[A, B]]
 """Runs two independent stages (the page specs; the exports drawn from the corpus alone) and returns
 both results: one after the other (:func:`one_after_other`), or side by side in two processes
 (``speed.parallel.side_by_side``). The exports' part writes its files into the staging folder
-and returns only their sizes."""
+and returns only their sizes. The third argument is what the first process may do while it waits
+for the second (``speed.prefill.warm_render``); one after the other, nobody waits."""
 
 
 def render_plainly(job: RenderJob) -> Mapping[str, Any]:
@@ -193,7 +195,7 @@ def load_corpus(content: Path, report: Report, jobs: int = 1) -> Corpus | None:
     return corpus
 
 
-def one_after_other(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+def one_after_other(first: Callable[[], A], second: Callable[[], B], idle: Idle | None = None) -> tuple[A, B]:
     """The page specs, then the exports, in this process (a plain build's :data:`SplitStage`)."""
     a = first()
     return a, second()
@@ -266,7 +268,8 @@ def _write_all(options: BuildOptions, report: Report, output: Path, base_url: st
     extras: tuple[str, ...] = ()
     kept = None
     try:
-        pages, (sizes, kept) = split(specs, partial(exported, staging))
+        ready = partial(warm_render, job(pages=(), staging=staging))  # (while the exports' child works)
+        pages, (sizes, kept) = split(specs, partial(exported, staging), ready)
         sizes.update(write_files(staging, page_files(pages, base_url)))
         extras = tuple(sizes)
         if options.tune_memory:

@@ -41,7 +41,7 @@ def test_free_memory_is_released_after_the_exports_and_before_the_render(make_si
         events.append("render")
         return real_render(*args, **kwargs)
 
-    def split(first, second):
+    def split(first, second, idle=None):
         pages, (sizes, kept) = pipeline.one_after_other(first, second)
         events.append("specs and exports")
         assert all(isinstance(size, int) for size in sizes.values()) and "data/evidence.json" in sizes

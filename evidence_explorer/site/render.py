@@ -118,6 +118,8 @@ class BodyCache(Protocol):
 
     def block(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> Markup: ...
 
+    def keep(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> int: ...
+
 
 class LookupRecorder(Protocol):
     """Collects the ids looked up while a page renders (``serve``'s ``dev.dependencies.RecordingCorpus``)."""
@@ -255,6 +257,15 @@ class Renderer:
         page (keeping them all held ~10 MB per 5,000 papers until the end of the render)."""
         cache = self.markdown_cache
         return cache.block(entity.body, self._md.block, self._resolve) if cache else self._md.block(entity.body)
+
+    def keep_body(self, entity: Entity) -> int:
+        """Convert ``entity``'s body into the Markdown cache's memory, as :meth:`body` would convert
+        it, for the renderers forked after this one (``speed/prefill.py``); the HTML's length, 0
+        without a cache or a body."""
+        cache = self.markdown_cache
+        if cache is None or not entity.body:
+            return 0
+        return cache.keep(entity.body, self._md.block, self._resolve)
 
     def _render_fragment(self, name: str, values: dict[str, Any]) -> Markup:
         """What ``{% include name %}`` with ``values`` would output (without ``Template.render``'s

@@ -134,6 +134,19 @@ class MarkdownCache:
             self._own_spool().add(key, str(result))
         return result
 
+    def keep(self, text: str, convert: Callable[[str], Markup], resolve: Resolver) -> int:
+        """:meth:`block`, with the HTML also held in memory, so that the render workers forked
+        after (``speed/prefill.py``) find it; the HTML's length (0 when it was already there)."""
+        key = self.key(text, resolve)
+        if key in self._entries:
+            return 0
+        html = str(convert(text))
+        self._entries[key] = html
+        if self.directory is not None and key not in self._spooled:
+            self._spooled.add(key)
+            self._own_spool().add(key, html)
+        return len(html)
+
     def _own_spool(self) -> "Spool":
         """This process's spool (a forked worker starts its own, leaving the inherited one alone)."""
         if self._spool is None or self._spool.pid != os.getpid():

@@ -40,6 +40,10 @@ MIN_PAGES_PER_JOB = 50
 """Below this many pages per worker a process costs more than it saves."""
 
 RendererFactory = Callable[[], "Renderer"]
+Idle = Callable[[Callable[[], bool]], None]
+"""Work for this process while it waits for its forked children (:func:`fork_map`): called with
+``ready``, true once every child has sent its result; it does small steps until ``ready()``, or
+until nothing is left (``speed/prefill.py``)."""
 
 
 class RenderError(Exception):
@@ -106,7 +110,8 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
-def side_by_side(jobs: int, first: Callable[[], S], second: Callable[[], R]) -> tuple[S, R]:
+def side_by_side(jobs: int, first: Callable[[], S], second: Callable[[], R], idle: Idle | None = None
+                 ) -> tuple[S, R]:
     """``(first(), second())``, with ``second`` in a forked child while this process runs ``first``
     (its result comes back pickled); one after the other when ``jobs`` is 1 or forking is not safe.
     An accelerated build computes the page specs here and, in the child, the exports drawn from the
@@ -115,12 +120,15 @@ def side_by_side(jobs: int, first: Callable[[], S], second: Callable[[], R]) -> 
     back (87 MB at N = 5,000), both processes held them and a 30,200-entity build peaked at 994 MB,
     so it ran only up to 20,000 entities; written by the child, that peak is 698 MB (the render's,
     after, 677 MB). Moving page families to the child too was measured and dropped: sending page
-    specs back (entities by reference) cost more than computing them (docs/performance.md)."""
+    specs back (entities by reference) cost more than computing them (docs/performance.md).
+    ``idle``: what this process does once ``first`` is done, while the child still works (the
+    render's templates and Markdown bodies, made ready for the render's workers); nothing when the
+    two run one after the other."""
     if jobs < 2 or not can_fork():
         a = first()
         return a, second()
     with frozen_heap():  # the child leaves the inherited corpus shared
-        a, b = fork_map([first, second], _call, what="computing the exports", encode=_dumps)
+        a, b = fork_map([first, second], _call, what="computing the exports", encode=_dumps, idle=idle)
     return a, b
 
 
@@ -149,14 +157,15 @@ def _dumps(value: Any) -> bytes:
 
 def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Exception] = RenderError,
              what: str = "rendering", encode: Callable[[Any], bytes] = _dumps,
-             decode: Callable[[bytes], Any] = pickle.loads) -> list[R]:
+             decode: Callable[[bytes], Any] = pickle.loads, idle: Idle | None = None) -> list[R]:
     """``[work(share) for share in shares]``: the first share in this process, each other one in a
     forked child, which inherits everything (corpus, compiled templates) without pickling and sends
     back only its result, as ``encode(("ok", result))`` (``decode`` reads it here). A child's
     exception comes back with its traceback and raises ``error`` here ("<what> failed in a worker
     process"), except an ``OSError`` (disk full…), raised here again as the same ``OSError``;
     children are always reaped. Needs ``fork`` when there is more than one share (see
-    :func:`effective_jobs`)."""
+    :func:`effective_jobs`). ``idle`` (:data:`Idle`) runs here after the first share, until the
+    children are done."""
     ctx = multiprocessing.get_context("fork") if len(shares) > 1 else None
     workers = []
     try:
@@ -168,6 +177,8 @@ def fork_map(shares: Sequence[S], work: Callable[[S], R], *, error: type[Excepti
             send.close()
             workers.append((process, receive))
         results = [work(shares[0])]
+        if idle is not None and workers:
+            idle(lambda: all(receive.poll() for _process, receive in workers))
         for process, receive in workers:
             try:
                 status, value = decode(receive.recv_bytes())
