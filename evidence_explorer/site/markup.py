@@ -185,6 +185,17 @@ def sanitise(html: str) -> str:
                      strip_comments=True, filter_style_properties={"text-align"})
 
 
+INLINE_SYNTAX = re.compile(r"[`\\\[<*_]|  \n|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);")
+"""What any inline pattern of a short field's Markdown needs (code, escapes, links and images,
+autolinks, emphasis, hard breaks, character references: ``_TRIGGERS``): a field without it reads
+as its escaped text (:meth:`MarkdownRenderer.inline`)."""
+
+BLOCK_PROCESSORS_NOT_INLINE = ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",
+                               "quote", "reference")
+"""Python-Markdown's block structures, which a short field never makes: "1. Staff…", "# 3" or "> 5"
+at the start of a context or a quote is text, whether or not the field also has emphasis or a link."""
+
+
 class MarkdownRenderer:
     def __init__(self, resolve: Resolver, allow_raw_html: bool = False, quick_inline: bool = True):
         """``quick_inline`` False: Python-Markdown's stock inline processor (the reference the
@@ -194,6 +205,8 @@ class MarkdownRenderer:
             output_format="html")
         self._allow_raw_html = allow_raw_html
         self._inline = markdown.Markdown(extensions=[_Safety(resolve, False, quick_inline)], output_format="html")
+        for name in BLOCK_PROCESSORS_NOT_INLINE:
+            self._inline.parser.blockprocessors.deregister(name, strict=False)
 
     def block(self, text: str) -> Markup:
         """A Markdown body → HTML (escaped input, so safe to mark up)."""
@@ -202,12 +215,18 @@ class MarkdownRenderer:
         return Markup(sanitise(html) if self._allow_raw_html else html)
 
     def inline(self, text: str) -> Markup:
-        """A short field (quote, context…) → inline HTML: emphasis and [[links]], no paragraphs."""
+        """A short field (quote, context…) → inline HTML: emphasis and [[links]], no paragraphs
+        or other blocks. Text in which no inline pattern can match is escaped here instead
+        (:data:`INLINE_SYNTAX`): the same text as :meth:`inline_markdown` makes of it."""
         if not text:
             return Markup("")
-        if "[[" not in text and "*" not in text and "_" not in text and "`" not in text:
+        if INLINE_SYNTAX.search(text) is None:
             return escape(text)
+        return self.inline_markdown(text)
+
+    def inline_markdown(self, text: str) -> Markup:
+        """:meth:`inline` through Python-Markdown, always: one paragraph (blank lines are line
+        breaks of the paragraph), its tags removed."""
         self._inline.reset()
-        html = self._inline.convert(text)
-        html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
-        return Markup(html)
+        html = self._inline.convert(re.sub(r"\n\s*\n", "\n", text))
+        return Markup(re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S))
