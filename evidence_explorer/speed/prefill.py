@@ -16,21 +16,19 @@ conversion (the differential tests run builds that convert every body here). Wit
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
 from ..site.render import Renderer
-
-if TYPE_CHECKING:
-    from ..pipeline import RenderJob
 
 HELD_CHARS = 16_000_000
 """At most this much body HTML kept in memory ahead of the render (about 16 MB): the parent holds
 it through the render, and the workers inherit it."""
 
 
-def warm_render(job: "RenderJob", ready: Callable[[], bool]) -> None:
+def warm_render(job: Any, ready: Callable[[], bool]) -> None:
     """Templates, then bodies (papers and CMOCs first: most of the render's Markdown), until
-    ``ready()`` or :data:`HELD_CHARS`."""
+    ``ready()`` or :data:`HELD_CHARS`. ``job``: the render's ``pipeline.RenderJob`` (its corpus,
+    links' base URL, navigation, dates, cache and fast paths; not its pages)."""
     cache = job.cache
     if cache is None:
         return
