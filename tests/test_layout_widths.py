@@ -161,12 +161,14 @@ def test_what_works_filters_sit_under_their_labels(demo_url, page, width):
     assert len(widths) == 1, f"the lists differ in width: {sorted(widths)}"
 
 
-def test_paper_list_cells_break_at_slashes_not_inside_words(demo_url, page):
+@pytest.mark.parametrize("width", [1160, 1280])
+def test_paper_list_cells_break_at_slashes_not_inside_words(demo_url, page, width):
     """"Theoretical evidence/opinion/commentary" in the papers table's narrow column wrapped as
     "evidence/opi|nion/comme|ntary", and "International" in the country column as "Internationa|l":
     the page's rows and the rows the filters redraw both put a line-break opportunity after each
-    slash, and at 1280 px no word of the labelled columns is split across lines."""
-    page.set_viewport_size({"width": 1280, "height": 900})
+    slash, and where the table has columns (from 1,153 px) no word of the labelled columns is split
+    across lines (between 960 and 1,100 px "Interorganisational" and others were)."""
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{demo_url}/papers/")
     broken = """() => { const out = [];
         for (const td of document.querySelectorAll('#papers-table td[data-label]')) {
@@ -182,3 +184,11 @@ def test_paper_list_cells_break_at_slashes_not_inside_words(demo_url, page):
     page.select_option("#paper-design", index=0)
     words, breaks = page.evaluate(broken)
     assert breaks and not words, f"redrawn rows: words split across lines: {words[:5]}"
+
+
+def test_paper_list_is_stacked_where_its_columns_would_split_words(demo_url, page):
+    """Below 72rem each paper is a block with labelled cells, not a row of narrow columns."""
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(f"{demo_url}/papers/")
+    shown = page.evaluate("() => getComputedStyle(document.querySelector('#papers-table tbody tr')).display")
+    assert shown == "block"
