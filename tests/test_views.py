@@ -447,6 +447,33 @@ def test_paper_index_sorts_filters_and_pages_every_paper_in_the_browser(demo, ev
             plain.context.close()
 
 
+@pytest.mark.browser
+def test_a_later_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(demo, browser, page):
+    """/papers/page/2/ with JavaScript showed the script's first 100 papers under the heading of page
+    2: now its own rows, note and numbered pages stay until the reader sorts or filters (then the
+    script's pages over every paper), and page 1 is still the script's at once."""
+    from browser import serve_directory
+    second = _paper_pages(demo)[1]
+    own = [re.match(r'<a href="/papers/([^/"]+)/">', re.findall(r"<td[^>]*>(.*?)</td>", r)[0]).group(1)
+           for r in table_rows(section(second, "<tbody>", "</tbody>") + "</tbody>")]
+    with serve_directory(demo) as url:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{url}/papers/page/2/")
+        page.wait_for_function("document.querySelectorAll('#paper-design option').length > 1")  # loaded
+        links = page.locator("#papers-table tbody tr td:first-child a")
+        assert [h.split("/")[-2] for h in links.evaluate_all("as => as.map(a => a.getAttribute('href'))")] == own
+        assert page.locator("#paper-page-note").is_visible()
+        assert page.locator("nav.pagination[aria-label='Pagination']").is_visible()
+        assert "cover all of them" in page.locator("#paper-status").inner_text()
+        page.get_by_role("button", name="Year").click()  # the reader asks: every paper, the script's pages
+        assert page.locator("#papers-table tbody tr").count() == 100
+        assert page.locator("nav.pagination[aria-label='Pagination']").is_hidden()
+        assert page.locator("#paper-page-note").is_hidden()
+        page.goto(f"{url}/papers/")
+        page.wait_for_function("document.querySelector('#paper-status').textContent.includes('shown')")
+        assert page.locator("#papers-table tbody tr").count() == 100
+
+
 # --- theory graph, 404, structure -----------------------------------------------------------------
 
 def test_theory_graph_links_every_node_and_has_a_text_outline(demo, ev):

@@ -25,6 +25,9 @@
   var LARGE = 5000;  /* papers from which typing waits for a pause before filtering */
   var collator = window.Intl ? new Intl.Collator(undefined, { sensitivity: "base", numeric: true }) : null;
   var data = null, loading = null, pageNo = 1, sortKey = "", sortDir = "asc", timer = 0;
+  /* the plain page this is (/papers/page/2/…): its rows stay until the reader sorts or filters */
+  var plainPage = parseInt(form.getAttribute("data-page"), 10) || 1, stated = false;
+  var idle = (form.getAttribute("data-total") || "") + " papers: sorting and filtering cover all of them.";
 
   function control(name) { return form.elements.namedItem(name); }
   function fold(s) { return String(s).toLowerCase(); }
@@ -250,6 +253,13 @@
 
   function apply(keepPage) {
     if (!data) return;
+    if (!data.partial) {  /* the numbered plain pages give way to the pages of the filtered list */
+      Array.prototype.forEach.call(document.querySelectorAll("nav.pagination"), function (nav) {
+        if (nav !== pager) nav.hidden = true;
+      });
+      var note = document.getElementById("paper-page-note");
+      if (note) note.hidden = true;
+    }
     if (!keepPage) pageNo = 1;
     var found = sorted(matches()), total = baseCount();
     var pages = Math.max(1, Math.ceil(found.length / PAGE));
@@ -277,14 +287,8 @@
   function takeOver(loaded) {
     data = loaded;
     options();
-    if (!data.partial) {  /* the numbered plain pages give way to the pages of the filtered list */
-      Array.prototype.forEach.call(document.querySelectorAll("nav.pagination"), function (nav) {
-        if (nav !== pager) nav.hidden = true;
-      });
-      var note = document.getElementById("paper-page-note");
-      if (note) note.hidden = true;
-    }
-    apply(true);
+    if (stated || plainPage === 1) apply(true);
+    else status.textContent = idle;  /* page 2 and on: its own rows until the reader asks for more */
   }
 
   function load() {
@@ -331,10 +335,10 @@
   });
   form.hidden = false;
   table.classList.add("sortable");
-  var stated = readUrl();
+  stated = readUrl();
   var more = document.getElementById("paper-more");  /* the selects: open on wide screens or when in use */
   if (more && (window.matchMedia("(min-width: 60.01rem)").matches ||
                FIELDS.slice(1).some(function (n) { return control(n) && control(n).value; }))) more.open = true;
   if (stated || parseInt(form.getAttribute("data-all"), 10) <= EAGER) load();
-  else status.textContent = (form.getAttribute("data-total") || "") + " papers: sorting and filtering cover all of them.";
+  else status.textContent = idle;
 })();
