@@ -162,22 +162,29 @@ def test_what_works_filters_sit_under_their_labels(demo_url, page, width):
 
 
 @pytest.mark.parametrize("width", [1160, 1280])
-def test_paper_list_cells_break_at_slashes_not_inside_words(demo_url, page, width):
+def test_paper_list_cells_break_at_slashes_not_inside_words(demo_site, demo_url, page, width):
     """"Theoretical evidence/opinion/commentary" in the papers table's narrow column wrapped as
     "evidence/opi|nion/comme|ntary", and "International" in the country column as "Internationa|l":
     the page's rows and the rows the filters redraw both put a line-break opportunity after each
-    slash, and where the table has columns (from 1,153 px) no word of the labelled columns is split
-    across lines (between 960 and 1,100 px "Interorganisational" and others were)."""
+    slash, and where the table has columns (from 1,153 px) no word of up to 16 letters is split
+    across lines in the reference or a labelled column, on any plain page (between 960 and 1,100 px
+    "Interorganisational" and others were; at 1,280 px "Collaborations" and "Thistlethwaite" in
+    the reference column were). A longer name ("PricewaterhouseCoopers") may break inside."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{demo_url}/papers/")
     broken = """() => { const out = [];
-        for (const td of document.querySelectorAll('#papers-table td[data-label]')) {
+        for (const td of document.querySelectorAll('#papers-table td[data-label], #papers-table td:nth-child(2)')) {
           const r = document.createRange(), walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
           for (let n = walker.nextNode(); n; n = walker.nextNode()) {
             const re = /[A-Za-z]+/g; let m;
             while ((m = re.exec(n.data))) { r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
-              if (r.getClientRects().length > 1) out.push(m[0]); } } }
+              if (m[0].length <= 16 && r.getClientRects().length > 1) out.push(m[0]); } } }
         return [out, document.querySelectorAll('#papers-table td wbr').length]; }"""
+    plain_pages = sorted(p.parent.name for p in (demo_site / "papers" / "page").glob("*/index.html"))
+    for later in plain_pages:
+        page.goto(f"{demo_url}/papers/page/{later}/")
+        words, _breaks = page.evaluate(broken)
+        assert not words, f"page {later}: words split across lines: {words[:5]}"
+    page.goto(f"{demo_url}/papers/")
     words, breaks = page.evaluate(broken)
     assert breaks and not words, f"words split across lines: {words[:5]}"
     page.select_option("#paper-design", index=1)  # the filter redraws the rows in the browser
