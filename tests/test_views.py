@@ -533,3 +533,15 @@ def test_screenshots_are_in_the_readme():
             path = ROOT / "docs" / "screenshots" / f"{name}-{width}.png"
             assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
             assert f"docs/screenshots/{name}-{width}.png" in readme
+
+
+def test_every_scrolling_table_box_is_a_named_focusable_region(demo):
+    """A table wider than a phone scrolls inside its box: the box must be reachable by keyboard and
+    named (WCAG 2.1.1, 4.1.2; axe's scrollable-region-focusable). The what-works, map, matrix and
+    question tables' boxes were neither, while the theory pages' count tables were."""
+    boxes = 0
+    for path in demo.rglob("*.html"):
+        for tag in re.findall(r'<div class="table-scroll"[^>]*>', path.read_text(encoding="utf-8")):
+            boxes += 1
+            assert 'role="region"' in tag and 'tabindex="0"' in tag and "aria-label" in tag, f"{path}: {tag}"
+    assert boxes > 10
