@@ -199,3 +199,13 @@ def test_paper_list_is_stacked_where_its_columns_would_split_words(demo_url, pag
     page.goto(f"{demo_url}/papers/")
     shown = page.evaluate("() => getComputedStyle(document.querySelector('#papers-table tbody tr')).display")
     assert shown == "block"
+
+
+def test_search_box_focus_ring_clears_its_label(demo_url, page):
+    """The search box's focus ring (outline and a 6 px shadow) covered the bottom of its two-line
+    label at 390 px: the label now ends at least 8 px above the box."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/search/")
+    label = page.locator("label[for=search-q]").bounding_box()
+    box = page.locator("#search-q").bounding_box()
+    assert box["y"] - (label["y"] + label["height"]) >= 8
