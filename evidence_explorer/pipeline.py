@@ -268,8 +268,8 @@ def _write_all(options: BuildOptions, report: Report, output: Path, base_url: st
     extras: tuple[str, ...] = ()
     kept = None
     try:
-        ready = partial(warm_render, job(pages=(), staging=staging))  # (while the exports' child works)
-        pages, (sizes, kept) = split(specs, partial(exported, staging), ready)
+        warm = partial(warm_render, job(pages=(), staging=staging))  # (while the exports' child works)
+        pages, (sizes, kept) = split(specs, partial(exported, staging), warm)
         sizes.update(write_files(staging, page_files(pages, base_url)))
         extras = tuple(sizes)
         if options.tune_memory:
