@@ -25,7 +25,8 @@ from pathlib import Path
 
 RECENT_S = 61.0
 """ext4's ``RECENTCY_MIN`` (60 s) and a second of margin; the written blocks are flushed first
-(``os.sync``), so the ``RECENTCY_DIRTY`` extension does not apply."""
+(``os.sync``), so the ``RECENTCY_DIRTY`` extension applies only to an inode-table block that a
+later write dirties again (not waited for: docs/performance.md, "tenth pass")."""
 
 _last_delete = 0.0
 waiting = True

@@ -219,11 +219,20 @@ def _renderer(make_renderer: RendererFactory, cache: MarkdownCache | None) -> "R
     """A renderer with every template compiled (once, before any fork; from the bytecode
     cache when the template did not change since the last build)."""
     renderer = make_renderer()
-    if cache is not None:
-        renderer.env.bytecode_cache = cache.bytecode_cache()
-    for name in renderer.env.list_templates(extensions=["html"]):
-        renderer.env.get_template(name)
+    compile_templates(renderer, cache.bytecode_cache() if cache is not None else None)
     return renderer
+
+
+def compile_templates(renderer: "Renderer", bytecode: Any, stop: Callable[[], bool] = lambda: False) -> bool:
+    """Every template of ``renderer`` compiled, loaded from or written to ``bytecode`` (a Jinja
+    bytecode cache, or None); False when ``stop()`` said so first (``speed/prefill.py``)."""
+    if bytecode is not None:
+        renderer.env.bytecode_cache = bytecode
+    for name in renderer.env.list_templates(extensions=["html"]):
+        if stop():
+            return False
+        renderer.env.get_template(name)
+    return True
 
 
 def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..site.render import Renderer
+from .parallel import compile_templates
 
 HELD_CHARS = 16_000_000
 """At most this much body HTML kept in memory ahead of the render (about 16 MB): the parent holds
@@ -34,13 +35,9 @@ def warm_render(job: Any, ready: Callable[[], bool]) -> None:
         return
     renderer = Renderer(job.corpus, job.base_url, job.nav, updated=job.updated, markdown_cache=cache,
                         quick_inline=job.fast_paths)
-    bytecode = cache.bytecode_cache()
-    if bytecode is not None:
-        renderer.env.bytecode_cache = bytecode
-        for name in renderer.env.list_templates(extensions=["html"]):
-            if ready():
-                return
-            renderer.env.get_template(name)
+    bytecode = cache.bytecode_cache()  # (without one, the render's renderer compiles its own again)
+    if bytecode is not None and not compile_templates(renderer, bytecode, ready):
+        return
     corpus, held = job.corpus, 0
     for group in (corpus.papers, corpus.cmocs, corpus.theories, corpus.questions, corpus.maps,
                   corpus.reviews, corpus.pages):
