@@ -141,14 +141,14 @@ def test_planted_manifest_cannot_claim_up_to_date(tmp_path):
     data = json.loads(seal.read(path, MANIFEST))
     (output / "index.html").write_text("defaced", encoding="utf-8")
     from evidence_explorer.speed.uptodate import sign_output
-    data["output"] = {rel: list(stat) for rel, stat in sign_output(output.resolve()).items()}
+    data["output"] = json.dumps({rel: list(stat) for rel, stat in sign_output(output.resolve()).items()})
     payload = json.dumps(data).encode()
     for blob in (payload, forged(payload, MANIFEST)):
         path.write_bytes(blob)
         build(output)
         assert (output / "index.html").read_text(encoding="utf-8") != "defaced"
         (output / "index.html").write_text("defaced", encoding="utf-8")
-        data["output"] = {rel: list(stat) for rel, stat in sign_output(output.resolve()).items()}
+        data["output"] = json.dumps({rel: list(stat) for rel, stat in sign_output(output.resolve()).items()})
         payload = json.dumps(data).encode()
     seal.write(path, MANIFEST, payload)  # the control: sealed with the key, the build believes it
     run = run_cli("build", "--content", str(MINIMAL), "--output", str(output), "--no-search")

@@ -119,9 +119,9 @@ def fragments_computed(monkeypatch) -> list[int]:
     fresh: list[int] = []
     real = export_memo.ExportMemo._run
 
-    def counted(self, run, pause):
+    def counted(self, run, *args):
         before = self.computed
-        out = real(self, run, pause)
+        out = real(self, run, *args)
         fresh.append(self.computed - before)
         return out
 
@@ -262,3 +262,44 @@ def test_the_views_memo_is_stored_by_name_and_keyed_by_identity_again(tmp_path):
     assert len(memo) == sum(map(len, stored.values())) > 0
     assert {key[0] for key in memo} == set(stored) >= {"short_cite", "cmoc_entry"}
     assert all(key[1:] == tuple(map(id, entry[0])) for key, entry in memo.items())
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_spare_site_changed_since_it_was_recorded_means_the_full_path(tmp_path, spied, jobs):
+    """A page of the spare site rewritten, a file added to a folder of it, or a page touched after
+    its root was moved away and back: the build takes the full path and equals a cold build (with
+    one job and with two)."""
+    from evidence_explorer.site.publish import spare_path
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+
+    def build_jobs() -> None:
+        run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output),
+                      "--no-search", "--quiet", "--jobs", jobs)
+        code, err, cold = cold_build(site.content, tmp_path, [])
+        assert (run.code, run.err) == (code, err)
+        assert_same_site(output, cold, site.bodies)
+
+    def page() -> None:
+        (spare_path(output) / "about" / "index.html").write_text("tampered", encoding="utf-8")
+
+    def added() -> None:
+        (spare_path(output) / "cmocs" / "stray.html").write_text("stray", encoding="utf-8")
+
+    def root() -> None:
+        spare = spare_path(output)
+        spare.rename(spare.with_name("moved"))
+        spare.with_name("moved").rename(spare)  # the same inode back: still the recorded site
+        (spare / "about" / "index.html").touch()
+
+    for k, change in enumerate((page, added, root)):
+        for body in ((1, 2) if k % 2 == 0 else (3, 4)):  # twice: the spare is the site the last build replaced
+            site.apply(("body", 3, body))
+            snapshot.wait_for_writer(output)
+            build_jobs()
+        assert taken[-1] is True
+        snapshot.wait_for_writer(output)
+        change()
+        site.apply(("body", 3, 0))
+        build_jobs()
+        assert taken[-1] is False, change.__name__

@@ -42,7 +42,7 @@ from ..site.pages import collect_pages
 from ..site.render import Renderer, make_environment
 from ..site.views import PageSpec, nav_items
 from ..site.views.home import with_file_sizes
-from ..site.views.memo import Memo
+from ..site.views.memo import Memo, flat
 from . import delta, delta_shared
 from .dependencies import ANY, kept_rels, template_closure, update_users, users_of
 from .changes import Changes
@@ -302,7 +302,7 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
         known = {url: state.deps[url] - state.counted.get(url, frozenset())  # the ids it reached not only to count
                  for url in candidates - recomputed if url in state.deps}
         return _Specs(pages, True, candidates | recomputed, known, memo_entries, stale if stale < MEMO_STALE else 0)
-    memo = Memo(dict(state.memo))  # one flat dict for the many look-ups of a full recomputation
+    memo = Memo(flat(state.memo))  # one flat dict for the many look-ups of a full recomputation
     pages = {p.url: p for p in collect_pages(corpus, memo, found)}
     return _Specs(pages, False, pages.keys(), {}, memo.entries, 0)
 

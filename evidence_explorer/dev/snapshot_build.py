@@ -41,7 +41,7 @@ from functools import partial
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from ..content import integrity, urls
 from ..content.diagnostics import BuildError, Report
@@ -53,9 +53,9 @@ from ..site.publish import (MARKER, OutputError, check_output, describe_os_error
 from ..site.search_index import index_site
 from ..site.static_files import static_outputs
 from ..site.views.home import with_file_sizes
-from ..site.views.memo import Memo
+from ..site.views.memo import Memo, flat
 from ..speed import uptodate
-from ..speed.memory import frozen_heap
+from ..speed.memory import collector_paused, frozen_heap
 from . import page_cache, snapshot
 from .changes import Changes
 from .export_memo import ExportMemo, Placed
@@ -112,13 +112,27 @@ def try_build(options: BuildOptions, inputs: uptodate.Inputs) -> Done | None:
     except BuildError:
         return None  # the full build refuses it, after reporting what it reports first
     snap = snapshot.load(snapshot.snapshot_path(output))
-    if snap is None or snap.key != build_key(options, inputs) or not _sites_as_recorded(output, snap):
+    if snap is None or snap.key != build_key(options, inputs):
         return None
-    with frozen_heap():  # the snapshot lives to the end: collections skip it, workers share it
-        return _advance(options, inputs, output, snap)
+    if not _sites_as_recorded(output, snap):
+        return None
+    with frozen_heap(), collector_paused():  # the snapshot lives to the end: collections skip it, workers
+        ready = _prepare(options, inputs, snap)  # share it; the edit's few objects are no garbage either
+        return None if ready is None else _publish_ready(options, output, inputs, snap, ready)
 
 
-def _advance(options: BuildOptions, inputs: uptodate.Inputs, output: Path, snap: Snapshot) -> Done | None:
+class _Ready(NamedTuple):
+    """The edit advanced (:func:`_prepare`): nothing written yet."""
+
+    report: Report
+    state: SiteState
+    files: dict[str, str | bytes]
+    html: dict[str, str]
+
+
+def _prepare(options: BuildOptions, inputs: uptodate.Inputs, snap: Snapshot) -> _Ready | None:
+    """The edit re-read, re-linked, its pages rendered and the exports joined, in memory; None when
+    the full build is to report it."""
     report = Report()
     step = advance(replace(snap.state, options=options), Changes(content=changed_files(snap.content, inputs.content)),
                    report)
@@ -132,7 +146,12 @@ def _advance(options: BuildOptions, inputs: uptodate.Inputs, output: Path, snap:
     if data_page is not None:  # the data page gives each download's size
         sized = with_file_sizes((data_page,), files)
         html.update(render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0])
-    state = replace(state, extras=frozenset(files))
+    return _Ready(report, replace(state, extras=frozenset(files)), files, html)
+
+
+def _publish_ready(options: BuildOptions, output: Path, inputs: uptodate.Inputs, snap: Snapshot,
+                   ready: _Ready) -> Done:
+    report, state, files, html = ready
     snapshot.forget(output)  # from here on the site changes: a killed build leaves no snapshot behind
     page_cache.forget(output)
     try:
@@ -155,7 +174,7 @@ def _extra_files(state: SiteState, jobs: int) -> dict[str, str | bytes]:
     forked workers were: 3.5-4.1 s in one process, 2.6-4.6 s in two at 5,000 papers). Filling them
     in the snapshot's background writer instead was measured and dropped: a build started right
     after waited for it. The same files in the same order either way."""
-    return memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(dict(state.memo)),
+    return memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(flat(state.memo)),
                             state.exports)
 
 
@@ -306,7 +325,7 @@ def _exports(output: Path, result: BuildResult) -> ExportMemo:
     placed, corpus = result.exported, result.corpus
     if not isinstance(placed, Placed) or corpus is None:
         return ExportMemo()
-    layouts = corpus_layouts(corpus, result.base_url, Memo(dict(result.memo))).values()
+    layouts = corpus_layouts(corpus, result.base_url, Memo(flat(result.memo))).values()
     return ExportMemo.restored(placed, layouts, snapshot.fragments_source(snapshot.fragments_path(output).parent))
 
 

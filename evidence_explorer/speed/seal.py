@@ -94,12 +94,16 @@ def seal(purpose: str, payload: bytes) -> bytes | None:
 
 def unseal(purpose: str, blob: bytes) -> bytes | None:
     """The payload when ``blob`` was sealed for ``purpose`` with this user's key, else None."""
-    key = secret()
     head = len(MAGIC) + TAG_BYTES
-    if key is None or len(blob) < head or not blob.startswith(MAGIC):
+    return _verified(purpose, blob[:head], blob[head:])
+
+
+def _verified(purpose: str, head: bytes, payload: bytes) -> bytes | None:
+    """``payload`` when ``head`` (magic and tag) seals it for ``purpose`` with this user's key."""
+    key = secret()
+    if key is None or len(head) != len(MAGIC) + TAG_BYTES or not head.startswith(MAGIC):
         return None
-    payload = blob[head:]
-    return payload if hmac.compare_digest(blob[len(MAGIC):head], _tag(key, purpose, payload)) else None
+    return payload if hmac.compare_digest(head[len(MAGIC):], _tag(key, purpose, payload)) else None
 
 
 def write(path: Path, purpose: str, payload: bytes | memoryview, *more: bytes | memoryview) -> bool:
@@ -116,7 +120,9 @@ def write(path: Path, purpose: str, payload: bytes | memoryview, *more: bytes | 
 
 
 def read(path: Path, purpose: str, limit: int = 1 << 30) -> bytes | None:
-    """The verified payload of a sealed regular file, or None (missing, not ours, unreadable)."""
+    """The verified payload of a sealed regular file, or None (missing, not ours, unreadable). The
+    head and the payload are read as two objects: the payload is not copied out of the file's bytes
+    (56-87 MB for a snapshot and its fragments at 5,000 papers: a copy and as many fresh pages)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -127,13 +133,14 @@ def read(path: Path, purpose: str, limit: int = 1 << 30) -> bytes | None:
             return None
         with os.fdopen(fd, "rb") as f:
             fd = -1
-            blob = f.read(st.st_size + 1)  # not ``limit``: read(n) allocates n bytes first
+            head = f.read(len(MAGIC) + TAG_BYTES)
+            payload = f.read(max(st.st_size - len(head), 0) + 1)  # not ``limit``: read(n) allocates n bytes
     except OSError:
         return None
     finally:
         if fd >= 0:
             os.close(fd)
-    return unseal(purpose, blob)
+    return _verified(purpose, head, payload)
 
 
 def write_json(path: Path, purpose: str, data: Any) -> bool:

@@ -33,6 +33,7 @@ a build is meant to write there; any change at all means a rebuild).
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from ..options import BuildOptions
 
 MANIFEST = "uptodate.json"
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of the manifest changes."""
 RACY_NS = 2_000_000_000
 """Files modified less than this before a signature was taken are always re-hashed (FAT has 2 s)."""
@@ -82,9 +83,23 @@ class Inputs:
 @dataclass(frozen=True)
 class Manifest:
     inputs: Inputs
-    output: OutputSig
+    signed: OutputSig | str
+    """The output signature, or its JSON text as stored: decoded by :attr:`output` only when the
+    content is unchanged (38,000 entries at 5,000 papers: 0.09 s a build after an edit never needs)."""
     diagnostics: tuple[Diagnostic, ...]
     pages: int
+
+    @property
+    def output(self) -> OutputSig | None:
+        """The output signature (None when its stored text does not decode as one)."""
+        if isinstance(self.signed, str):
+            try:
+                data = json.loads(self.signed)
+                decoded = {str(rel): tuple(stat) for rel, stat in data.items()} if isinstance(data, dict) else None
+            except (ValueError, TypeError, AttributeError, RecursionError):
+                decoded = None
+            object.__setattr__(self, "signed", decoded)
+        return self.signed  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -137,7 +152,7 @@ def record(options: "BuildOptions", inputs: Inputs | None, report: Report, pages
 
 def refreshed(manifest: Manifest, inputs: Inputs) -> Manifest:
     """The same manifest with the content stats taken now (after touched files were re-hashed)."""
-    return Manifest(inputs, manifest.output, manifest.diagnostics, manifest.pages)
+    return Manifest(inputs, manifest.signed, manifest.diagnostics, manifest.pages)
 
 
 def forget(output: Path) -> None:
@@ -267,13 +282,17 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
         "key": list(manifest.inputs.key),
         "content": {rel: [*stat, digest.hex()] for rel, (stat, digest) in manifest.inputs.content.items()},
         "taken_ns": manifest.inputs.taken_ns,
-        "output": manifest.output,
+        "output": manifest.signed if isinstance(manifest.signed, str) else _json(manifest.signed),
         "diagnostics": [[d.severity.value, d.code, d.message,
                          d.location.path if d.location else None,
                          d.location.line if d.location else None] for d in manifest.diagnostics],
         "pages": manifest.pages,
     }
     seal.write_json(path, MANIFEST, data)
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -289,7 +308,8 @@ def read_manifest(path: Path) -> Manifest | None:
         content = {rel: ((size, mtime, ctime, ino), bytes.fromhex(digest))
                    for rel, (size, mtime, ctime, ino, digest) in data["content"].items()}
         inputs = Inputs(tuple(data["key"]), content, int(data["taken_ns"]))
-        output = {rel: tuple(stat) for rel, stat in data["output"].items()}
-        return Manifest(inputs, output, diagnostics, int(data["pages"]))
+        if not isinstance(data["output"], str):
+            return None
+        return Manifest(inputs, data["output"], diagnostics, int(data["pages"]))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -70,6 +70,18 @@ class Memo:
         return MappingProxyType(out)
 
 
+def flat(entries: Mapping[tuple, _Entry]) -> dict[tuple, _Entry]:
+    """``dict(entries)`` (for the many look-ups of a whole site's specs or exports), a chain map's
+    layers merged by ``dict.update`` rather than read one key at a time through the chain (84,000
+    keys at 5,000 papers: 0.06 s of an edit build)."""
+    if isinstance(entries, ChainMap):
+        out: dict[tuple, _Entry] = {}
+        for layer in reversed(entries.maps):  # the first layer wins, as in the chain
+            out.update(flat(layer))
+        return out
+    return dict(entries)
+
+
 def cite_of(memo: Memo, paper: Any) -> str:
     """The paper's short citation ("Smith & Jones 2020"), remembered per paper object."""
     return memo.get("short_cite", (paper,), lambda: short_cite(paper.authors, paper.year))
