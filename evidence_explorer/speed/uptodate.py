@@ -123,8 +123,9 @@ def probe(options: "BuildOptions") -> Probe:
     When the site is not up to date, the old manifest is deleted before returning.
     """
     path = manifest_path(options.output)
-    old = read_manifest(path)
-    inputs = sign_inputs(options, old.inputs if old else None)
+    with collector_paused():  # tens of thousands of tuples, no garbage: a full collection for nothing
+        old = read_manifest(path)
+        inputs = sign_inputs(options, old.inputs if old else None)
     if old is not None and inputs is not None and inputs.key == old.inputs.key \
             and _same_content(inputs.content, old.inputs.content):
         if old.output and same_output(options.output.resolve(), old.output):
