@@ -41,3 +41,40 @@ def test_a_failure_in_the_child_is_an_error_here():
     with pytest.raises(OSError) as raised:
         side_by_side(2, lambda: 1, disk_full)
     assert raised.value.errno == errno.ENOSPC
+
+
+def test_beside_runs_in_a_thread_and_leaves_the_process_single_threaded(capfd):
+    """speed.parallel.beside: the work runs in another thread while the block runs, its result (None
+    when it raised, with nothing printed) is there after the block, and by then the thread has left
+    the process, so forking is safe again."""
+    import threading
+    from evidence_explorer.speed.parallel import beside, single_threaded
+
+    started, go = threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        go.wait(5)
+        return threading.get_ident()
+
+    with beside(work) as result:
+        assert started.wait(5) and not single_threaded()  # it runs while the block does
+        go.set()
+    assert result() not in (None, threading.get_ident()) and single_threaded() and can_fork()
+    assert result() is None  # handed over once: a large result is not kept alive by the getter
+
+    def fails():
+        raise MemoryError("no room")
+
+    with beside(fails) as result:
+        pass
+    assert result() is None and single_threaded()
+    assert capfd.readouterr().err == ""
+
+
+def test_beside_a_failing_block_still_joins_the_thread():
+    from evidence_explorer.speed.parallel import beside, single_threaded
+    with pytest.raises(KeyError):
+        with beside(lambda: 1):
+            raise KeyError("x")
+    assert single_threaded()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from ..content import urls
@@ -16,7 +17,7 @@ from ..pipeline import build
 from ..site.publish import remove_abandoned
 from ..speed import uptodate
 from ..speed.memory import collector_paused
-from ..speed.parallel import usable_cores
+from ..speed.parallel import beside, usable_cores
 
 
 KEPT: list = []
@@ -68,12 +69,14 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if write and not wanted:  # off unless asked for: its state and spare site would only go stale
         page_cache.forget(options.output)
         snapshot.forget(options.output)
-    probe = uptodate.probe(options) if write and options.cache else None
+    early = partial(snapshot.payload_of, snapshot.snapshot_path(options.output)) if wanted else (lambda: None)
+    with beside(early) as payload:  # the snapshot read and verified (56 MB at 5,000 papers) beside the probe's stats
+        probe = uptodate.probe(options) if write and options.cache else None
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)
     inputs = probe.inputs if wanted and probe is not None else None
     if inputs is not None:
-        quick = snapshot_build.try_build(options, inputs)
+        quick = snapshot_build.try_build(options, inputs, payload)
         if quick is not None:
             KEPT[:] = [quick]
             return _built(args, options, inputs, quick.report, quick.pages, start, quick.snapshot, quick=True)

@@ -266,10 +266,17 @@ def save(path: Path, snapshot: Snapshot) -> bool:
         sys.setrecursionlimit(limit)
 
 
-def load(path: Path) -> Snapshot | None:
+def payload_of(path: Path) -> bytes | None:
+    """The verified payload of the snapshot file at ``path``, or None. Reading and hashing it release
+    the interpreter lock: ``build`` does it in a thread beside the up-to-date probe's stats."""
+    return seal.read(path, SNAPSHOT, limit=1 << 32)
+
+
+def load(path: Path, read: Callable[[], bytes | None] | None = None) -> Snapshot | None:
     """The snapshot at ``path`` with its state ready for :func:`.incremental.advance`, or None when
-    there is none, it is not sealed with this user's key, or it does not unpickle as one."""
-    payload = seal.read(path, SNAPSHOT, limit=1 << 32)
+    there is none, it is not sealed with this user's key, or it does not unpickle as one. ``read``:
+    gives its verified payload (:func:`payload_of`, done already)."""
+    payload = read() if read is not None else payload_of(path)
     if payload is None:
         return None
     limit = sys.getrecursionlimit()

@@ -21,11 +21,12 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 import traceback
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from ..content import urls
 from .memory import frozen_heap
@@ -81,6 +82,33 @@ def single_threaded() -> bool:
         return len(os.listdir("/proc/self/task")) == 1
     except OSError:
         return threading.active_count() == 1
+
+
+@contextmanager
+def beside(work: Callable[[], R]) -> Iterator[Callable[[], R | None]]:
+    """Run ``work`` in a thread while the block runs; yields a getter that hands over its result once,
+    after the block (None when it raised, or handed over already: a large result is not kept alive). For work that spends its time where the interpreter lock is
+    released (one large read, a hash of it) beside work that also does (``stat`` calls): ``build
+    --page-cache`` reads and verifies the exports' fragments while it checks the sites
+    (``dev/snapshot_build.py``). The thread has left the process (:func:`single_threaded`, so that
+    forking is safe again) when the block ends."""
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except BaseException:  # noqa: BLE001 (the getter says None: the caller does without)
+            pass
+
+    thread = threading.Thread(target=run, name="evidence-explorer-beside", daemon=True)
+    thread.start()
+    try:
+        yield lambda: box.pop() if box else None
+    finally:
+        thread.join()
+        deadline = time.monotonic() + 1.0
+        while not single_threaded() and time.monotonic() < deadline:  # (joined: its OS thread ends next)
+            time.sleep(0.0002)
 
 
 def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,
