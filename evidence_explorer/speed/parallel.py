@@ -86,12 +86,14 @@ def single_threaded() -> bool:
 
 @contextmanager
 def beside(work: Callable[[], R]) -> Iterator[Callable[[], R | None]]:
-    """Run ``work`` in a thread while the block runs; yields a getter that hands over its result once,
-    after the block (None when it raised, or handed over already: a large result is not kept alive). For work that spends its time where the interpreter lock is
-    released (one large read, a hash of it) beside work that also does (``stat`` calls): ``build
-    --page-cache`` reads and verifies the exports' fragments while it checks the sites
-    (``dev/snapshot_build.py``). The thread has left the process (:func:`single_threaded`, so that
-    forking is safe again) when the block ends."""
+    """Run ``work`` in a thread while the block runs; yields a getter that hands over its result
+    once, after the block (None when it raised, or was handed over already: a large result is not
+    kept alive by the getter). For work that spends its time where the interpreter lock is released
+    (one large read, a hash of it) beside work that also does (``stat`` calls): ``build
+    --page-cache`` reads and verifies its snapshot beside the up-to-date probe, and the exports'
+    fragments beside the check of the sites (``commands/build.py``, ``dev/snapshot_build.py``). The
+    thread has left the process (:func:`single_threaded`, so that forking is safe again) when the
+    block ends."""
     box: list = []
 
     def run() -> None:

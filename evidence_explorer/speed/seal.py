@@ -23,6 +23,7 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,19 @@ def key_path() -> Path:
     return Path(base) / "evidence-explorer" / "cache-key"
 
 
+_KEY_LOCK = threading.Lock()
+"""One thread at a time reads or makes the key (``build`` reads its snapshot in a thread beside
+the probe: ``speed.parallel.beside``); the temporary file's name is the process's."""
+
+
 @cache
 def secret() -> bytes | None:
     """This user's cache key, made on first use; None when it can be neither read nor made."""
+    with _KEY_LOCK:
+        return _secret()
+
+
+def _secret() -> bytes | None:
     path = key_path()
     try:
         key = path.read_bytes()
