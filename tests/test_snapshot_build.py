@@ -69,6 +69,7 @@ def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, 
     assert taken == [False, True, True]
     pages = sum(1 for _ in output.rglob("index.html"))
     assert "cmocs/c2/" in rendered and "about/" not in rendered and len(rendered) < pages, rendered
+    snapshot.wait_for_writer(output)
     good = path.read_bytes()
     marker = tmp_path / "pwned"
     payload = seal.read(path, snapshot.SNAPSHOT, limit=1 << 32)
@@ -78,6 +79,7 @@ def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, 
            "not a snapshot": seal.seal(snapshot.SNAPSHOT, pickle.dumps({"format": snapshot.FORMAT})),
            "code": seal.seal(snapshot.SNAPSHOT, pickle.dumps(Evil(marker)))}
     for k, (what, blob) in enumerate(bad.items()):
+        snapshot.wait_for_writer(output)  # (the last build's writer saves a good one: not after ours)
         path.write_bytes(blob)
         site.apply(("body", 0, k % 4))
         taken.clear()
@@ -172,15 +174,18 @@ def test_a_fragments_file_not_the_snapshots_own_means_every_fragment_again(tmp_p
         site.apply(("body", 3, body))
         build(site, output, tmp_path)
     assert taken == [False, True, True] and path.is_file()
+    snapshot.wait_for_writer(output)
     older = path.read_bytes()  # a good file of an earlier save
     site.apply(("body", 3, 4))
     build(site, output, tmp_path)
+    snapshot.wait_for_writer(output)
     good = path.read_bytes()
     payload = seal.read(path, snapshot.FRAGMENTS, limit=1 << 32)
     assert payload is not None and good != older
     bad = {"missing": None, "truncated": good[:len(good) // 2], "flipped": good[:-1] + bytes([good[-1] ^ 1]),
            "foreign key": forged(payload, snapshot.FRAGMENTS), "another save's": older}
     for k, (what, blob) in enumerate(bad.items()):
+        snapshot.wait_for_writer(output)  # (the last build's writer saves a good file: not after ours)
         if blob is None:
             path.unlink()
         else:
