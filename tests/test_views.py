@@ -447,15 +447,20 @@ def test_paper_index_sorts_filters_and_pages_every_paper_in_the_browser(demo, ev
             plain.context.close()
 
 
+def _rows(html: str) -> list[str]:
+    return table_rows(section(html, "<tbody>", "</tbody>") + "</tbody>")
+
+
 @pytest.mark.browser
-def test_a_later_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(demo, browser, page):
+def test_a_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(demo, browser, page):
     """/papers/page/2/ with JavaScript showed the script's first 100 papers under the heading of page
-    2: now its own rows, note and numbered pages stay until the reader sorts or filters (then the
-    script's pages over every paper), and page 1 is still the script's at once."""
+    2, and /papers/ the script's 100 under the title "page 1 of 4" with a pager of 3: now every plain
+    page keeps its own rows, note and numbered pages until the reader sorts or filters (then the
+    script's pages over every paper, and the title loses the plain page's number)."""
     from browser import serve_directory
     second = _paper_pages(demo)[1]
     own = [re.match(r'<a href="/papers/([^/"]+)/">', re.findall(r"<td[^>]*>(.*?)</td>", r)[0]).group(1)
-           for r in table_rows(section(second, "<tbody>", "</tbody>") + "</tbody>")]
+           for r in _rows(second)]
     with serve_directory(demo) as url:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{url}/papers/page/2/")
@@ -469,9 +474,18 @@ def test_a_later_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(dem
         assert page.locator("#papers-table tbody tr").count() == 100
         assert page.locator("nav.pagination[aria-label='Pagination']").is_hidden()
         assert page.locator("#paper-page-note").is_hidden()
+        assert "(page 2 of" not in page.title()
         page.goto(f"{url}/papers/")
-        page.wait_for_function("document.querySelector('#paper-status').textContent.includes('shown')")
-        assert page.locator("#papers-table tbody tr").count() == 100
+        page.wait_for_function("document.querySelectorAll('#paper-design option').length > 1")  # loaded
+        assert page.locator("#papers-table tbody tr").count() == len(_rows(_paper_pages(demo)[0]))
+        assert "cover all of them" in page.locator("#paper-status").inner_text()
+        assert page.locator("nav.pagination[aria-label='Pagination']").is_visible()
+        assert "(page 1 of" in page.title()
+        page.fill("#paper-filter", "care")  # the reader filters: the script's pages
+        page.wait_for_function("document.querySelector(\"nav.pagination[aria-label='Pagination']\").hidden")
+        assert "cover all of them" not in page.locator("#paper-status").inner_text()
+        assert page.locator("nav.pagination[aria-label='Pagination']").is_hidden()
+        assert "(page 1 of" not in page.title()
 
 
 # --- theory graph, 404, structure -----------------------------------------------------------------

@@ -25,8 +25,9 @@
   var LARGE = 5000;  /* papers from which typing waits for a pause before filtering */
   var collator = window.Intl ? new Intl.Collator(undefined, { sensitivity: "base", numeric: true }) : null;
   var data = null, loading = null, pageNo = 1, sortKey = "", sortDir = "asc", timer = 0;
-  /* the plain page this is (/papers/page/2/…): its rows stay until the reader sorts or filters */
-  var plainPage = parseInt(form.getAttribute("data-page"), 10) || 1, stated = false;
+  /* every plain page (/papers/, /papers/page/2/…) keeps its rows, note and numbered pages until the
+     reader sorts or filters: the script's pages (100 papers each) then cover every paper */
+  var stated = false;
   var idle = (form.getAttribute("data-total") || "") + " papers: sorting and filtering cover all of them.";
 
   function control(name) { return form.elements.namedItem(name); }
@@ -259,6 +260,7 @@
       });
       var note = document.getElementById("paper-page-note");
       if (note) note.hidden = true;
+      document.title = document.title.replace(/ \(page \d+ of \d+\)/, "");  /* the plain page's number */
     }
     if (!keepPage) pageNo = 1;
     var found = sorted(matches()), total = baseCount();
@@ -287,8 +289,8 @@
   function takeOver(loaded) {
     data = loaded;
     options();
-    if (stated || plainPage === 1) apply(true);
-    else status.textContent = idle;  /* page 2 and on: its own rows until the reader asks for more */
+    if (stated) apply(true);
+    else status.textContent = idle;  /* the plain page's own rows until the reader asks for more */
   }
 
   function load() {
