@@ -107,7 +107,7 @@ def test_index_lists_theories_with_links_first_and_folds_the_rest(appraised):
     # the vocabulary, defined in words, under the anchors every badge links to
     for key, phrase in (("proposed", "has not discussed it yet"), ("agreed", "accepts it"),
                         ("contested", "disputes it"), ("not-reviewed", "No status is written")):
-        dd = re.search(rf'<dt id="{key}">.*?</dt><dd>(.*?)</dd>', page, re.S)
+        dd = re.search(rf'<dt id="{key}">.*?</dt>\s*<dd>(.*?)</dd>', page, re.S)
         assert dd and phrase in dd.group(1)
     # the command line lives in the docs now
     assert "import --kind" not in page and "docs/review.md" in page
