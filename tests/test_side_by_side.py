@@ -78,3 +78,10 @@ def test_beside_a_failing_block_still_joins_the_thread():
         with beside(lambda: 1):
             raise KeyError("x")
     assert single_threaded()
+
+
+def test_beside_nothing_starts_no_thread():
+    from evidence_explorer.speed.parallel import beside, single_threaded
+    with beside(None) as result:
+        assert single_threaded()
+    assert result() is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -70,9 +69,8 @@ def _build(args: argparse.Namespace, write: bool) -> int:
     if write and not wanted:  # off unless asked for: its state and spare site would only go stale
         page_cache.forget(options.output)
         snapshot.forget(options.output)
-    early = beside(partial(snapshot.payload_of, snapshot.snapshot_path(options.output))) if wanted \
-        else nullcontext(lambda: None)
-    with early as payload:  # the snapshot read and verified (56 MB at 5,000 papers) beside the probe's stats
+    early = partial(snapshot.payload_of, snapshot.snapshot_path(options.output)) if wanted else None
+    with beside(early) as payload:  # the snapshot read and verified (56 MB at 5,000 papers) beside the probe's stats
         probe = uptodate.probe(options) if write and options.cache else None
     if probe is not None and probe.fresh is not None:
         return _up_to_date(args, options, probe, start)

@@ -85,8 +85,9 @@ def single_threaded() -> bool:
 
 
 @contextmanager
-def beside(work: Callable[[], R]) -> Iterator[Callable[[], R | None]]:
-    """Run ``work`` in a thread while the block runs; yields a getter that hands over its result
+def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
+    """Run ``work`` in a thread while the block runs (None: nothing to run, no thread, the getter
+    gives None); yields a getter that hands over its result
     once, after the block (None when it raised, or was handed over already: a large result is not
     kept alive by the getter). For work that spends its time where the interpreter lock is released
     (one large read, a hash of it) beside work that also does (``stat`` calls): ``build
@@ -95,6 +96,9 @@ def beside(work: Callable[[], R]) -> Iterator[Callable[[], R | None]]:
     thread has left the process (:func:`single_threaded`, so that forking is safe again) when the
     block ends."""
     box: list = []
+    if work is None:
+        yield lambda: None
+        return
 
     def run() -> None:
         try:
