@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import markdown
 from markdown import treeprocessors, util
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import BacktickInlineProcessor, HtmlInlineProcessor, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 import nh3
@@ -201,7 +204,8 @@ class MarkdownRenderer:
         """``quick_inline`` False: Python-Markdown's stock inline processor (the reference the
         tests compare :class:`_QuickInline` with)."""
         self._md = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists", _Safety(resolve, allow_raw_html, quick_inline)],
+            extensions=[TableExtension(), FencedCodeExtension(), SaneListExtension(),
+                        _Safety(resolve, allow_raw_html, quick_inline)],
             output_format="html")
         self._allow_raw_html = allow_raw_html
         self._inline = markdown.Markdown(extensions=[_Safety(resolve, False, quick_inline)], output_format="html")

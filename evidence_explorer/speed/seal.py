@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import mmap
 import os
 import secrets
 import shutil
@@ -109,7 +110,7 @@ def unseal(purpose: str, blob: bytes) -> bytes | None:
     return _verified(purpose, blob[:head], blob[head:])
 
 
-def _verified(purpose: str, head: bytes, payload: bytes) -> bytes | None:
+def _verified(purpose: str, head: bytes, payload: Any) -> Any:
     """``payload`` when ``head`` (magic and tag) seals it for ``purpose`` with this user's key."""
     key = secret()
     if key is None or len(head) != len(MAGIC) + TAG_BYTES or not head.startswith(MAGIC):
@@ -152,6 +153,28 @@ def read(path: Path, purpose: str, limit: int = 1 << 30) -> bytes | None:
         if fd >= 0:
             os.close(fd)
     return _verified(purpose, head, payload)
+
+
+def mapped(path: Path, purpose: str, limit: int = 1 << 30) -> memoryview | None:
+    """:func:`read`, as a read-only view of the file mapped into memory rather than read into fresh
+    pages: for the large payloads (the snapshot, 56 MB at 5,000 papers, and the exports' fragments,
+    87 MB), where copying into new memory cost a page fault per 4 KB. The file is replaced only by
+    a rename (``write_atomic``), which leaves the mapped one as it was."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    head = len(MAGIC) + TAG_BYTES
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not head <= st.st_size <= limit:
+            return None
+        view = memoryview(mmap.mmap(fd, st.st_size, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    return _verified(purpose, bytes(view[:head]), view[head:])
 
 
 def write_json(path: Path, purpose: str, data: Any) -> bool:
