@@ -28,11 +28,16 @@ def layout(items: list[Item], sep: str) -> tuple:
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), sep=st.sampled_from(["", ",", "\r\n"]))
-def test_joins_equal_fresh_joins_over_random_edits(seed, sep):
+def test_joins_equal_fresh_joins_over_random_edits(seed, sep, tmp_path_factory):
     rng = random.Random(seed)
     items = [Item(f"i{k}" * rng.randint(0, 3)) for k in range(rng.randint(0, 12))]
     memo = ExportMemo()
-    for _step in range(6):
+    folder = tmp_path_factory.mktemp("written")
+    for step in range(6):
+        if rng.random() < 0.5:  # written from its pieces (``build``'s snapshot path), kept as a mapped file
+            path = folder / f"{step}.csv"
+            size = memo.write(layout(items, sep), str(path))
+            assert path.read_bytes() == text_of(layout(items, sep)).encode("utf-8") and size == path.stat().st_size
         assert memo.join(layout(items, sep)) == text_of(layout(items, sep)).encode("utf-8")
         before = memo.computed
         again = memo.join(layout(items, sep))
@@ -70,3 +75,22 @@ def test_only_its_own_fragments_file_is_joined_from():
         assert copy.join(layout(now, ",")) == text_of(layout(now, ",")).encode("utf-8")
         if kept is not None:
             assert copy.computed == (2 if kept else 2 * len(now)), blob
+
+
+def test_parts_are_written_as_joined(tmp_path):
+    """``files.write_parts``: more parts than one ``writev`` takes, bytes and views of them, empty
+    ones, none at all; the file holds their join and the size is its length."""
+    from evidence_explorer.content.files import _BATCH, mapped_file, write_parts
+    rng = random.Random(7)
+    blob = bytes(rng.getrandbits(8) for _ in range(50_000))
+    for count in (0, 1, _BATCH - 1, _BATCH, 3 * _BATCH + 5):
+        parts = []
+        for k in range(count):
+            start = rng.randrange(len(blob))
+            piece = blob[start:start + rng.choice([0, 1, 7, 300])]
+            parts.append(memoryview(blob)[start:start + len(piece)] if k % 2 else piece)
+        path = tmp_path / f"{count}.bin"
+        path.write_bytes(b"old bytes, longer than some of the new files")
+        size = write_parts(str(path), parts)
+        assert path.read_bytes() == b"".join(parts) and size == len(b"".join(parts))
+        assert bytes(mapped_file(str(path), size)) == b"".join(parts)

@@ -46,6 +46,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 from ..content import integrity, urls
 from ..content.diagnostics import BuildError, Report
 from ..content.link import Corpus
+from ..exports.layout import Layout
 from ..options import BuildOptions
 from ..pipeline import PLAIN_ENV, BuildResult, ExportStage, corpus_layouts
 from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
@@ -59,8 +60,7 @@ from ..speed.memory import aged, collector_paused, frozen_heap
 from ..speed.parallel import beside
 from . import page_cache, snapshot
 from .changes import Changes
-from .export_memo import ExportMemo, Placed
-from .export_memo import extra_files as memo_extra_files
+from .export_memo import ExportMemo, Placed, extra_layouts
 from .export_memo import write_exports as memo_write_exports
 from .incremental import SiteState, advance, by_rel, render_recorded
 from .snapshot import Snapshot
@@ -138,13 +138,16 @@ class _Ready(NamedTuple):
 
     report: Report
     state: SiteState
+    layouts: dict[str, Layout]
+    """The exports, each written from its pieces by :func:`_publish` (:meth:`ExportMemo.write`)."""
     files: dict[str, str | bytes]
+    """The other files that are not pages (the feed, the sitemap, the charts)."""
     html: dict[str, str]
 
 
 def _prepare(options: BuildOptions, inputs: uptodate.Inputs, snap: Snapshot) -> _Ready | None:
-    """The edit re-read, re-linked, its pages rendered and the exports joined, in memory; None when
-    the full build is to report it."""
+    """The edit re-read, re-linked and its pages rendered, in memory; None when the full build is to
+    report it."""
     report = Report()
     step = advance(replace(snap.state, options=options), Changes(content=changed_files(snap.content, inputs.content)),
                    report)
@@ -152,22 +155,17 @@ def _prepare(options: BuildOptions, inputs: uptodate.Inputs, snap: Snapshot) -> 
                                                                            report):
         return None  # the full build reports everything a cold build reports
     state = step.state
-    files = _extra_files(state, options.jobs)
-    html = dict(step.html)
-    data_page = state.pages.get("data/")
-    if data_page is not None:  # the data page gives each download's size
-        sized = with_file_sizes((data_page,), files)
-        html.update(render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0])
-    return _Ready(report, replace(state, extras=frozenset(files)), files, html)
+    layouts, files = _extras(state)
+    return _Ready(report, replace(state, extras=frozenset({**layouts, **files})), layouts, files, dict(step.html))
 
 
 def _publish_ready(options: BuildOptions, output: Path, inputs: uptodate.Inputs, snap: Snapshot,
                    ready: _Ready) -> Done:
-    report, state, files, html = ready
+    report, state = ready.report, ready.state
     snapshot.forget(output)  # from here on the site changes: a killed build leaves no snapshot behind
     page_cache.forget(output)
     try:
-        current = _publish(options, output, snap, state, files, html, report)
+        current = _publish(options, output, snap, ready)
     except OSError as exc:
         raise OutputError(f"cannot write the site '{output}': {describe_os_error(exc)}; "
                           "the published site is unchanged") from exc
@@ -178,16 +176,35 @@ def _publish_ready(options: BuildOptions, output: Path, inputs: uptodate.Inputs,
     return Done(report, len(state.pages), Snapshot(snapshot.FORMAT, snap.key, _digests(inputs), state, current, kept))
 
 
-def _extra_files(state: SiteState, jobs: int) -> dict[str, str | bytes]:
-    """:func:`pipeline.extra_files` of ``state``, joined from the exports' per-entity fragments
-    (:mod:`.export_memo`): those the snapshot kept when the edit kept them (``incremental.advance``:
-    a text edit), so only the edited entities' are computed; all of them after a full build or
-    another edit, which fills ``state.exports`` for the next build (about as long as the parts in
-    forked workers were: 3.5-4.1 s in one process, 2.6-4.6 s in two at 5,000 papers). Filling them
-    in the snapshot's background writer instead was measured and dropped: a build started right
-    after waited for it. The same files in the same order either way."""
-    return memo_extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(flat(state.memo)),
-                            state.exports)
+def _extras(state: SiteState) -> tuple[dict[str, Layout], dict[str, str | bytes]]:
+    """:func:`pipeline.extra_files` of ``state`` before the joins (:func:`.export_memo.extra_layouts`):
+    each export is joined from the exports' per-entity fragments as :func:`_publish` writes it,
+    those the snapshot kept when the edit kept them (``incremental.advance``: a text edit), so only
+    the edited entities' are computed; all of them after a full build or another edit, which fills
+    ``state.exports`` for the next build (about as long as the parts in forked workers were: 3.5-4.1 s
+    in one process, 2.6-4.6 s in two at 5,000 papers). Filling them in the snapshot's background
+    writer instead was measured and dropped: a build started right after waited for it. The same
+    files either way."""
+    return extra_layouts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(flat(state.memo)))
+
+
+def _write_exports(staging: Path, state: SiteState, layouts: Mapping[str, Layout]) -> dict[str, int]:
+    """Each export written into ``staging`` from its pieces; its size."""
+    sizes = {}
+    for rel, layout in layouts.items():
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sizes[rel] = state.exports.write(layout, os.fspath(path))
+    return sizes
+
+
+def _data_page(state: SiteState, sizes: Mapping[str, str | bytes | int]) -> dict[str, str]:
+    """The data page, which gives each download's size, rendered with the sizes written."""
+    data_page = state.pages.get("data/")
+    if data_page is None:
+        return {}
+    sized = with_file_sizes((data_page,), sizes)
+    return render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0]
 
 
 def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
@@ -203,20 +220,22 @@ def _sites_as_recorded(output: Path, snap: Snapshot) -> bool:
     return all(page_cache.file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
 
 
-def _publish(options: BuildOptions, output: Path, snap: Snapshot, state: SiteState, files: dict[str, str | bytes],
-             html: Mapping[str, str], report: Report) -> dict[str, Any] | None:
+def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready) -> dict[str, Any] | None:
     """Bring the spare up to date in its staging place, index it, swap it in; the new site's record,
     or None when the search index failed (reported; the published site is unchanged)."""
+    report, state, files = ready.report, ready.state, ready.files
     staging = write_staging(output, files, reuse=True)
     try:
         root = page_cache.file_stat(staging)
         if root is None or root[3] != (snap.spare or {}).get("root"):
             raise OSError(0, "the spare site moved")  # not expected: checked just before
         page_cache.remove_folder(staging / "pagefind")
+        sizes = _write_exports(staging, state, ready.layouts)
+        html = {**ready.html, **_data_page(state, {**files, **sizes})}
         written: set[str] = set()
         record = _update_pages(staging, output, snap, state, html, written)
         expected = set(record)
-        others = {MARKER, *files, *(f"static/{rel}" for rel, _data in static_outputs())}
+        others = {MARKER, *files, *sizes, *(f"static/{rel}" for rel, _data in static_outputs())}
         spare = snap.spare or {}
         stale = (set(spare["files"]) | set(spare.get("others", ()))) - expected - others
         page_cache.delete_stale(staging, stale, expected | others)
