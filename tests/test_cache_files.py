@@ -207,7 +207,7 @@ def test_key_file_is_private_and_stable(tmp_path):
 
 
 def test_a_mapped_payload_verifies_as_a_read_one_and_outlives_a_replaced_file(tmp_path):
-    """``seal.mapped`` (the snapshot and its fragments, mapped rather than read) gives what ``read``
+    """``seal.mapped`` (the snapshot's fragments, mapped rather than read) gives what ``read``
     gives, refuses what ``read`` refuses, and keeps the bytes it mapped when a later build replaces
     the file (``write_atomic``: a rename)."""
     path = tmp_path / "big.bin"
@@ -230,16 +230,3 @@ def test_a_mapped_payload_verifies_as_a_read_one_and_outlives_a_replaced_file(tm
     path.write_bytes(seal.seal("big", payload))
     assert seal.mapped(path, "big", limit=1000) is None  # over the limit
 
-
-def test_the_snapshot_reader_unpickles_what_pickle_loads_does():
-    """The snapshot is unpickled through a file over the mapped bytes (``snapshot._Reader``): the same
-    objects as from ``io.BytesIO``, whatever the protocol (framed or not, out-of-band buffers none)."""
-    import pickle
-    from evidence_explorer.dev import snapshot
-    value = {"a": [1, 2.5, "x" * 100_000, b"y" * 70_000], "b": ("line\n", None, True), "c": list(range(5000))}
-    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):  # (0: line by line; below 3, bytes are not allowed)
-        sample = value if protocol >= 3 else {**value, "a": value["a"][:3]}
-        data = pickle.dumps(sample, protocol=protocol)
-        assert snapshot._Unpickler(snapshot._Reader(memoryview(data))).load() == sample, protocol
-    reader = snapshot._Reader(b"ab\ncd")
-    assert reader.readline() == b"ab\n" and reader.read(1) == b"c" and reader.readline() == b"d" and reader.read() == b""

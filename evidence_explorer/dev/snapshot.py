@@ -269,7 +269,7 @@ def save(path: Path, snapshot: Snapshot) -> bool:
 def payload_of(path: Path) -> bytes | None:
     """The verified payload of the snapshot file at ``path``, or None. Reading and hashing it release
     the interpreter lock: ``build`` does it in a thread beside the up-to-date probe's stats."""
-    return seal.mapped(path, SNAPSHOT, limit=1 << 32)
+    return seal.read(path, SNAPSHOT, limit=1 << 32)
 
 
 def load(path: Path, read: Callable[[], bytes | None] | None = None) -> Snapshot | None:
@@ -283,7 +283,7 @@ def load(path: Path, read: Callable[[], bytes | None] | None = None) -> Snapshot
     sys.setrecursionlimit(max(limit, 20_000))
     try:
         with collector_paused():  # a million new objects, none garbage: the collections only cost time
-            loaded = _Unpickler(_Reader(payload)).load()
+            loaded = _Unpickler(io.BytesIO(payload)).load()
             del payload
             ready = _ready(loaded, path.parent)
             aged()  # (after :func:`_ready` too: its memo's 84,000 keys were a 27 ms young collection)
@@ -320,34 +320,3 @@ def fragments_source(folder: Path) -> Callable[[], bytes | None]:
     """The verified payload of the fragments file in ``folder``, read when called (None: missing or not ours)."""
     return partial(seal.mapped, folder / FRAGMENTS, FRAGMENTS, 1 << 32)
 
-
-class _Reader:
-    """A read-only file over a buffer for the unpickler (``io.BytesIO`` copies any buffer but
-    ``bytes``): it reads the pickle's frames, 64 KB each, out of the mapped snapshot."""
-
-    def __init__(self, data: Any) -> None:
-        self._view = memoryview(data)
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size < 0 else min(self._at + size, len(self._view))
-        out = bytes(self._view[self._at:end])
-        self._at = end
-        return out
-
-    def readinto(self, buffer: Any) -> int:
-        out = memoryview(buffer).cast("B")
-        data = self._view[self._at:self._at + len(out)]
-        out[:len(data)] = data
-        self._at += len(data)
-        return len(data)
-
-    def readline(self) -> bytes:
-        end = self._at
-        while end < len(self._view):
-            chunk = bytes(self._view[end:end + 4096])
-            found = chunk.find(b"\n")
-            if found >= 0:
-                return self.read(end + found + 1 - self._at)
-            end += len(chunk)
-        return self.read()
