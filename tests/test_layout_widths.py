@@ -111,6 +111,30 @@ def test_current_section_is_in_view_on_a_phone(demo_url, page, path):
     assert box[0] >= 0 and box[1] <= 390, f"/{path}: the current section spans {box} of a 390 px screen"
 
 
+def test_theory_aside_starts_beside_the_title_on_a_desktop_screen(demo_url, page):
+    """At 1280 px the at-a-glance column starts level with the page's title, not below the finding
+    box (which left the right third of the first screen empty), and it is beside the main column."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/theories/R1/")
+    title, aside, main = page.evaluate("""() => ['h1', '.theory-aside', '.theory-main'].map(
+        s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.right]; })""")
+    assert aside[1] <= title[1] + 40, f"the aside starts at {aside[1]} px, the title at {title[1]} px"
+    assert aside[0] >= main[2], f"the aside ({aside}) overlaps the main column ({main})"
+
+
+@pytest.mark.parametrize("path", ["review/"])
+def test_review_theory_names_stay_in_view_while_the_counts_scroll_on_a_phone(demo_url, page, path):
+    """The advisory index's theories table scrolls sideways in its region at 390 px; scrolled to its
+    last column, each row's theory name is still in view (a sticky first column)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/{path}")
+    region = page.locator(".review-index").locator("xpath=..")
+    region.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    left, right = page.evaluate("""() => { const r = document.querySelector('.review-index tbody th').getBoundingClientRect();
+                                         return [r.left, r.right]; }""")
+    assert 0 <= left and right <= 390, f"the first theory's name spans {left}-{right} px of a 390 px screen"
+
+
 def test_what_works_table_fits_a_desktop_screen(demo_url, page):
     """The what-works table (nine columns) scrolls in its own box on a phone, but on a desktop screen
     all of it is in view: its last column (the sources) was cut off by 15 px at 1280 px."""

@@ -106,9 +106,11 @@ def test_theory_page_shows_statement_cmocs_with_sources_and_status(demo, ev):
 
 def test_theory_page_puts_the_narrative_before_the_at_a_glance_aside(demo):
     """On a phone the columns stack in document order: the finding and narrative come first, the
-    counts after (on wide screens the grid places the aside beside them)."""
+    counts after (on wide screens the grid places the aside beside them, from the top: the finding
+    is in the main column, ``test_layout_widths``)."""
     page = read(demo, "theories/R1")
-    assert page.index('class="key-finding"') < page.index('class="theory-main"') < page.index('class="theory-aside"')
+    assert (page.index('class="theory-main"') < page.index("<h1>") < page.index('class="key-finding"')
+            < page.index('class="prose"') < page.index('class="theory-aside"'))
 
 
 def test_theory_page_counts_papers_by_evidence_type(demo, ev):
