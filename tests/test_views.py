@@ -490,6 +490,27 @@ def test_a_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(demo, bro
         assert "(page 1 of" not in page.title()
 
 
+@pytest.mark.browser
+def test_a_filter_that_matches_nothing_says_so_in_the_table(demo, browser, page):
+    """A filter with no match left an empty table with its headers only, flush on the footer: the
+    table now says so in a row of its own, and so does the status line (without a sort order)."""
+    from browser import serve_directory
+    with serve_directory(demo) as url:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{url}/papers/?q=zzzzqqq&sort=year&dir=desc")
+        page.wait_for_function("document.querySelector('#paper-status').textContent.startsWith('No paper')")
+        assert page.locator("#papers-table tbody tr").count() == 1
+        assert page.locator("#papers-table tbody td").inner_text().startswith("No paper matches these filters")
+        status = page.locator("#paper-status").inner_text()
+        assert re.fullmatch(r"No paper matches these filters \(\d+ papers in all\)", status), status
+        gap = page.evaluate("""() => document.querySelector('.site-footer').getBoundingClientRect().top
+                                     - document.querySelector('#papers-table').getBoundingClientRect().bottom""")
+        assert gap >= 24, f"the table ends {gap} px above the footer"
+        page.fill("#paper-filter", "")
+        page.wait_for_function("!document.querySelector('#paper-status').textContent.startsWith('No paper')")
+        assert page.locator("#papers-table tbody tr").count() > 1
+
+
 # --- theory graph, 404, structure -----------------------------------------------------------------
 
 def test_theory_graph_links_every_node_and_has_a_text_outline(demo, ev):

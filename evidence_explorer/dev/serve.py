@@ -213,13 +213,15 @@ class DevServer:
                 self.log("build failed")
             return outcome
         assert outcome is not None and outcome.state is not None
+        first = self.state is None  # (every file of the first build is new: written, not changed)
         self.state, self.pending = outcome.state, Changes()
         if outcome.full:  # the corpus, pages and compiled templates live for the session: stop the
             gc.collect()  # collector from rescanning them after every rebuild
             gc.freeze()
         ms = (time.perf_counter() - start) * 1000
         what = "built" if outcome.full else "rebuilt"
-        self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files changed, "
+        self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files "
+                 f"{'written' if first else 'changed'}, "
                  f"{len(outcome.removed)} removed, in {ms:.0f} ms")
         self.refresher.request(outcome.state)
         return outcome

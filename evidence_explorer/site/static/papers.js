@@ -243,6 +243,13 @@
       links(cell(tr, "Review"), r.reviews);
       fresh.appendChild(tr);
     });
+    if (!rows.length) {  /* said in the table too, not only in the status line above it */
+      var none = document.createElement("tr"), td = cell(none);
+      td.colSpan = headers.length;
+      td.className = "papers-none";
+      td.textContent = "No paper matches these filters. Clear a filter to see more.";
+      fresh.appendChild(none);
+    }
     table.replaceChild(fresh, body);
     body = fresh;
   }
@@ -272,8 +279,9 @@
       if (th.getAttribute("data-key") === sortKey) th.setAttribute("aria-sort", sortDir === "desc" ? "descending" : "ascending");
       else th.removeAttribute("aria-sort");
     });
-    var msg = (found.length === total ? total : found.length + " of " + total) + (total === 1 ? " paper" : " papers");
-    if (sortKey) msg += ", sorted by " + headerLabel(sortKey) + (sortDir === "desc" ? " (descending)" : " (ascending)");
+    var msg = found.length ? (found.length === total ? total : found.length + " of " + total) + (total === 1 ? " paper" : " papers")
+      : "No paper matches these filters (" + total + (total === 1 ? " paper" : " papers") + " in all)";
+    if (sortKey && found.length) msg += ", sorted by " + headerLabel(sortKey) + (sortDir === "desc" ? " (descending)" : " (ascending)");
     if (pages > 1) msg += "; " + (first + 1) + "–" + Math.min(found.length, first + PAGE) + " shown";
     if (data.partial) msg += " (this page only: the list of all papers could not be loaded)";
     status.textContent = msg;
