@@ -131,3 +131,20 @@ def test_the_collector_is_paused_while_loading_and_restored(monkeypatch):
         assert not gc.isenabled()  # and left off when it was off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 8])
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 100, 15_128])
+def test_shares_deal_every_file_once_interleaved_and_weighted(count, jobs):
+    """``shares``: every file in exactly one share, each share in load order and spread over the
+    whole list (every collection reaches every worker), the first share ``FIRST_SHARE`` times as
+    large as each other one, to within a file."""
+    owned = parallel_load.shares(count, jobs)
+    assert len(owned) == jobs and sorted(i for share in owned for i in share) == list(range(count))
+    assert all(share == sorted(share) for share in owned)
+    total = parallel_load.FIRST_SHARE + jobs - 1
+    for k, share in enumerate(owned):
+        weight = parallel_load.FIRST_SHARE if k == 0 else 1.0
+        assert abs(len(share) - count * weight / total) <= 1.5
+        if count >= 100:  # interleaved: no share keeps a long run of the list to itself
+            assert max(b - a for a, b in zip(share, share[1:])) <= jobs + 1
