@@ -92,6 +92,20 @@ def test_snapshot_renders_in_proportion_and_bad_snapshots_are_ignored(tmp_path, 
         assert taken == [True], what
 
 
+def test_pages_that_only_count_a_cmoc_are_not_rendered_after_its_text_edit(tmp_path, spied):
+    """The full ``--page-cache`` build records which ids a page only counted (as ``serve`` does), so
+    the first build through the snapshot after a CMOC's text edit leaves the theory index and the
+    home page (which count CMOCs) as they are; the site still equals a cold build (``build``)."""
+    taken, rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2):
+        site.apply(("body", 3, body))  # c2's body
+        rendered.clear()
+        build(site, output, tmp_path)
+    assert taken == [False, True]
+    assert "cmocs/c2/" in rendered and "theories/" not in rendered and "" not in rendered, rendered
+
+
 def test_another_tool_or_option_means_the_full_path(tmp_path, spied, monkeypatch):
     """The snapshot's key: a template or code change moves the cache folder (the code fingerprint); a
     tool fingerprint that differs inside the same folder (as a change the folder name missed would)

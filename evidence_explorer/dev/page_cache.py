@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import enum
 import os
-import shutil
 from contextlib import nullcontext
 from dataclasses import fields
 from hashlib import blake2b
@@ -45,7 +44,7 @@ from ..content import urls
 from ..content.link import Corpus
 from ..options import BuildOptions
 from ..pipeline import RenderJob, render_plainly
-from ..site.publish import MARKER, spare_path
+from ..site.publish import MARKER, remove_folder, spare_path
 from ..site.render import Renderer
 from ..site.static_files import static_outputs
 from ..site.views import PageSpec
@@ -244,7 +243,7 @@ class PageCache:
             delete_stale(staging, stale, expected | others)
         self.generation = {"root": root[3] if root else None, "others": sorted(others),
                            "files": {urls.output_path(url): r[2] for url, r in results.items()},
-                           "pages": {url: [r[0], r[1]] for url, r in results.items()},
+                           "pages": {url: [r[0], r[1], *([r[3]] if r[3] else [])] for url, r in results.items()},
                            "dirs": dir_stats(staging, expected | others)}
         return dict.fromkeys(p.url for p in job.pages)
 
@@ -290,7 +289,7 @@ def _partition(pages: Iterable[PageSpec], staging: Path, digester: Digester, ent
             except Unkeyable:
                 same = False
             if same and file_stat(staging / rel) == copy[1:]:
-                reuse[spec.url] = (old[0], old[1], copy)
+                reuse[spec.url] = (old[0], old[1], copy, old[2] if len(old) > 2 else [])
                 continue
         todo.append(spec)
     return reuse, todo
@@ -322,7 +321,8 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
                 path.write_bytes(data)
             written[spec.url] = (digest, path)
 
-        _html, deps = render_recorded(job.corpus, share, job.base_url, job.nav, job.updated, env,
+        counted: dict[str, frozenset[str]] = {}  # (ids a page only counted, as ``serve`` keeps them)
+        _html, deps = render_recorded(job.corpus, share, job.base_url, job.nav, job.updated, env, counted=counted,
                                       markdown_cache=job.cache, quick_inline=job.fast_paths, sink=write)
         out = {}
         for spec in share:
@@ -331,7 +331,8 @@ def _render_todo(job: RenderJob, todo: list[PageSpec], digester: Digester, entit
                 key = page_key(digester.spec(spec), deps[spec.url], entities, links)
             except Unkeyable:
                 key = ""
-            out[spec.url] = (key, sorted(deps[spec.url]), [digest, *(file_stat(path) or [])])
+            out[spec.url] = (key, sorted(deps[spec.url]), [digest, *(file_stat(path) or [])],
+                             sorted(counted.get(spec.url, ())))
         return out, job.cache.delta() if job.cache is not None else None
 
     results: dict[str, tuple] = {}
@@ -393,8 +394,3 @@ def delete_stale(staging: Path, stale: set[str] | None, keep: set[str]) -> None:
             except OSError:
                 break
             parent = parent.parent
-
-
-def remove_folder(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)

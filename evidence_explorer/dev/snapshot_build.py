@@ -49,8 +49,8 @@ from ..content.link import Corpus
 from ..exports.layout import Layout
 from ..options import BuildOptions
 from ..pipeline import PLAIN_ENV, BuildResult, ExportStage, corpus_layouts
-from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_tree,
-                            spare_path, swap, write_staging)
+from ..site.publish import (MARKER, OutputError, check_output, describe_os_error, is_mount_point, remove_folder,
+                            remove_tree, spare_path, swap, write_staging)
 from ..site.search_index import index_site
 from ..site.static_files import static_outputs
 from ..site.views.home import with_file_sizes
@@ -229,7 +229,7 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready)
         root = page_cache.file_stat(staging)
         if root is None or root[3] != (snap.spare or {}).get("root"):
             raise OSError(0, "the spare site moved")  # not expected: checked just before
-        page_cache.remove_folder(staging / "pagefind")
+        remove_folder(staging / "pagefind")
         sizes = _write_exports(staging, state, ready.layouts)
         html = {**ready.html, **_data_page(state, {**files, **sizes})}
         written: set[str] = set()
@@ -373,10 +373,13 @@ def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildRes
         return None
     strings: dict[str, str] = {}
     deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
+    counted = {url: frozenset(strings.setdefault(i, i) for i in entry[2])  # (ids a page only counted)
+               for url, entry in generation["pages"].items() if len(entry) > 2}
     specs = MappingProxyType({p.url: p for p in result.pages})
     state = SiteState(options, result.base_url, corpus, by_rel(corpus), specs, MappingProxyType(deps), result.nav,
                       frozenset(result.extras), result.updated, None,  # type: ignore[arg-type]  (no Jinja env)
-                      result.memo, result.findings, exports=_exports(options.output.resolve(), result))
+                      result.memo, result.findings, counted=MappingProxyType(counted),
+                      exports=_exports(options.output.resolve(), result))
     current = {k: v for k, v in generation.items() if k != "pages"}
     kept = pages.kept_spare()
     spare = {k: v for k, v in kept.items() if k != "pages"} if kept else None

@@ -191,6 +191,12 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+def remove_folder(path: Path) -> None:
+    """Delete the folder at ``path`` with what it holds, if it is one (not a link to one)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def remove_tree(folder: Path) -> None:
     """Delete a folder a build made, keeping its marker to the last: a kill at any moment leaves a
     folder that :func:`remove_abandoned` still recognises (it holds the marker, or nothing)."""
