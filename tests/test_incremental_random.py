@@ -355,3 +355,18 @@ def test_backlink_lookups_kept_between_rebuilds_hold_the_current_objects(synthet
         assert state.rels or not outcome.relinked
         for (_index, _key), (found, _ids) in state.rels.items():
             assert all(state.corpus.by_id[e.id.lower()] is e for e in found), name
+
+
+def test_records_substitute_skips_hold_only_text_and_numbers():
+    """``delta.PLAIN_RECORDS`` are not entered when an edit swaps entities into the specs: each field
+    of theirs is declared as text, a number, or another plain record (ids, never the objects)."""
+    import dataclasses
+    import typing
+    from evidence_explorer.dev import delta
+    plain = {"str", "int", "int | None", "tuple[str, ...]", *(c.__name__ for c in delta.PLAIN_RECORDS)}
+    for cls in delta.PLAIN_RECORDS:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            shown = hints[f.name]
+            name = getattr(shown, "__name__", None) if isinstance(shown, type) else str(shown).replace("typing.", "")
+            assert name in plain, f"{cls.__name__}.{f.name}: {hints[f.name]}"
