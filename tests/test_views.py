@@ -501,6 +501,10 @@ def test_a_filter_that_matches_nothing_says_so_in_the_table(demo, browser, page)
         page.wait_for_function("document.querySelector('#paper-status').textContent.startsWith('No paper')")
         assert page.locator("#papers-table tbody tr").count() == 1
         assert page.locator("#papers-table tbody td").inner_text().startswith("No paper matches these filters")
+        aligned = page.evaluate("""() => [...document.querySelectorAll('#papers-table thead th')].map(th => {
+            const b = th.querySelector('button.sort');  // a button centred its label: the sorted header stood out
+            return !b || getComputedStyle(b).textAlign === getComputedStyle(th).textAlign; })""")
+        assert all(aligned), aligned
         status = page.locator("#paper-status").inner_text()
         assert re.fullmatch(r"No paper matches these filters \(\d+ papers in all\)", status), status
         gap = page.evaluate("""() => document.querySelector('.site-footer').getBoundingClientRect().top
