@@ -316,7 +316,7 @@ def fragments_path(output: Path) -> Path:
     return snapshot_path(output).with_name(FRAGMENTS)
 
 
-def fragments_source(folder: Path) -> Callable[[], bytes | None]:
-    """The verified payload of the fragments file in ``folder``, read when called (None: missing or not ours)."""
+def fragments_source(folder: Path) -> Callable[[], memoryview | None]:
+    """The verified payload of the fragments file in ``folder``, mapped when called (``seal.mapped``;
+    None: missing or not ours)."""
     return partial(seal.mapped, folder / FRAGMENTS, FRAGMENTS, 1 << 32)
-
