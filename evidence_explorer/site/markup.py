@@ -22,6 +22,8 @@ from markdown.treeprocessors import Treeprocessor
 import nh3
 from markupsafe import Markup, escape
 
+from .quick_markdown import quick_block
+
 SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
 Resolver = Callable[[str], "tuple[str, str] | None"]
 """id → (href, title), or None when the id is unknown."""
@@ -201,21 +203,26 @@ at the start of a context or a quote is text, whether or not the field also has 
 
 class MarkdownRenderer:
     def __init__(self, resolve: Resolver, allow_raw_html: bool = False, quick_inline: bool = True):
-        """``quick_inline`` False: Python-Markdown's stock inline processor (the reference the
-        tests compare :class:`_QuickInline` with)."""
+        """``quick_inline`` False: Python-Markdown's stock inline processor and every body through
+        Python-Markdown (the reference the tests compare :class:`_QuickInline` and
+        ``quick_markdown.quick_block`` with)."""
         self._md = markdown.Markdown(
             extensions=[TableExtension(), FencedCodeExtension(), SaneListExtension(),
                         _Safety(resolve, allow_raw_html, quick_inline)],
             output_format="html")
         self._allow_raw_html = allow_raw_html
+        self._quick_block = (lambda text: quick_block(text, resolve)) if quick_inline else None
         self._inline = markdown.Markdown(extensions=[_Safety(resolve, False, quick_inline)], output_format="html")
         for name in BLOCK_PROCESSORS_NOT_INLINE:
             self._inline.parser.blockprocessors.deregister(name, strict=False)
 
     def block(self, text: str) -> Markup:
-        """A Markdown body → HTML (escaped input, so safe to mark up)."""
-        self._md.reset()
-        html = self._md.convert(text or "")
+        """A Markdown body → HTML (escaped input, so safe to mark up). Plain prose is written
+        directly (``quick_markdown``, a fast path: the same HTML), anything else by Python-Markdown."""
+        html = self._quick_block(text or "") if self._quick_block is not None else None
+        if html is None:
+            self._md.reset()
+            html = self._md.convert(text or "")
         return Markup(sanitise(html) if self._allow_raw_html else html)
 
     def inline(self, text: str) -> Markup:
