@@ -112,6 +112,31 @@ def test_fragment_replays_recorded_lookups_on_reuse(demo_corpus):
     assert recorder.seen is second
 
 
+def test_appraisal_once_per_build_equals_a_fresh_one_and_replays_its_lookups(tmp_path):
+    from evidence_explorer.content.appraisal import appraisal_of
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth  # (its papers record relevance and rigour; the demo's do not)
+    finally:
+        sys.path.pop(0)
+    corpus = load_corpus(synth.write(40, tmp_path / "base"), Report())
+    assert corpus is not None
+    recorder = RecordingCorpus(corpus)
+    renderer = Renderer(recorder, "/", nav_items(corpus), recorder=recorder)  # type: ignore[arg-type]
+    appraised = [c for c in corpus.cmocs if appraisal_of(corpus, c) is not None]
+    assert appraised
+    for cmoc in corpus.cmocs:
+        assert renderer.appraisal(cmoc) == appraisal_of(corpus, cmoc), cmoc.id
+    cmoc = appraised[0]
+    sources = {s.paper.lower() for s in cmoc.sources}
+    first = recorder.begin()
+    assert renderer.appraisal(cmoc) is renderer.appraisal(cmoc)  # kept, not computed again
+    second = recorder.begin()
+    renderer.appraisal(cmoc)  # reused on another page: its source papers are noted again
+    assert sources <= first and sources <= second
+
+
 def test_cached_links_equal_fresh_ones(demo_corpus):
     renderer = Renderer(demo_corpus, "/sub/", nav_items(demo_corpus))
     for e in demo_corpus.all():
@@ -199,3 +224,21 @@ def test_quick_escape_equals_markupsafes_escape():
     for value in values:
         quick, stock = quick_escape(value), escape(value)
         assert (type(quick), quick) == (type(stock), stock), value
+
+
+def test_quick_context_reads_the_same_global_names_as_jinjas(demo_corpus):
+    from evidence_explorer.site.render import QuickContext
+    quick = Renderer(demo_corpus, "/", nav_items(demo_corpus))
+    stock = Renderer(demo_corpus, "/", nav_items(demo_corpus), quick_inline=False)
+    assert quick.env.context_class is QuickContext and stock.env.context_class is jinja2.runtime.Context
+    for name in ("base.html", "partials/header.html"):
+        made = [r.env.get_template(name).new_context({"page": None}) for r in (quick, stock)]
+        assert made[0].globals_keys == made[1].globals_keys and "link" in made[0].globals_keys
+    # an {% import %} reads them: a module's exported names come out the same
+    source = "{% import 'lib.html' as lib %}{{ lib.shout('x') }}|{{ lib.n }}"
+    lib = "{% macro shout(s) %}{{ s|upper }}!{% endmacro %}{% set n = 3 %}"
+    outputs = []
+    for r in (quick, stock):
+        r.env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({"lib.html": lib}), r.env.loader])
+        outputs.append(r.env.from_string(source).render())
+    assert outputs[0] == outputs[1] == "X!|3"

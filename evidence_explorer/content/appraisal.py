@@ -10,6 +10,7 @@ lacking one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .link import Corpus
 from .model import RIGOUR, Cmoc, Paper
@@ -29,9 +30,10 @@ class Appraisal:
     """(level, papers), most favourable first; 'not appraised' last."""
     rigour: tuple[tuple[str, int], ...]
 
-    @property
+    @cached_property
     def words(self) -> str:
-        """E.g. "3 papers: 2 high relevance, 1 moderate; 1 high rigour, 2 low"."""
+        """E.g. "3 papers: 2 high relevance, 1 moderate; 1 high rigour, 2 low" (made once per value: a
+        CMOC's appraisal is shown on several pages)."""
         parts = [counted(self.relevance, "relevance"), counted(self.rigour, "rigour")]
         noun = "paper" if self.papers == 1 else "papers"
         return f"{self.papers} {noun}: " + "; ".join(p for p in parts if p)

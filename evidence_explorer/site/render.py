@@ -17,14 +17,14 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..content import urls
-from ..content.appraisal import appraisal_of
+from ..content.appraisal import Appraisal, appraisal_of
 from ..content.status_words import words_of
 from ..content.citation import full_citation, short_cite
 from ..content.files import write_file
 from ..content.evidence import EXAMINED_LABELS, evidence_of, rating
 from ..content.glossary import BY_KEY as GLOSSARY_TERMS, find_terms, term as glossary_term
 from ..content.link import Corpus
-from ..content.model import Entity, Paper
+from ..content.model import Cmoc, Entity, Paper
 from .markup import MarkdownRenderer, Resolver, is_safe_url
 from .search_index import search_record
 from .views import PageSpec
@@ -91,14 +91,44 @@ class QuickTemplate(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)  # type: ignore[misc]
 
 
+class QuickContext(jinja2.runtime.Context):
+    """A template context that makes the set of its template's global names only when something
+    reads it (``{% import %}`` does; a page, an include or a fragment does not). Jinja's own context
+    makes it on creation, iterating the template's ChainMap of some forty globals: 150,000 times a
+    build at N = 5,000 (every include makes a context), about 2 % of the render. A fast path: the
+    same set when read (``tests/test_render_fast.py``)."""
+
+    def __init__(self, environment: jinja2.Environment, parent: dict[str, Any], name: str | None,
+                 blocks: dict[str, Any], globals: Any = None):
+        super().__init__(environment, parent, name, blocks)  # (no globals: it sets an empty set)
+        self._global_names: Any = globals
+        self._global_keys: set[str] | None = None
+
+    @property
+    def globals_keys(self) -> set[str]:  # type: ignore[override]
+        if self._global_keys is None:
+            names = self._global_names
+            self._global_keys = set() if names is None else set(names)
+        return self._global_keys
+
+    @globals_keys.setter
+    def globals_keys(self, value: set[str]) -> None:
+        self._global_keys = value if value else None  # (Jinja's __init__ sets an empty set first)
+
+
 def make_environment(reload: bool = False, quick: bool = True) -> jinja2.Environment:
     """The templates' environment. ``reload``: look at each template file's time again on every
     use (``serve``, which keeps one environment for the session while templates may be edited; a
     build's templates do not change while it runs, and those checks were 17 ``stat`` calls per page,
-    about 6 % of the render). ``quick``: :class:`QuickTemplate` (a fast path)."""
+    about 6 % of the render). ``quick``: :class:`QuickTemplate` and :class:`QuickContext` (fast
+    paths). The compiled templates are kept in a plain dict (``cache_size=-1``: some fifty
+    templates), not Jinja's LRU cache, which takes a lock and reorders on each of the 170,000
+    look-ups (includes) of a build."""
     env = Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, auto_reload=reload)
+                      keep_trailing_newline=True, auto_reload=reload, cache_size=-1)
+    if quick:
+        env.context_class = QuickContext
     if quick and _escape_inner is not None:
         env.template_class = QuickTemplate
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
@@ -145,6 +175,7 @@ class Renderer:
         self._md = MarkdownRenderer(self._resolve, corpus.config.allow_raw_html, quick_inline)
         self._cite_cache: dict[str, str] = {}
         self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
+        self._appraisals: dict[int, tuple[Cmoc, Appraisal | None, frozenset[str]]] = {}
         self._links: dict[int, tuple[Entity, Markup]] = {}
         self._recorder = recorder
         self._templates: dict[str, jinja2.Template] = {}
@@ -157,7 +188,7 @@ class Renderer:
             term=self.term, gloss=self.gloss, glossary_term=glossary_term,
             paper_meta=self.paper_meta, examined_labels=EXAMINED_LABELS,
             evidence=lambda e: evidence_of(self.corpus, e), rating=lambda c: rating(corpus.config, c),
-            appraisal=lambda c: appraisal_of(self.corpus, c), status_words=words_of,
+            appraisal=self.appraisal, status_words=words_of,
             hidden_extra=frozenset(k for k, v in corpus.config.extra_labels.items() if v is None))
         # The same helpers as filters (``{{ p|cite_link }}``): Jinja calls a filter directly, but a
         # global through ``Context.call`` (~1 µs of checks per call, dozens of calls per page).
@@ -228,20 +259,31 @@ class Renderer:
         With a ``recorder`` (``serve``), the ids a fragment looked up are noted again on every page
         that reuses it, so each page's recorded dependencies stay complete."""
         key = (name, *[(k, _identity(v)) for k, v in values.items()])
-        hit = self._fragments.get(key)
+        return self._remembered(self._fragments, key, values, lambda: self._render_fragment(name, values))
+
+    def appraisal(self, cmoc: Cmoc) -> Appraisal | None:
+        """:func:`appraisal_of` ``cmoc``, once per build (a CMOC's appraisal is shown on its page, in
+        its theories' lists, the what-works tables and the review packets)."""
+        return self._remembered(self._appraisals, id(cmoc), cmoc, lambda: appraisal_of(self.corpus, cmoc))
+
+    def _remembered(self, memo: dict, key: Any, keep: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept in ``memo`` under ``key`` for the rest of the build (``keep``: what the
+        key names by identity, kept alive with the entry). With a ``recorder`` (``serve``), the ids
+        the computation looked up are noted again on every page that reuses it."""
+        hit = memo.get(key)
         recorder = self._recorder
         recording = recorder.seen if recorder is not None else None
         if hit is None:
             if recorder is None:
-                html, looked = self._render_fragment(name, values), frozenset()
+                value, looked = compute(), frozenset()
             else:
                 recorder.seen = set()
                 try:
-                    html = self._render_fragment(name, values)
+                    value = compute()
                 finally:
                     looked = frozenset(recorder.seen)
                     recorder.seen = recording
-            hit = self._fragments[key] = (values, html, looked)
+            hit = memo[key] = (keep, value, looked)
         if recording is not None and hit[2]:
             recording.update(hit[2])
         return hit[1]
