@@ -210,7 +210,7 @@ def test_quick_escape_equals_markupsafes_escape():
     """The templates' quick escape (a fast path) gives MarkupSafe's result, type included, for every
     kind of value a template outputs."""
     from markupsafe import Markup, escape
-    from evidence_explorer.site.render import quick_escape
+    from evidence_explorer.site.render import escape_text, quick_escape
 
     class Html:
         def __html__(self):
@@ -224,6 +224,7 @@ def test_quick_escape_equals_markupsafes_escape():
     for value in values:
         quick, stock = quick_escape(value), escape(value)
         assert (type(quick), quick) == (type(stock), stock), value
+        assert escape_text(value) == str(stock) and type(escape_text(value)) is str, value
 
 
 def test_quick_context_reads_the_same_global_names_as_jinjas(demo_corpus):
@@ -242,3 +243,28 @@ def test_quick_context_reads_the_same_global_names_as_jinjas(demo_corpus):
         r.env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({"lib.html": lib}), r.env.loader])
         outputs.append(r.env.from_string(source).render())
     assert outputs[0] == outputs[1] == "X!|3"
+
+
+def test_quick_context_calls_as_jinja_does():
+    from evidence_explorer.site.render import make_environment
+
+    def stop():
+        raise StopIteration
+
+    class Shout:
+        @jinja2.pass_context
+        def __call__(self, context, s):
+            return f"{s}:{context['who']}"
+
+    names = {
+        "plain": lambda a, b=2: a + b, "method": {"k": "v"}.get, "builtin": len, "stop": stop, "shout": Shout(),
+        "ctx": jinja2.pass_context(lambda c, x: f"{c['who']}{x}"),
+        "evalctx": jinja2.pass_eval_context(lambda e, x: f"{e.autoescape}{x}"),
+        "env": jinja2.pass_environment(lambda e, x: f"{e.trim_blocks}{x}"),
+    }
+    source = ("{{ plain(1) }} {{ plain(1, b=5) }} {{ method('k') }} {{ builtin('abc') }} {{ shout('hey') }} "
+              "{{ ctx(1) }} {{ evalctx(2) }} {{ env(3) }} {{ stop() is defined }} "
+              "{% for i in [1] %}{{ ctx(i) }}{% set who = 'inner' %}{{ ctx(i) }}{% endfor %} {{ {'a': 1}.items()|list }}")
+    out = [make_environment(quick=q).from_string(source).render(who="me", **names) for q in (True, False)]
+    assert out[0] == out[1]
+    assert out[0].startswith("3 6 v 3 hey:me me1 True2 True3 False")

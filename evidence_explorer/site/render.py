@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import types
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -79,6 +80,14 @@ def quick_escape(value: Any) -> Markup:
     return escape(value)
 
 
+def escape_text(value: Any) -> str:
+    """``str(markupsafe.escape(value))``; a ``str`` goes straight to the C function ``escape`` calls
+    (no ``Markup`` made and unwrapped: the page metadata escapes some 550,000 values a build)."""
+    if value.__class__ is str and _escape_inner is not None:
+        return _escape_inner(value)
+    return str(escape(value))
+
+
 class QuickTemplate(jinja2.Template):
     """A template whose autoescaped output (``{{ value }}``: the ``escape`` the compiled code names)
     goes through :func:`quick_escape`: 693,000 calls for 2,500 pages at N = 2,000, about 7 % of the
@@ -95,8 +104,9 @@ class QuickContext(jinja2.runtime.Context):
     """A template context that makes the set of its template's global names only when something
     reads it (``{% import %}`` does; a page, an include or a fragment does not). Jinja's own context
     makes it on creation, iterating the template's ChainMap of some forty globals: 150,000 times a
-    build at N = 5,000 (every include makes a context), about 2 % of the render. A fast path: the
-    same set when read (``tests/test_render_fast.py``)."""
+    build at N = 5,000 (every include makes a context), about 2 % of the render. And calls that
+    skip Jinja's checks for callables that cannot ask for a context (:meth:`call`). A fast path:
+    the same names when read, the same results (``tests/test_render_fast.py``)."""
 
     def __init__(self, environment: jinja2.Environment, parent: dict[str, Any], name: str | None,
                  blocks: dict[str, Any], globals: Any = None):
@@ -114,6 +124,34 @@ class QuickContext(jinja2.runtime.Context):
     @globals_keys.setter
     def globals_keys(self, value: set[str]) -> None:
         self._global_keys = value if value else None  # (Jinja's __init__ sets an empty set first)
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        """:meth:`jinja2.runtime.Context.call` (a template calling a global: ``fragment(…)``,
+        ``x.items()``; 365,000 calls a build), without its look-ups of ``jinja_pass_arg`` on the
+        callable and its ``__call__`` when the callable is a plain function, a method of one or a
+        built-in, none of which carries it (``pass_context`` and its kin set it in the function's
+        ``__dict__``); anything else goes through Jinja's own."""
+        cls = __obj.__class__
+        if cls is _MethodType:
+            func = __obj.__func__
+            plain = func.__class__ is _FunctionType and "jinja_pass_arg" not in func.__dict__
+        elif cls is _FunctionType:
+            plain = "jinja_pass_arg" not in __obj.__dict__
+        else:
+            plain = cls is _BuiltinType
+        if not plain:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a"
+                                                " StopIteration exception")
+
+
+_FunctionType, _MethodType, _BuiltinType = types.FunctionType, types.MethodType, types.BuiltinMethodType
 
 
 def make_environment(reload: bool = False, quick: bool = True) -> jinja2.Environment:
@@ -336,7 +374,7 @@ class Renderer:
         record = search_record(self.corpus, entity)
         out = ['<div class="search-record" data-pagefind-ignore hidden>\n']
         for attr, pairs in (("filter", record.filters), ("meta", record.meta), ("sort", record.sorts)):
-            out += [f'<span data-pagefind-{attr}="{escape(k)}">{escape(v)}</span>\n' for k, v in pairs]
+            out += [f'<span data-pagefind-{attr}="{escape_text(k)}">{escape_text(v)}</span>\n' for k, v in pairs]
         out.append("</div>\n")
         return Markup("".join(out))
 
@@ -344,7 +382,8 @@ class Renderer:
         """A paper page's reference-manager metadata: Highwire ``citation_*`` tags (Zotero's
         connector, Google Scholar) and schema.org JSON-LD, dumped as Jinja's ``|tojson`` does
         (``<``, ``>``, ``&`` and ``'`` escaped, so no value can end the script)."""
-        out = [f'<meta name="{escape(name)}" content="{escape(content)}">\n' for name, content in ref_meta["highwire"]]
+        out = [f'<meta name="{escape_text(name)}" content="{escape_text(content)}">\n'
+               for name, content in ref_meta["highwire"]]
         policies = self.env.policies
         jsonld = htmlsafe_json_dumps({**ref_meta["jsonld"], "url": self.href(paper.page_url)},
                                      dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
