@@ -329,3 +329,35 @@ def test_an_old_sheet_without_kind_columns_still_imports(tmp_path):
     assert not result.diagnostics and result.outcomes["applied"] == 2
     assert {(c.kind, c.cmoc, c.theory, c.field, c.new) for c in result.changes} == {
         ("cmoc-theory", "c2", "T1", "status", "agreed"), ("cmoc", "c3", "", "review_note", "Checked")}
+
+
+def _whole_rows(corpus, base_url: str) -> bytes:
+    """links.csv as one csv.writer writes it from whole rows (the way it was written before each
+    CMOC's shared cells were written once)."""
+    from operator import itemgetter
+    from evidence_explorer.exports.advisory_sheet import link_rows
+    from evidence_explorer.exports.csvsafe import protect_cells
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(protect_cells(itemgetter(*COLUMNS)(row)) for row in link_rows(corpus, base_url))
+    return buf.getvalue().encode("utf-8")
+
+
+def test_links_csv_equals_a_writer_given_whole_rows(tmp_path):
+    """Quotes, commas, line breaks, formula triggers and non-ASCII text in the shared cells and the
+    rows' own: the same bytes as a writer of whole rows, on the findings site, the hostile site and
+    a CMOC written to need every kind of quoting."""
+    from evidence_explorer.exports.advisory_sheet import links_csv_bytes
+    content = site_copy(tmp_path)
+    (content / "cmocs" / "c9.md").write_text(
+        '---\ntitle: "=SUM(A1), \\"quoted\\""\ncontext: "-starts with a dash, then\\nnew line"\n'
+        "mechanism: '@mention ‘curly’'\noutcome: '+plus'\nsources: [good-2019]\ntheories: [T1, T2]\n"
+        "review_note: 'a, b'\n---\n", encoding="utf-8")
+    for site in (content, SITES / "hostile"):
+        corpus = load_corpus(site, Report())
+        assert corpus is not None
+        for base in ("/base/", "https://example.org/x/"):
+            assert links_csv_bytes(corpus, base) == _whole_rows(corpus, base), (site, base)
+    rows = sheet(content)
+    assert any(r["title"] == "'=SUM(A1), \"quoted\"" and r["kind"] == "cmoc-theory" for r in rows)
