@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -63,6 +63,18 @@ class Corpus:
     """:class:`~evidence_explorer.content.changelog.Changelog` of the content directory, set by
     ``build()`` (its ``unavailable`` says why when there is none: /changes/ explains); None outside a
     build (``check``), then there is no /changes/ page."""
+    _rels: dict[tuple[str, str], tuple[Entity, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
+    """:meth:`rel`'s answers, made once per corpus (the page specs ask 84,000 times for 25,000 answers at
+    N = 5,000); not pickled (:meth:`__getstate__`)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_rels", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _rels={})
 
     def get(self, entity_id: str) -> Entity:
         return self.by_id[entity_id.lower()]
@@ -77,7 +89,12 @@ class Corpus:
 
     def rel(self, index: str, entity_id: str) -> tuple[Entity, ...]:
         """Entities related to ``entity_id`` through backlink index ``index``."""
-        return tuple(self.by_id[i.lower()] for i in getattr(self.links, index).get(entity_id.lower(), ()))
+        key = (index, entity_id.lower())
+        found = self._rels.get(key)
+        if found is None:
+            by_id = self.by_id
+            found = self._rels[key] = tuple(by_id[i.lower()] for i in getattr(self.links, index).get(key[1], ()))
+        return found
 
 
 def located_refs(entity: Entity) -> Iterator[tuple[str, str, Ref, int | None]]:
