@@ -242,9 +242,12 @@ def all_specs(corpus: Corpus, memo: Memo, findings: tuple[integrity.Finding, ...
     triggered, each walking every object made since the corpus was frozen, found nothing and took
     0.85 s of the parent's time."""
     if not tune:
-        return tuple(collect_pages(corpus, memo, findings))
+        pages = tuple(collect_pages(corpus, memo, findings))
+        corpus.forget()
+        return pages
     with collector_paused():
         pages = tuple(collect_pages(corpus, memo, findings))
+        corpus.forget()
         if gc.get_freeze_count():  # (before the collector runs again)
             gc.freeze()
         else:

@@ -96,6 +96,11 @@ class Corpus:
             found = self._rels[key] = tuple(by_id[i.lower()] for i in getattr(self.links, index).get(key[1], ()))
         return found
 
+    def forget(self) -> None:
+        """Drop :meth:`rel`'s kept answers (once the page specs are made: the render asks few
+        questions, and its forked workers would copy every page of answers they touched)."""
+        self._rels.clear()
+
 
 def located_refs(entity: Entity) -> Iterator[tuple[str, str, Ref, int | None]]:
     """(field name, expected kind, ref, line) for every relation an entity writes; the line is the

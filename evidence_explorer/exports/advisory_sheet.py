@@ -8,6 +8,7 @@ codings, a paper in an evidence set), with what a reviewer needs to judge it and
 """
 from __future__ import annotations
 
+import io
 from operator import itemgetter
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -98,14 +99,16 @@ def links_csv_bytes(corpus: Corpus, base_url: str) -> bytes:
     own, shared = itemgetter(*COLUMNS[:SHARED.start]), itemgetter(*COLUMNS[SHARED])
     tail = "," * len(INPUTS) + "\r\n"
     runs: dict[tuple[str, ...], bytes] = {}
-    out = [line([COLUMNS]).encode("utf-8")]
+    out = io.BytesIO()  # (its getvalue hands over the buffer: the sheet is not held twice)
+    out.write(line([COLUMNS]).encode("utf-8"))
     for row in link_rows(corpus, base_url):
         cells = shared(row)
         run = runs.get(cells)
         if run is None:
             run = runs[cells] = ("," + line([protect_cells(cells)])[:-2] + tail).encode("utf-8")
-        out += (line([protect_cells(own(row))])[:-2].encode("utf-8"), run)
-    return b"".join(out)
+        out.write(line([protect_cells(own(row))])[:-2].encode("utf-8"))
+        out.write(run)
+    return out.getvalue()
 
 
 def links_csv_layout(corpus: Corpus, base_url: str) -> Layout:
