@@ -20,7 +20,7 @@ def _compile_key(env, source, name, filename, raw, defer_init) -> tuple:
     """Everything Jinja's ``compile`` reads: the source, the names, the lexer's and the code
     generator's settings, and each filter's and test's name and calling convention (the code
     generator refuses unknown names and emits the call by convention). Not the filters' values:
-    compiled code must not depend on them (site/render.py makes sure of it; a regression there makes
+    compiled code must not depend on them (site/environment.py makes sure of it; a regression there makes
     builds in one session disagree, which the tests then see)."""
     def convention(funcs) -> tuple:
         return tuple(sorted((k, str(getattr(f, "jinja_pass_arg", None))) for k, f in funcs.items()))

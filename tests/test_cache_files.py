@@ -23,7 +23,7 @@ import pytest
 
 from evidence_explorer.speed import seal
 from evidence_explorer.speed.cache import CACHE_FILE, TemplateCache, cache_root, code_fingerprint
-from evidence_explorer.site.render import TEMPLATES_DIR, make_environment
+from evidence_explorer.site.environment import TEMPLATES_DIR, make_environment
 from evidence_explorer.speed.uptodate import MANIFEST
 
 from conftest import ROOT, SITES, run_cli

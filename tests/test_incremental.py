@@ -16,7 +16,7 @@ from evidence_explorer.content import urls
 from evidence_explorer.dev.changes import Changes, classify
 from evidence_explorer.dev.incremental import full_build, rebuild, template_closure
 from evidence_explorer.pipeline import BuildOptions, build
-from evidence_explorer.site.render import TEMPLATES_DIR
+from evidence_explorer.site.environment import TEMPLATES_DIR
 from evidence_explorer.site.pages import collect_pages
 from evidence_explorer.site.views.memo import Memo
 
@@ -350,7 +350,8 @@ def test_serve_keeps_an_environment_that_sees_template_edits(demo, tmp_path):
     it looks at each template file again on use. A build's renderer does not (its templates cannot
     change while it runs), and both escape with the quick fast path unless built plainly."""
     import jinja2
-    from evidence_explorer.site.render import QuickTemplate, Renderer, make_environment
+    from evidence_explorer.site.environment import QuickTemplate, make_environment
+    from evidence_explorer.site.render import Renderer
     _, _, state = demo
     assert state.env.auto_reload and state.env.template_class is QuickTemplate
     renderer = Renderer(state.corpus, "/", state.nav)

@@ -210,7 +210,7 @@ def test_quick_escape_equals_markupsafes_escape():
     """The templates' quick escape (a fast path) gives MarkupSafe's result, type included, for every
     kind of value a template outputs."""
     from markupsafe import Markup, escape
-    from evidence_explorer.site.render import escape_text, quick_escape
+    from evidence_explorer.site.environment import escape_text, quick_escape
 
     class Html:
         def __html__(self):
@@ -228,7 +228,7 @@ def test_quick_escape_equals_markupsafes_escape():
 
 
 def test_quick_context_reads_the_same_global_names_as_jinjas(demo_corpus):
-    from evidence_explorer.site.render import QuickContext
+    from evidence_explorer.site.environment import QuickContext
     quick = Renderer(demo_corpus, "/", nav_items(demo_corpus))
     stock = Renderer(demo_corpus, "/", nav_items(demo_corpus), quick_inline=False)
     assert quick.env.context_class is QuickContext and stock.env.context_class is jinja2.runtime.Context
@@ -246,7 +246,7 @@ def test_quick_context_reads_the_same_global_names_as_jinjas(demo_corpus):
 
 
 def test_quick_context_calls_as_jinja_does():
-    from evidence_explorer.site.render import make_environment
+    from evidence_explorer.site.environment import make_environment
 
     def stop():
         raise StopIteration

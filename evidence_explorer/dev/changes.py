@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..content.walk import is_content_path
-from ..site.render import STATIC_DIR, TEMPLATES_DIR
+from ..site.environment import STATIC_DIR, TEMPLATES_DIR
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import jinja2.meta
 
 from ..content.link import Corpus
 from ..content.model import Entity
-from ..site.render import TEMPLATES_DIR, fragment_templates
+from ..site.environment import TEMPLATES_DIR
+from ..site.render import fragment_templates
 from ..content.fields import Ref
 from ..site.views import PageSpec
 

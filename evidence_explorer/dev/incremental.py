@@ -39,7 +39,8 @@ from ..content.validate import build_entity
 from ..options import BuildOptions
 from ..pipeline import PLAIN_ENV, build
 from ..site.pages import collect_pages
-from ..site.render import Renderer, make_environment
+from ..site.environment import make_environment
+from ..site.render import Renderer
 from ..site.views import PageSpec, nav_items
 from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo, flat

@@ -38,7 +38,7 @@ from .incremental import Outcome, Prepared, SiteState, finish, full_build, prepa
 from .served import write_pages
 from ..options import BuildOptions
 from ..site.publish import check_output
-from ..site.render import STATIC_DIR, TEMPLATES_DIR
+from ..site.environment import STATIC_DIR, TEMPLATES_DIR
 from .serve_refresh import BackgroundRefresher, Stopped
 from .watch import EventWatcher, snapshot
 from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs, remove_workdir

@@ -45,7 +45,7 @@ try:
 except ImportError:  # Windows: no lock, and no fork either (the snapshot is saved in the build itself)
     fcntl = None  # type: ignore[assignment]
 
-from ..site.render import make_environment
+from ..site.environment import make_environment
 from ..speed import seal
 from ..speed.cache import TemplateCache, cache_root, code_fingerprint
 from ..speed.memory import aged, collector_paused

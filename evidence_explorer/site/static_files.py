@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from .render import STATIC_DIR
+from .environment import STATIC_DIR
 
 _TOKENS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|(/\*.*?\*/)|(\s+)|([^"'/\s]+|/)""", re.S)
 _TIGHT = set("{};,>:")
