@@ -190,6 +190,19 @@ def sanitise(html: str) -> str:
                      strip_comments=True, filter_style_properties={"text-align"})
 
 
+TABLE_START = re.compile(r"<table\b[^>]*>")
+TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+
+
+def scrolling_tables(html: str) -> str:
+    """``html`` with each table in a box that scrolls sideways (``.table-scroll``, a labelled region
+    a keyboard can reach and scroll, as the site's own tables are), so a wide table in a body
+    never widens a phone's page. Runs on the final (sanitised) HTML, whose tags are well formed."""
+    if "<table" not in html:
+        return html
+    return TABLE_START.sub(lambda m: TABLE_BOX + m.group(0), html).replace("</table>", "</table></div>")
+
+
 INLINE_SYNTAX = re.compile(r"[`\\\[<*_]|  \n|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);")
 """What any inline pattern of a short field's Markdown needs (code, escapes, links and images,
 autolinks, emphasis, hard breaks, character references: ``_TRIGGERS``): a field without it reads
@@ -218,12 +231,13 @@ class MarkdownRenderer:
 
     def block(self, text: str) -> Markup:
         """A Markdown body → HTML (escaped input, so safe to mark up). Plain prose is written
-        directly (``quick_markdown``, a fast path: the same HTML), anything else by Python-Markdown."""
+        directly (``quick_markdown``, a fast path: the same HTML), anything else by Python-Markdown.
+        Each table scrolls in its own box (:func:`scrolling_tables`)."""
         html = self._quick_block(text or "") if self._quick_block is not None else None
         if html is None:
             self._md.reset()
             html = self._md.convert(text or "")
-        return Markup(sanitise(html) if self._allow_raw_html else html)
+        return Markup(scrolling_tables(sanitise(html) if self._allow_raw_html else html))
 
     def inline(self, text: str) -> Markup:
         """A short field (quote, context…) → inline HTML: emphasis and [[links]], no paragraphs
