@@ -491,6 +491,38 @@ def test_a_plain_page_keeps_its_rows_until_the_reader_sorts_or_filters(demo, bro
 
 
 @pytest.mark.browser
+def test_what_works_filters_that_match_nothing_say_so_in_the_table(demo, page):
+    """/what-works/ with no matching configuration showed its headers only and "0 of 29
+    configurations shown" (walkthrough finding): the table says so in a row of its own, as
+    /papers/ does, and the status line too; the row leaves again when a filter matches."""
+    from browser import serve_directory
+    with serve_directory(demo) as url:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{url}/what-works/")
+        page.wait_for_function("document.querySelector('#ww-status').textContent.includes('shown')")
+        none = page.locator("#ww-table td.ww-none")
+        assert none.is_hidden()
+        options = {key: page.eval_on_selector_all(f"#ww-{key} option", "os => os.map(o => o.value)")
+                   for key in ("theory", "mechanism_group")}
+        found = None
+        for theory in options["theory"][1:]:
+            for group in options["mechanism_group"][1:]:
+                page.select_option("#ww-theory", theory)
+                page.select_option("#ww-mechanism_group", group)
+                if page.locator("#ww-status").inner_text().startswith("No configuration"):
+                    found = (theory, group)
+                    break
+            if found:
+                break
+        assert found, "no theory and mechanism group of the demo without a configuration"
+        assert none.is_visible() and none.inner_text().startswith("No configuration matches these filters")
+        assert re.fullmatch(r"No configuration matches these filters \(\d+ in all\)",
+                            page.locator("#ww-status").inner_text())
+        page.select_option("#ww-mechanism_group", "*")
+        assert none.is_hidden()
+
+
+@pytest.mark.browser
 def test_a_filter_that_matches_nothing_says_so_in_the_table(demo, browser, page):
     """A filter with no match left an empty table with its headers only, flush on the footer: the
     table now says so in a row of its own, and so does the status line (without a sort order)."""

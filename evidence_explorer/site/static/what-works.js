@@ -10,6 +10,13 @@
   var selects = Array.prototype.slice.call(tools.querySelectorAll("select[data-filter]"));
   var status = document.getElementById("ww-status");
   tools.hidden = false;
+  var none = document.createElement("tr"), noneCell = document.createElement("td");
+  noneCell.colSpan = table.tHead.rows[0].cells.length;
+  noneCell.className = "ww-none";
+  noneCell.textContent = "No configuration matches these filters. Set a filter back to \u201cAll\u201d to see more.";
+  none.appendChild(noneCell);
+  none.hidden = true;  /* said in the table too, not only in the status line above it */
+  table.tBodies[0].appendChild(none);
 
   function attr(key) { return "data-" + key.replace(/_/g, "-"); }
 
@@ -27,8 +34,10 @@
       row.hidden = !ok;
       if (ok) shown++;
     });
+    none.hidden = shown !== 0;
     status.textContent = shown === rows.length ? rows.length + " configurations shown"
-                                               : shown + " of " + rows.length + " configurations shown";
+      : shown === 0 ? "No configuration matches these filters (" + rows.length + " in all)"
+      : shown + " of " + rows.length + " configurations shown";
     if (pushState) {
       var params = new URLSearchParams();
       selects.forEach(function (s) { if (s.value !== "*") params.set(s.dataset.filter, s.value); });
