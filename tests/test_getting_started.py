@@ -50,6 +50,17 @@ def test_init_builds_strict_at_once(starter, tmp_path):
     assert "check --strict" in hooks["repos"][0]["hooks"][0]["entry"]
 
 
+def test_building_the_folder_init_made_names_its_content_folder(starter, tmp_path):
+    """``init my-review`` puts the content in my-review/content; ``build --content my-review``
+    (a walkthrough tried it) said only that site.yaml was missing: it now names the folder to give."""
+    run = _shell(f"evidence-explorer build --no-search --content my-review --output {tmp_path / 'site'}",
+                 cwd=starter.parent)
+    assert run.returncode != 0
+    assert ("site.yaml not found: every content directory needs one ('my-review/content' has one: "
+            "`init` puts the content there; build with --content my-review/content)") in run.stderr, run.stderr
+    assert not (tmp_path / "site").exists()
+
+
 def test_init_never_overwrites(starter):
     before = {p: p.read_bytes() for p in starter.rglob("*") if p.is_file()}
     run = run_cli("init", str(starter))

@@ -389,6 +389,9 @@ def load_site_yaml(content_dir: Path, shown_root: str) -> tuple[str, Any]:
     path = content_dir / "site.yaml"
     shown = display_path(content_dir, shown_root, "site.yaml")
     if not os.path.lexists(path):
-        raise ContentError("site.yaml not found: every content directory needs one", None, "config.missing")
+        inner = display_path(content_dir, shown_root, "content")
+        hint = (f" ('{inner}' has one: `init` puts the content there; build with --content {inner})"
+                if os.path.isfile(content_dir / "content" / "site.yaml") else "")
+        raise ContentError(f"site.yaml not found: every content directory needs one{hint}", None, "config.missing")
     text = decode(read_file(path))
     return shown, parse_yaml(text)
