@@ -22,11 +22,10 @@ from markdown.treeprocessors import Treeprocessor
 import nh3
 from markupsafe import Markup, escape
 
-from .quick_markdown import quick_block
+from ..content.link import WIKILINK
+from .quick_markdown import Resolver, quick_block
 
 SAFE_SCHEMES = frozenset({"", "http", "https", "mailto"})
-Resolver = Callable[[str], "tuple[str, str] | None"]
-"""id → (href, title), or None when the id is unknown."""
 
 
 def is_safe_url(url: str) -> bool:
@@ -47,7 +46,7 @@ def is_safe_url(url: str) -> bool:
 
 class _WikiLinks(InlineProcessor):
     def __init__(self, resolve: Resolver):
-        super().__init__(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
+        super().__init__(WIKILINK.pattern)
         self.resolve = resolve
 
     def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown API)
@@ -83,7 +82,7 @@ class _SafeUrls(Treeprocessor):
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)": ("`",),  # code span
     r"\\(.)": ("\\",),  # backslash escape
-    r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]": ("[",),  # [[wikilink]]
+    WIKILINK.pattern: ("[",),  # [[wikilink]]
     r"(?<!\!)\[": ("[",),  # link, reference, short reference
     r"\!\[": ("[",),  # images
     r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>": ("<",),  # autolink

@@ -27,10 +27,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-Resolver = Callable[[str], "tuple[str, str] | None"]
+from ..content.link import WIKILINK  # (the expression ``markup._WikiLinks`` registers too)
 
-WIKILINK = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
-"""The ``[[id]]`` / ``[[id|label]]`` expression of ``markup._WikiLinks``, character for character."""
+Resolver = Callable[[str], "tuple[str, str] | None"]
+"""id → (href, title), or None when the id is unknown (``markup`` takes its name from here)."""
 
 INLINE_SIGNS = re.compile(r"[`\\\[\]<*_|~\x00-\x09\x0b-\x1f\x7f]|&(?:#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z0-9]+);")
 """What may make text more than text to Python-Markdown (or to this module's simple reading of it):
