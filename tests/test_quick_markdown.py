@@ -63,6 +63,7 @@ DOCS = st.lists(DOC_LINE, max_size=12).map("\n".join)
 @example("- a\n\n## H\n\n- b")
 @example("Para\n- x")
 @example("A & B > C, [[missing|M & N]].")
+@example("## \u00a0 care")  # (Python-Markdown strips a heading's Unicode white space)
 def test_quick_block_writes_what_python_markdown_writes(text):
     quick = quick_block(text, resolve)
     if quick is not None:

@@ -38,7 +38,9 @@ code spans, backslash escapes, link brackets, raw HTML and autolinks, emphasis, 
 control characters (its placeholders are two of them), character references."""
 
 ORDERED_ITEM = re.compile(r"\d+[.)]")
-HEADING = re.compile(r"(#{1,6}) +([^#\n]*[^#\s])\Z")
+HEADING = re.compile(r"(#{1,6}) +([^#\s](?:[^#\n]*[^#\s])?)\Z")
+"""A heading's text starts and ends with neither ``#`` nor white space (Python-Markdown strips
+Unicode white space too, a no-break space included)."""
 SENTENCE_START = frozenset("(\"'‘“")
 """Characters besides letters and digits a line of prose may start with."""
 
