@@ -67,7 +67,7 @@ def planted_bucket(name: str, marker: Path) -> tuple[str, bytes]:
     env = make_environment()
     source, filename, _ = env.loader.get_source(env, name)
     cache = TemplateCache(Path("."))
-    bucket = jinja2.bccache.Bucket(env, cache.get_cache_key(name, filename), cache.get_source_checksum(source))
+    bucket = jinja2.bccache.Bucket(env, cache.bucket_key(env, name, filename), cache.get_source_checksum(source))
     bucket.code = compile(f"open({str(marker)!r}, 'w').write('pwned')", "<planted>", "exec")
     out = io.BytesIO()
     bucket.write_bytecode(out)

@@ -268,3 +268,43 @@ def test_quick_context_calls_as_jinja_does():
     out = [make_environment(quick=q).from_string(source).render(who="me", **names) for q in (True, False)]
     assert out[0] == out[1]
     assert out[0].startswith("3 6 v 3 hey:me me1 True2 True3 False")
+
+
+JINJA_SHAPES = {
+    "base.html": "<title>{% block title %}T{% endblock %}</title>{% block main %}base main{% endblock %}"
+                 "{% for i in items %}<i>{{ i }}</i>{% else %}none{% endfor %}{{ self.title() }}",
+    "child.html": "{% extends 'base.html' %}{% block title %}{{ super() }}:{{ name }}{% endblock %}"
+                  "{% block main %}{% set ns = namespace(n=0) %}{% for i in items %}{% set ns.n = ns.n + i %}"
+                  "{% include 'part.html' %}{% endfor %}<b>{{ ns.n }}</b>{% set held %}<em>{{ name }}</em>{% endset %}"
+                  "{{ held }}{% filter upper %}up {{ name }}{% endfilter %}{% from 'macros.html' import box %}"
+                  "{{ box('x') }}{% call box('y') %}called {{ name }}{% endcall %}"
+                  "{% with z = name ~ '!' %}{{ z }}{% endwith %}{% if items %}{{ items|length }}{% endif %}"
+                  "{% for row in items|batch(2) %}{{ loop.index }}:{{ loop.cycle('a', 'b') }}{% endfor %}{% endblock %}",
+    "part.html": "{#- a comment -#}\n<p>{{ i }} of {{ name }}{% if loop is defined %}{{ loop.index }}{% endif %}</p>\n",
+    "macros.html": "{% macro box(v) %}[{{ v }}{% if caller is defined %}|{{ caller() }}{% endif %}]{% endmacro %}",
+    "dynamic.html": "before {{ name }}{% if parent %}{% extends parent %}{% endif %}after",
+    "scoped.html": "{% for i in items %}{% block inner scoped %}<{{ i }}>{% endblock %}{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("name", ["base.html", "child.html", "part.html", "dynamic.html", "scoped.html"])
+@pytest.mark.parametrize("parent", [None, "base.html"])
+def test_joined_code_generator_writes_what_jinjas_writes(name, parent):
+    """``environment.JoinedCodeGenerator`` (root and block functions gather their output and yield it
+    once) gives Jinja's text for every construct that writes output: inheritance, ``super()`` and
+    ``self``, includes in loops, set, filter and call blocks, macros, ``with``, dynamic and
+    conditional ``extends`` with output before it, scoped blocks."""
+    from evidence_explorer.site.environment import JoinedCodeGenerator, make_environment
+
+    def env(quick: bool) -> jinja2.Environment:
+        e = make_environment(quick=quick)
+        e.loader = jinja2.DictLoader(JINJA_SHAPES)
+        return e
+
+    quick, stock = env(True), env(False)
+    assert quick.code_generator_class is JoinedCodeGenerator and stock.code_generator_class is not JoinedCodeGenerator
+    values = {"items": [1, 2, 3], "name": "<n&m>", "parent": parent, "i": 0}
+    text = stock.get_template(name).render(values)
+    assert quick.get_template(name).render(values) == text
+    template = quick.get_template(name)  # and through the renderer's own loop over the root function
+    assert "".join(template.root_render_func(template.new_context({**quick.globals, **values}, shared=True))) == text

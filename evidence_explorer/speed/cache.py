@@ -288,6 +288,18 @@ class TemplateCache(jinja2.BytecodeCache):
     def __init__(self, directory: Path):
         self.directory = directory
 
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        """Jinja's, with the environment's code generator in the key: a render without the fast
+        paths (``environment.JoinedCodeGenerator``) never loads code compiled with them."""
+        bucket = jinja2.bccache.Bucket(environment, self.bucket_key(environment, name, filename),
+                                       self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def bucket_key(self, environment: jinja2.Environment, name: str, filename: str | None) -> str:
+        return self.get_cache_key(f"{environment.code_generator_class.__qualname__}:{name}", filename)
+
     def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
         return self.directory / f"{bucket.key}.bin"
 
