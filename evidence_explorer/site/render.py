@@ -62,6 +62,7 @@ class Renderer:
         self._fragments: dict[tuple, tuple[Any, Markup, frozenset[str]]] = {}
         self._appraisals: dict[int, tuple[Cmoc, Appraisal | None, frozenset[str]]] = {}
         self._links: dict[int, tuple[Entity, Markup]] = {}
+        self._meta_starts: dict[tuple[str, str], str] = {}
         self._recorder = recorder
         self._templates: dict[str, jinja2.Template] = {}
         self.env.globals.update(
@@ -220,8 +221,13 @@ class Renderer:
         value, so commas and colons survive."""
         record = search_record(self.corpus, entity)
         out = ['<div class="search-record" data-pagefind-ignore hidden>\n']
+        starts = self._meta_starts
         for attr, pairs in (("filter", record.filters), ("meta", record.meta), ("sort", record.sorts)):
-            out += [f'<span data-pagefind-{attr}="{escape_text(k)}">{escape_text(v)}</span>\n' for k, v in pairs]
+            for k, v in pairs:
+                start = starts.get((attr, k))
+                if start is None:  # (a few dozen keys: filter groups, facets, meta and sort names)
+                    start = starts[attr, k] = f'<span data-pagefind-{attr}="{escape_text(k)}">'
+                out.append(f"{start}{escape_text(v)}</span>\n")
         out.append("</div>\n")
         return Markup("".join(out))
 
