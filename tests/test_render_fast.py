@@ -275,12 +275,16 @@ JINJA_SHAPES = {
                  "{% for i in items %}<i>{{ i }}</i>{% else %}none{% endfor %}{{ self.title() }}",
     "child.html": "{% extends 'base.html' %}{% block title %}{{ super() }}:{{ name }}{% endblock %}"
                   "{% block main %}{% set ns = namespace(n=0) %}{% for i in items %}{% set ns.n = ns.n + i %}"
-                  "{% include 'part.html' %}{% endfor %}<b>{{ ns.n }}</b>{% set held %}<em>{{ name }}</em>{% endset %}"
+                  "{% include 'part.html' %}{% include 'imports.html' %}{% endfor %}{{ name }}<b>{{ ns.n }}</b>{% set held %}<em>{{ name }}</em>{% endset %}"
                   "{{ held }}{% filter upper %}up {{ name }}{% endfilter %}{% from 'macros.html' import box %}"
                   "{{ box('x') }}{% call box('y') %}called {{ name }}{% endcall %}"
                   "{% with z = name ~ '!' %}{{ z }}{% endwith %}{% if items %}{{ items|length }}{% endif %}"
                   "{% for row in items|batch(2) %}{{ loop.index }}:{{ loop.cycle('a', 'b') }}{% endfor %}{% endblock %}",
-    "part.html": "{#- a comment -#}\n<p>{{ i }} of {{ name }}{% if loop is defined %}{{ loop.index }}{% endif %}</p>\n",
+    "part.html": "{#- a comment -#}\n<p>{{ i }} of {{ name }}{% if loop is defined %}{{ loop.index }}{% endif %}</p>\n"
+                 "{% set name = 'shadowed' %}{{ name }}{% for k in [i, i] %}{{ k }}{{ loop.index }}{% endfor %}"
+                 "{% include 'leaf.html' %}{{ name }}\n",
+    "leaf.html": "  {% if i %}<leaf {{ i }} {{ name }}>{% endif %}\n",
+    "imports.html": "{% from 'macros.html' import box %}{{ box(i) }}",
     "macros.html": "{% macro box(v) %}[{{ v }}{% if caller is defined %}|{{ caller() }}{% endif %}]{% endmacro %}",
     "dynamic.html": "before {{ name }}{% if parent %}{% extends parent %}{% endif %}after",
     "scoped.html": "{% for i in items %}{% block inner scoped %}<{{ i }}>{% endblock %}{% endfor %}",
@@ -289,20 +293,24 @@ JINJA_SHAPES = {
 
 @pytest.mark.parametrize("name", ["base.html", "child.html", "part.html", "dynamic.html", "scoped.html"])
 @pytest.mark.parametrize("parent", [None, "base.html"])
-def test_joined_code_generator_writes_what_jinjas_writes(name, parent):
+@pytest.mark.parametrize("reload", [False, True])
+def test_joined_code_generators_write_what_jinjas_writes(name, parent, reload):
     """``environment.JoinedCodeGenerator`` (root and block functions gather their output and yield it
-    once) gives Jinja's text for every construct that writes output: inheritance, ``super()`` and
-    ``self``, includes in loops, set, filter and call blocks, macros, ``with``, dynamic and
-    conditional ``extends`` with output before it, scoped blocks."""
-    from evidence_explorer.site.environment import JoinedCodeGenerator, make_environment
+    once; ``serve``'s reloading environment) and ``InliningCodeGenerator`` (the same, and partials
+    compiled into their includers; a build's) give Jinja's text for every construct that writes
+    output: inheritance, ``super()`` and ``self``, includes in loops (of partials with a comment,
+    ``{% set %}``, a loop, a nested include, a macro import), set, filter and call blocks, macros,
+    ``with``, dynamic and conditional ``extends`` with output before it, scoped blocks."""
+    from evidence_explorer.site.environment import InliningCodeGenerator, JoinedCodeGenerator, make_environment
 
     def env(quick: bool) -> jinja2.Environment:
-        e = make_environment(quick=quick)
+        e = make_environment(reload=reload, quick=quick)
         e.loader = jinja2.DictLoader(JINJA_SHAPES)
         return e
 
     quick, stock = env(True), env(False)
-    assert quick.code_generator_class is JoinedCodeGenerator and stock.code_generator_class is not JoinedCodeGenerator
+    assert quick.code_generator_class is (JoinedCodeGenerator if reload else InliningCodeGenerator)
+    assert not issubclass(stock.code_generator_class, JoinedCodeGenerator)
     values = {"items": [1, 2, 3], "name": "<n&m>", "parent": parent, "i": 0}
     text = stock.get_template(name).render(values)
     assert quick.get_template(name).render(values) == text
