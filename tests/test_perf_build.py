@@ -214,16 +214,48 @@ def test_worker_failure_is_reported_with_its_traceback(synth_content, tmp_path, 
     original = Renderer.render
     corpus = load_corpus(synth_content, Report())
     pages = tuple(collect_pages(corpus))
-    victim = pages[1].url  # share 1 of 2: rendered by the forked worker
+    parent = os.getpid()
 
     def broken(self, page):
-        if page.url == victim:
+        if os.getpid() != parent:  # the first page the forked worker takes
             raise ValueError("bad page in worker")
         return original(self, page)
 
     monkeypatch.setattr(Renderer, "render", broken)
     with pytest.raises(parallel.RenderError, match="bad page in worker"):
         parallel.render_pages(pages, lambda: Renderer(corpus, "/", nav_items(corpus)), tmp_path / "staging", jobs=2)
+
+
+@pytest.mark.parametrize("shared_counter", [True, False])
+def test_render_processes_share_the_pages_and_write_each_once(synth_content, tmp_path, monkeypatch, shared_counter):
+    """Each render process takes the next pages from a shared counter (both take part, every page is
+    written once, by one of them); without a shared semaphore, fixed shares of every other page."""
+    corpus = load_corpus(synth_content, Report())
+    pages = tuple(collect_pages(corpus))
+    if not shared_counter:
+        import multiprocessing.context
+
+        def no_semaphores(*args, **kwargs):
+            raise OSError("no /dev/shm")
+        monkeypatch.setattr(multiprocessing.context.ForkContext, "Value", no_semaphores, raising=False)
+    by: dict[str, list[int]] = {}
+    original = Renderer.render
+
+    def noting(self, page):
+        with open(tmp_path / f"by-{os.getpid()}", "a") as f:
+            f.write(f"<{page.url}>\n")  # (the home page's URL is empty)
+        return original(self, page)
+
+    monkeypatch.setattr(Renderer, "render", noting)
+    written = parallel.render_pages(pages, lambda: Renderer(corpus, "/", nav_items(corpus)), tmp_path / "staging", jobs=2)
+    for note in tmp_path.glob("by-*"):
+        for line in note.read_text().splitlines():
+            by.setdefault(line[1:-1], []).append(int(note.name[3:]))
+    assert len({pid for pids in by.values() for pid in pids}) == 2  # both processes rendered pages
+    assert sorted(by) == sorted(p.url for p in pages) and all(len(pids) == 1 for pids in by.values())
+    assert len(written) == len(pages) == len(set(written))
+    if not shared_counter:  # every other page each
+        assert {by[p.url][0] for p in pages[0::2]} == {os.getpid()}
 
 
 def test_effective_jobs():

@@ -295,10 +295,12 @@ def facet_values(entity: Entity, facet_key: str) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, tuple) else (value,)
 
 
-def write_pages(pages: Sequence[PageSpec], renderer: Renderer, staging: Path) -> list[str]:
-    """Render ``pages`` into ``staging``, one after the other; the output paths written, in order."""
+def write_pages(pages: Sequence[PageSpec], renderer: Renderer, staging: Path, made: set[str] | None = None
+                ) -> list[str]:
+    """Render ``pages`` into ``staging``, one after the other; the output paths written, in order.
+    ``made``: the folders made already (added to), when the pages come in several calls."""
     written = []
-    made: set[str] = set()
+    made = set() if made is None else made
     root = os.fspath(staging)
     for page in pages:
         rel = urls.output_path(page.url)

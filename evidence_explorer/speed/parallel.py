@@ -1,14 +1,13 @@
 """Render pages into the staging directory, across worker processes.
 
-Pages are split into ``jobs`` interleaved shares (page families are
-contiguous, so interleaving balances heavy and light pages). The parent
-builds one :class:`~evidence_explorer.render.Renderer`, compiles every
-template the pages use, and renders the first share itself; each other share
-goes to a forked child, which inherits that renderer (corpus, compiled
-templates, Markdown cache) without pickling, writes its pages straight into
-the staging directory (so rendered HTML never travels
-between processes or piles up in memory), and sends back only the paths it
-wrote and its Markdown-cache delta.
+The parent builds one :class:`~evidence_explorer.render.Renderer`, compiles
+every template the pages use, and forks ``jobs - 1`` children, which inherit
+that renderer (corpus, compiled templates, Markdown cache) without pickling.
+Every process, the parent too, takes the next :data:`CHUNK` pages from a
+counter they share until none is left, so they finish together whatever the
+pages cost; each writes its pages straight into the staging directory (so
+rendered HTML never travels between processes or piles up in memory), and a
+child sends back only the paths it wrote and its Markdown-cache delta.
 
 Where ``fork`` is unavailable (Windows, or ``jobs`` of 1) everything renders
 in this process; the output is byte-identical either way.
@@ -39,6 +38,10 @@ if TYPE_CHECKING:
 
 MIN_PAGES_PER_JOB = 50
 """Below this many pages per worker a process costs more than it saves."""
+CHUNK = 16
+"""Pages a render process takes from the shared counter at a time. Fixed shares (every other page)
+left one process idle for 0.2-0.3 s at the end of a 5-second render at 5,000 papers; with chunks
+the processes end within a chunk of each other (16 review packets, the heaviest pages: 0.07 s)."""
 
 RendererFactory = Callable[[], "Renderer"]
 Idle = Callable[[Callable[[], bool]], None]
@@ -121,23 +124,43 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
                  cache: MarkdownCache | None = None) -> tuple[str, ...]:
     """Render every page into ``staging``; return the output paths written, sorted."""
     jobs = effective_jobs(jobs, len(pages))
-    shares = [tuple(pages[i::jobs]) for i in range(jobs)]
     renderer = _renderer(make_renderer, cache)
-    with frozen_heap() if jobs > 1 else nullcontext():  # children's collectors leave inherited objects alone
-        return _render_all(shares, renderer, staging, cache)
+    if jobs == 1:
+        return tuple(sorted(_render_share(pages, renderer, staging)))
+    with frozen_heap():  # children's collectors leave inherited objects alone
+        return _render_all(jobs, pages, renderer, staging, cache)
 
 
-def _render_all(shares: list[tuple[PageSpec, ...]], renderer: Renderer, staging: Path,
+def _render_all(jobs: int, pages: Sequence[PageSpec], renderer: Renderer, staging: Path,
                 cache: MarkdownCache | None) -> tuple[str, ...]:
-    def work(share: tuple[PageSpec, ...]) -> tuple[list[str], Delta | None]:
-        return _render_share(share, renderer, staging), cache.delta() if cache is not None else None
+    try:
+        taken = multiprocessing.get_context("fork").Value("q", 0)  # the next page to render, shared
+    except (OSError, ImportError):  # no shared semaphore here (no /dev/shm): fixed shares
+        taken = None
+
+    def work(process: int) -> tuple[list[str], Delta | None]:
+        made: set[str] = set()
+        if taken is None:  # every ``jobs``-th page (page families are contiguous: heavy and light mixed)
+            return write_pages(pages[process::jobs], renderer, staging, made), _delta(cache)
+        paths: list[str] = []
+        while True:
+            with taken.get_lock():
+                start = taken.value
+                taken.value = start + CHUNK
+            if start >= len(pages):
+                return paths, _delta(cache)
+            paths += write_pages(pages[start:start + CHUNK], renderer, staging, made)
 
     written: list[str] = []
-    for k, (paths, delta) in enumerate(fork_map(shares, work)):
+    for k, (paths, delta) in enumerate(fork_map(range(jobs), work)):
         written += paths
         if k and cache is not None and delta is not None:  # the first share rendered into this cache
             cache.merge(delta)
     return tuple(sorted(written))
+
+
+def _delta(cache: MarkdownCache | None) -> Delta | None:
+    return cache.delta() if cache is not None else None
 
 
 S = TypeVar("S")
