@@ -171,14 +171,20 @@ def test_demo_paper_index_pages_list_every_paper_once_with_accessible_navigation
 def test_long_theory_paper_lists_get_their_own_table(demo_site):
     import json
     ev = json.loads((demo_site / "data" / "evidence.json").read_text("utf-8"))
+    coded: dict[str, set[str]] = {}
+    for p in ev["papers"]:
+        for c in p.get("coded_theories", ()):
+            coded.setdefault(c if isinstance(c, str) else c["theory"], set()).add(p["id"])
     for t in ev["theories"]:
         page = (demo_site / "theories" / t["id"] / "index.html").read_text(encoding="utf-8")
         own = demo_site / "theories" / t["id"] / "papers" / "index.html"
         if len(t["papers"]) > 30:
             assert f'<a href="/theories/{t["id"]}/papers/">All {len(t["papers"])} papers behind {t["id"]}</a>' in page
             assert sorted(_rows(own.read_text(encoding="utf-8"))) == sorted(t["papers"])
-        else:
-            assert not own.exists() and f"Show all {len(t['papers'])} papers" in page or not t["papers"]
+        elif set(t["papers"]) - coded.get(t["id"], set()):
+            assert not own.exists() and f"Show all {len(t['papers'])} papers" in page
+        else:  # no papers, or all of them coded to it: listed once, under "Papers coded to this theory"
+            assert not own.exists() and "Show all" not in page
 
 
 # --- a synthetic corpus: every page stays bounded ---------------------------------------------

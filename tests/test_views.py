@@ -155,6 +155,29 @@ def test_theory_page_splits_cmocs_by_relation_and_direction(minimal_site):
     assert "We trust each other now." in supporting and "p. 50" in supporting
 
 
+def test_theory_page_lists_its_papers_once_when_all_of_them_are_coded(demo, make_site, tmp_path):
+    """A theory whose papers are all coded to it lists them once, under "Papers coded to this
+    theory", with no "Show all" disclosure repeating the same list; a theory with papers beyond the
+    coded ones keeps the disclosure, and one with many papers its link to their own table."""
+    cas = read(demo, "theories/mrt-cas")
+    for pid in ("plsek-2001", "zimmerman-1998"):
+        assert cas.count(f'<li><a href="/papers/{pid}/">') == 1
+    assert "Show all" not in cas and "All papers behind this theory" not in cas
+    assert "Show all 11 papers" in read(demo, "theories/M1")  # none coded, all from its evidence map
+    assert '<a href="/theories/R1/papers/">All 38 papers behind R1</a>' in read(demo, "theories/R1")
+    paper = "---\ntitle: Paper {0}\nauthors: [Author {0}]\nyear: 2020\n{1}---\n"
+    content = make_site({
+        "theories/T1.md": "---\ntitle: One\n---\n", "theories/T2.md": "---\ntitle: Two\n---\n",
+        "papers/p1.md": paper.format("A", "theories: [T1, T2]\n"), "papers/p2.md": paper.format("B", ""),
+        "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p2]\ntheories: [T1]\n---\n"})
+    out = tmp_path / "site"
+    assert run_cli("build", "--content", str(content), "--output", str(out), "--no-search").code == 0
+    t1, t2 = read(out, "theories/T1"), read(out, "theories/T2")
+    shown = section(t1, '<details class="all-papers">', "</details>")
+    assert "Show all 2 papers" in shown and 'href="/papers/p1/"' in shown and 'href="/papers/p2/"' in shown
+    assert t2.count('<li><a href="/papers/p1/">') == 1 and "<details" not in t2
+
+
 # --- maps --------------------------------------------------------------------------------------
 
 def test_map_m1_lists_table_5_rows_in_order(demo):

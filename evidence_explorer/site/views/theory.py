@@ -245,7 +245,7 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
                  ) -> Iterator[PageSpec]:
     """The theory's page, then its own CMOC list pages when it has them. ``related``: :func:`related_index`."""
     from .maps import map_rows, map_title
-    papers = corpus.rel("theory_papers", t.id)
+    papers, coded = corpus.rel("theory_papers", t.id), corpus.rel("theory_coded_papers", t.id)
     maps = corpus.rel("theory_maps", t.id)
     entries = cmoc_entries(corpus, t)
     groups = cmoc_groups(entries)
@@ -256,8 +256,8 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
         "cmoc_summary": cmoc_summary(groups) if own_url else None,
         "cmoc_titles": entries if own_url and len(entries) <= SUMMARY_TITLES else (),
         "maps": tuple((m, map_title(corpus, m), map_rows(corpus, m)) for m in maps),  # type: ignore[arg-type]
-        "coded_papers": corpus.rel("theory_coded_papers", t.id), "papers": papers,
-        "papers_url": theory_papers_url(t.page_url, len(papers)),
+        "coded_papers": coded, "papers": papers, "papers_url": theory_papers_url(t.page_url, len(papers)),
+        "all_papers_coded": len(papers) == len(coded),  # the coded list already shows every paper
         "type_counts": evidence_type_counts(corpus, papers),  # type: ignore[arg-type]
         "related_groups": related_groups(corpus, t, related),
         "questions": tuple(corpus.get(q) for q in t.question),
