@@ -615,6 +615,37 @@ def test_content_cannot_inject_markup_into_figures(make_site, tmp_path):
         assert "<script>alert" not in body and "<b>A</b>" not in body, f
 
 
+BODYLESS = {
+    "theories/T1.md": "---\ntitle: One\n---\n",
+    "papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\ntheories: [T1]\n---\n",
+    "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [T1]\n---\n",
+    "maps/m1.md": "---\ntheory: T1\nrows:\n  - {focus: F, kind: context, papers: [p1]}\n---\n",
+    "questions/q1.md": "---\ntext: Why?\n---\n",
+    "reviews/r1.md": "---\ntitle: R\n---\n",
+    "pages/about.md": "---\ntitle: About\n---\n",
+    "pages/glossary.md": "---\ntitle: Glossary\n---\n\n   \n",  # white space only
+}
+
+
+def test_pages_without_a_body_have_no_empty_prose_wrapper(make_site, tmp_path, minimal_site, demo):
+    """An entity with no Markdown body gets no ``<div class="prose"></div>`` (158 demo papers had
+    one); the pages of entities with a body keep their wrapper, around the body."""
+    content = make_site(BODYLESS)
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    urls = ("theories/T1", "papers/p1", "cmocs/c1", "maps/m1", "questions/q1", "reviews/r1", "about", "glossary")
+    for url in urls:
+        assert 'class="prose"' not in read(out, url), url
+    for url, words in (("theories/R1", "Teams work when members trust each other"), ("cmocs/c1", "The configuration links"),
+                       ("maps/map-R1", "Evidence for R1"), ("questions/Q1", "The question behind"),
+                       ("reviews/rev1", "The review followed RAMESES"), ("about", "This is a fixture.")):
+        assert words in text(section(read(minimal_site, url), '<div class="prose">', "</div>")), url
+    empty = [str(f.relative_to(demo)) for f in demo.rglob("*.html")
+             if re.search(r'<div class="prose">\s*</div>', f.read_text(encoding="utf-8"))]
+    assert empty == []
+
+
 def test_no_template_loops_over_every_entity():
     """Per-page work depends on neighbours only: templates never iterate a whole collection."""
     pattern = re.compile(r"\{%-?\s*for\s+[\w, ]+\s+in\s+corpus\.|corpus\.(?:all|by_id)\b")
