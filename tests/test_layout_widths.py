@@ -111,6 +111,21 @@ def test_current_section_is_in_view_on_a_phone(demo_url, page, path):
     assert box[0] >= 0 and box[1] <= 390, f"/{path}: the current section spans {box} of a 390 px screen"
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_search_page_shows_its_navigation_item_as_current(demo_url, page, width):
+    """On /search/ the header's Search link is the current item, in view at every width. It was marked
+    ``aria-current`` but hidden from 48rem up (it stands in for the header's search box on phones),
+    so on a desktop screen no navigation item was current; elsewhere the box keeps its place."""
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{demo_url}/search/")
+    current = page.locator('.site-nav a[aria-current="page"]')
+    assert current.count() == 1 and current.inner_text() == "Search" and current.is_visible()
+    assert current.evaluate("e => getComputedStyle(e).borderBottomStyle") == "solid"  # marked as the others are
+    page.goto(f"{demo_url}/papers/")
+    assert page.locator('.site-nav a[href="/search/"]').is_visible() == (width == 390)
+    assert page.locator(".header-search").is_visible() == (width == 1280)
+
+
 def test_theory_aside_starts_beside_the_title_on_a_desktop_screen(demo_url, page):
     """At 1280 px the at-a-glance column starts level with the page's title, not below the finding
     box (which left the right third of the first screen empty), and it is beside the main column."""
