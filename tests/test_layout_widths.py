@@ -10,6 +10,8 @@ import sys
 import pytest
 
 from conftest import ROOT, run_cli
+from quality.axe import describe, run_axe
+from quality.tools import axe_js
 from test_quality_a11y import KINDS, _open, page_path
 
 pytestmark = pytest.mark.browser
@@ -158,6 +160,35 @@ def test_what_works_table_fits_a_desktop_screen(demo_url, page):
     box = page.evaluate("""() => { const s = document.querySelector('#ww-table').closest('.table-scroll');
                                    return [s.scrollWidth, s.clientWidth]; }""")
     assert box[0] <= box[1], f"the table is {box[0]} px wide in a {box[1]} px box"
+    assert page.evaluate("getComputedStyle(document.querySelector('#ww-table tbody tr')).display") == "table-row"
+
+
+@pytest.mark.parametrize("width", [390, 768])
+def test_what_works_rows_are_cards_on_narrow_screens(demo_url, page, width):
+    """Below 72rem each configuration is a card whose cells are named by their column (CSS, data-label):
+    the nine-column table scrolled sideways in its box (1,080 px of table in 358 px at 390 px). The
+    table keeps its semantics (explicit roles: display: block or flex drops them in some browsers),
+    axe finds nothing at these widths, and the filters still hide cards."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{demo_url}/what-works/?theory=R2")
+    page.wait_for_function("() => document.querySelector('#ww-status').textContent !== ''")
+    box = page.evaluate("""() => { const s = document.querySelector('#ww-table').closest('.table-scroll');
+                                   return [s.scrollWidth, s.clientWidth]; }""")
+    assert box[0] <= box[1], f"the table is {box[0]} px wide in a {box[1]} px box"
+    # each cell after the title named on its card by its column's name, out of the accessibility tree ('/ ""')
+    cards = page.evaluate("""() => { const heads = [...document.querySelectorAll('#ww-table thead th')].map(h => h.textContent);
+      return [...document.querySelectorAll('#ww-table tbody tr:not([hidden])')].map(r => [
+        getComputedStyle(r).display, r.getAttribute('role'), [...r.cells].slice(1).map((c, i) => {
+          const name = /^"(.+): " \\/ ""$/.exec(getComputedStyle(c, '::before').content);
+          return [c.getAttribute('role'), name !== null && heads[i + 1].startsWith(name[1])]; })]); }""")
+    hidden = page.evaluate("[...document.querySelectorAll('#ww-table tbody tr[hidden]')].map(r => getComputedStyle(r).display)")
+    assert cards and hidden and set(hidden) == {"none"}  # R2's configurations only
+    for display, row_role, cells in cards:
+        assert display == "flex" and row_role == "row" and cells == [["cell", True]] * 8
+    found = run_axe(page, axe_js())  # (the axe gate loads pages at 1280 px only)
+    assert not found, describe(found)
+    snapshot = page.locator("#ww-table").aria_snapshot()
+    assert re.match(r"- '?table ", snapshot) and '- columnheader "Mechanism"' in snapshot and "- rowheader" in snapshot
 
 
 @pytest.mark.parametrize("width", [320, 390])

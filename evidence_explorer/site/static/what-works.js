@@ -6,6 +6,18 @@
   var table = document.getElementById("ww-table");
   var tools = document.getElementById("ww-tools");
   if (!table || !tools || !table.tBodies.length) return;
+  /* The roles of the table's parts, given explicitly: on narrow screens its rows are cards
+     (what-works.css), and display: block or flex takes their semantics away in some browsers. (Not in
+     the HTML, where the roles a table's parts already have are not allowed; the table itself stays
+     display: table, and so a table.) */
+  function role(selector, name) {
+    Array.prototype.forEach.call(table.querySelectorAll(selector), function (e) { e.setAttribute("role", name); });
+  }
+  role("thead, tbody", "rowgroup");
+  role("tr", "row");
+  role("th[scope=col]", "columnheader");
+  role("th[scope=row]", "rowheader");
+  role("td", "cell");
   var rows = Array.prototype.slice.call(table.tBodies[0].rows);
   var selects = Array.prototype.slice.call(tools.querySelectorAll("select[data-filter]"));
   var status = document.getElementById("ww-status");
@@ -13,6 +25,8 @@
   var none = document.createElement("tr"), noneCell = document.createElement("td");
   noneCell.colSpan = table.tHead.rows[0].cells.length;
   noneCell.className = "ww-none";
+  none.setAttribute("role", "row");  /* the table's roles are explicit (its rows are cards on a phone) */
+  noneCell.setAttribute("role", "cell");
   noneCell.textContent = "No configuration matches these filters. Set a filter back to \u201cAll\u201d to see more.";
   none.appendChild(noneCell);
   none.hidden = true;  /* said in the table too, not only in the status line above it */

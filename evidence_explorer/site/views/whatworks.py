@@ -13,8 +13,9 @@ from .memo import Memo
 from .pagination import ROW_BYTES, paginate, text_bytes
 
 URL = "what-works/"
-ROW_MARKUP = 600
-"""Bytes of one table row besides its text (cells, link, badges, the confidence marks)."""
+ROW_MARKUP = 660
+"""Bytes of one table row besides its text (cells, link, badges, the confidence marks, the
+data-label names of the facet and confidence cells)."""
 NODE_MARKUP = 90
 """Bytes of the link to one theory node the row's CMOC informs."""
 FORM_MARKUP = 1_600
