@@ -36,7 +36,7 @@ CODE_ID = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,3}[a-z]?){1,2}(?:\.[0-9]{1,3})?")
 address only, never shown as a label."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.cache
 def is_code(identifier: str) -> bool:
     """Whether ``identifier`` is a short code (remembered: labels ask for every id on every page
     that shows it, 90,000 times for the search records alone at 5,000 papers)."""
