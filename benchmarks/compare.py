@@ -25,7 +25,10 @@ from a quiet disk: the previous outputs' background deletes done, written files 
 deleted inode still recent to the file system (:func:`settle`, ``quiet_disk.py``: on ext4 without
 a journal, files created within a minute of a large delete cost up to 20 times the CPU); a cold
 build starts without an output folder, as Hugo's does (previous outputs are moved aside and
-deleted between rounds). MkDocs runs from ``benchmarks/.venv`` (``python -m venv
+deleted after the last round, not between rounds: ext4 keeps a freed inode "recent" for 300 s
+more while its inode-table block is dirty, and a round's first cold build of ours, about 80 s
+after a delete of the previous round's 150,000 inodes, took 2.5-2.9 s longer than the identical
+`--jobs 2` build after it; about 1.2 GB of moved-aside outputs a round until then). MkDocs runs from ``benchmarks/.venv`` (``python -m venv
 benchmarks/.venv && benchmarks/.venv/bin/pip install mkdocs``); it is skipped
 when missing. Work files go to ``benchmarks/.work/`` (git-ignored).
 """
@@ -393,12 +396,13 @@ def compare(work: Path, n: int, runs: int, jobs: int, mkdocs_n: int) -> dict:
     loads: list[float] = []
     disk: list[tuple[float, float]] = []
     try:
+        quiet_disk.purge(work)  # (what an interrupted run left): deleted before the untimed warm-up round
         quiet_disk.waiting = False
         for f in tools.values():  # warm the file cache and the .pyc files; not counted
             f()
         quiet_disk.waiting = True
         for i in range(runs):
-            quiet_disk.purge(work)  # the previous round's outputs, moved aside (quiet_disk)
+            # the previous round's outputs stay moved aside until the end (see the module's docstring)
             before = disk_probe(work)
             for name, f in tools.items():  # alternating: one of each per round
                 times[name].append(f()[0])

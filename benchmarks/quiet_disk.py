@@ -9,7 +9,8 @@ cold build's CPU in that scan (docs/performance.md, "tenth pass"). Which tool pa
 which deleted last, and where. So the benchmark never frees inodes just before a timed build:
 
 - :func:`discard` moves a previous output into ``<work>/.discarded/`` (a rename frees nothing);
-- :func:`purge` deletes what was discarded, between rounds, and notes the time;
+- :func:`purge` deletes what was discarded, before the warm-up round and after the last round
+  (``compare.py``), and notes the time;
 - :func:`wait_out_recent_deletes` sleeps until the window has passed since the last delete
   (the harness's, or a build's own background delete seen by the caller: :func:`deleted_now`).
 
