@@ -637,6 +637,7 @@ def test_pages_without_a_body_have_no_empty_prose_wrapper(make_site, tmp_path, m
     urls = ("theories/T1", "papers/p1", "cmocs/c1", "maps/m1", "questions/q1", "reviews/r1", "about", "glossary")
     for url in urls:
         assert 'class="prose"' not in read(out, url), url
+    assert "Terms from the reviews" not in read(out, "glossary")  # (its section: nothing to show under it)
     for url, words in (("theories/R1", "Teams work when members trust each other"), ("cmocs/c1", "The configuration links"),
                        ("maps/map-R1", "Evidence for R1"), ("questions/Q1", "The question behind"),
                        ("reviews/rev1", "The review followed RAMESES"), ("about", "This is a fixture.")):
