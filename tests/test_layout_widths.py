@@ -279,3 +279,54 @@ def test_search_box_focus_ring_clears_its_label(demo_url, page):
     label = page.locator("label[for=search-q]").bounding_box()
     box = page.locator("#search-q").bounding_box()
     assert box["y"] - (label["y"] + label["height"]) >= 8
+
+
+CONTRAST = """e => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  const lum = c => { const [r, g, b] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = 'rgba(0, 0, 0, 0)';
+  for (let a = e; a && /rgba\\(.*, 0\\)|transparent/.test(bg); a = a.parentElement) bg = getComputedStyle(a).backgroundColor;
+  const [l1, l2] = [lum(getComputedStyle(e).color), lum(bg)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}"""
+"""The contrast ratio (WCAG) of an element's text against the first background behind it."""
+
+
+@pytest.mark.parametrize("path, selector", [("search/?q=trust&kind=CMOC", "#search-clear"),
+                                            ("graph/", ".link-button")])
+def test_secondary_buttons_stay_readable_on_hover(demo_url, page, path, selector):
+    """Buttons styled as secondary or as links keep their text readable under the pointer (and after a
+    tap on a phone, where hover sticks): the plain buttons' dark hover fill had turned their accent
+    text to 1.58:1."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/{path}")
+    button = page.locator(selector).first
+    button.wait_for(state="visible")
+    button.hover()
+    ratio = button.evaluate(CONTRAST)
+    assert ratio >= 4.5, f"{path} {selector}: {ratio:.2f}:1 under the pointer"
+
+
+def test_theory_evidence_type_counts_fit_the_aside(demo_url, page):
+    """The aside's "Papers behind … by evidence type" table fits its column at 1280 px: the long
+    type names ("Theoretical evidence/opinion/commentary") break at their slashes, so the counts are
+    not pushed into a scroll."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for theory in ("M2", "R2"):
+        page.goto(f"{demo_url}/theories/{theory}/")
+        widths = page.evaluate("""() => [...document.querySelectorAll('.theory-aside .table-scroll')].map(
+            b => [b.scrollWidth, b.clientWidth])""")
+        assert widths and all(scroll <= client + 1 for scroll, client in widths), (theory, widths)
+
+
+def test_search_filters_add_no_space_below_the_footer(demo_url, page):
+    """Opening a long filter group on /search/ leaves the footer at the end of the page: the hidden
+    counts inside the group's scrolling list had been placed below it, 550 px past the footer."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/search/?q=trust&kind=CMOC&theory=R2&theory=R1")
+    page.wait_for_selector(".filter-group")
+    page.evaluate("() => document.querySelectorAll('.filter-group details, details.filter-group').forEach(d => d.open = true)")
+    gap = page.evaluate("""() => document.documentElement.scrollHeight
+        - (document.querySelector('.site-footer').getBoundingClientRect().bottom + window.scrollY)""")
+    assert gap <= 2, f"{gap:.0f} px of page below the footer"
