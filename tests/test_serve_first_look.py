@@ -189,3 +189,43 @@ def test_stopping_does_not_wait_for_the_rest_and_nothing_is_written_after(gated)
     gated.settle()
     assert (out / "theories/T1/index.html").read_bytes() == theory  # the rest was not written after the stop
     assert not any(line.startswith(("rebuilt ", "build failed")) for line in gated.logs), gated.logs
+
+
+def test_settle_from_another_thread_waits_for_a_build_under_way(gated, monkeypatch):
+    """``settle()`` called from another thread while a build is between writing the edited page and
+    starting its background completion (where ``benchmarks/serve_visible.py`` calls it, as soon as
+    the page is on disk) waits for that completion: it neither raised ("cannot join thread before it
+    is started") nor returned before the rest of the rebuild was written."""
+    started, release = threading.Event(), threading.Event()
+    real = serve_module.DevServer._shown
+
+    def slow_shown(self, *args, **kwargs):  # the page is written; the completion is not started yet
+        started.set()
+        assert release.wait(60)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(serve_module.DevServer, "_shown", slow_shown)
+    builder = threading.Thread(target=gated.build, args=(edit_title(gated),))
+    builder.start()
+    assert started.wait(60)
+    settled: list[BaseException | None] = []
+
+    def settle() -> None:
+        try:
+            gated.settle()
+            settled.append(None)
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            settled.append(exc)
+
+    waiter = threading.Thread(target=settle)
+    waiter.start()
+    try:
+        waiter.join(0.3)
+        assert waiter.is_alive(), f"settle() returned while the build was still under way: {settled}"
+    finally:
+        release.set()
+        builder.join(60)
+        gated.gate.set()
+        waiter.join(60)
+    assert settled == [None]
+    assert EDITED in (gated.options.output / "theories/T1/index.html").read_text(encoding="utf-8")

@@ -1,16 +1,15 @@
 """Development server: build, serve on 127.0.0.1 with live reload, rebuild incrementally on change.
 
-* The OS's file events (:mod:`.watch`; polling where there are none) follow ``content/``
-  (site.yaml included), the templates and the static files; once a burst of saves has
-  settled, :func:`~evidence_explorer.incremental.rebuild` re-renders only what changed.
-* While the content is broken the last good site keeps being served; a small
-  dev-only script, injected into HTML responses by this server (never written
-  into the site), polls ``/__evidence-explorer__/status.json`` and shows the
-  diagnostics (``path:line: message``) in an overlay. The terminal shows the same.
-* The exports and sitemap, then the Pagefind index (built on a hard-linked
-  snapshot of the site and swapped in when done) are refreshed in a background
-  thread once the pages are written (:mod:`.serve_refresh`): they may lag by seconds,
-  never stay stale once the edits settle.
+* The OS's file events (:mod:`.watch`; polling where there are none) follow ``content/`` (site.yaml
+  included), the templates and the static files; once a burst of saves has settled,
+  :func:`~evidence_explorer.incremental.rebuild` re-renders only what changed.
+* While the content is broken the last good site keeps being served; a small dev-only script,
+  injected into HTML responses by this server (never written into the site), polls
+  ``/__evidence-explorer__/status.json`` and shows the diagnostics (``path:line: message``) in an
+  overlay. The terminal shows the same.
+* The exports and sitemap, then the Pagefind index (built on a hard-linked snapshot of the site and
+  swapped in when done) are refreshed in a background thread once the pages are written
+  (:mod:`.serve_refresh`): they may lag by seconds, never stay stale once the edits settle.
 * Only a folder this program wrote is ever built into and served (a temporary folder unless
   ``--output`` is given); only this server's own host names are answered (:mod:`.serve_http`).
   Ctrl+C, SIGTERM and SIGHUP stop Pagefind and remove the temporary folder before exiting.
@@ -48,7 +47,6 @@ SETTLE_S = 0.25
 in :data:`.watch.QUIET_MS`)."""
 POLL_MIN_S = 0.1
 VIEWED = 4
-"""The last pages served that the next edit shows first, besides the edited entities' own."""
 """The last pages served that the next edit shows first, besides the edited entities' own."""
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up."""
@@ -92,23 +90,25 @@ class DevServer:
         self._last_change = 0.0
         self.builds = 0
         self.watcher: EventWatcher | None = None
-        self.early = early
-        """Show an edited entity's own page before the rest of its rebuild (:mod:`.first_look`)."""
+        self.early = early  # show an edited entity's own page before the rest of its rebuild (.first_look)
         self._completing: threading.Thread | None = None
         self._settled: Future = Future()
         self._settled.set_result(None)
         self._shown_paths: frozenset[str] = frozenset()
-        self._held: frozenset[str] | None = None
-        """Output paths of the pages the completing rebuild may change (None: any page)."""
-        self._viewed: dict[str, None] = {}
+        self._held: frozenset[str] | None = None  # the pages the completing rebuild may change (None: any)
+        self._viewed: dict[str, None] = {}  # output paths of the last pages served (:meth:`viewed`), oldest first
         self._closed = False
-        """Output paths of the last pages served (:meth:`viewed`), oldest first."""
+        self._building = threading.RLock()  # held by :meth:`build`: :meth:`settle` waits for a build under way
 
     # --- building -----------------------------------------------------------------------
     def build(self, changes: Changes | None = None) -> Outcome | None:
         """Full build when there is no good state yet, else an incremental rebuild. With ``early``
         (``serve``), an edit in place writes the edited entities' own pages first and returns
         (``Outcome.shown``), and the rebuild completes in a background thread (:meth:`settle`)."""
+        with self._building:
+            return self._build(changes)
+
+    def _build(self, changes: Changes | None) -> Outcome | None:
         self.settle()
         start = time.perf_counter()
         report, problem, ready = Report(), None, None
@@ -177,10 +177,12 @@ class DevServer:
             self._settled.set_result(None)
 
     def settle(self) -> None:
-        """Wait until the rebuild completing in the background (if any) is done."""
-        if self._completing is not None:
-            self._completing.join()
-            self._completing = None
+        """Wait until the rebuild completing in the background (if any) is done; from another thread,
+        first until a build under way has returned (its completion thread started, or none needed)."""
+        with self._building:
+            thread, self._completing = self._completing, None
+        if thread is not None:
+            thread.join()
 
     def viewed(self, rel: str) -> None:
         """Note that the page at output path ``rel`` was served: the next edit shows it first when it
