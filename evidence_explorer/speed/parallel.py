@@ -126,7 +126,7 @@ def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, stag
     jobs = effective_jobs(jobs, len(pages))
     renderer = _renderer(make_renderer, cache)
     if jobs == 1:
-        return tuple(sorted(_render_share(pages, renderer, staging)))
+        return tuple(sorted(write_pages(pages, renderer, staging)))
     with frozen_heap():  # children's collectors leave inherited objects alone
         return _render_all(jobs, pages, renderer, staging, cache)
 
@@ -290,7 +290,3 @@ def compile_templates(renderer: "Renderer", bytecode: Any, stop: Callable[[], bo
             return False
         renderer.env.get_template(name)
     return True
-
-
-def _render_share(pages: Sequence[PageSpec], renderer: "Renderer", staging: Path) -> list[str]:
-    return write_pages(pages, renderer, staging)
