@@ -85,3 +85,50 @@ def test_beside_nothing_starts_no_thread():
     with beside(None) as result:
         assert single_threaded()
     assert result() is None
+
+
+def test_in_child_asks_in_another_process_and_reaps_it(tmp_path):
+    """``in_child``: the question is asked in a forked child (its answer comes back as one byte), and
+    the child is gone when the block ends."""
+    from evidence_explorer.speed.parallel import in_child
+
+    marker = tmp_path / "asked"
+
+    def question() -> bool:
+        marker.write_text(str(os.getpid()))
+        return True
+
+    with in_child(question) as answer:
+        assert answer() is True and answer() is True  # (asked once, kept)
+    assert int(marker.read_text()) != os.getpid()
+    with in_child(lambda: False) as answer:
+        assert answer() is False
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind, not even a zombie
+
+
+def test_in_child_that_cannot_answer_says_none_and_an_unasked_one_is_killed():
+    from evidence_explorer.speed.parallel import in_child
+
+    def broken() -> bool:
+        raise ValueError("boom")
+
+    with in_child(broken) as answer:
+        assert answer() is None  # the caller asks again itself
+    with in_child(lambda: os._exit(3)) as answer:
+        assert answer() is None
+    with in_child(lambda: __import__("time").sleep(60) or True):
+        pass  # never asked: killed, not waited for a minute
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_in_child_without_fork_asks_here(monkeypatch):
+    from evidence_explorer.speed import parallel
+
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    pids = []
+    with parallel.in_child(lambda: pids.append(os.getpid()) or True) as answer:
+        assert pids == []  # asked only when the answer is wanted
+        assert answer() is True
+    assert pids == [os.getpid()]

@@ -10,6 +10,10 @@ papers) go into a sealed file of their own beside it (:data:`FRAGMENTS`), read o
 that needs them. The next build loads it instead of loading,
 linking and specifying everything again (:mod:`.snapshot_build`).
 
+The file holds two pickles: :class:`Head` (the key and the sites' records, plain data, so the
+build can refuse a snapshot of another key, and a forked child check the sites, before the rest is
+unpickled), then the rest.
+
 Pickle runs code named in the file, so the file is sealed (``speed/seal.py``: only this user's own
 build can have written it) and only unpickled after the seal verified, and even then through
 :class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
@@ -36,7 +40,7 @@ from importlib import import_module
 from operator import attrgetter
 from pathlib import Path
 from types import FunctionType, MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from markupsafe import Markup
 
@@ -58,7 +62,8 @@ FRAGMENTS = "fragments.bin"
 """The exports' fragments (:mod:`.export_memo`), beside the snapshot: most of its bytes, read only by
 the join that needs them."""
 LOCK = "snapshot.lock"
-FORMAT = 1
+MAGIC = "evidence-explorer snapshot"
+FORMAT = 2
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
 PACKAGE = "evidence_explorer."
 STANDARD = {("pathlib", "PosixPath"): pathlib.PosixPath, ("pathlib", "PurePosixPath"): pathlib.PurePosixPath,
@@ -226,6 +231,11 @@ class _Pickler(pickle.Pickler):
         self.dispatch_table = table
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name}: a snapshot's head is plain data")
+
+
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in STANDARD:
@@ -245,11 +255,13 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     """Pickle ``snapshot`` (without the Jinja environment and what is derived on load) and write it
     sealed, atomically, with the exports' fragments in a sealed file of their own beside it (written
     first; the two share a random tag, so a fragments file of another save is never joined from).
-    False when nothing could be written."""
+    Two pickles, one after the other: :class:`Head` (plain data), then the rest. False when nothing
+    could be written."""
     state = snapshot.state  # (its deps share their id strings: :func:`.snapshot_build.after_build`, or loaded)
     exports, fragments = state.exports.parted()
     slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), memo=_by_name(state.memo), rels={},
                                exports=exports)
+    head = (MAGIC, snapshot.format, snapshot.key, snapshot.current, snapshot.spare)
     buffer = io.BytesIO()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))  # nested specs and entities
@@ -258,7 +270,9 @@ def save(path: Path, snapshot: Snapshot) -> bool:
             return False  # (None: the file holds them already, written by the export stage)
         del fragments
         with collector_paused():
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(snapshot, state=slim))
+            pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(head)
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
+                dataclasses.replace(snapshot, state=slim, current={}, spare=None))
         return seal.write(path, SNAPSHOT, buffer.getbuffer())
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return False
@@ -272,20 +286,50 @@ def payload_of(path: Path) -> bytes | None:
     return seal.read(path, SNAPSHOT, limit=1 << 32)
 
 
-def load(path: Path, read: Callable[[], bytes | None] | None = None) -> Snapshot | None:
+class Head(NamedTuple):
+    """The snapshot's first pickle: what decides whether it can be used, before the rest is unpickled
+    (half a second at 5,000 papers), and what a forked child needs to check the sites
+    (``snapshot_build``)."""
+
+    key: str
+    current: Mapping[str, Any]
+    spare: Mapping[str, Any] | None
+    rest: int
+    """Where the second pickle (the :class:`Snapshot` without the sites' records) starts."""
+
+
+def head_of(payload: bytes) -> Head | None:
+    """The verified ``payload``'s :class:`Head`, or None when it has none (another format). Plain
+    data only: its unpickler admits no class at all."""
+    stream = io.BytesIO(payload)
+    try:
+        with collector_paused():  # (40,000 lists at 5,000 papers, none garbage)
+            magic, version, key, current, spare = _PlainUnpickler(stream).load()
+    except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
+        return None
+    if magic != MAGIC or version != FORMAT or not isinstance(key, str) or not isinstance(current, dict) \
+            or not isinstance(spare, (dict, type(None))):
+        return None
+    return Head(key, current, spare, stream.tell())
+
+
+def load(path: Path, read: Callable[[], bytes | None] | None = None, head: Head | None = None,
+         payload: bytes | None = None) -> Snapshot | None:
     """The snapshot at ``path`` with its state ready for :func:`.incremental.advance`, or None when
     there is none, it is not sealed with this user's key, or it does not unpickle as one. ``read``:
-    gives its verified payload (:func:`payload_of`, done already)."""
-    payload = read() if read is not None else payload_of(path)
+    gives its verified payload (:func:`payload_of`, done already); or ``payload`` and its ``head``
+    (:func:`head_of`), read already."""
     if payload is None:
+        payload = read() if read is not None else payload_of(path)
+    if payload is None or (head := head or head_of(payload)) is None:
         return None
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
         with collector_paused():  # a million new objects, none garbage: the collections only cost time
-            loaded = _Unpickler(io.BytesIO(payload)).load()
+            loaded = _Unpickler(io.BytesIO(memoryview(payload)[head.rest:])).load()
             del payload
-            ready = _ready(loaded, path.parent)
+            ready = _ready(loaded, head, path.parent)
             aged()  # (after :func:`_ready` too: its memo's 84,000 keys were a 27 ms young collection)
             return ready
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
@@ -294,11 +338,13 @@ def load(path: Path, read: Callable[[], bytes | None] | None = None) -> Snapshot
         sys.setrecursionlimit(limit)
 
 
-def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
-    """The unpickled snapshot with what it does not store: the memo keyed by identity, the pages
+def _ready(snapshot: Any, head: Head, folder: Path) -> Snapshot | None:
+    """The unpickled snapshot with what it does not store: the sites' records (in ``head``), the memo
+    keyed by identity, the pages
     using each id (found when asked for), a template environment (compiled templates from the
     sealed cache in ``folder``), where the exports' fragments are (read when first joined)."""
-    if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState):
+    if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or not isinstance(snapshot.state, SiteState) \
+            or snapshot.key != head.key:
         return None
     state = snapshot.state
     memo = {(name, *map(id, entry[0])): entry for name, entries in state.memo.items()  # keyed by identity
@@ -309,7 +355,7 @@ def _ready(snapshot: Any, folder: Path) -> Snapshot | None:
     state = dataclasses.replace(state, env=env, memo=MappingProxyType(memo),
                                 users=Users(state.deps))
     state.exports.attach(fragments_source(folder))
-    return dataclasses.replace(snapshot, state=state)
+    return dataclasses.replace(snapshot, state=state, current=head.current, spare=head.spare)
 
 
 def fragments_path(output: Path) -> Path:

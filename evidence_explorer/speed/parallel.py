@@ -15,10 +15,12 @@ in this process; the output is byte-identical either way.
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 import traceback
@@ -118,6 +120,50 @@ def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
         deadline = time.monotonic() + 1.0
         while not single_threaded() and time.monotonic() < deadline:  # (joined: its OS thread ends next)
             time.sleep(0.0002)
+
+
+@contextmanager
+def in_child(question: Callable[[], bool]) -> Iterator[Callable[[], bool | None]]:
+    """Ask ``question`` (a check made of system calls: ``build --page-cache`` stats the 38,000 files
+    and folders of its sites) in a forked child while the block runs; yields a getter of the answer:
+    True, False, or None when the child could not answer (it raised or died: the caller asks again
+    itself). Without a safe fork (Windows, another thread running), the getter asks in this process.
+    The answer is one byte through a pipe (nothing is unpickled from the child); the child is reaped
+    when the block ends, killed first if nobody waited for its answer."""
+    answer: list[bool | None] = []
+    if not can_fork():
+        yield lambda: answer[0] if answer else answer.append(bool(question())) or answer[0]
+        return
+    receive, send = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one byte, then gone (no atexit, no flush of the parent's buffers)
+        try:
+            os.close(receive)
+            gc.disable()  # a short life: a collection would only copy the inherited objects' pages
+            os.write(send, b"1" if question() else b"0")
+        finally:
+            os._exit(0)
+    os.close(send)
+
+    def get() -> bool | None:
+        if not answer:
+            byte = os.read(receive, 1)  # (b"": the child ended without an answer)
+            answer.append(True if byte == b"1" else False if byte == b"0" else None)
+        return answer[0]
+
+    try:
+        yield get
+    finally:
+        os.close(receive)
+        if not answer:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:  # (reaped already: a caller ignoring SIGCHLD)
+            pass
 
 
 def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,
