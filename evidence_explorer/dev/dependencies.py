@@ -278,7 +278,7 @@ def update_users(users: Mapping[str, frozenset[str]], old_deps: Mapping[str, fro
         for i in old_deps.get(url, ()):
             drop.setdefault(i, set()).add(url)
     for url, ids in new_deps.items():
-        before = old_deps.get(url, frozenset())
+        before, ids = frozenset(old_deps.get(url, ())), frozenset(ids)  # (a snapshot's are tuples)
         for i in before - ids:
             drop.setdefault(i, set()).add(url)
         for i in ids - before:

@@ -182,8 +182,9 @@ def complete(state: SiteState, changes: Changes, ready: Prepared, report: Report
             pass
         elif state.pages.get(url) != spec:
             return True
-        elif edit.changed_ids and (ANY in old_deps or not old_deps.isdisjoint(edit.changed_ids)) and not (
-                text_only and ANY not in old_deps and old_deps & edit.changed_ids <= state.counted.get(url, set())):
+        elif edit.changed_ids and (ANY in old_deps or not edit.changed_ids.isdisjoint(old_deps)) and not (
+                text_only and ANY not in old_deps
+                and edit.changed_ids.intersection(old_deps) <= state.counted.get(url, set())):
             return True  # (a text edit cannot change what a page only counted)
         hit = closure.get(spec.template, frozenset())
         return bool(changes.templates & hit) or (ANY in hit and bool(changes.templates))
@@ -300,7 +301,7 @@ def _respec(state: SiteState, edit: _Edit, corpus: Corpus, found: tuple[integrit
         pages, recomputed = respecced
         stale = state.stale + len(edit.pairs)
         memo_entries = memo.carried(None if stale < MEMO_STALE else lambda o: corpus.by_id.get(o.id.lower()) is o)
-        known = {url: state.deps[url] - state.counted.get(url, frozenset())  # the ids it reached not only to count
+        known = {url: frozenset(state.deps[url]) - state.counted.get(url, frozenset())  # the ids it reached not only to count
                  for url in candidates - recomputed if url in state.deps}
         return _Specs(pages, True, candidates | recomputed, known, memo_entries, stale if stale < MEMO_STALE else 0)
     memo = Memo(flat(state.memo))  # one flat dict for the many look-ups of a full recomputation

@@ -260,7 +260,10 @@ def save(path: Path, snapshot: Snapshot) -> bool:
     state = snapshot.state  # (its deps share their id strings: :func:`.snapshot_build.after_build`, or loaded)
     exports, fragments = state.exports.parted()
     slim = dataclasses.replace(state, env=None, users=MappingProxyType({}), memo=_by_name(state.memo), rels={},
-                               exports=exports)
+                               exports=exports, deps=MappingProxyType({url: tuple(ids) for url, ids in state.deps.items()}))
+    # (the deps as tuples: 561,000 ids at 5,000 papers in 19,000 frozensets took 41 MB and 0.056 s to load,
+    # as tuples 0.015 s and a quarter of the page faults; the engine asks a tuple only ``in`` and
+    # ``isdisjoint`` of a set)
     head = (MAGIC, snapshot.format, snapshot.key, snapshot.current, snapshot.spare)
     buffer = io.BytesIO()
     limit = sys.getrecursionlimit()

@@ -377,7 +377,7 @@ def after_build(options: BuildOptions, inputs: uptodate.Inputs, result: BuildRes
         snapshot.forget(options.output)
         return None
     strings: dict[str, str] = {}
-    deps = {url: frozenset(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
+    deps = {url: tuple(strings.setdefault(i, i) for i in entry[1]) for url, entry in generation["pages"].items()}
     counted = {url: frozenset(strings.setdefault(i, i) for i in entry[2])  # (ids a page only counted)
                for url, entry in generation["pages"].items() if len(entry) > 2}
     specs = MappingProxyType({p.url: p for p in result.pages})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Collection, Mapping
 
 import jinja2
 
@@ -27,8 +27,9 @@ class SiteState:
     """Content-relative path → entity, in load order."""
     pages: Mapping[str, PageSpec]
     """Site URL → page spec."""
-    deps: Mapping[str, frozenset[str]]
-    """Site URL → lower-cased ids its output depends on (``*``: any)."""
+    deps: Mapping[str, Collection[str]]
+    """Site URL → lower-cased ids its output depends on (``*``: any): frozensets, or tuples where a
+    snapshot stored them (:func:`.snapshot.save`: a quarter of the memory, and no hashing to load)."""
     nav: tuple[dict, ...]
     extras: frozenset[str]
     """Output paths of the files that are not pages (exports, sitemap)."""
