@@ -68,6 +68,51 @@ def test_init_never_overwrites(starter):
     assert before == {p: p.read_bytes() for p in starter.rglob("*") if p.is_file()}
 
 
+def test_a_first_paper_added_like_the_examples_is_told_what_else_to_update(starter, tmp_path):
+    """A new user's first edit, a paper with ``review: example-review`` as the examples have, made the
+    CI's ``--strict`` build fail on the starter review's PRISMA count with no word on what to change.
+    The count is right to warn (the review would publish "Included: 2" above three papers), so the
+    warning names the line and what to update, the review file says so beside its flow, ``init``
+    points to the README, and doing what the README says makes ``check --strict`` pass."""
+    work = tmp_path / "repo"
+    shutil.copytree(starter, work)
+    first = (work / "content/papers/example-2025.md").read_text(encoding="utf-8")
+    (work / "content/papers/smith-2021.md").write_text(
+        first.replace("A second example study", "My first included study"), encoding="utf-8")
+    run = _shell("evidence-explorer check --strict", cwd=work)
+    assert run.returncode == 1
+    review = work / "content/reviews/example-review.md"
+    line = next(n for n, text in enumerate(review.read_text(encoding="utf-8").splitlines(), 1)
+                if "stage: Included" in text)
+    where = f"content/reviews/example-review.md:{line}"
+    warning = (f"{where}: warning: flow stage 'Included' reports 2 but 3 included papers name this review "
+               f"(update this count, or the 'review' field of the papers) [integrity.flow-count]")
+    assert warning in run.stderr.splitlines(), run.stderr
+    orphan = ("content/papers/smith-2021.md: warning: paper is not cited by any CMOC or map, nor coded to a "
+              "theory [link.orphan]")
+    assert orphan in run.stderr.splitlines(), run.stderr
+    assert "update that count, or `check` warns" in review.read_text(encoding="utf-8")  # beside the flow
+    readme = " ".join((work / "README.md").read_text(encoding="utf-8").split())
+    assert "## Adding a paper" in (work / "README.md").read_text(encoding="utf-8")
+    assert f"update the count of the `Included` stage of `flow`" in readme and f"`{where}: warning:" in readme
+    assert "paper is not cited by any CMOC or map, nor coded to a theory" in readme
+    # what the README says: the count, and the paper used (here listed in the map's row)
+    review.write_text(review.read_text(encoding="utf-8").replace("{stage: Included, count: 2}",
+                                                                 "{stage: Included, count: 3}"), encoding="utf-8")
+    themap = work / "content/maps/map-T1.md"
+    themap.write_text(themap.read_text(encoding="utf-8").replace("papers: [example-2024, example-2025]",
+                                                                 "papers: [example-2024, example-2025, smith-2021]"),
+                      encoding="utf-8")
+    run = _shell("evidence-explorer check --strict", cwd=work)
+    assert run.returncode == 0, run.stderr
+
+
+def test_init_says_where_to_read_about_adding_papers(tmp_path):
+    run = _shell(f"evidence-explorer init {shlex.quote(str(tmp_path / 'base'))}", cwd=tmp_path)
+    assert run.returncode == 0
+    assert "Adding your own papers: README.md says what else to update" in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize("direct, line, local", [
     (None, "evidence-explorer==", None),  # from a package index
     ({"url": "file:///home/me/evidence-explorer", "dir_info": {"editable": True}}, "evidence-explorer==",

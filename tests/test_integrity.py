@@ -31,7 +31,7 @@ EXPECTED = [
     ("only-refuting", "papers/critic-2021.md", "paper is cited only as refuting: every theory link of its 1 CMOC "
      "is 'refutes'"),
     ("flow-count", "reviews/rev1.md:6", "flow stage 'Studies included in the synthesis' reports 5 but 3 included "
-     "papers name this review"),
+     "papers name this review (update this count, or the 'review' field of the papers)"),
     ("flow-arithmetic", "reviews/rev2.md:6", "flow counts do not add up: 50 identified − 10 removed = 40, but "
      "'Records screened' reports 45"),
     ("map-paper-unused", "maps/map-T1.md:3", "map lists 1 paper that no CMOC uses: mapped-2018"),

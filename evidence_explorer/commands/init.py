@@ -96,6 +96,8 @@ def cmd_init(args: argparse.Namespace) -> int:
               f"  cd {target}\n"
               f"  evidence-explorer serve              # preview, rebuilt as you edit content/\n"
               f"  git init && git add . && git commit -m 'Start the evidence base'\n"
+              f"Adding your own papers: README.md says what else to update so that `check --strict` "
+              f"(run by the CI) passes\n"
               f"Publishing: push to GitHub (.github/workflows/pages.yml) or GitLab (.gitlab-ci.yml); "
               f"see docs/deploy.md of Evidence Explorer", file=sys.stderr)
     if local:  # a problem, so said even with --quiet

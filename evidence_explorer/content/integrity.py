@@ -309,8 +309,9 @@ def _flow_counts(corpus: Corpus, cfg: IntegrityConfig) -> Iterator[Finding]:
         step = stages[-1]
         present = sum(1 for p in corpus.rel("review_papers", r.id) if getattr(p, "status", "") == "included")
         if present != step.count:
-            yield Finding("flow-count", f"flow stage '{step.stage}' reports {step.count} but {present} included "
-                          f"paper{'s' if present != 1 else ''} name this review", Location(r.path, step.line),
+            papers = "1 included paper names" if present == 1 else f"{present} included papers name"
+            yield Finding("flow-count", f"flow stage '{step.stage}' reports {step.count} but {papers} this review "
+                          f"(update this count, or the 'review' field of the papers)", Location(r.path, step.line),
                           r.id)
 
 
