@@ -113,6 +113,20 @@ def test_init_says_where_to_read_about_adding_papers(tmp_path):
     assert "Adding your own papers: README.md says what else to update" in run.stderr, run.stderr
 
 
+def test_the_starter_settings_commented_out_are_valid_when_uncommented(starter, tmp_path):
+    """Every setting site.yaml shows commented out is accepted once uncommented: its integrity example
+    named a check that does not exist ('single-source'), refused as an unknown key."""
+    work = tmp_path / "repo"
+    shutil.copytree(starter, work)
+    settings = work / "content/site.yaml"
+    text = settings.read_text(encoding="utf-8")
+    uncommented = re.sub(r"(?m)^# ( *[a-z_-]+:(?: |$))", r"\1", text)
+    assert uncommented.count("\n#") < text.count("\n#") - 10 and "integrity:" in uncommented
+    settings.write_text(uncommented, encoding="utf-8")
+    run = _shell("evidence-explorer check --strict", cwd=work)
+    assert run.returncode == 0, run.stderr
+
+
 @pytest.mark.parametrize("direct, line, local", [
     (None, "evidence-explorer==", None),  # from a package index
     ({"url": "file:///home/me/evidence-explorer", "dir_info": {"editable": True}}, "evidence-explorer==",
