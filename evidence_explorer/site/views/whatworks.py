@@ -59,33 +59,39 @@ def pages(corpus: Corpus, memo: Memo | None = None) -> Iterator[PageSpec]:
     if not corpus.cmocs:
         return
     memo = Memo() if memo is None else memo
-    facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin)
     every = rows(corpus)
+    facets = tuple(f for f in corpus.config.facets.values() if "cmoc" in f.applies_to and not f.builtin
+                   and any(c.facets.get(f.key) for c, _n in every))
     filters = _filters(corpus, every, facets)
+    columns = {"direction": any(c.direction for c, _n in every),
+               "confidence": any(c.confidence for c, _n in every)}
     for chunk, pager in paginate(every, URL, row_weight(corpus, memo), row_bytes=row_bytes(filters)):
         yield PageSpec(pager.url, "what_works.html",
                        pager.title("What works, for whom, in what circumstances"),
                        {"rows": chunk, "pager": pager, "facets": facets, "total": len(corpus.cmocs),
-                        "filters": filters},
+                        "filters": filters, "columns": columns},
                        section="cmocs")
 
 
 def _filters(corpus: Corpus, every: tuple, facets: tuple) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
-    """(key, label, ((value, label), …)) of each filter the table offers, values that occur only."""
+    """(key, label, ((value, label), …)) of each filter the table offers: values that occur only, and
+    only filters that can narrow the table (one of their values leaves a row out). A filter whose every
+    choice shows every row (one theory for all, "Not assessed" when no CMOC is assessed) is not offered."""
     theories = {n.id: n for _c, nodes in every for n in nodes}
-    out = [("theory", "Theory", tuple((t.id, t.display_label)
-                                      for t in corpus.theories if t.id in theories))]
+    candidates = [("theory", "Theory", tuple((t.id, t.display_label) for t in corpus.theories if t.id in theories),
+                   [{n.id for n in nodes} for _c, nodes in every])]
     for f in facets:
         used = {v for c, _n in every for v in (c.facets.get(f.key) or ())}
-        out.append((f.key, f.label, tuple((v, label) for v, label in f.values.items() if v in used)
-                    + tuple((v, v) for v in sorted(used - set(f.values)))))
+        candidates.append((f.key, f.label, tuple((v, label) for v, label in f.values.items() if v in used)
+                           + tuple((v, v) for v in sorted(used - set(f.values))),
+                           [set(c.facets.get(f.key) or ()) for c, _n in every]))
     directions = {c.direction for c, _n in every if c.direction}
-    if directions:
-        out.append(("direction", "Direction", tuple((d, corpus.config.facets["direction"].label_of(d)
-                                                      if "direction" in corpus.config.facets else d.capitalize())
-                                                     for d in ("enabler", "barrier") if d in directions)))
-    levels = {c.confidence.level for c, _n in every if c.confidence}
-    out.append(("confidence", corpus.config.confidence_label, tuple(
+    candidates.append(("direction", "Direction", tuple(
+        (d, corpus.config.facets["direction"].label_of(d) if "direction" in corpus.config.facets else d.capitalize())
+        for d in ("enabler", "barrier") if d in directions), [{c.direction or ""} for c, _n in every]))
+    levels = [c.confidence.level if c.confidence else "" for c, _n in every]
+    candidates.append(("confidence", corpus.config.confidence_label, tuple(
         (k, label) for k, label in corpus.config.confidence_levels.items() if k in levels)
-        + (("", "Not assessed"),)))
-    return tuple(x for x in out if x[2])
+        + ((("", "Not assessed"),) if "" in levels else ()), [{level} for level in levels]))
+    return tuple((key, label, values) for key, label, values, have in candidates
+                 if any(sum(v in h for h in have) < len(have) for v, _l in values))
