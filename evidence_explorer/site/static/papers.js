@@ -202,8 +202,19 @@
       .map(function (pair) { return pair[0]; });
   }
 
+  /* The roles of the table's parts, given explicitly: on narrow screens its rows are stacked blocks
+     (papers.css), and display: block takes their semantics away in some browsers. (Not in the HTML,
+     where the roles a table's parts already have are not allowed.) The rows drawn below get theirs
+     as they are made. */
+  function roles(root) {
+    [["thead, tbody", "rowgroup"], ["tr", "row"], ["th", "columnheader"], ["td", "cell"]].forEach(function (pair) {
+      Array.prototype.forEach.call(root.querySelectorAll(pair[0]), function (e) { e.setAttribute("role", pair[1]); });
+    });
+  }
+
   function cell(tr, label) {
     var td = document.createElement("td");
+    td.setAttribute("role", "cell");
     if (label) td.setAttribute("data-label", label);
     tr.appendChild(td);
     return td;
@@ -228,8 +239,10 @@
 
   function draw(rows) {
     var fresh = document.createElement("tbody");
+    fresh.setAttribute("role", "rowgroup");
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
+      tr.setAttribute("role", "row");
       var a = document.createElement("a");
       a.href = r.href;
       a.textContent = r.title;
@@ -245,6 +258,7 @@
     });
     if (!rows.length) {  /* said in the table too, not only in the status line above it */
       var none = document.createElement("tr"), td = cell(none);
+      none.setAttribute("role", "row");
       td.colSpan = headers.length;
       td.className = "papers-none";
       td.textContent = "No paper matches these filters. Clear a filter to see more.";
@@ -345,6 +359,7 @@
   });
   form.hidden = false;
   table.classList.add("sortable");
+  roles(table);
   stated = readUrl();
   var more = document.getElementById("paper-more");  /* the selects: open on wide screens or when in use */
   if (more && (window.matchMedia("(min-width: 60.01rem)").matches ||
