@@ -60,3 +60,84 @@ def test_papers_table_is_a_table_of_columns_on_a_desktop_screen(demo_url, page):
     page.goto(f"{demo_url}/papers/")
     page.wait_for_function("() => document.querySelector('#paper-status').textContent !== ''")
     _assert_table_roles(page.evaluate(ROLES), "table-row")
+
+
+CARDS = """sel => { const out = [];
+  for (const t of document.querySelectorAll(sel)) {
+    const box = t.closest('.table-scroll');
+    const heads = [...t.querySelectorAll('thead th')].map(h => h.textContent.trim());
+    out.push({table: getComputedStyle(t).display, scroll: [box.scrollWidth, box.clientWidth],
+      rows: [...t.querySelectorAll('tbody tr')].map(r => ({
+        role: r.getAttribute('role'), display: getComputedStyle(r).display,
+        cells: [...r.cells].map((c, i) => ({role: c.getAttribute('role'), head: heads[i],
+          name: getComputedStyle(c, '::before').content, left: c.getBoundingClientRect().left,
+          right: c.getBoundingClientRect().right, hidden: getComputedStyle(c).display === 'none'})),
+        links: [...r.querySelectorAll('a')].map(a => [a.textContent.trim(), a.getBoundingClientRect().left,
+                                                      a.getBoundingClientRect().right])}))});
+  }
+  return out; }"""
+"""Each table matching the selector: its display, its scrolling box's widths, and per body row its
+role and display, per cell its role, column header, ::before name and horizontal extent, and its links."""
+
+
+def _cards(page, selector: str) -> list[dict]:
+    page.wait_for_function("() => document.readyState === 'complete'")
+    tables = page.evaluate(CARDS, selector)
+    assert tables, f"no {selector} on the page"
+    return tables
+
+
+@pytest.mark.parametrize("path", ["maps/map-M1/", "maps/map-M3/", "maps/map-M5/", "theories/M1/", "theories/M4/"])
+def test_evidence_map_references_are_in_view_on_a_phone(demo_url, page, path):
+    """At 390 px the four-column map tables were 412-476 px wide in a 358 px box, the References column
+    mostly out of view until the box was scrolled. Each evidence set is now a card: number, focus and
+    kind, then every reference on screen, named "References" (seen only); still a table with roles."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/{path}")
+    for t in _cards(page, "table.map-table"):
+        assert t["table"] == "table" and t["scroll"][0] <= t["scroll"][1], f"{path}: {t['scroll']}"
+        for row in t["rows"]:
+            assert row["role"] == "row" and row["display"] == "grid"
+            refs = row["cells"][-1]
+            assert refs["head"] == "References" and refs["role"] == "cell"
+            assert refs["name"] == '"References: " / ""'
+            assert 0 <= refs["left"] and refs["right"] <= 390, f"{path}: references at {refs['left']}-{refs['right']}"
+            assert [c["role"] for c in row["cells"]] == ["cell", "rowheader", "cell", "cell"]
+            for text, left, right in row["links"]:
+                assert 0 <= left and right <= 390, f"{path}: {text!r} at {left}-{right} px"
+    found = run_axe(page, axe_js())
+    assert not found, describe(found)
+
+
+def test_evidence_map_is_a_table_of_columns_on_a_desktop_screen(demo_url, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/maps/map-M1/")
+    (t,) = [t for t in _cards(page, "table.map-table")]
+    assert t["scroll"][0] <= t["scroll"][1]
+    assert {row["display"] for row in t["rows"]} == {"table-row"}
+    assert page.locator("table.map-table thead").is_visible()
+
+
+def test_review_index_packet_links_are_in_view_on_a_phone(demo_url, page):
+    """/review/'s theories table was 995 px wide at 390 px, each theory's review packet link its last
+    column (900-995 px). The packet is now the column beside the theory, and on a phone each theory
+    is a card: name, packet link, then each count named by its column (seen only); nothing scrolls."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/review/")
+    (t,) = _cards(page, "table.review-index")
+    assert t["table"] == "table" and t["scroll"][0] <= t["scroll"][1], t["scroll"]
+    for row in t["rows"]:
+        assert row["role"] == "row" and row["display"] == "flex"
+        name, packet, *counts = row["cells"]
+        assert name["role"] == "rowheader" and packet["head"] == "Packet" and packet["role"] == "cell"
+        (link,) = [lnk for lnk in row["links"] if lnk[0].startswith("Review packet")]
+        assert 0 <= link[1] and link[2] <= 390, f"{link[0]!r} at {link[1]}-{link[2]} px"
+        for cell in counts:
+            assert cell["name"] == f'"{cell["head"]}: " / ""' and cell["right"] <= 390, cell
+    found = run_axe(page, axe_js())
+    assert not found, describe(found)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    (t,) = _cards(page, "table.review-index")
+    assert {row["display"] for row in t["rows"]} == {"table-row"} and t["scroll"][0] <= t["scroll"][1]
+    packet = t["rows"][0]["cells"][1]
+    assert packet["head"] == "Packet" and packet["right"] < 640  # beside the name, not past the counts

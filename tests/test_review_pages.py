@@ -31,7 +31,7 @@ def test_review_index_counts_links_by_status(findings_site):
     page = (findings_site / "review" / "index.html").read_text(encoding="utf-8")
     row = re.search(r'<tr><th scope="row"><a href="/theories/T1/">T1: Supported theory</a></th>(.*?)</tr>',
                     page, re.S)
-    cells = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
+    cells = re.findall(r'<td class="num"[^>]*>(\d+)</td>', row.group(1))
     # statuses over every link T1's packet lists (c1 agreed, c2 contested; their 3 sources and the 2 papers
     # of map-T1 not reviewed), then by kind: CMOC → theory, CMOC → source, coded papers, evidence-set papers, all
     assert cells == ["0", "1", "1", "5", "2", "3", "0", "2", "7"]

@@ -183,7 +183,7 @@ def test_theory_page_lists_its_papers_once_when_all_of_them_are_coded(demo, make
 def test_map_m1_lists_table_5_rows_in_order(demo):
     seed = SEED_MAPS["M1"]
     page = read(demo, "maps/map-M1")
-    table = section(page, '<table class="map-table" id="map-table">', "</table>")
+    table = section(page, '<table class="map-table card-rows" id="map-table">', "</table>")
     rows = table_rows(table)
     assert len(rows) == len(seed["rows"]) == 5
     for row, seed_row in zip(rows, seed["rows"]):
