@@ -141,3 +141,38 @@ def test_review_index_packet_links_are_in_view_on_a_phone(demo_url, page):
     assert {row["display"] for row in t["rows"]} == {"table-row"} and t["scroll"][0] <= t["scroll"][1]
     packet = t["rows"][0]["cells"][1]
     assert packet["head"] == "Packet" and packet["right"] < 640  # beside the name, not past the counts
+
+
+HELP = "Leave the box empty to browse with the filters alone."
+
+
+def test_search_help_is_a_disclosure_on_a_phone(demo_url, page):
+    """/search/'s help (an empty box browses with the filters; two values of one filter widen, values
+    of two filters narrow) was hidden from sight on phones, left to screen readers as the box's
+    description. At 390 px it is now folded behind "How search works", so the results still come
+    first, and opens on a tap (or Enter) within the screen; it stays the box's description."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/search/")
+    page.wait_for_function("() => document.querySelector('#search-app').dataset.searches")
+    summary = page.locator(".search-help > summary")
+    assert summary.is_visible() and summary.inner_text() == "How search works"
+    assert page.locator("#search-help").is_hidden()
+    box = summary.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] < 844  # on the first screen
+    summary.focus()
+    page.keyboard.press("Enter")
+    help_text = page.locator("#search-help")
+    assert help_text.is_visible() and help_text.inner_text().startswith(HELP)
+    box = help_text.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.locator("#search-q").get_attribute("aria-describedby") == "search-help"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    found = run_axe(page, axe_js())
+    assert not found, describe(found)
+
+
+def test_search_help_is_shown_on_a_desktop_screen(demo_url, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo_url}/search/")
+    page.wait_for_function("() => document.querySelector('#search-app').dataset.searches")
+    assert page.locator("#search-help").is_visible() and page.locator("#search-help").inner_text().startswith(HELP)

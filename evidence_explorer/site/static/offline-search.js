@@ -14,6 +14,7 @@
   const layout = form.querySelector(".search-layout");
   if (layout) layout.style.display = "block"; // no filter column: results take the width
   if (help) help.textContent = "Offline copy: every word you type must appear in a record. Filters and sorting need the online site.";
+  if (help && help.closest("details")) help.closest("details").open = true;  // said at once, at every width
   const fold = (s) => s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   const records = index.map((r) => ({ r, title: fold(r.title), all: fold([r.title, r.kind, r.year, r.about, r.text].join(" ")) }));
 

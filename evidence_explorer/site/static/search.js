@@ -339,7 +339,14 @@ function foldFiltersOnSmallScreens() {
   apply();
 }
 
+// The help under the box: folded on a phone (the results come first), open on wider screens.
+function openHelpOnWideScreens() {
+  const help = form.querySelector(".search-help");
+  if (help && !window.matchMedia("(max-width: 50rem)").matches) help.open = true;
+}
+
 async function start() {
+  openHelpOnWideScreens();
   const bundle = form.dataset.bundle;
   statusEl.textContent = "Loading the search index…";
   pagefind = await import(bundle + "pagefind.js");
