@@ -20,7 +20,7 @@ class Severity(str, Enum):
     """Informational: printed, never fails a build (integrity findings below the warning level)."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where a problem is: a path as the author would type it, and a 1-based line."""
 

@@ -122,7 +122,7 @@ def parse_integrity(raw: Any, path: str, report: Report) -> IntegrityConfig | No
     return IntegrityConfig(MappingProxyType(levels), min_sources) if ok else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     check: str
     """Key of :data:`CHECKS`."""

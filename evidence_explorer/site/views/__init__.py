@@ -13,7 +13,7 @@ from ...content.glossary import GLOSSARY_URL
 from ...content.link import Corpus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageSpec:
     url: str
     """Site URL of the page (``papers/x/``); the output path derives from it."""

@@ -41,7 +41,7 @@ def papers_part_url(theory: Theory) -> str:
     return f"{packet_url(theory)}papers/"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PacketEntry:
     """One CMOC as a theory's review packet shows it."""
 

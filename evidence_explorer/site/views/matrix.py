@@ -34,7 +34,7 @@ NOT_STATED = "~"
 """Second-dimension key of items that have no value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     row: int
     column: int

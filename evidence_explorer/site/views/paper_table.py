@@ -56,7 +56,7 @@ def review_short(r: Review) -> str:
     return r.title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """The display values of one paper's row (links as site URLs)."""
 

@@ -20,7 +20,7 @@ RELATION_HEADINGS = {"supports": "Supporting configurations", "refutes": "Refuti
 DIRECTION_HEADINGS = (("enabler", "Enablers"), ("barrier", "Barriers"), (None, "Direction not stated"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CmocEntry:
     """A CMOC as a theory page shows it: its relation to the theory and the sources behind it."""
 
