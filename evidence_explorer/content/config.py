@@ -370,7 +370,7 @@ def _matrices(data: dict, facets: dict, theory_kinds: Mapping, ctx: _Ctx) -> tup
                 ctx.err(f"matrix '{mid}': 'split' facet '{split}' is open (no fixed values to draw as shapes)",
                         m.line_of("split"))
                 split = None
-            out.append(Matrix(Ref(mid, line), str(m.get("title") or mid), rows, cols, count,
+            out.append(Matrix(Ref.at(mid, line), str(m.get("title") or mid), rows, cols, count,
                               f"matrix/{mid}/", split))
     return tuple(out)
 

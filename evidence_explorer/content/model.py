@@ -31,6 +31,9 @@ EXAMINED = EXAMINED_WAYS
 or drawn from the synthesis as a whole (e.g. a list of active ingredients)."""
 
 
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+"""The one empty read-only mapping every entity without ``extra`` data (or facets) shares: 15,000
+of them at 5,000 papers, each an object and a dict to pickle and unpickle."""
 CODE_ID = re.compile(r"(?:[A-Z]{1,3}[0-9]{1,3}[a-z]?){1,2}(?:\.[0-9]{1,3})?")
 """An id that is a short code readers may see (R1, M5, T1a, Q1R4, T2.1); any other id is a slug, an
 address only, never shown as a label."""
@@ -170,7 +173,7 @@ class Entity:
     id: str = field_(Id(), "Identifier; defaults to the file stem. Unique across all collections.",
                      default="")
     extra: Mapping[str, Any] = field_(Extra(), "Free extra data, shown as a small table on the page.",
-                                      factory=lambda: MappingProxyType({}))
+                                      factory=lambda: EMPTY)
     path: str = ""
     rel: str = ""
     page_url: str = ""

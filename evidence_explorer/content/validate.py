@@ -17,7 +17,7 @@ from .config import SiteConfig
 from .diagnostics import Location, Report, did_you_mean
 from .fields import FieldError, check_id, content_fields, drop_known_line
 from .load import ContentError, SourceFile, SourceRef, read_source, source_refs
-from .model import KINDS, Entity
+from .model import EMPTY, KINDS, Entity
 
 _ET_AL_LIKE = re.compile(r"^\W*et\.?\s*al\b\W*$", re.I)
 """'*et al*', 'et al', 'Et Al.': a marker written another way (copied from a formatted reference)."""
@@ -97,9 +97,9 @@ def build_entity(src: SourceFile, config: SiteConfig, report: Report) -> Entity 
     if not ok:
         return None
     values.update(id=str(entity_id), path=src.path, rel=src.rel, body=src.body, body_line=src.body_line,
-                  lines=MappingProxyType(dict(src.data.lines)), facets=MappingProxyType(facets),
+                  lines=MappingProxyType(dict(src.data.lines)), facets=MappingProxyType(facets) if facets else EMPTY,
                   page_url=urls.entity_url(src.kind, str(entity_id)))
-    values["extra"] = MappingProxyType(values.get("extra", {}))
+    values["extra"] = MappingProxyType(extra) if (extra := values.get("extra")) else EMPTY
     return KINDS[src.kind](**values)
 
 
