@@ -32,11 +32,14 @@ def test_slotted_dataclasses_come_back_equal_and_shared_objects_stay_shared():
 
 
 @pytest.mark.parametrize("module,name", [
-    ("evidence_explorer.dev.snapshot", "made.os:system"),
-    ("evidence_explorer.dev.snapshot", "made.builtins:eval"),
-    ("evidence_explorer.dev.snapshot", "made.evidence_explorer/content/link:Corpus.__init__"),
-    ("evidence_explorer.dev.snapshot", "made.evidence_explorer/cli:main"),
-    ("evidence_explorer.dev.snapshot", "made.evidence_explorer/content/load:os"),
+    ("evidence_explorer.speed.slotted", "made.os:system"),
+    ("evidence_explorer.speed.slotted", "made.builtins:eval"),
+    ("evidence_explorer.speed.slotted", "made.evidence_explorer/content/link:Corpus.__init__"),
+    ("evidence_explorer.speed.slotted", "made.evidence_explorer/cli:main"),
+    ("evidence_explorer.speed.slotted", "made.evidence_explorer/content/load:os"),
+    ("evidence_explorer.speed.slotted", "made.evidence_explorer/nothing:Location"),
+    ("evidence_explorer.speed.slotted", "made.evidence_explorer/content/link:Corpus"),
+    ("evidence_explorer.speed.slotted", "maker"),
     ("evidence_explorer.dev.snapshot", "exec"),
 ])
 def test_the_unpickler_admits_only_makers_of_the_packages_slotted_dataclasses(module, name):
@@ -46,9 +49,10 @@ def test_the_unpickler_admits_only_makers_of_the_packages_slotted_dataclasses(mo
 
 def test_a_maker_is_found_by_name_in_a_fresh_namespace(monkeypatch):
     """The unpickling process has made no maker yet: the name alone makes it, for that class only."""
-    monkeypatch.setattr(snapshot, "made", type(snapshot.made)())
+    from evidence_explorer.speed import slotted
+    monkeypatch.setattr(slotted, "made", type(slotted.made)())
     make = snapshot._Unpickler(io.BytesIO(b"")).find_class(
-        "evidence_explorer.dev.snapshot", "made.evidence_explorer/content/diagnostics:Location")
+        "evidence_explorer.speed.slotted", "made.evidence_explorer/content/diagnostics:Location")
     assert make("a.md", 2) == Location("a.md", 2) and type(make("a.md", 2)) is Location
 
 

@@ -19,8 +19,8 @@ build can have written it) and only unpickled after the seal verified, and even 
 :class:`_Unpickler`, whose ``find_class`` admits only classes defined in our own package (the
 model's and views' dataclasses, enums and values), the view
 functions page specs hold, a few standard types (paths, ``Markup``, dates), this module's
-:func:`proxy` and the makers of the package's slotted dataclasses (:func:`_maker`, each only sets
-the fields of one such class): a file that names anything else is ignored like a missing one (the build is cold).
+:func:`proxy` and the makers of the package's slotted dataclasses (:mod:`..speed.slotted`, each only
+sets the fields of one such class): a file that names anything else is ignored like a missing one (the build is cold).
 ``docs/threat-model.md`` says so.
 """
 from __future__ import annotations
@@ -36,9 +36,8 @@ import sys
 from collections import ChainMap
 from functools import partial
 from importlib import import_module
-from operator import attrgetter
 from pathlib import Path
-from types import FunctionType, MappingProxyType, SimpleNamespace
+from types import FunctionType, MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
 from markupsafe import Markup
@@ -49,7 +48,7 @@ except ImportError:  # Windows: no lock, and no fork either (the snapshot is sav
     fcntl = None  # type: ignore[assignment]
 
 from ..site.environment import make_environment
-from ..speed import seal
+from ..speed import seal, slotted
 from ..speed.cache import TemplateCache, cache_root, code_fingerprint
 from ..speed.memory import aged, collector_paused
 from ..speed.parallel import can_fork
@@ -161,67 +160,6 @@ def proxy(items: dict) -> MappingProxyType:
     return MappingProxyType(items)
 
 
-_SLOTTED: dict[type, tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None] = {}
-
-
-def _slotted(cls: type) -> tuple[Callable[[Any], Any], tuple[Callable[[Any, Any], None], ...]] | None:
-    """For a frozen dataclass of the package with ``__slots__`` and the generated ``__getstate__``
-    (the model's entities and records, page specs: about 130,000 objects at 5,000 papers): a getter
-    of its fields' values and each field's slot setter. None for any other class."""
-    if cls not in _SLOTTED:
-        found = None
-        if dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__ and cls.__module__.startswith(PACKAGE) \
-                and getattr(cls.__getstate__, "__qualname__", "") == "_dataclass_getstate" \
-                and cls.__new__ is object.__new__:
-            names = tuple(f.name for f in dataclasses.fields(cls))
-            getter = attrgetter(*names) if len(names) > 1 else (lambda obj, n=names[0]: (getattr(obj, n),))
-            found = getter, tuple(getattr(cls, n).__set__ for n in names)
-        _SLOTTED[cls] = found
-    return _SLOTTED[cls]
-
-
-made = SimpleNamespace()
-"""The maker of each slotted dataclass a snapshot holds (:func:`_maker`), by the name the snapshot
-calls it by: ``made.<module with slashes>:<class>``."""
-
-
-def _maker(cls: type) -> Callable[..., Any]:
-    """A function that makes an object of ``cls`` (one of :func:`_slotted`'s) from its fields' values:
-    the object made empty, then each slot set, written out field by field. Called once per object
-    by the unpickler, in place of making it and then calling a setter loop (``__setstate__``, or a
-    generic function): 0.10 s instead of 0.18 s for the 130,000 objects of a snapshot at 5,000
-    papers. The generated text depends only on the number of fields; the setters are the class's
-    own slot descriptors."""
-    key = f"{cls.__module__.replace('.', '/')}:{cls.__qualname__}"
-    make = getattr(made, key, None)
-    if make is None:
-        found = _slotted(cls)
-        if found is None:
-            raise pickle.PicklingError(f"{cls.__name__} is not a slotted dataclass of the package")
-        count = len(found[1])
-        scope: dict[str, Any] = {"new": object.__new__, "cls": cls, **{f"s{i}": s for i, s in enumerate(found[1])}}
-        args = ", ".join(f"a{i}" for i in range(count))
-        body = "".join(f"    s{i}(o, a{i})\n" for i in range(count))
-        exec(f"def make({args}):\n    o = new(cls)\n{body}    return o\n", scope)  # noqa: S102 (no content in it)
-        make = scope["make"]
-        make.__module__, make.__qualname__, make.__name__ = __name__, f"made.{key}", key
-        setattr(made, key, make)
-    return make
-
-
-def _made(name: str) -> Callable[..., Any]:
-    """The maker a snapshot names (``made.<module>:<class>``), for a slotted dataclass of the package
-    only."""
-    module, _, qualname = name.removeprefix("made.").partition(":")
-    module = module.replace("/", ".")
-    if not module.startswith(PACKAGE) or "." in qualname:
-        raise pickle.UnpicklingError(f"{name} is not a maker of the package")
-    cls = getattr(import_module(module), qualname, None)
-    if not isinstance(cls, type) or cls.__module__ != module or _slotted(cls) is None:
-        raise pickle.UnpicklingError(f"{name} is not a slotted dataclass of the package")
-    return _maker(cls)
-
-
 def _by_name(memo: Mapping[tuple, tuple]) -> dict[str, list]:
     """The views' memo as stored: name → its entries (objects, value). Its keys hold the identities
     of this process's objects, which mean nothing to the next one (:func:`_ready` makes them again):
@@ -241,12 +179,6 @@ def _read_only(obj: MappingProxyType) -> tuple:
     return proxy, (dict(obj),)
 
 
-def _by_fields(obj: Any) -> tuple:
-    """Made by its class's maker from its fields' values (:func:`_maker`)."""
-    cls = type(obj)
-    return _maker(cls), _SLOTTED[cls][0](obj)  # type: ignore[index]
-
-
 class _Pickler(pickle.Pickler):
     """A pickler with a dispatch table (looked up in C: a ``reducer_override`` would be a Python call
     for each of the snapshot's 250,000 containers) for read-only mappings, chain maps and the
@@ -254,13 +186,7 @@ class _Pickler(pickle.Pickler):
 
     def __init__(self, file: Any, protocol: int) -> None:
         super().__init__(file, protocol)
-        table: dict[type, Callable[[Any], tuple]] = {MappingProxyType: _read_only, ChainMap: _flattened}
-        for name, module in list(sys.modules.items()):
-            if name.startswith(PACKAGE) and module is not None:
-                for value in list(vars(module).values()):
-                    if isinstance(value, type) and _slotted(value) is not None:
-                        table[value] = _by_fields
-        self.dispatch_table = table
+        self.dispatch_table = {MappingProxyType: _read_only, ChainMap: _flattened, **slotted.dispatch()}
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -274,8 +200,11 @@ class _Unpickler(pickle.Unpickler):
             return STANDARD[module, name]
         if module == __name__ and name == "proxy":
             return proxy
-        if module == __name__ and name.startswith("made."):
-            return _made(name)
+        if module == slotted.__name__ and name.startswith("made."):
+            try:
+                return getattr(slotted.made, name.removeprefix("made."))
+            except AttributeError as exc:
+                raise pickle.UnpicklingError(str(exc)) from None
         if module.startswith(PACKAGE) and "." not in name:
             found = getattr(import_module(module), name, None)
             if isinstance(found, type) and found.__module__ == module:

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from ..content import urls
+from . import slotted
 from .memory import frozen_heap
 from .cache import Delta, MarkdownCache
 from ..site.render import write_pages
@@ -246,9 +247,11 @@ def read_only(data: dict) -> MappingProxyType:
 
 def pickler(buf: io.BytesIO) -> pickle.Pickler:
     """A pickler that also sends read-only mappings (``MappingProxyType``, which pickle refuses),
-    rebuilt as read-only mappings on the other side."""
+    rebuilt as read-only mappings on the other side, and the package's slotted dataclasses by their
+    makers (:mod:`.slotted`: a parallel load's child sends half the entities back)."""
     out = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    out.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (read_only, (dict(m),))}
+    out.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (read_only, (dict(m),)),
+                          **slotted.dispatch()}
     return out
 
 
