@@ -327,3 +327,38 @@ def test_a_spare_site_changed_since_it_was_recorded_means_the_full_path(tmp_path
         site.apply(("body", 3, 0))
         build_jobs()
         assert taken[-1] is False, change.__name__
+
+
+def test_a_full_disk_while_the_exports_are_written_beside_the_pages_keeps_the_site(tmp_path, spied, monkeypatch):
+    """Through the snapshot the exports are written by a thread beside the pages: a full disk there
+    is the build's error (exit 2 as for any output fault, said in one line), the staging folder goes and the published site
+    stays as it was; the next build, with room again, equals a cold build."""
+    import errno
+
+    from evidence_explorer.dev import export_memo
+    from test_faults import tree_digest
+    taken, _rendered = spied
+    site, output = Site(tmp_path / "content"), tmp_path / "out" / "site"
+    for body in (1, 2):
+        site.apply(("body", 3, body))
+        snapshot.wait_for_writer(output)
+        build(site, output, tmp_path)
+    assert taken[-1] is True
+    snapshot.wait_for_writer(output)
+    before = tree_digest(output)
+    real = export_memo.write_parts
+
+    def full(path, parts):
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(export_memo, "write_parts", full)
+    site.apply(("body", 3, 3))
+    run = run_cli("build", "--page-cache", "--content", str(site.content), "--output", str(output), "--no-search",
+                  "--quiet", "--jobs", "2")
+    assert run.code == 2 and "No space left on device" in run.err and "unchanged" in run.err, run.err
+    assert "Traceback" not in run.err and len(run.err.strip().splitlines()) == 1
+    assert tree_digest(output) == before
+    assert sorted(p.name for p in output.parent.iterdir() if not p.name.startswith(".")) == ["site"]
+    monkeypatch.setattr(export_memo, "write_parts", real)
+    snapshot.wait_for_writer(output)
+    build(site, output, tmp_path)

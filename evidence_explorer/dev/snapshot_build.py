@@ -194,14 +194,22 @@ def _extras(state: SiteState) -> tuple[dict[str, Layout], dict[str, str | bytes]
     return extra_layouts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(flat(state.memo)))
 
 
-def _write_exports(staging: Path, state: SiteState, layouts: Mapping[str, Layout]) -> dict[str, int]:
-    """Each export written into ``staging`` from its pieces; its size."""
-    sizes = {}
+def _planned_exports(staging: Path, state: SiteState, layouts: Mapping[str, Layout]
+                     ) -> tuple[dict[str, int], Callable[[], None]]:
+    """Each export's size, and the call that writes them all into ``staging`` from their pieces
+    (:meth:`.ExportMemo.planned`)."""
+    sizes, writes = {}, []
     for rel, layout in layouts.items():
         path = staging / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        sizes[rel] = state.exports.write(layout, os.fspath(path))
-    return sizes
+        planned = state.exports.planned(layout, os.fspath(path))
+        sizes[rel] = planned.size
+        writes.append(planned.write)
+
+    def write_all() -> None:
+        for write in writes:
+            write()
+    return sizes, write_all
 
 
 def _data_page(state: SiteState, sizes: Mapping[str, str | bytes | int]) -> dict[str, str]:
@@ -235,10 +243,11 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready)
         if root is None or root[3] != (snap.spare or {}).get("root"):
             raise OSError(0, "the spare site moved")  # not expected: checked just before
         remove_folder(staging / "pagefind")
-        sizes = _write_exports(staging, state, ready.layouts)
-        html = {**ready.html, **_data_page(state, {**files, **sizes})}
-        written: set[str] = set()
-        record = _update_pages(staging, output, snap, state, html, written)
+        sizes, write_exports = _planned_exports(staging, state, ready.layouts)
+        with beside(write_exports, raises=True):  # 73 MB at 5,000 papers, in system calls, beside the pages
+            html = {**ready.html, **_data_page(state, {**files, **sizes})}
+            written: set[str] = set()
+            record = _update_pages(staging, output, snap, state, html, written)
         expected = set(record)
         others = {MARKER, *files, *sizes, *(f"static/{rel}" for rel, _data in static_outputs())}
         spare = snap.spare or {}

@@ -91,7 +91,7 @@ def single_threaded() -> bool:
 
 
 @contextmanager
-def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
+def beside(work: Callable[[], R] | None, raises: bool = False) -> Iterator[Callable[[], R | None]]:
     """Run ``work`` in a thread while the block runs (None: nothing to run, no thread, the getter
     gives None); yields a getter that hands over its result
     once, after the block (None when it raised, or was handed over already: a large result is not
@@ -100,8 +100,10 @@ def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
     --page-cache`` reads and verifies its snapshot beside the up-to-date probe, and the exports'
     fragments beside the check of the sites (``commands/build.py``, ``dev/snapshot_build.py``). The
     thread has left the process (:func:`single_threaded`, so that forking is safe again) when the
-    block ends."""
+    block ends. With ``raises``, what ``work`` raised is raised again when the block ends (the
+    exports written beside the pages: a full disk is the build's error)."""
     box: list = []
+    failed: list[BaseException] = []
     if work is None:
         yield lambda: None
         return
@@ -109,8 +111,8 @@ def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
     def run() -> None:
         try:
             box.append(work())
-        except BaseException:  # noqa: BLE001 (the getter says None: the caller does without)
-            pass
+        except BaseException as exc:  # noqa: BLE001 (the getter says None: the caller does without)
+            failed.append(exc)
 
     thread = threading.Thread(target=run, name="evidence-explorer-beside", daemon=True)
     thread.start()
@@ -121,6 +123,8 @@ def beside(work: Callable[[], R] | None) -> Iterator[Callable[[], R | None]]:
         deadline = time.monotonic() + 1.0
         while not single_threaded() and time.monotonic() < deadline:  # (joined: its OS thread ends next)
             time.sleep(0.0002)
+    if raises and failed:
+        raise failed[0]
 
 
 @contextmanager
