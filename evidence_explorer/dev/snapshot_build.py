@@ -191,7 +191,7 @@ def _extras(state: SiteState) -> tuple[dict[str, Layout], dict[str, str | bytes]
     in one process, 2.6-4.6 s in two at 5,000 papers). Filling them in the snapshot's background
     writer instead was measured and dropped: a build started right after waited for it. The same
     files either way."""
-    return extra_layouts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(flat(state.memo)))
+    return extra_layouts(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo, flatten=True))
 
 
 def _planned_exports(staging: Path, state: SiteState, layouts: Mapping[str, Layout]
