@@ -39,12 +39,11 @@ import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import partial
-from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
-from ..content import integrity, urls
+from ..content import integrity
 from ..content.diagnostics import BuildError, Report
 from ..content.link import Corpus
 from ..exports.layout import Layout
@@ -65,6 +64,7 @@ from .export_memo import ExportMemo, Placed, extra_layouts
 from .export_memo import write_exports as memo_write_exports
 from .incremental import SiteState, advance, by_rel, render_recorded
 from .snapshot import Snapshot
+from . import spare as spare_site
 from .spare import copied as copied_spare
 
 FORMAT = 1
@@ -122,12 +122,12 @@ def try_build(options: BuildOptions, inputs: uptodate.Inputs, read: Callable[[],
         return None
     # Beside the unpickling (half a second holding the interpreter lock): the sites' 38,000 stats in a
     # forked child (0.12 s), and the exports' fragments read and verified in a thread (87 MB, 0.06 s).
-    with in_child(partial(_sites_as_recorded, output, head.current, head.spare)) as recorded, \
+    with in_child(partial(spare_site.as_recorded, output, head.current, head.spare)) as recorded, \
             beside(snapshot.fragments_source(path.parent)) as fragments:
         snap = snapshot.load(path, head=head, payload=payload)
         del payload
         as_recorded = snap is not None and recorded()
-    if snap is None or not (as_recorded or as_recorded is None and _sites_as_recorded(output, snap.current, snap.spare)):
+    if snap is None or not (as_recorded or as_recorded is None and spare_site.as_recorded(output, snap.current, snap.spare)):
         return None  # (None: the child could not tell, so this process checks)
     if len(snap.state.exports):
         snap.state.exports.attach(fragments)  # (None: not this memo's file, every fragment computed again)
@@ -221,18 +221,6 @@ def _data_page(state: SiteState, sizes: Mapping[str, str | bytes | int]) -> dict
     return render_recorded(state.corpus, sized, state.base_url, state.nav, state.updated, state.env)[0]
 
 
-def _sites_as_recorded(output: Path, current: Mapping[str, Any], recorded: Mapping[str, Any] | None) -> bool:
-    """The published site's root and the whole spare site (folders and files) are as recorded."""
-    spare, root = spare_path(output), page_cache.file_stat(output)
-    if recorded is None or root is None or root[3] != current.get("root"):
-        return False
-    top = page_cache.file_stat(spare)
-    if top is None or top[3] != recorded.get("root") or not page_cache.dirs_as_recorded(spare, recorded):
-        return False
-    base = f"{spare}/"  # string paths: a Path per file costs more than its stat
-    return all(page_cache.file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
-
-
 def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready) -> dict[str, Any] | None:
     """Bring the spare up to date in its staging place, index it, swap it in; the new site's record,
     or None when the search index failed (reported; the published site is unchanged)."""
@@ -247,7 +235,7 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready)
         with beside(write_exports, raises=True):  # 73 MB at 5,000 papers, in system calls, beside the pages
             html = {**ready.html, **_data_page(state, {**files, **sizes})}
             written: set[str] = set()
-            record = _update_pages(staging, output, snap, state, html, written)
+            record = spare_site.updated_pages(staging, output, snap, state, html, written)
         expected = set(record)
         others = {MARKER, *files, *sizes, *(f"static/{rel}" for rel, _data in static_outputs())}
         spare = snap.spare or {}
@@ -264,45 +252,6 @@ def _publish(options: BuildOptions, output: Path, snap: Snapshot, ready: _Ready)
         remove_tree(staging)
         raise
     return current
-
-
-def _update_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
-                  html: Mapping[str, str], written: set[str]) -> dict[str, list]:
-    """Every page file of the new site in ``staging`` (the spare): rendered now, else the bytes it had in
-    the last build (left, or copied from the published site; the files written added to ``written``).
-    Output path → [digest, *stat]."""
-    spare, current = (snap.spare or {})["files"], snap.current["files"]
-    record: dict[str, list] = {}
-    for url in state.pages:
-        rel = urls.output_path(url)
-        text = html.get(url)
-        if text is not None:
-            data: bytes | None = text.encode("utf-8")
-            digest = blake2b(data, digest_size=16).hexdigest()
-        else:
-            digest, data = current[rel][0], None
-        copy = spare.get(rel)
-        if copy is None or copy[0] != digest:
-            if data is None:
-                data = _published(output, rel, current[rel])
-            path = staging / rel  # (only here: a Path per page costs more than the loop)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            written.add(rel)
-            stat = page_cache.file_stat(path)
-        else:
-            stat = copy[1:]
-        record[rel] = [digest, *(stat or [])]
-    return record
-
-
-def _published(output: Path, rel: str, recorded: list) -> bytes:
-    """A page's bytes from the published site, when its file is still as the last build recorded it."""
-    path = output / rel
-    data = path.read_bytes()
-    if page_cache.file_stat(path) != recorded[1:] or blake2b(data, digest_size=16).hexdigest() != recorded[0]:
-        raise OSError(0, f"'{rel}' of the published site changed since it was written")
-    return data
 
 
 def _digests(inputs: uptodate.Inputs) -> dict[str, bytes]:

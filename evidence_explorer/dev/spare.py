@@ -1,4 +1,6 @@
-"""The spare site of ``build --page-cache``, made by copying the published one when a build left none.
+"""The spare site of ``build --page-cache``: made by copying the published one when a build left none,
+checked against its record before a build through the snapshot uses it (:func:`as_recorded`), and
+brought up to date page by page (:func:`updated_pages`).
 
 A build through the snapshot (:mod:`.snapshot_build`) writes the new site into the spare (the site
 the last build replaced) and swaps it in. A full build into an output that had no site before (the
@@ -20,11 +22,16 @@ from __future__ import annotations
 import os
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+from ..content import urls
 from ..content.files import write_new
 from ..site.publish import MARKER, remove_tree, spare_path
-from .page_cache import dir_stats, file_stat, stat_fields
+from .page_cache import dir_stats, dirs_as_recorded, file_stat, stat_fields
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
+    from .state import SiteState
 
 
 def copied(output: Path, current: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -85,3 +92,61 @@ def _copy(output: Path, staging: Path, current: Mapping[str, Any]) -> dict[str, 
     if root is None:
         return None
     return {"root": root[3], "others": [MARKER], "files": files, "dirs": dir_stats(staging, [*files, MARKER])}
+
+
+def as_recorded(output: Path, current: Mapping[str, Any], recorded: Mapping[str, Any] | None) -> bool:
+    """The published site's root and the whole spare site (folders and files) are as recorded
+    (``current``, ``recorded``: the snapshot's records of both: :mod:`.snapshot_build`)."""
+    spare, root = spare_path(output), file_stat(output)
+    if recorded is None or root is None or root[3] != current.get("root"):
+        return False
+    top = file_stat(spare)
+    if top is None or top[3] != recorded.get("root") or not dirs_as_recorded(spare, recorded):
+        return False
+    base = f"{spare}/"  # string paths: a Path per file costs more than its stat
+    return all(file_stat(base + rel) == copy[1:] for rel, copy in recorded["files"].items())
+
+
+def updated_pages(staging: Path, output: Path, snap: Snapshot, state: SiteState,
+                  html: Mapping[str, str], written: set[str]) -> dict[str, list]:
+    """Every page file of the new site in ``staging`` (the spare): rendered now, else the bytes it had in
+    the last build (left, or copied from the published site; the files written added to ``written``).
+    Output path → [digest, *stat]."""
+    spare, current = (snap.spare or {})["files"], snap.current["files"]
+    record: dict[str, list] = {}
+    output_path = urls.output_path
+    for url in state.pages:
+        rel = output_path(url)
+        text = html.get(url)
+        if text is None:  # (most pages: the spare's copy kept as it is, its record too)
+            copy = spare.get(rel)
+            if copy is not None and copy[0] == current[rel][0]:
+                record[rel] = copy
+                continue
+        if text is not None:
+            data: bytes | None = text.encode("utf-8")
+            digest = blake2b(data, digest_size=16).hexdigest()
+        else:
+            digest, data = current[rel][0], None
+        copy = spare.get(rel)
+        if copy is None or copy[0] != digest:
+            if data is None:
+                data = published(output, rel, current[rel])
+            path = staging / rel  # (only here: a Path per page costs more than the loop)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.add(rel)
+            stat = file_stat(path)
+        else:
+            stat = copy[1:]
+        record[rel] = [digest, *(stat or [])]
+    return record
+
+
+def published(output: Path, rel: str, recorded: list) -> bytes:
+    """A page's bytes from the published site, when its file is still as the last build recorded it."""
+    path = output / rel
+    data = path.read_bytes()
+    if file_stat(path) != recorded[1:] or blake2b(data, digest_size=16).hexdigest() != recorded[0]:
+        raise OSError(0, f"'{rel}' of the published site changed since it was written")
+    return data
