@@ -41,10 +41,10 @@ from ..site.environment import STATIC_DIR, TEMPLATES_DIR
 from .serve_refresh import BackgroundRefresher, Stopped
 from .watch import EventWatcher, snapshot
 from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs, remove_workdir
+from ..speed.memory import collector_held, kept_for_session
 
 SETTLE_S = 0.25
-"""Polling only: a burst of saves is over when nothing changed for this long (file events settle
-in :data:`.watch.QUIET_MS`)."""
+"""Polling only: a burst of saves is over after this long unchanged (events: :data:`.watch.QUIET_MS`)."""
 POLL_MIN_S = 0.1
 VIEWED = 4
 """The last pages served that the next edit shows first, besides the edited entities' own."""
@@ -117,7 +117,7 @@ class DevServer:
         try:
             if self.state is None or self.pending.config:
                 gc.unfreeze()  # the objects of a previous full build may be garbage now
-            with self.refresher.building(), self.refresher.lock:  # never while the background refresh writes
+            with self.refresher.building(), self.refresher.lock, collector_held(self.state is not None):  # (see _done)
                 if self.state is None:
                     outcome = full_build(self.options, report)
                 elif self.early and not self.pending.config:
@@ -165,7 +165,7 @@ class DevServer:
         report, problem, outcome = Report(), None, None
         try:
             try:  # the output lock only while writing: a session ending meanwhile need not wait for the rest
-                with self.refresher.building():
+                with self.refresher.building(), collector_held():
                     outcome = finish(state, changes, ready, report, extras=False, guard=self.refresher.writing)
             except Stopped:  # the session ended: nothing more is written, the folder is being removed
                 return
@@ -217,9 +217,7 @@ class DevServer:
         assert outcome is not None and outcome.state is not None
         first = self.state is None  # (every file of the first build is new: written, not changed)
         self.state, self.pending = outcome.state, Changes()
-        if outcome.full:  # the corpus, pages and compiled templates live for the session: stop the
-            gc.collect()  # collector from rescanning them after every rebuild
-            gc.freeze()
+        kept_for_session(outcome.full)  # the state lives for the session: collections skip it (speed.memory)
         ms = (time.perf_counter() - start) * 1000
         what = "built" if outcome.full else "rebuilt"
         self.log(f"{what} {len(outcome.rendered)} pages, {len(outcome.written)} files "
