@@ -14,6 +14,7 @@ can leave the folder to be removed knowing nothing writes into it again.
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ from .served import as_bytes, holds
 from ..site.publish import swap
 from ..site.search_index import index_site
 from ..site.views.memo import Memo
+from ..speed.memory import collector_held
 
 
 class Stopped(Exception):
@@ -96,9 +98,12 @@ class BackgroundRefresher:
         lines: list[str] = []
         try:
             if state is not None:
-                files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url, Memo(state.memo),
-                                    state.exports, self.idle.wait)  # the fragments of entities not edited kept
-                write_extras(state, files, self._between_builds, self._write_export)
+                with collector_held():  # the exports' fragments live on in the state: frozen with it,
+                    files = extra_files(state.corpus, tuple(state.pages.values()), state.base_url,
+                                        Memo(state.memo), state.exports, self.idle.wait)  # (others' kept)
+                    write_extras(state, files, self._between_builds, self._write_export)
+                    del files
+                    gc.freeze()  # uncollected (cheap, beside a rebuild): the next rebuild's regrowth check frees
             return lines, self._index_once(lines) if self.search else False
         except Stopped:
             return lines, False
