@@ -96,6 +96,7 @@ def swap_map(pairs: Iterable[tuple[Entity, Entity]]) -> dict[int, Any]:
                         add(u, v)
     for old, new in pairs:
         add(old, new)
+    del add  # (no self-referring closure left for the collector)
     return out
 
 
@@ -147,7 +148,10 @@ def substitute(value: Any, swap: Mapping[int, Any], done: dict[int, Any] | None 
         done[key] = out
         return out
 
-    return sub(value)
+    try:
+        return sub(value)
+    finally:
+        del sub  # (no self-referring closure left for the collector)
 
 
 def respec(pages: Mapping[str, PageSpec], corpus: Corpus, pairs: list[tuple[Entity, Entity]],

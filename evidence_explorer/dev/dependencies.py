@@ -150,8 +150,11 @@ def context_deps(spec: PageSpec) -> set[str]:
                 for name in field_names(type(value)):
                     walk(getattr(value, name))
 
-    walk(spec.context)
-    walk(spec.entity)
+    try:
+        walk(spec.context)
+        walk(spec.entity)
+    finally:
+        del walk  # (a recursive closure refers to itself: a cycle only the collector would free)
     return ids
 
 

@@ -328,4 +328,5 @@ def _tree_order(corpus: Corpus, items: list[Theory]) -> list[tuple[Theory, int]]
 
     for t in roots:
         walk(t, 0)
+    del walk  # (no self-referring closure left for the collector)
     return out
