@@ -113,6 +113,39 @@ def test_current_section_is_in_view_on_a_phone(demo_url, page, path):
     assert box[0] >= 0 and box[1] <= 390, f"/{path}: the current section spans {box} of a 390 px screen"
 
 
+FOCUSED_IN_SUB_NAV = """() => { const a = document.activeElement, ul = a.closest('.sub-nav ul');
+  if (!ul) return null;
+  const r = a.getBoundingClientRect(), box = ul.getBoundingClientRect();
+  return {text: a.textContent.trim(), item: [r.left, r.right], box: [box.left, box.right]}; }"""
+
+
+@pytest.mark.parametrize("path", ["theories/", "graph/"])
+def test_each_sub_nav_item_is_in_view_when_focused_on_a_phone(demo_url, page, path):
+    """WCAG 2.4.11 (focus not obscured): at 390 px tabbing to "Theory graph" in the Findings row left
+    it at 355-457 px of a row showing 16-374 px, and the row did not move. Each item tabbed to (and,
+    from the end, tabbed back to) is now within the row's visible box with its focus ring, and the screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/{path}")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    items = page.locator(".sub-nav a").count()
+    for _ in range(30):  # to the row's first item
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUSED_IN_SUB_NAV):
+            break
+    seen = []
+    for key in ["Tab"] * (items - 1) + ["Tab", "Shift+Tab"] + ["Shift+Tab"] * (items - 1) + [None]:
+        found = page.evaluate(FOCUSED_IN_SUB_NAV)
+        if found:  # (after the row's last item the focus is past it for one step)
+            seen.append(found["text"])
+            (left, right), (box_left, box_right) = found["item"], found["box"]
+            ring = 6  # the focus ring's width outside the item (style.css :focus-visible)
+            assert box_left + ring <= left + 1 and right - 1 <= box_right - ring, f"/{path}: {found}"
+            assert 0 <= left and right <= 390, f"/{path}: {found}"
+        if key:
+            page.keyboard.press(key)
+    assert len(seen) == 2 * items and set(seen) >= {"Theories", "Theory graph"}, seen
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_search_page_shows_its_navigation_item_as_current(demo_url, page, width):
     """On /search/ the header's Search link is the current item, in view at every width. It was marked
