@@ -321,7 +321,7 @@ def test_question_elements_are_listed_once_per_node(which, request):
                     assert re.search(rf'<a href="/questions/{q["id"]}/cmocs/(page/\d+/)?#n-{re.escape(tid)}">'
                                      rf'{len(theories[tid]["cmocs"])} configuration', page), tid
         else:
-            table = page[page.index('<table class="ipt">'):] if q["theories"] else ""
+            table = page[page.index('<table class="ipt question-nodes card-rows">'):] if q["theories"] else ""
             for tid, body in re.findall(r'<tr><th scope="row"><a href="/theories/([^/"]+)/">(.*?)</tr>', table, re.S):
                 found[tid] = re.findall(r'<li><a href="/cmocs/([^/"]+)/">', body)
         expected = {tid: theories[tid]["cmocs"] for tid in q["theories"] if theories[tid]["cmocs"]}

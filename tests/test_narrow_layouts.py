@@ -176,3 +176,29 @@ def test_search_help_is_shown_on_a_desktop_screen(demo_url, page):
     page.goto(f"{demo_url}/search/")
     page.wait_for_function("() => document.querySelector('#search-app').dataset.searches")
     assert page.locator("#search-help").is_visible() and page.locator("#search-help").inner_text().startswith(HELP)
+
+
+@pytest.mark.parametrize("question", ["rs-q1", "rs-q2", "rs-q3", "slr-o1"])
+def test_question_theory_nodes_are_cards_on_a_phone(demo_url, page, question):
+    """At 390 px a question's "Theory nodes answering ..." table was 99-301 px wider than its box,
+    statements cut off mid-word. Each theory node is now a card: its name, its statements, then its
+    elements and evidence named by their column (seen only); every cell within the screen, nothing
+    scrolls; still a table with roles. At 1280 px it is a table of columns."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/questions/{question}/")
+    (t,) = _cards(page, "table.ipt")
+    assert t["table"] == "table" and t["scroll"][0] <= t["scroll"][1], f"{question}: {t['scroll']}"
+    for row in t["rows"]:
+        assert row["role"] == "row" and row["display"] == "block"
+        assert [c["role"] for c in row["cells"]] == ["rowheader", "cell", "cell", "cell"]
+        for cell in row["cells"]:
+            assert 0 <= cell["left"] and cell["right"] <= 390, f"{question}: {cell['head']} at {cell['left']}-{cell['right']}"
+        assert [c["name"] for c in row["cells"][2:]] == ['"Elements: " / ""', '"Evidence: " / ""']
+        for text, left, right in row["links"]:
+            assert 0 <= left and right <= 390, f"{question}: {text!r} at {left}-{right} px"
+    found = run_axe(page, axe_js())
+    assert not found, describe(found)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    (t,) = _cards(page, "table.ipt")
+    assert {row["display"] for row in t["rows"]} == {"table-row"} and t["scroll"][0] <= t["scroll"][1]
+    assert page.locator("table.ipt thead").is_visible()

@@ -126,7 +126,7 @@ def test_no_matrix_cell_of_a_mapped_component_is_called_a_gap(demo):
 
 def test_the_active_ingredients_answer_their_question(demo, ev):
     page = read(demo, "questions/rs-q2")
-    table = text(section(page, '<table class="ipt">', "</table>"))
+    table = text(section(page, '<table class="ipt question-nodes card-rows">', "</table>"))
     ingredients = [t for t in ev["theories"] if t.get("kind") == "ingredient"]
     assert [t["title"] for t in ingredients] == ["Design", "Delivery", "Management", "People and communities",
                                                  "Workforce", "Technology", "Leadership", "Knowledge"]

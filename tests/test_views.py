@@ -310,7 +310,7 @@ def test_cmoc_index_groups_by_theory_with_direction_columns(minimal_site, demo, 
 def test_question_page_lists_theory_nodes_with_their_elements(minimal_site, demo, ev):
     page = read(demo, "questions/rs-q1")
     q = next(q for q in ev["questions"] if q["id"] == "rs-q1")
-    table = section(page, '<table class="ipt">', "</table>")
+    table = section(page, '<table class="ipt question-nodes card-rows">', "</table>")
     rows = table_rows(table)
     assert [re.search(r'href="/theories/([^/]+)/"', r).group(1) for r in rows] == q["theories"]
     theories = {t["id"]: t for t in ev["theories"]}
@@ -324,7 +324,7 @@ def test_question_page_lists_theory_nodes_with_their_elements(minimal_site, demo
         else:  # mapped: never "0 configurations" beside its evidence
             assert "0 configuration" not in text(row) and f"{len(theories[tid]['papers'])} paper" in text(row)
     small = read(minimal_site, "questions/Q1")
-    assert "Trust enables shared care" in section(small, '<table class="ipt">', "</table>")
+    assert "Trust enables shared care" in section(small, '<table class="ipt question-nodes card-rows">', "</table>")
 
 
 @pytest.mark.parametrize("rid", ["realist-synthesis", "rapid-scan", "slr"])
