@@ -202,3 +202,36 @@ def test_question_theory_nodes_are_cards_on_a_phone(demo_url, page, question):
     (t,) = _cards(page, "table.ipt")
     assert {row["display"] for row in t["rows"]} == {"table-row"} and t["scroll"][0] <= t["scroll"][1]
     assert page.locator("table.ipt thead").is_visible()
+
+
+@pytest.mark.parametrize("packet", ["M1", "M2", "M3", "M4", "M5", "R1/papers", "R2/papers"])
+def test_packet_paper_links_are_cards_on_a_phone(demo_url, page, packet):
+    """At 390 px a packet's table of paper links (evidence set, paper, review status, decision) was
+    92-177 px wider than its box, the Decision column out of view, and every row repeated the
+    evidence map's whole title. Each paper is now a card with its decision's boxes on screen, named
+    "Decision" (seen only); each evidence map is named once, in a row above its papers."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_url}/review/packet/{packet}/")
+    tables = _cards(page, "table.packet-links-table")
+    for t in tables:
+        assert t["table"] == "table" and t["scroll"][0] <= t["scroll"][1], f"{packet}: {t['scroll']}"
+        for row in t["rows"]:
+            assert row["role"] == "row" and row["display"] == "block"
+            for cell in row["cells"]:
+                assert 0 <= cell["left"] and cell["right"] <= 390, f"{packet}: {cell['head']} at {cell['left']}-{cell['right']}"
+            for text, left, right in row["links"]:
+                assert 0 <= left and right <= 390, f"{packet}: {text!r} at {left}-{right} px"
+            if len(row["cells"]) > 1:  # a paper's row; its decision last
+                assert row["cells"][-1]["name"] == '"Decision: " / ""' and row["cells"][-1]["head"] == "Decision"
+    maps = page.evaluate("""() => [...document.querySelectorAll('table.packet-links-table tbody')].map(b =>
+        [b.rows[0].classList.contains('packet-map') ? b.rows[0].textContent.trim() : null,
+         [...b.rows].slice(1).map(r => r.textContent.includes('Evidence map'))])""")
+    if not packet.endswith("papers") or any(m for m, _r in maps):
+        names = [m for m, _r in maps]
+        assert names and all(names) and len(set(names)) == len(names), names  # each map once
+        assert not any(any(r) for _m, r in maps)  # and not again in its papers' rows
+    found = run_axe(page, axe_js())
+    assert not found, describe(found)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for t in _cards(page, "table.packet-links-table"):
+        assert t["scroll"][0] <= t["scroll"][1] and {row["display"] for row in t["rows"]} == {"table-row"}
