@@ -130,7 +130,8 @@ def test_packet_gives_each_source_and_cmoc_what_a_member_judges_with(appraised):
     assert len(areas) == 2 == page.count('<section class="packet-cmoc"')
     for area in areas:
         assert '<ul class="ticks"><li>Agree</li><li>Contest</li><li>Revise</li></ul>' in area
-    assert "Decision on c1 → C-many" in words and "Decision on c2 → C-many" in words
+    # named as the site names them, never by a slug: c2 has no title, so its outcome
+    assert "Decision on Shared rooms → Two links" in words and "Decision on Continuity. → Two links" in words
     # status in words, linked to its definition; a link without any status says so
     assert '<a class="badge status-proposed" href="/glossary/#term-status-proposed"' in page
     assert "Review status: Proposed, not yet discussed" in words
@@ -155,3 +156,26 @@ def test_demo_status_badges_use_words_and_link_to_their_definition(demo_site):
     badge = re.search(r'<a class="badge status-proposed" href="/glossary/#term-status-proposed"[^>]*>(.*?)</a>', page)
     assert badge and text(badge.group(1)).strip() == "Review status: Proposed, not yet discussed"
     assert '<dt id="proposed">Proposed</dt>' in read(demo_site, "review")
+
+
+def test_packet_decisions_name_the_configuration_never_its_slug(demo_site):
+    """README: a reader never sees a slug. Each decision area of the demo's packets said "Decision on
+    cmoc-R1-01 → R1", also its group's accessible name (aria-labelledby). It now names the
+    configuration as the rest of the site does (its short label: the title for a slug id, as in the
+    heading above it) and the theory by its code; no packet shows a CMOC's or a map's slug."""
+    packets = sorted((demo_site / "review" / "packet").glob("**/index.html"))
+    assert len(packets) > 20
+    decided = 0
+    for path in packets:
+        page = path.read_text(encoding="utf-8")
+        visible = text(re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S))
+        assert not re.search(r"\b(cmoc|map)-[\w-]+", visible), (path, re.findall(r"\S*\b(?:cmoc|map)-\S*", visible)[:3])
+        theory = path.parent.name if path.parent.name != "papers" else path.parent.parent.name
+        headings = re.findall(r'<h2 id="c-(\d+)">\d+\. <a href="[^"]+">([^<]+)</a></h2>', page)
+        for n, label in headings:
+            group = re.search(rf'<div class="decision" role="group" aria-labelledby="d-{n}"><p id="d-{n}">(.*?)</p>', page)
+            assert group, (path, n)
+            title = html.unescape(label).split(": ", 1)[-1] if label.startswith(theory) else html.unescape(label)
+            assert text(group.group(1)).strip() == f"Decision on {title} → {theory}", (path, group.group(1))
+            decided += 1
+    assert decided >= 20
