@@ -265,3 +265,45 @@ def test_wheel_carries_every_package_file(tmp_path):
     wanted = {p.relative_to(ROOT).as_posix() for p in package.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
     assert wanted - names == set()
+
+
+def _words(path: Path) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).replace("&#39;", "'").split())
+
+
+@pytest.fixture(scope="module")
+def starter_site(starter, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("starter-site") / "site"
+    run = run_cli("build", "--no-search", "--quiet", "--content", str(starter / "content"), "--output", str(out))
+    assert run.code == 0, run.err
+    return out
+
+
+def test_counts_of_one_are_singular_in_a_fresh_base(starter_site):
+    """A base fresh from ``init`` has one configuration, one evidence map, one gap matrix, one
+    question and one review: the site said "All 1 configurations (CMOCs)" (what works), "1
+    configurations (CMOCs) ... and 1 evidence maps" (/data/), "1 configurations (CMOCs), each" (/cmocs/),
+    "1 evidence maps", "1 reviews" (home), "1 related links" (the graph's description) and "1 cells
+    with evidence" (a gap matrix). Each now agrees with its number."""
+    pages = {p: _words(starter_site / p / "index.html") for p in ("", "data", "cmocs", "what-works", "graph")}
+    pages["matrix"] = _words(next((starter_site / "matrix").glob("*/index.html")))
+    plural_after_one = re.compile(r"(?<![\d.,])\b1 (configurations|evidence maps|gap matrices|review questions|"
+                                  r"reviews|theory nodes|papers|related links|part-of links|layers|cells|gaps|rows)\b|All 1\b")
+    for name, words in pages.items():
+        assert not plural_after_one.search(words), (name, plural_after_one.search(words).group(0))
+    assert "The one configuration (CMOC) in one table" in pages["what-works"]
+    assert "Confidence is not assessed for it." in pages["what-works"]
+    assert "1 configuration (CMOC), saying in which" in pages["cmocs"]
+    assert re.search(r"\d+ papers?, 1 configuration \(CMOC\), \d+ theory nodes? and 1 evidence map\.", pages["data"])
+    assert "1 configuration (CMOC) " in pages[""] and "1 evidence map " in pages[""] and "1 review " in pages[""]
+
+
+@pytest.mark.browser
+def test_what_works_counts_one_configuration_shown(starter_site, page):
+    """what-works.js said "1 configurations shown" in a fresh base."""
+    from browser import serve_directory
+    with serve_directory(starter_site) as url:
+        page.goto(f"{url}/what-works/")
+        page.wait_for_function("() => document.getElementById('ww-status').textContent !== ''")
+        assert page.locator("#ww-status").inner_text() == "1 configuration shown"

@@ -49,7 +49,7 @@
       if (ok) shown++;
     });
     none.hidden = shown !== 0;
-    status.textContent = shown === rows.length ? rows.length + " configurations shown"
+    status.textContent = shown === rows.length ? rows.length + (shown === 1 ? " configuration shown" : " configurations shown")
       : shown === 0 ? "No configuration matches these filters (" + rows.length + " in all)"
       : shown + " of " + rows.length + " configurations shown";
     if (pushState) {

@@ -232,8 +232,10 @@ def _figure(m: Matrix, rows: list, columns: list, matrix_cells: tuple[Cell, ...]
     """The bubble view of ``m``, given whether each cell links to a page of its own or to its list below."""
     labels, one = dict(legend), noun[:-1]
     empty, not_assessed = tally
-    description = (f"{len(rows)} rows by {len(columns)} columns; {len(matrix_cells)} cells hold evidence, "
-                   f"{empty} are gaps (no evidence found)"
+    n_rows, n_columns, n_cells = len(rows), len(columns), len(matrix_cells)
+    description = (f"{n_rows} row{'s' * (n_rows != 1)} by {n_columns} column{'s' * (n_columns != 1)}; "
+                   f"{n_cells} cell{'s hold' if n_cells != 1 else ' holds'} evidence, "
+                   f"{empty} {'are gaps' if empty != 1 else 'is a gap'} (no evidence found)"
                    + (f" and {not_assessed} were not assessed" if not_assessed else "")
                    + f". Bubble area shows the number of {noun}"
                    + ("; shape shows " + ", ".join(f"{label.lower()} ({s})" for (_k, label), s in

@@ -267,6 +267,11 @@ def theory_pages(corpus: Corpus, t: Theory, memo: Memo, related: Mapping[str, tu
         yield from cmoc_list_pages(corpus, t, entries, own_url, memo)
 
 
+
+def _some(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one: "1 related link", "44 related links"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
 def graph_page(corpus: Corpus, groups: list) -> PageSpec:
     """The theory graph (SVG) with a text outline of the same structure, its data as a table and CSV."""
     bands, nodes, hierarchy, pairs, outline = [], [], [], {}, []
@@ -281,9 +286,9 @@ def graph_page(corpus: Corpus, groups: list) -> PageSpec:
         for r in t.related:
             other = corpus.get(r).id
             pairs.setdefault(tuple(sorted((t.id, other), key=str.lower)), None)
-    description = (f"{len(nodes)} theory nodes in {len(bands)} layers (one per kind); {len(hierarchy)} "
-                   f"part-of links; {len(pairs)} related links. The outline and the table on this page "
-                   "give the same structure as text.")
+    description = (f"{_some(len(nodes), 'theory node')} in {_some(len(bands), 'layer')} (one per kind); "
+                   f"{_some(len(hierarchy), 'part-of link')}; {_some(len(pairs), 'related link')}. The outline and "
+                   "the table on this page give the same structure as text.")
     svg = theory_graph("Theory graph", description, bands, nodes, hierarchy, tuple(pairs), "theory-graph",
                        lambda url: relative("graph/", url))
     rows = graph_rows(corpus, outline)
