@@ -179,3 +179,24 @@ def test_packet_decisions_name_the_configuration_never_its_slug(demo_site):
             assert text(group.group(1)).strip() == f"Decision on {title} → {theory}", (path, group.group(1))
             decided += 1
     assert decided >= 20
+
+
+def _intro(page: str) -> str:
+    return text(re.search(r'<p class="meta">(\d+ configurations? linked to .*?)</p>', page, re.S).group(1)).strip()
+
+
+def test_packet_intro_promises_only_what_its_configurations_record(appraised, demo_site):
+    """/review/packet/R1/ promised "the reviewers' confidence" and, for every source, "the place in
+    the paper" though no CMOC of the demo has a confidence and none of R1's sources a locator. The
+    introduction is now worded from what exists (as what works' is): confidence only when some
+    configuration has one; of a source's locator, quote and place in the review those some source
+    has, "where recorded" when some source lacks one."""
+    r1 = _intro(read(demo_site, "review/packet/R1"))
+    assert "confidence" not in r1 and "the place in the paper" not in r1, r1
+    assert ("its review status and every source with, where recorded, the quote and the place in the review "
+            "where the link was made; then a box") in r1, r1
+    many = _intro(read(appraised, "review/packet/C-many"))  # c1 has a confidence, locators and quotes
+    assert ("its review status, the reviewers' confidence and every source with, where recorded, the place in "
+            "the paper, the quote and the place in the review where the link was made;") in many, many
+    few = _intro(read(appraised, "review/packet/B-few"))  # c2 only: no confidence, a bare source
+    assert "confidence" not in few and "its review status and every source; then a box" in few, few

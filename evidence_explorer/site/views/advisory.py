@@ -148,6 +148,21 @@ def pages(corpus: Corpus, memo: Memo | None = None,
     yield from integrity_pages(corpus, findings)
 
 
+SOURCE_PARTS = (("locator", "the place in the paper"), ("quote", "the quote"),
+                ("found_in", "the place in the review where the link was made"))
+"""What a packet can show of each source, in the order it shows them: the field, and its words."""
+
+
+def packet_intro(items: tuple[PacketEntry, ...]) -> dict:
+    """What a packet's introduction promises, from what its configurations record: the reviewers'
+    confidence only when one of them has it; of a source's locator, quote and place in the review
+    only those some source has ("where recorded" when some source lacks one of them)."""
+    sources = [s for e in items for s, _p in e.sources]
+    parts = [(field, words) for field, words in SOURCE_PARTS if any(getattr(s, field) for s in sources)]
+    return {"confidence": any(e.cmoc.confidence for e in items), "source_parts": [w for _f, w in parts],
+            "partial": any(not getattr(s, f) for s in sources for f, _w in parts)}
+
+
 def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo: Memo,
                 side: tuple[tuple[ReviewLink, ...], tuple[ReviewLink, ...]] = ((), ()), part: int = 0,
                 part2: bool = False) -> PageSpec:
@@ -162,7 +177,7 @@ def packet_page(corpus: Corpus, t: Theory, items: tuple[PacketEntry, ...], memo:
     if part == 2:
         url, title = papers_part_url(t), f"Review packet, part 2 (papers): {t.display_label}"
     return PageSpec(url, "advisory/packet.html", title, {
-        "e": t, "entries": items, "children": corpus.rel("theory_children", t.id),
+        "e": t, "entries": items, "children": corpus.rel("theory_children", t.id), "intro": packet_intro(items),
         "coded": coded, "mapped": mapped, "part": part,
         "part2_url": papers_part_url(t) if part2 else None, "part1_url": packet_url(t) if part == 2 else None,
         "references": tuple(sorted({p.id: p for p in papers}.values(),
