@@ -360,3 +360,15 @@ def test_cmoc_excerpts_show_the_configuration_not_the_status_wording(page, demo_
     assert result.count() == 1
     excerpt = result.locator(".result-excerpt").text_content()
     assert excerpt and "Put forward" not in excerpt and "Context–mechanism–outcome configuration" not in excerpt
+
+
+def test_a_phrase_search_is_quoted_once(page, demo_url):
+    """A phrase search's status read `5 results for “"care navigation"”`: the query, already in
+    quotation marks, was wrapped in another pair. It keeps its own (made curly), in the page title too."""
+    open_search(page, demo_url, '?q=%22care+navigation%22')
+    assert page.locator("#search-q").input_value() == '"care navigation"'
+    n = count_in(status(page))
+    assert n > 0 and status(page).startswith(f"{n} result{'s' if n != 1 else ''} for “care navigation”"), status(page)
+    assert page.title().startswith("“care navigation” · Search · ")
+    open_search(page, demo_url, "?q=care+navigation")  # an unquoted query is quoted as before
+    assert " for “care navigation”" in status(page) and '"' not in status(page)

@@ -150,7 +150,7 @@ async function run() {
   if (mine !== generation) return;
   announce();
   writeUrl();
-  document.title = (state.q.trim() ? `“${state.q.trim()}” · ` : "") + baseTitle;
+  document.title = (state.q.trim() ? `${quoted(state.q)} · ` : "") + baseTitle;
   list.setAttribute("aria-busy", "false");
   form.dataset.searches = String(mine); // how many searches have completed (tests wait on it)
 }
@@ -290,6 +290,13 @@ function safeExcerpt(html) {
   return out;
 }
 
+// The query in quotation marks; a phrase search ("care navigation") keeps its own, made curly,
+// rather than gaining a second pair (“"care navigation"”).
+function quoted(q) {
+  const m = q.trim().match(/^["“]([^"“”]*)["”]$/);
+  return `“${m ? m[1] : q.trim()}”`;
+}
+
 function announce() {
   const n = results.length;
   const chosen = [];
@@ -298,7 +305,7 @@ function announce() {
     if (values.length) chosen.push(`${g.label}: ${values.join(" or ")}`);
   }
   let text = `${n} ${n === 1 ? "result" : "results"}`;
-  if (state.q.trim()) text += ` for “${state.q.trim()}”`;
+  if (state.q.trim()) text += ` for ${quoted(state.q)}`;
   if (chosen.length) text += ` with ${chosen.join("; ")}`;
   if (n === 0 && missing.length) text += `: no record contains ${missing.map((w) => `“${w}”`).join(" or ")}. Try other words.`;
   else if (n === 0) text += ". Remove a filter or try other words.";
