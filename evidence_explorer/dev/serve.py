@@ -48,6 +48,7 @@ SETTLE_S = 0.25
 POLL_MIN_S = 0.1
 VIEWED = 4
 """The last pages served that the next edit shows first, besides the edited entities' own."""
+SWITCH_S = 0.0005  # the interpreter lock handed between threads every 0.5 ms, not 5 (see DevServer)
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up."""
 
@@ -78,6 +79,7 @@ class DevServer:
     """One serve session: the last good build, pending changes, status and search refresher."""
 
     def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None, early: bool = False):
+        sys.setswitchinterval(SWITCH_S)  # an edit's thread waited up to 5 ms per I/O for the export refresh's
         self.options = options
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.state: SiteState | None = None
