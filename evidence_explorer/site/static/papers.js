@@ -18,7 +18,7 @@
   var pageLabel = document.getElementById("paper-page");
   var base = form.getAttribute("data-base") || "/";
   var fixedTheory = form.getAttribute("data-theory");
-  var PAGE = 100;
+  var PAGE = parseInt(form.getAttribute("data-page-size"), 10) || 100;  /* the plain pages' size */
   var EAGER = 2000;  /* papers in the base up to which the JSON is loaded with the page */
   var FIELDS = ["q", "design", "type", "country", "theory", "review"];
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
@@ -26,7 +26,7 @@
   var collator = window.Intl ? new Intl.Collator(undefined, { sensitivity: "base", numeric: true }) : null;
   var data = null, loading = null, pageNo = 1, sortKey = "", sortDir = "asc", timer = 0;
   /* every plain page (/papers/, /papers/page/2/…) keeps its rows, note and numbered pages until the
-     reader sorts or filters: the script's pages (100 papers each) then cover every paper */
+     reader sorts or filters: the script's pages (as many papers as the plain first page) then cover every paper */
   var stated = false;
   var idle = (form.getAttribute("data-total") || "") + " papers: sorting and filtering cover all of them.";
 
@@ -358,6 +358,8 @@
     table.scrollIntoView();
   });
   form.hidden = false;
+  var nojs = document.getElementById("paper-nojs-note");  /* the no-JS advice; the status line says it here */
+  if (nojs) nojs.hidden = true;
   table.classList.add("sortable");
   roles(table);
   stated = readUrl();

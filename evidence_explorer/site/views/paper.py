@@ -49,10 +49,13 @@ def paper_tables(corpus: Corpus, papers: tuple[Paper, ...], base: str, title: st
     order = theory_order(corpus)
     rows = tuple(_row(corpus, p, key, memo, order) for p in papers)
     heading = corpus.config.facets[key].label if key else None
-    for chunk, pager in paginate(rows, base, lambda r: r[1], row_bytes=ROW_BYTES - OWN_BYTES):
+    chunks = paginate(rows, base, lambda r: r[1], row_bytes=ROW_BYTES - OWN_BYTES)
+    page_size = len(chunks[0][0]) or 1  # papers.js pages the filtered list by the plain first page's size
+    for chunk, pager in chunks:
         yield PageSpec(pager.url, "papers.html", pager.title(title), {
             **context, "rows": tuple(r for r, _w in chunk), "type_heading": heading,
             "pager": pager, "all_papers": JSON_URL, "papers_total": len(corpus.papers),
+            "page_size": page_size,
         }, section=section)
 
 
