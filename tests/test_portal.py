@@ -4,6 +4,7 @@ the active ingredients on their question, provenance on the review's side, no ex
 and a base that records no confidence builds and reads 'not assessed'."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -249,9 +250,13 @@ def test_what_works_filters_by_theory_and_downloads_the_view_as_csv(demo_url, de
     path = tmp_path / "view.csv"
     info.value.save_as(path)
     lines = path.read_text(encoding="utf-8-sig").strip().splitlines()
-    assert lines[0].startswith('id,Configuration and theory,"Context (for whom')
+    assert lines[0].startswith('id,Configuration,Theory,"Context (for whom')  # title and code apart
     assert len(lines) == 1 + len(r2["cmocs"])
     assert {line.split(",")[0] for line in lines[1:]} == set(r2["cmocs"])
+    rows = list(csv.DictReader(lines))
+    titles = {c["id"]: c["title"] for c in ev["cmocs"] if c["id"] in r2["cmocs"]}
+    assert {r["id"]: r["Configuration"] for r in rows} == titles  # the title alone, no "… R2" on its end
+    assert all("R2" in r["Theory"].split("; ") for r in rows)
     page.select_option("#ww-theory", "*")
     assert page.eval_on_selector_all("#ww-table tbody tr", "rows => rows.filter(r => !r.hidden).length") == \
         len(ev["cmocs"])

@@ -67,15 +67,16 @@
   }
 
   function download() {
-    var head = Array.prototype.map.call(table.tHead.rows[0].cells, function (c) { return csvCell(c.textContent); });
-    var lines = [["id"].concat(head).join(",")];
+    /* the first column holds the configuration's title and its theories' codes: two CSV columns */
+    var head = Array.prototype.slice.call(table.tHead.rows[0].cells, 1).map(function (c) { return csvCell(c.textContent); });
+    var lines = [["id", "Configuration", "Theory"].concat(head).join(",")];
     rows.forEach(function (row) {
       if (row.hidden) return;
       var link = row.cells[0].querySelector("a");
       var id = link ? link.getAttribute("href").replace(/\/$/, "").split("/").pop() : "";
-      lines.push([csvCell(id)].concat(Array.prototype.map.call(row.cells, function (c) {
-        return csvCell(c.innerText || c.textContent);
-      })).join(","));
+      var codes = Array.prototype.map.call(row.cells[0].querySelectorAll(".meta a"), function (a) { return a.textContent.trim(); });
+      lines.push([csvCell(id), csvCell(link ? link.textContent : ""), csvCell(codes.join("; "))].concat(
+        Array.prototype.slice.call(row.cells, 1).map(function (c) { return csvCell(c.innerText || c.textContent); })).join(","));
     });
     var blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], {type: "text/csv;charset=utf-8"});
     var a = document.createElement("a");
