@@ -307,3 +307,25 @@ def test_what_works_counts_one_configuration_shown(starter_site, page):
         page.goto(f"{url}/what-works/")
         page.wait_for_function("() => document.getElementById('ww-status').textContent !== ''")
         assert page.locator("#ww-status").inner_text() == "1 configuration shown"
+
+
+SCALE_NOTE = "is the reviewers' own judgement"
+
+
+def test_home_explains_the_confidence_scale_only_when_something_records_a_confidence(starter, tmp_path):
+    """A fresh ``init`` base records no confidence: its home page does not explain a scale nothing
+    uses. Once a theory records one, the note (with the scale's levels) is there."""
+    content = tmp_path / "content"
+    shutil.copytree(starter / "content", content)
+    run = _shell(f"evidence-explorer build --no-search --content content --output {tmp_path / 'a'}", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    home = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+    assert "What the evidence shows" in home and "own judgement" not in home
+    theory = content / "theories" / "T1.md"
+    theory.write_text(theory.read_text(encoding="utf-8").replace(
+        "status: reviewed\n", "status: reviewed\nconfidence:\n  level: moderate\n  rationale: Two small studies.\n", 1),
+        encoding="utf-8")
+    run = _shell(f"evidence-explorer build --no-search --content content --output {tmp_path / 'b'}", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    home = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    assert SCALE_NOTE in home and "moderate, low" in home

@@ -24,6 +24,7 @@ def pages(corpus: Corpus) -> Iterator[PageSpec]:
     yield PageSpec("", "home.html", corpus.config.title, {
         "counts": counts, "components": components, "reviews": reviews, "has_what_works": bool(corpus.cmocs),
         "component_label": corpus.config.theory_kinds[kind],
+        "has_confidence": any(e.confidence for e in (*corpus.theories, *corpus.cmocs)),  # else no scale to explain
     }, section="home")
     if len(corpus.pages) > 1:
         yield PageSpec("pages/", "pages.html", "About", {"pages": corpus.pages}, section="pages")
