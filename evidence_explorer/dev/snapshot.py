@@ -63,7 +63,7 @@ LOCK = "snapshot.lock"
 MAGIC = "evidence-explorer snapshot"
 FORMAT = 2
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
-PACKAGE = "evidence_explorer."
+PACKAGE = slotted.PACKAGE
 STANDARD = {("pathlib", "PosixPath"): pathlib.PosixPath, ("pathlib", "PurePosixPath"): pathlib.PurePosixPath,
             ("pathlib", "WindowsPath"): pathlib.WindowsPath, ("pathlib", "PureWindowsPath"): pathlib.PureWindowsPath,
             ("markupsafe", "Markup"): Markup, ("datetime", "date"): datetime.date,
