@@ -2,7 +2,8 @@
 
 Runs ``evidence-explorer build --content CONTENT --output OUTPUT --no-search --quiet`` (plus any
 options given after OUTPUT) in this process, with a wall-clock timer around each stage function
-that ``pipeline`` and ``commands/build.py`` call: imports, the up-to-date probe, load and
+that ``pipeline`` and ``commands/`` call: imports, the wait for the up-to-date probe (signed in a
+forked child while the program is imported: ``commands/head_start.py``), load and
 validation, link, check, the page specs beside the exports, the render, the swap and the manifest.
 The build is the real one (default options: worker processes, caches); only the timers are added.
 For A/B runs, alternate builds of two checkouts (``PYTHONPATH=<checkout>``) into fresh output
@@ -18,13 +19,32 @@ START = time.perf_counter()
 
 from evidence_explorer import cli, pipeline  # noqa: E402  (timed: the imports are a stage)
 from evidence_explorer.dev import snapshot_build  # noqa: E402
-from evidence_explorer.speed import uptodate  # noqa: E402
+from evidence_explorer.commands import build_steps  # noqa: E402
 
 STAGES = ((pipeline, ("load_config", "load_and_validate", "link", "check", "read_history", "nav_items",
                       "last_updated", "open_staging", "side_by_side", "write_files", "release_free_memory",
                       "render_in_workers", "swap")),
-          (uptodate, ("probe",)), (snapshot_build, ("finish",)))
+          (snapshot_build, ("finish",)))
 NAMES = {"side_by_side": "specs beside exports", "finish": "manifest", "render_in_workers": "render"}
+
+
+def probe_waited(rows: list[tuple[str, float]]) -> None:
+    """Time the wait for the head start's probe (its getter), in this process."""
+    real = build_steps.run
+
+    @functools.wraps(real)
+    def wrapper(args, options, write, head, *rest):
+        probe = head.probe
+
+        def waited():
+            start = time.perf_counter()
+            try:
+                return probe()
+            finally:
+                rows.append(("probe (waited for)", time.perf_counter() - start))
+        head.probe = waited
+        return real(args, options, write, head, *rest)
+    build_steps.run = wrapper
 
 
 def timed(rows: list[tuple[str, float]], module: object, name: str) -> None:
@@ -48,6 +68,7 @@ def main(argv: list[str]) -> int:
     for module, names in STAGES:
         for name in names:
             timed(rows, module, name)
+    probe_waited(rows)
     start = time.perf_counter()
     code = cli.main(["build", "--content", argv[0], "--output", argv[1], "--no-search", "--quiet", *argv[2:]])
     total = time.perf_counter() - start

@@ -19,7 +19,9 @@ from .commands.build import cmd_build
 from .commands.serve import cmd_serve
 from .content.diagnostics import BuildError
 from .content.textsafe import escape_controls
-from .site.publish import describe_os_error
+
+# Only what parsing the command line needs is imported here: a command imports its bulk when it
+# runs (``build`` while its up-to-date probe runs: ``commands/head_start.py``).
 
 COMMANDS: dict[str, str] = {
     "build": "validate, render, index for search, write the site atomically (default)",
@@ -116,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(escape_controls(f"error: {exc}"), file=sys.stderr)
         return 2
     except OSError as exc:  # an I/O fault outside the build's writes (which say what they were writing)
+        from .site.publish import describe_os_error
         print(escape_controls(f"error: {describe_os_error(exc)}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

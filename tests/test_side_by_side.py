@@ -124,11 +124,32 @@ def test_in_child_that_cannot_answer_says_none_and_an_unasked_one_is_killed():
 
 
 def test_in_child_without_fork_asks_here(monkeypatch):
-    from evidence_explorer.speed import parallel
+    from evidence_explorer.speed import aside, parallel
 
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(aside, "can_fork", lambda: False)
     pids = []
     with parallel.in_child(lambda: pids.append(os.getpid()) or True) as answer:
         assert pids == []  # asked only when the answer is wanted
         assert answer() is True
     assert pids == [os.getpid()]
+
+
+def test_beside_getter_inside_the_block_waits_and_the_thread_is_gone():
+    """The getter waits for the work: asked inside the block, it hands over the result, and the
+    thread has left the process by then, so the block can fork (``build`` asks for its snapshot's
+    payload, then forks a child to check the sites)."""
+    import threading
+    import time
+    from evidence_explorer.speed.parallel import beside, can_fork
+
+    go = threading.Event()
+
+    def work():
+        go.wait(5)
+        time.sleep(0.05)
+        return "read"
+
+    with beside(work) as result:
+        go.set()
+        assert result() == "read" and can_fork()
+        assert result() is None  # (handed over once)

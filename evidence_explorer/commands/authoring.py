@@ -5,9 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..authoring import json_schema as jsonschema, scaffold
-from ..content.model import KINDS
 from ..content.textsafe import escape_controls
+from ..content.walk import COLLECTIONS
+
+# (the scaffold, the schemas and the model are imported by the command that runs: the command line
+# is parsed before the program's bulk is imported, ``commands/head_start.py``)
 
 HELP = {
     "new": "scaffold a content file with every field of its kind (never overwrites)",
@@ -17,7 +19,7 @@ HELP = {
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help=HELP["new"], description=HELP["new"])
-    p.add_argument("kind", metavar="KIND", help=f"one of: {', '.join(KINDS)}")
+    p.add_argument("kind", metavar="KIND", help=f"one of: {', '.join(COLLECTIONS.values())}")
     p.add_argument("id", metavar="ID", help="the new id (also the file name)")
     p.add_argument("--content", default="content", metavar="DIR", help="content directory (default: content)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
@@ -30,6 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from ..authoring import scaffold
     content = Path(args.content)
     if not content.is_dir():
         print(f"error: content directory '{content}' not found (start a new evidence base with "
@@ -50,6 +53,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from ..authoring import json_schema as jsonschema, scaffold
+    from ..content.model import KINDS
     config = None
     if args.content:
         content = Path(args.content)

@@ -17,14 +17,13 @@ import yaml
 
 from .diagnostics import Location, Report
 from .markdown_limits import MarkdownTooComplex, check_markdown
-from .walk import COLLECTIONS, FileProblem, ContentWalk, read_bounded, walk_content
+from .walk import COLLECTIONS, MAX_FILE_BYTES, FileProblem, ContentWalk, read_bounded, source_stats, walk_content
 from .textsafe import body_problem, checked_text
 from .yaml_hints import commented_value_lines, syntax_error
 
-__all__ = ["COLLECTIONS"]  # re-exported: folder name → kind lives in walk.py with the walk
+__all__ = ["COLLECTIONS", "MAX_FILE_BYTES", "source_stats"]  # re-exported: they live in walk.py with the walk
+# (which the up-to-date probe imports without the YAML parser and the model)
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-"""Larger files are rejected: ten times any real page, and Markdown of this size takes seconds."""
 MAX_YAML_DEPTH = 50
 MAX_NUMBER_CHARS = 40
 """A YAML whole number written with more characters is refused before it is converted (a
@@ -376,12 +375,6 @@ def source_paths(content_dir: Path, follow_outside: bool = False) -> list[str] |
     None when the walk finds an error (a symbolic link loop, a FIFO: the build will fail)."""
     found = source_stats(content_dir, follow_outside)
     return None if found is None else [rel for rel, _stat in found]
-
-
-def source_stats(content_dir: Path, follow_outside: bool = False) -> list[tuple[str, os.stat_result]] | None:
-    """:func:`source_paths` with each file's ``stat`` as the walk took it (links followed)."""
-    walk = walk_content(content_dir, follow_outside)
-    return None if walk.failed else [(rel, st) for (rel, _kind), st in zip(walk.files, walk.stats, strict=True)]
 
 
 def load_site_yaml(content_dir: Path, shown_root: str) -> tuple[str, Any]:

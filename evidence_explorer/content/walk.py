@@ -40,6 +40,8 @@ COLLECTIONS: dict[str, str] = {
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 _MB = 1024 * 1024
+MAX_FILE_BYTES = 2 * _MB
+"""Larger files are rejected: ten times any real page, and Markdown of this size takes seconds."""
 
 
 class FileProblem(Exception):
@@ -85,6 +87,12 @@ def is_content_path(rel: str) -> str | None:
 
 def skipped(name: str) -> bool:
     return name.startswith((".", "_"))
+
+
+def source_stats(content_dir: Path, follow_outside: bool = False) -> list[tuple[str, os.stat_result]] | None:
+    """``load.source_paths`` with each file's ``stat`` as the walk took it (links followed)."""
+    walk = walk_content(content_dir, follow_outside)
+    return None if walk.failed else [(rel, st) for (rel, _kind), st in zip(walk.files, walk.stats, strict=True)]
 
 
 def walk_content(content_dir: Path, follow_outside: bool = False) -> ContentWalk:

@@ -42,24 +42,19 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 from markupsafe import Markup
 
-try:
-    import fcntl
-except ImportError:  # Windows: no lock, and no fork either (the snapshot is saved in the build itself)
-    fcntl = None  # type: ignore[assignment]
-
 from ..site.environment import make_environment
 from ..speed import seal, slotted
-from ..speed.cache import TemplateCache, cache_root, code_fingerprint
+from ..speed.cache import TemplateCache
 from ..speed.memory import aged, collector_paused
-from ..speed.parallel import can_fork
+from ..speed.aside import PlainUnpickler, can_fork
 from .dependencies import Users
 from .incremental import SiteState
+from .snapshot_file import (FRAGMENTS, LOCK, SNAPSHOT, forget, fragments_path, lock, payload_of, snapshot_path,
+                            wait_for_writer)
 
-SNAPSHOT = "snapshot.pickle"
-FRAGMENTS = "fragments.bin"
-"""The exports' fragments (:mod:`.export_memo`), beside the snapshot: most of its bytes, read only by
-the join that needs them."""
-LOCK = "snapshot.lock"
+__all__ = ["FRAGMENTS", "LOCK", "SNAPSHOT", "forget", "fragments_path", "payload_of", "snapshot_path",
+           "wait_for_writer"]  # re-exported: they live in snapshot_file.py (read before the engine is imported)
+
 MAGIC = "evidence-explorer snapshot"
 FORMAT = 2
 """Bump when the layout of :class:`Snapshot` changes (a code change changes the folder anyway)."""
@@ -86,51 +81,13 @@ class Snapshot:
     """The same for the spare site (the one the build replaced), when known."""
 
 
-def snapshot_path(output: Path) -> Path:
-    return cache_root(output.resolve()) / code_fingerprint() / SNAPSHOT
-
-
-def forget(output: Path) -> None:
-    """Delete the snapshot (before a build that will not leave one that describes its output)."""
-    try:
-        snapshot_path(output).unlink()
-    except OSError:
-        pass
-
-
-def _lock(output: Path, create: bool) -> int | None:
-    """An exclusive lock on the output's snapshot (blocking until a writer is done), or None."""
-    path = snapshot_path(output).with_name(LOCK)
-    if fcntl is None:
-        return None
-    try:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0) | os.O_NOFOLLOW, 0o600)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def wait_for_writer(output: Path) -> None:
-    """Wait until the last build's background writer (:func:`in_background`) is done."""
-    fd = _lock(output.resolve(), create=False)
-    if fd is not None:
-        os.close(fd)
-
-
 def in_background(output: Path, work: Callable[[], None]) -> None:
     """Run ``work`` (saving the snapshot and the up-to-date manifest: seconds at 5,000 papers) in a
     forked process holding the snapshot's lock, so the build returns as soon as the site is
     published; the next build waits for the lock first (:func:`wait_for_writer`). Forked twice, so
     that no zombie is left to a long-lived caller (tests call the CLI in-process). Without a safe
     ``fork`` (Windows, threads running), in this process."""
-    fd = _lock(output.resolve(), create=True)
+    fd = lock(output.resolve(), create=True)
     pid = os.fork() if fd is not None and can_fork() else -1
     if pid == 0:  # the child: starts the writer and exits at once; the lock goes with the writer
         code = 1
@@ -189,11 +146,6 @@ class _Pickler(pickle.Pickler):
         self.dispatch_table = {MappingProxyType: _read_only, ChainMap: _flattened, **slotted.dispatch()}
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name}: a snapshot's head is plain data")
-
-
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in STANDARD:
@@ -246,12 +198,6 @@ def save(path: Path, snapshot: Snapshot) -> bool:
         sys.setrecursionlimit(limit)
 
 
-def payload_of(path: Path) -> bytes | None:
-    """The verified payload of the snapshot file at ``path``, or None. Reading and hashing it release
-    the interpreter lock: ``build`` does it in a thread beside the up-to-date probe's stats."""
-    return seal.read(path, SNAPSHOT, limit=1 << 32)
-
-
 class Head(NamedTuple):
     """The snapshot's first pickle: what decides whether it can be used, before the rest is unpickled
     (half a second at 5,000 papers), and what a forked child needs to check the sites
@@ -270,7 +216,7 @@ def head_of(payload: bytes) -> Head | None:
     stream = io.BytesIO(payload)
     try:
         with collector_paused():  # (40,000 lists at 5,000 papers, none garbage)
-            magic, version, key, current, spare = _PlainUnpickler(stream).load()
+            magic, version, key, current, spare = PlainUnpickler(stream).load()
     except Exception:  # noqa: BLE001 (a file that does not unpickle is no snapshot)
         return None
     if magic != MAGIC or version != FORMAT or not isinstance(key, str) or not isinstance(current, dict) \
@@ -322,10 +268,6 @@ def _ready(snapshot: Any, head: Head, folder: Path) -> Snapshot | None:
                                 users=Users(state.deps))
     state.exports.attach(fragments_source(folder))
     return dataclasses.replace(snapshot, state=state, current=head.current, spare=head.spare)
-
-
-def fragments_path(output: Path) -> Path:
-    return snapshot_path(output).with_name(FRAGMENTS)
 
 
 def fragments_source(folder: Path) -> Callable[[], memoryview | None]:

@@ -107,7 +107,7 @@ def changed_files(before: Mapping[str, bytes], now: uptodate.ContentSig) -> froz
 def try_build(options: BuildOptions, inputs: uptodate.Inputs, read: Callable[[], bytes | None] | None = None
               ) -> Done | None:
     """The build through the snapshot, or None: take the full path (nothing was written). ``read``:
-    gives the snapshot's verified payload (read beside the probe: ``commands.build``)."""
+    gives the snapshot's verified payload (read while the program was imported: ``commands/head_start.py``)."""
     output = options.output.resolve()
     if not usable(options) or is_mount_point(output):
         return None

@@ -29,52 +29,30 @@ verified.
 """
 from __future__ import annotations
 
-import functools
 import io
 import os
 import secrets
 import shutil
 import struct
-import sys
 from hashlib import blake2b
 from pathlib import Path
 from typing import Callable
 
 import jinja2
-import markdown
 from markupsafe import Markup
 
-from .. import __version__
 from . import seal
-from .fingerprint import package_digest
+from .cache_key import FORMAT, cache_root, code_fingerprint
 from ..content.link import WIKILINK
 from ..site.markup import Resolver
 
+__all__ = ["FORMAT", "cache_root", "code_fingerprint"]  # re-exported: they live in cache_key.py
+
 CACHE_FILE = "markdown.json"
-FORMAT = 2
-"""Bump when the layout of the cache file changes."""
 
 SPOOL_PREFIX = "spool-"
 Delta = tuple[str | None, frozenset[bytes]]
 """(the spool file of the entries one worker added, keys used), sent back to the parent process."""
-
-
-def cache_root(output: Path) -> Path:
-    """Where the caches of builds into ``output`` live."""
-    return output.parent / ".cache" / "evidence-explorer"
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """``v<version>-<hash>`` of everything that changes how Markdown and templates become HTML:
-    every file of the package (code, templates), the Python, Python-Markdown, Jinja and MarkupSafe
-    versions, and the cache format."""
-    from importlib import metadata
-    h = blake2b(digest_size=8)
-    h.update(f"{__version__}|{sys.version}|{markdown.__version__}|{jinja2.__version__}|"
-             f"{metadata.version('markupsafe')}|{FORMAT}".encode())
-    h.update(package_digest())
-    return f"v{__version__}-{h.hexdigest()}"
 
 
 class MarkdownCache:

@@ -15,22 +15,18 @@ in this process; the output is byte-identical either way.
 from __future__ import annotations
 
 import copyreg
-import gc
 import io
 import multiprocessing
 import os
 import pickle
-import signal
-import threading
-import time
 import traceback
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from ..content import urls
 from . import slotted
+from .aside import beside, can_fork, in_child, single_threaded, usable_cores  # (the others re-exported)
 from .memory import frozen_heap
 from .cache import Delta, MarkdownCache
 from ..site.render import write_pages
@@ -57,118 +53,12 @@ class RenderError(Exception):
     """A page failed to render in a worker process (a bug: templates get validated data)."""
 
 
-def usable_cores() -> int:
-    """The CPUs this process may run on (its affinity mask, e.g. a container's limit): ``--jobs``'s default."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def can_fork() -> bool:
-    """Whether forking workers is safe: ``fork`` exists and no other thread runs (a child forked while
-    another thread holds a lock, e.g. the import lock, waits on it forever): :func:`single_threaded`."""
-    return "fork" in multiprocessing.get_all_start_methods() and single_threaded()
-
-
 def effective_jobs(jobs: int, items: int, per_job: int = MIN_PAGES_PER_JOB) -> int:
     """Worker count actually used: at least 1, at most one per ``per_job`` items (pages to render,
     files to load), and 1 where forking is not safe (:func:`can_fork`)."""
     if not can_fork():
         return 1
     return max(1, min(jobs, items // per_job))
-
-
-def single_threaded() -> bool:
-    """Whether this process runs one thread only, so that ``fork()`` is safe: a child of a process
-    with other threads inherits the locks those threads held (an import, the allocator) and can
-    hang on them for ever. Counts the operating system's threads where it can (threads started by
-    native code too), else Python's."""
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return threading.active_count() == 1
-
-
-@contextmanager
-def beside(work: Callable[[], R] | None, raises: bool = False) -> Iterator[Callable[[], R | None]]:
-    """Run ``work`` in a thread while the block runs (None: nothing to run, no thread, the getter
-    gives None); yields a getter that hands over its result
-    once, after the block (None when it raised, or was handed over already: a large result is not
-    kept alive by the getter). For work that spends its time where the interpreter lock is released
-    (one large read, a hash of it) beside work that also does (``stat`` calls): ``build
-    --page-cache`` reads and verifies its snapshot beside the up-to-date probe, and the exports'
-    fragments beside the check of the sites (``commands/build.py``, ``dev/snapshot_build.py``). The
-    thread has left the process (:func:`single_threaded`, so that forking is safe again) when the
-    block ends. With ``raises``, what ``work`` raised is raised again when the block ends (the
-    exports written beside the pages: a full disk is the build's error)."""
-    box: list = []
-    failed: list[BaseException] = []
-    if work is None:
-        yield lambda: None
-        return
-
-    def run() -> None:
-        try:
-            box.append(work())
-        except BaseException as exc:  # noqa: BLE001 (the getter says None: the caller does without)
-            failed.append(exc)
-
-    thread = threading.Thread(target=run, name="evidence-explorer-beside", daemon=True)
-    thread.start()
-    try:
-        yield lambda: box.pop() if box else None
-    finally:
-        thread.join()
-        deadline = time.monotonic() + 1.0
-        while not single_threaded() and time.monotonic() < deadline:  # (joined: its OS thread ends next)
-            time.sleep(0.0002)
-    if raises and failed:
-        raise failed[0]
-
-
-@contextmanager
-def in_child(question: Callable[[], bool]) -> Iterator[Callable[[], bool | None]]:
-    """Ask ``question`` (a check made of system calls: ``build --page-cache`` stats the 38,000 files
-    and folders of its sites) in a forked child while the block runs; yields a getter of the answer:
-    True, False, or None when the child could not answer (it raised or died: the caller asks again
-    itself). Without a safe fork (Windows, another thread running), the getter asks in this process.
-    The answer is one byte through a pipe (nothing is unpickled from the child); the child is reaped
-    when the block ends, killed first if nobody waited for its answer."""
-    answer: list[bool | None] = []
-    if not can_fork():
-        yield lambda: answer[0] if answer else answer.append(bool(question())) or answer[0]
-        return
-    receive, send = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: one byte, then gone (no atexit, no flush of the parent's buffers)
-        try:
-            os.close(receive)
-            gc.disable()  # a short life: a collection would only copy the inherited objects' pages
-            os.write(send, b"1" if question() else b"0")
-        finally:
-            os._exit(0)
-    os.close(send)
-
-    def get() -> bool | None:
-        if not answer:
-            byte = os.read(receive, 1)  # (b"": the child ended without an answer)
-            answer.append(True if byte == b"1" else False if byte == b"0" else None)
-        return answer[0]
-
-    try:
-        yield get
-    finally:
-        os.close(receive)
-        if not answer:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:  # (reaped already: a caller ignoring SIGCHLD)
-            pass
 
 
 def render_pages(pages: Sequence[PageSpec], make_renderer: RendererFactory, staging: Path, jobs: int = 1,

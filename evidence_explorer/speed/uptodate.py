@@ -8,7 +8,7 @@ versioned cache directory (``cache.cache_root(output)/<code fingerprint>/``) hol
 - the build options that shape the output (content and output paths, base URL, search, strict),
   and the environment variables that change what git reports (``GIT_*``, ``TZ``);
 - the content signature: ``site.yaml`` and every Markdown file the loader reads (the same walk,
-  see ``load.source_stats``), each with size, mtime, ctime, inode and a content hash;
+  see ``walk.source_stats``), each with size, mtime, ctime, inode and a content hash;
 - git: ``HEAD`` of the content's repository (``gitinfo.py`` and ``changelog.py`` read ``git log``,
   which depends only on the commits; the working tree is covered by the content signature);
 - the output signature: every file and folder of the site with size, mtime, ctime and inode
@@ -47,10 +47,9 @@ from .. import __version__
 from . import seal
 from .fingerprint import package_digest
 from .memory import collector_paused
-from .cache import cache_root, code_fingerprint
+from .cache_key import cache_root, code_fingerprint, library_version
 from ..content.diagnostics import Diagnostic, Location, Report, Severity
-from ..content.load import MAX_FILE_BYTES, source_stats
-from ..content.walk import FileProblem, read_bounded
+from ..content.walk import MAX_FILE_BYTES, FileProblem, read_bounded, source_stats
 
 if TYPE_CHECKING:
     from ..options import BuildOptions
@@ -132,6 +131,33 @@ def probe(options: "BuildOptions") -> Probe:
             return Probe(inputs, old, refresh=inputs.content != old.inputs.content)
     forget(options.output)
     return Probe(inputs, None)
+
+
+def as_plain(probe: Probe) -> tuple:
+    """``probe`` as plain data (built-in types only), for a forked child to send back
+    (``commands/head_start.py``); :func:`from_plain` makes it again."""
+    inputs, fresh = probe.inputs, probe.fresh
+    return (None if inputs is None else (inputs.key, inputs.content, inputs.taken_ns),
+            None if fresh is None else (fresh.signed, _rows(fresh.diagnostics), fresh.pages), probe.refresh)
+
+
+def from_plain(data: object) -> Probe | None:
+    """The :class:`Probe` :func:`as_plain` gave, or None when ``data`` is not one."""
+    try:
+        plain_inputs, plain_fresh, refresh = data  # type: ignore[misc]
+        inputs = None if plain_inputs is None else Inputs(*plain_inputs)
+        fresh = None
+        if plain_fresh is not None:
+            signed, rows, pages = plain_fresh
+            if inputs is None or not isinstance(signed, (str, dict)):
+                return None
+            fresh = Manifest(inputs, signed, _diagnostics(rows), int(pages))
+        if inputs is not None and not (isinstance(inputs.key, tuple) and isinstance(inputs.content, dict)
+                                       and isinstance(inputs.taken_ns, int)):
+            return None
+        return Probe(inputs, fresh, bool(refresh))
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def replay(manifest: Manifest) -> Report:
@@ -246,14 +272,10 @@ def _stat(st: os.stat_result) -> Stat:
 
 def tool_fingerprint() -> str:
     """Version, every file of the package, the Python and library versions."""
-    from importlib import metadata
     h = blake2b(digest_size=16)
     h.update(f"{__version__}|{sys.version}|{sys.implementation.name}".encode())
     for name in LIBRARIES:
-        try:
-            h.update(f"|{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"|{name}=-".encode())
+        h.update(f"|{name}={library_version(name)}".encode())
     h.update(package_digest())
     return h.hexdigest()
 
@@ -284,12 +306,20 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
         "content": {rel: [*stat, digest.hex()] for rel, (stat, digest) in manifest.inputs.content.items()},
         "taken_ns": manifest.inputs.taken_ns,
         "output": manifest.signed if isinstance(manifest.signed, str) else _json(manifest.signed),
-        "diagnostics": [[d.severity.value, d.code, d.message,
-                         d.location.path if d.location else None,
-                         d.location.line if d.location else None] for d in manifest.diagnostics],
+        "diagnostics": _rows(manifest.diagnostics),
         "pages": manifest.pages,
     }
     seal.write_json(path, MANIFEST, data)
+
+
+def _rows(diagnostics: tuple[Diagnostic, ...]) -> list[list]:
+    return [[d.severity.value, d.code, d.message, d.location.path if d.location else None,
+             d.location.line if d.location else None] for d in diagnostics]
+
+
+def _diagnostics(rows: list) -> tuple[Diagnostic, ...]:
+    return tuple(Diagnostic(Severity(sev), code, message, Location(where, line) if where is not None else None)
+                 for sev, code, message, where, line in rows)
 
 
 def _json(data: object) -> str:
@@ -303,9 +333,7 @@ def read_manifest(path: Path) -> Manifest | None:
     try:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return None
-        diagnostics = tuple(Diagnostic(Severity(sev), code, message,
-                                       Location(where, line) if where is not None else None)
-                            for sev, code, message, where, line in data["diagnostics"])
+        diagnostics = _diagnostics(data["diagnostics"])
         content = {rel: ((size, mtime, ctime, ino), bytes.fromhex(digest))
                    for rel, (size, mtime, ctime, ino, digest) in data["content"].items()}
         inputs = Inputs(tuple(data["key"]), content, int(data["taken_ns"]))
