@@ -368,3 +368,20 @@ def test_synthetic_changes_list_every_imported_file_once(synthetic_site):
     urls = [r["url"].lstrip("/") for kind in ("reviews", "questions", "theories", "maps", "papers", "cmocs")
             for r in ev[kind]]
     assert len(listed) == len(set(listed)) and sorted(listed) == sorted(u for u in urls if u.count("/") == 2)
+
+
+def test_static_outputs_are_minified_once_and_again_after_a_change(tmp_path):
+    """site/static_files.static_outputs keeps its minified files while none changes (a build asks
+    twice); a changed stylesheet is minified again."""
+    import os
+    from evidence_explorer.site import static_files
+
+    (tmp_path / "a.css").write_text("a { color: red; }\n/* note */\n")
+    (tmp_path / "b.js").write_bytes(b"let x = 1;\n")
+    first = static_files.static_outputs(tmp_path)
+    assert first == (("a.css", b"a{color:red}\n"), ("b.js", b"let x = 1;\n"))
+    assert static_files.static_outputs(tmp_path) is first  # (not read nor minified again)
+    (tmp_path / "a.css").write_text("a { color: blue; }\n")
+    st = (tmp_path / "a.css").stat()
+    os.utime(tmp_path / "a.css", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert static_files.static_outputs(tmp_path)[0] == ("a.css", b"a{color:blue}\n")
