@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,17 +89,17 @@ class Manifest:
     diagnostics: tuple[Diagnostic, ...]
     pages: int
 
-    @property
+    @cached_property
     def output(self) -> OutputSig | None:
-        """The output signature (None when its stored text does not decode as one)."""
-        if isinstance(self.signed, str):
-            try:
-                data = json.loads(self.signed)
-                decoded = {str(rel): tuple(stat) for rel, stat in data.items()} if isinstance(data, dict) else None
-            except (ValueError, TypeError, AttributeError, RecursionError):
-                decoded = None
-            object.__setattr__(self, "signed", decoded)
-        return self.signed  # type: ignore[return-value]
+        """The output signature (None when its stored text does not decode as one), decoded once;
+        the text is kept (written again as it is, sent by the head start's child as one string)."""
+        if not isinstance(self.signed, str):
+            return self.signed
+        try:
+            data = json.loads(self.signed)
+            return {str(rel): tuple(stat) for rel, stat in data.items()} if isinstance(data, dict) else None
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return None
 
 
 @dataclass(frozen=True)
