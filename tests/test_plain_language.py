@@ -229,6 +229,32 @@ def test_every_term_in_a_label_links_to_its_definition(demo_site, demo_pages):
     assert unlinked == set(), unlinked
 
 
+def glossary_entries(html: str) -> list[str]:
+    """The names a glossary page defines: each site term (``<dt><dfn>``) and each of the review's
+    own entries (a paragraph of its prose that opens with a bold name, ``**Name.** ...``)."""
+    names = re.findall(r"<dt[^>]*><dfn>(.*?)</dfn></dt>", html, re.S)
+    names += re.findall(r"<p><strong>(.*?)\.?</strong>", html, re.S)
+    return [re.sub(r"<[^>]+>", "", n).strip() for n in names]
+
+
+def test_the_glossary_defines_each_term_once(demo_site):
+    """The demo's own glossary page sits under the site's terms: it may say how the reviews use a
+    site term, but not define it a second time (it used to repeat five of them)."""
+    entries = glossary_entries((demo_site / "glossary" / "index.html").read_text(encoding="utf-8"))
+    assert len(entries) > len(TERMS), "the site's terms and the review's own entries"
+    wordings = {w for t in TERMS for w in (t.name.lower(), *t.words)}
+
+    def names(entry: str) -> set[str]:  # 'Mechanism: resource and reasoning' names 'mechanism'
+        lower = entry.lower()
+        return {lower, lower.split(" (")[0], lower.split(":")[0]}
+
+    site_terms = entries[:len(TERMS)]
+    assert [t.name for t in TERMS] == site_terms
+    again = [e for e in entries[len(TERMS):] if names(e) & wordings]
+    assert again == [], f"defined twice on the glossary page: {again}"
+    assert len({e.lower() for e in entries}) == len(entries)
+
+
 def test_a_status_badge_explains_itself(demo_site):
     page = (demo_site / "cmocs" / "cmoc-R1-01" / "index.html").read_text(encoding="utf-8")
     badge = re.search(r'<a class="badge status-proposed"[^>]*>(.*?)</a>', page, re.S)
