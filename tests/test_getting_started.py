@@ -1,6 +1,7 @@
-"""Starting an evidence base from nothing: ``init``, its CI workflows run as written, the install
-(a wheel carries every template, static and starter file), ``--jobs``' default, the content-format
-tables, list fields given as one comma-separated text, and a favicon on every page."""
+"""Starting an evidence base from nothing: ``init``, its CI workflows run as written, the install (the
+README's commands run as written; a wheel carries every template, static and starter file),
+``--jobs``' default, the content-format tables, list fields given as one comma-separated text, and a
+favicon on every page."""
 from __future__ import annotations
 
 import os
@@ -250,13 +251,57 @@ def test_every_page_has_a_favicon(minimal_site):
         assert 'rel="icon"' in page.read_text(encoding="utf-8"), page
 
 
-def test_wheel_carries_every_package_file(tmp_path):
-    source = tmp_path / "source"  # a copy, so the build leaves nothing in the checkout
+def _source_copy(tmp_path: Path) -> Path:
+    """What an install reads from a clone, copied, so that building it leaves nothing in the checkout."""
+    source = tmp_path / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "evidence_explorer", source / "evidence_explorer",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    return source
+
+
+def _readme_install() -> tuple[str, list[str]]:
+    """The README's install advice: its text up to the first command block, and that block's lines."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Install, start, publish", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, "the README shows how to install"
+    lines = [line.split("#", 1)[0].strip() for line in block.group(1).splitlines()]
+    return section, [line for line in lines if line]
+
+
+def test_the_readme_install_needs_only_python():
+    """The install the README gives first uses nothing but Python (pipx is not on a fresh machine, and
+    Debian's and Ubuntu's own Python refuse a plain ``pip install``: PEP 668); where pipx is offered,
+    it says how to get it."""
+    section, commands = _readme_install()
+    assert commands[0].startswith("python3 -m venv "), commands
+    assert not any(c.split()[0] in ("pipx", "pip", "pip3") for c in commands), commands
+    for paragraph in section.split("\n\n"):
+        if "pipx install" in paragraph:
+            assert "apt-get install pipx" in paragraph and "pipx ensurepath" in paragraph, paragraph
+
+
+def test_the_readme_install_runs_as_written(tmp_path):
+    """The README's install commands, run as written in a new home folder (from a copy of the source;
+    ``--no-deps``: the dependencies are this environment's business, the commands and paths are the
+    README's), leave ``evidence-explorer`` on the PATH."""
+    _section, commands = _readme_install()
+    home = tmp_path / "home"
+    home.mkdir()
+    script = " && ".join(c + " --no-deps" if c.endswith("pip install .") else c for c in commands)
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "HOME": str(home),
+           "PIP_QUIET": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    run = subprocess.run(["bash", "-c", f"{script} && command -v evidence-explorer"], cwd=_source_copy(tmp_path),
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert Path(run.stdout.split()[-1]).parent.parent.parent == home, run.stdout
+
+
+def test_wheel_carries_every_package_file(tmp_path):
+    source = _source_copy(tmp_path)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("*.whl"))
