@@ -249,3 +249,30 @@ def test_papers_by_evidence_set_fit_a_phone(demo_url, page, path):
         return [[b.scrollWidth, b.clientWidth], [...t.querySelectorAll('th, td')].map(c => c.getBoundingClientRect().right)]; }""")
     assert box[0] <= box[1], f"{path}: {box}"
     assert max(cells) <= 390 - 16 + 0.5, f"{path}: a cell ends at {max(cells)} px"  # within the page's margin
+
+
+CHOICES = """() => [...document.querySelectorAll('.decision .ticks, table.packet-links-table .decision-cell')].map(box => {
+  const b = box.getBoundingClientRect(), pad = parseFloat(getComputedStyle(box).paddingLeft);
+  return [...box.querySelectorAll(':scope > li, :scope > span')].map(c => { const r = c.getBoundingClientRect();
+    return [Math.round(r.left - b.left - pad), Math.round(r.top), Math.round(r.right)]; }); })"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 390])
+@pytest.mark.parametrize("packet", ["R1", "R1/papers", "mrt-cas"])
+def test_decision_choices_wrap_whole_on_a_phone(demo_url, page, packet, width):
+    """A decision's choices (a configuration's Agree, Contest, Revise; a paper's agreed, contested,
+    proposed) are on one line or one per line, starting at the box's left edge. At 390 px a paper's
+    "Decision:" shared the first line with two choices and "proposed" wrapped alone under them; below
+    370 px a configuration's "Revise" did."""
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{demo_url}/review/packet/{packet}/")
+    boxes = page.evaluate(CHOICES)
+    assert boxes and all(len(choices) == 3 for choices in boxes), boxes
+    for choices in boxes:
+        lefts, tops, rights = zip(*choices)
+        one_line = len(set(tops)) == 1
+        one_per_line = len(set(lefts)) == 1 and len(set(tops)) == 3
+        assert one_line or one_per_line, f"{packet} at {width} px: choices at (left, top) {choices}"
+        assert lefts[0] == 0 and max(rights) <= width, f"{packet} at {width} px: {choices}"
+    if width == 390:  # where all three fit, they share a line
+        assert all(len({top for _l, top, _r in choices}) == 1 for choices in boxes)
