@@ -337,7 +337,7 @@ def test_counts_of_one_are_singular_in_a_fresh_base(starter_site):
                                   r"reviews|theory nodes|papers|related links|part-of links|layers|cells|gaps|rows)\b|All 1\b")
     for name, words in pages.items():
         assert not plural_after_one.search(words), (name, plural_after_one.search(words).group(0))
-    assert "The one configuration (CMOC) in one table" in pages["what-works"]
+    assert "The evidence base has one configuration (CMOC). Its row shows in which" in pages["what-works"]
     assert "Confidence is not assessed for it." in pages["what-works"]
     assert "1 configuration (CMOC), saying in which" in pages["cmocs"]
     assert re.search(r"\d+ papers?, 1 configuration \(CMOC\), \d+ theory nodes? and 1 evidence map\.", pages["data"])

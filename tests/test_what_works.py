@@ -130,6 +130,22 @@ def test_a_filter_every_row_passes_is_not_offered(make_site, tmp_path):
     assert "data-theory=" not in page and "data-direction=" not in page
 
 
+def test_the_introduction_to_one_configuration_speaks_of_one(make_site, tmp_path):
+    """With one CMOC the introduction read "The one configuration (CMOC) in one table: ... Rows follow
+    the theory nodes they inform; download every row as cmocs.csv": a table, rows and every row for a
+    single one. It now speaks of the one configuration and its row; with two, of each of them."""
+    out = _build(make_site, tmp_path, {"cmocs/c1.md": _cmoc("T1", "direction: enabler\n")}, "title: One\n")
+    lead = _lead(read(out, "what-works"))
+    assert lead == ("The evidence base has one configuration (CMOC). Its row shows in which context (for whom, in "
+                    "what circumstances), through which mechanism, to which outcome, whether it works for or "
+                    "against the programme and how many sources stand behind it. Confidence is not assessed for "
+                    "it. Download it as cmocs.csv."), lead
+    two = _build(make_site, tmp_path / "two", {"cmocs/c1.md": _cmoc("T1"), "cmocs/c2.md": _cmoc("T2")}, "title: Two\n")
+    lead = _lead(read(two, "what-works"))
+    assert lead.startswith("All 2 configurations (CMOCs) in one table: in which context"), lead
+    assert "how many sources stand behind each. Confidence is not assessed for any of them. Rows follow" in lead
+
+
 def test_reading_the_site_describes_what_works_as_the_demo_shows_it(demo_site):
     """docs/reading-the-site.md said what works shows direction and confidence and can be narrowed by
     "direction or confidence"; the demo's table has neither (no CMOC records them). The guide now
