@@ -331,6 +331,35 @@ def test_an_old_sheet_without_kind_columns_still_imports(tmp_path):
         ("cmoc-theory", "c2", "T1", "status", "agreed"), ("cmoc", "c3", "", "review_note", "Checked")}
 
 
+def test_a_theory_link_shows_the_status_it_takes_from_its_cmoc(tmp_path):
+    """A theory link without a status of its own has its CMOC's, on the site and on /review/; the sheet
+    said '' (c1 → T1, c1 agreed). It now exports the CMOC's status, and the import takes either that or
+    '' (a sheet exported before) as what the file had; a CMOC whose own status changed since is a
+    conflict for its theory links as for itself."""
+    content = site_copy(tmp_path)
+    rows = sheet(content)
+    assert (row(rows, "c1", "T1")["status"], row(rows, "c2", "T1")["status"], row(rows, "c3", "T1")["status"]) == \
+        ("agreed", "contested", "")
+    assert row(rows, "c1", kind="cmoc-source", paper="good-2019")["status"] == ""  # sources take nothing from it
+    row(rows, "c1", "T1").update(decision="contested")
+    row(rows, "c2", "T1").update(decision="agreed")
+    older = [dict(r) for r in rows]
+    row(older, "c1", "T1")["status"] = row(older, "c2", "T1")["status"] = ""  # as the sheet was exported before
+    c2 = content / "cmocs" / "c2.md"
+    for sheet_rows, name in ((rows, "links.csv"), (older, "older.csv")):
+        result = apply_review_csv(write_sheet(tmp_path / name, sheet_rows), content, dry_run=True)
+        assert not result.diagnostics, [d.format() for d in result.diagnostics]
+        assert {(c.cmoc, c.theory, c.field, c.old, c.new) for c in result.changes} == {
+            ("c1", "T1", "status", None, "contested"), ("c2", "T1", "status", None, "agreed")}
+    c2.write_text(c2.read_text(encoding="utf-8").replace("status: contested", "status: proposed"), encoding="utf-8")
+    sheet_path = write_sheet(tmp_path / "links.csv", rows)
+    result = apply_review_csv(sheet_path, content)
+    assert [d.format() for d in result.diagnostics] == [
+        f"{sheet_path}:{line_of(rows)(row(rows, 'c2', 'T1'))}: warning: link c2 → T1: status is 'proposed' in "
+        f"{content}/cmocs/c2.md but was 'contested' when the sheet was exported; row not applied [review.conflict]"]
+    assert {(c.cmoc, c.theory, c.new) for c in result.changes} == {("c1", "T1", "contested")}
+
+
 def _whole_rows(corpus, base_url: str) -> bytes:
     """links.csv as one csv.writer writes it from whole rows (the way it was written before each
     CMOC's shared cells were written once)."""

@@ -1,6 +1,7 @@
 """/review/ pages: the index with counts by status, review packets (also printed to PDF), integrity report."""
 from __future__ import annotations
 
+import csv
 import html
 import re
 import shutil
@@ -281,3 +282,71 @@ def test_review_fields_are_validated_where_they_are_written(make_site):
            "[schema.unknown-field]" in run.err
     assert f"{content}/cmocs/c1.md:6: error: 'status' must be one of proposed, agreed, contested; got 'done' " \
            "[schema.choice]" in run.err
+
+
+def _index_counts(site) -> dict:
+    """/review/'s counts: the links still waiting and all links (its first line), and the table's
+    "All theories" row, by status and by kind (each cell named by its data-label)."""
+    page = (site / "review" / "index.html").read_text(encoding="utf-8")
+    waiting, links = map(int, re.search(r"<strong>(\d+)</strong> of (\d+) links? still waiting", page).groups())
+    foot = re.search(r"<tfoot>(.*?)</tfoot>", page, re.S).group(1)
+    cells = {html.unescape(label): int(n) for label, n in re.findall(r'data-label="([^"]+)">(\d+)</td>', foot)}
+    configurations = int(re.search(r"for each of the (\d+) configurations? as a whole", " ".join(page.split()))[1])
+    return {"waiting": waiting, "links": links, "cells": cells, "configurations": configurations}
+
+
+def _sheet_counts(site) -> dict:
+    """The same counts from the sheet /review/ offers for download, over the kinds of link /review/
+    counts, and its rows for configurations as a whole (which no theory's row counts)."""
+    from collections import Counter
+
+    from evidence_explorer.content.review_links import KIND_LABELS
+    from evidence_explorer.content.status_words import STATUS_WORDS
+    from evidence_explorer.exports.csvsafe import unprotect
+    from evidence_explorer.site.views.advisory import LINK_KINDS, TO_REVIEW
+    with (site / "review" / "links.csv").open(encoding="utf-8", newline="") as fh:
+        every = list(csv.DictReader(fh))
+    rows = [r for r in every if r["kind"] in LINK_KINDS]
+    statuses = Counter(unprotect(r["status"]) for r in rows)
+    cells = {STATUS_WORDS[s or "none"].label: statuses[s] for s in ("proposed", "agreed", "contested", "")}
+    cells.update({KIND_LABELS[k]: n for k, n in Counter(r["kind"] for r in rows).items()}, **{"All links": len(rows)})
+    return {"waiting": sum(statuses[s] for s in TO_REVIEW), "links": len(rows), "cells": cells,
+            "configurations": sum(r["kind"] == "cmoc" for r in every)}
+
+
+STATUSES_SITE = {
+    "theories/T1.md": "---\ntitle: One\n---\n", "theories/T2.md": "---\ntitle: Two\n---\n",
+    "papers/p1.md": "---\ntitle: P1\nauthors: [A B]\nyear: 2020\n---\n",
+    "papers/p2.md": "---\ntitle: P2\nauthors: [C D]\nyear: 2021\ntheories: [{theory: T1, status: proposed}, T2]\n---\n",
+    "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [T1]\nstatus: agreed\n---\n",
+    "cmocs/c2.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [{paper: p2, status: contested}]\n"
+                   "theories: [{theory: T2, status: agreed}]\nstatus: contested\n---\n",
+    "cmocs/c3.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1, p2]\ntheories: [T1]\n---\n",
+    "maps/m1.md": "---\ntheory: T2\nrows:\n  - focus: F\n    papers: [p1, {paper: p2, status: agreed}]\n---\n",
+}
+"""Every status on every kind of link, and theory links that take their CMOC's status (c1 → T1: agreed)."""
+
+
+@pytest.mark.parametrize("base", ["demo", "statuses"])
+def test_review_index_counts_equal_the_sheet(base, demo_site, make_site, tmp_path):
+    """Each count on /review/ (links still waiting, all links, and per status and per kind over all
+    theories) equals the rows of /review/links.csv with that status or kind. The sheet's status of a
+    theory link without one of its own was empty, where /review/ and the packets count and show the
+    status it takes from its configuration: the demo's 29 proposed theory links were "not reviewed"
+    in the sheet (652 empty statuses against 623). The page also says how many rows are the
+    configurations' own (the sheet has 681 rows where the page counted 652 links)."""
+    if base == "demo":
+        site = demo_site
+    else:
+        site = tmp_path / "site"
+        run = run_cli("build", "--content", str(make_site(STATUSES_SITE)), "--output", str(site), "--no-search",
+                      "--quiet")
+        assert run.code == 0, run.err
+    page, sheet = _index_counts(site), _sheet_counts(site)
+    assert page["cells"]["All links"] == page["links"], "each link serves one theory: the table counts it once"
+    assert page == sheet
+    assert sum(page["cells"][w] for w in ("Proposed", "Agreed", "Contested", "Not reviewed")) == page["links"]
+    if base == "statuses":
+        assert page["cells"] == {"Proposed": 1, "Agreed": 3, "Contested": 1, "Not reviewed": 6,
+                                 "CMOC → theory": 3, "CMOC → source paper": 4, "Paper coded to a theory": 2,
+                                 "Paper in an evidence set": 2, "All links": 11}

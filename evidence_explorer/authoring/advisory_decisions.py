@@ -215,9 +215,11 @@ def _reviewed_text(node) -> str | None:
     return (f"{date_text} by {by_text}" if by_text else date_text) or None
 
 
-def _row_changes(d: Decision, target: _Target, shown: str, csv_path: str,
-                 report: Report) -> list[tuple[str, str | None, Value]] | None:
-    """(field, old, new) the row asks for; None (reported) when the file changed since the export."""
+def _row_changes(d: Decision, target: _Target, shown: str, csv_path: str, report: Report,
+                 inherited: str | None = None) -> list[tuple[str, str | None, Value]] | None:
+    """(field, old, new) the row asks for; None (reported) when the file changed since the export.
+    ``inherited``: the CMOC's own status, which a theory link without one of its own shows (and the
+    sheet exports; a sheet exported before that has the link's own, empty: both match)."""
     wanted = {"status": d.decision, "review_note": d.comment}
     exported = {"status": d.exported_status, "review_note": d.exported_note}
     out: list[tuple[str, str | None, Value]] = []
@@ -225,8 +227,9 @@ def _row_changes(d: Decision, target: _Target, shown: str, csv_path: str,
         new, old = wanted[name], _current(target.node, name)
         if not new or new == (old or ""):
             continue
-        if (old or "") != exported[name]:
-            report.warning("review.conflict", f"{d.what}: {name} is '{old or ''}' in {shown} but was "
+        now = (old or inherited or "") if name == "status" else (old or "")
+        if exported[name] not in {now, old or ""}:
+            report.warning("review.conflict", f"{d.what}: {name} is '{now}' in {shown} but was "
                            f"'{exported[name]}' when the sheet was exported; row not applied", Location(csv_path, d.row))
             return None
         out.append((name, old, new))
@@ -268,7 +271,8 @@ def _apply_file(target_file: _File, decisions: list[Decision], csv_path: str, re
                            Location(csv_path, d.row))
             outcomes["unknown"] += 1
             continue
-        asked = _row_changes(d, target, target_file.shown, csv_path, report)
+        asked = _row_changes(d, target, target_file.shown, csv_path, report,
+                             _current(mapping, "status") if d.kind == "cmoc-theory" else None)
         if asked is None:
             outcomes["conflict"] += 1
             continue

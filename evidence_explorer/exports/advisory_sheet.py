@@ -27,7 +27,8 @@ COLUMNS = ("kind", "cmoc", "theory", "paper", "map", "row", "focus", "relation",
 ``cmoc``, ``theory``, ``paper``, ``map`` and ``row`` (1-based position of the evidence set in its map,
 with its ``focus``) name the link, the others of them are empty. ``status``, ``review_note`` and
 ``reviewed`` are the values at export time (an import compares them with the files to find conflicts);
-``decision``, ``comment``, ``decided_on`` (YYYY-MM-DD) and ``decided_by`` are for the reviewers."""
+``status`` is the one the site shows and /review/ counts: a theory link with none of its own has its
+CMOC's. ``decision``, ``comment``, ``decided_on`` (YYYY-MM-DD) and ``decided_by`` are for the reviewers."""
 INPUTS = ("decision", "comment", "decided_on", "decided_by")
 SHARED = slice(COLUMNS.index("title"), COLUMNS.index("url") + 1)
 """The cells a CMOC's link rows repeat (a paper's or map's rows: their title and URL), before the inputs."""
@@ -78,7 +79,8 @@ def link_rows(corpus: Corpus, base_url: str, links: Iterable[ReviewLink] | None 
         yield {"kind": link.kind, "cmoc": link.cmoc, "theory": link.theory, "paper": link.paper, "map": link.map,
                "row": str(link.row) if link.row else "", "focus": link.focus,
                "relation": link.item.relation if link.kind == "cmoc-theory" else "",
-               "status": link.status, "review_note": link.review_note, "reviewed": reviewed_text(link.reviewed),
+               "status": link.effective_status, "review_note": link.review_note,
+               "reviewed": reviewed_text(link.reviewed),
                **_cells(corpus, link, base_url, cmoc_sources),
                "decision": "", "comment": "", "decided_on": "", "decided_by": ""}
 

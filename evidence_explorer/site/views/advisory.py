@@ -140,6 +140,7 @@ def pages(corpus: Corpus, memo: Memo | None = None,
     yield PageSpec("review/", "advisory/index.html", "Advisory review", {
         "rows": linked, "empty": empty, "statuses": STATUS_COLUMNS, "words": STATUS_WORDS,
         "kinds": LINK_KINDS, "packet_url": packet_url, "n_findings": len(findings),
+        "n_configurations": len(corpus.cmocs),
         "totals": {s: sum(r.by_status[s] for r in linked) for s in STATUS_COLUMNS},
         "kind_totals": {k: sum(r.by_kind[k] for r in linked) for k in LINK_KINDS},
         **distinct_counts(corpus, memo),
