@@ -674,3 +674,25 @@ def test_every_scrolling_table_box_is_a_named_focusable_region(demo):
             boxes += 1
             assert 'role="region"' in tag and 'tabindex="0"' in tag and "aria-label" in tag, f"{path}: {tag}"
     assert boxes > 10
+
+
+def test_the_authors_capitals_are_kept_where_a_label_starts_with_a_capital(demo, make_site, tmp_path):
+    """A review's breadcrumb (its method) and a direction's label (site.yaml) went through Jinja's
+    ``capitalize``, which lowers every other letter: the systematic review's breadcrumb read
+    "reported with prisma". Only the first letter is raised now."""
+    crumb = section(read(demo, "reviews/slr"), '<nav aria-label="Breadcrumb"', "</nav>")
+    assert "Systematic literature review, reported with PRISMA; thematic synthesis" in crumb
+    content = make_site({
+        "theories/T1.md": "---\ntitle: One\n---\n",
+        "papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n",
+        "cmocs/c1.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [T1]\n"
+                       "direction: enabler\n---\n",
+        "cmocs/c2.md": "---\ncontext: C\nmechanism: M\noutcome: O\nsources: [p1]\ntheories: [T1]\n---\n",
+    }, "title: T\nfacets:\n  direction:\n    label: Direction\n    values: {enabler: helps the ICS work, "
+       "barrier: holds the ICS back}\n")
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    for where in ("cmocs/c1", "theories/T1", "what-works"):
+        page = read(out, where)
+        assert ">Helps the ICS work</span>" in page and "Helps the ics work" not in page, where

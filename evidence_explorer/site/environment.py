@@ -237,7 +237,15 @@ def make_environment(reload: bool = False, quick: bool = True) -> jinja2.Environ
         env.template_class = QuickTemplate
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["slash_breaks"] = slash_breaks
+    env.filters["first_upper"] = first_upper
     return env
+
+
+def first_upper(text: str) -> str:
+    """``text`` with its first letter in upper case and the rest as written: for the authors' words
+    (a review's method, a facet's labels), where Jinja's ``capitalize`` also lowers the rest
+    ("reported with PRISMA" became "reported with prisma")."""
+    return text[:1].upper() + text[1:]
 
 
 def slash_breaks(text: str) -> Markup:
