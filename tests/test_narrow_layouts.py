@@ -284,3 +284,16 @@ def test_decision_choices_wrap_whole_on_a_phone(demo_url, page, packet, width):
         assert lefts[0] == 0 and max(rights) <= width, f"{packet} at {width} px: {choices}"
     if width == 390:  # where all three fit, they share a line
         assert all(len({top for _l, top, _r in choices}) == 1 for choices in boxes)
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_two_column_table_in_a_page_fits_a_phone(demo_url, page, width):
+    """The realist synthesis's methods page has a table of study types and the evidence type each
+    was given; "Theoretical evidence/opinion/commentary" could not wrap, and the table scrolled in
+    its box (21 px at 390 px, 91 px at 320 px, the evidence type cut off). It breaks after its
+    slashes now, and fits."""
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(f"{demo_url}/methods-realist-synthesis/")
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.prose .table-scroll')].map(b =>
+        [b.scrollWidth, b.clientWidth])""")
+    assert boxes and all(scroll <= client for scroll, client in boxes), boxes

@@ -696,3 +696,23 @@ def test_the_authors_capitals_are_kept_where_a_label_starts_with_a_capital(demo,
     for where in ("cmocs/c1", "theories/T1", "what-works"):
         page = read(out, where)
         assert ">Helps the ICS work</span>" in page and "Helps the ics work" not in page, where
+
+
+def test_a_table_in_markdown_breaks_after_its_slashes(make_site, tmp_path):
+    """A Markdown table's text has a line-break opportunity after each slash between words, as the
+    site's own tables have (``slash_breaks``): the realist synthesis's methods page, a two-column
+    table of evidence types such as "Theoretical evidence/opinion/commentary", scrolled 21 px at
+    390 px and 91 px at 320 px. A link's address and other attributes are left as they are."""
+    content = make_site({
+        "papers/p1.md": "---\ntitle: P\nauthors: [A B]\nyear: 2020\n---\n",
+        "pages/methods.md": "---\ntitle: Methods\n---\n| As printed | Type |\n|---|---|\n"
+                            "| Commentary, see [[p1]] and [a/b](https://example.org/a/b) | Theoretical "
+                            "evidence/opinion/commentary |\n\nNot in a table: and/or.\n",
+    })
+    out = tmp_path / "site"
+    run = run_cli("build", "--content", str(content), "--output", str(out), "--no-search", "--quiet")
+    assert run.code == 0, run.err
+    page = read(out, "methods")
+    assert "<td>Theoretical evidence/<wbr>opinion/<wbr>commentary</td>" in page
+    assert '<a href="https://example.org/a/b">a/<wbr>b</a>' in page and 'href="/papers/p1/"' in page
+    assert "and/or" in page  # prose outside tables is as written

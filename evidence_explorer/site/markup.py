@@ -191,14 +191,22 @@ def sanitise(html: str) -> str:
 
 TABLE_START = re.compile(r"<table\b[^>]*>")
 TABLE_BOX = '<div class="table-scroll" role="region" aria-label="Table" tabindex="0">'
+TABLE = re.compile(r"<table\b.*?</table>", re.S)
+TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+WORD_SLASH = re.compile(r"(?<=\w)/(?=\w)")
 
 
 def scrolling_tables(html: str) -> str:
     """``html`` with each table in a box that scrolls sideways (``.table-scroll``, a labelled region
     a keyboard can reach and scroll, as the site's own tables are), so a wide table in a body
-    never widens a phone's page. Runs on the final (sanitised) HTML, whose tags are well formed."""
+    never widens a phone's page; and, in its text, a line-break opportunity (``<wbr>``) after each
+    slash between words, as the site's own tables have (``slash_breaks``): a two-column table of
+    "evidence/opinion/commentary" fits a phone instead of scrolling. Runs on the final (sanitised)
+    HTML, whose tags are well formed (attributes, such as a link's ``href``, are left as they are)."""
     if "<table" not in html:
         return html
+    html = TABLE.sub(lambda m: "".join(part if i % 2 else WORD_SLASH.sub("/<wbr>", part)
+                                       for i, part in enumerate(TAG_OR_TEXT.split(m.group(0)))), html)
     return TABLE_START.sub(lambda m: TABLE_BOX + m.group(0), html).replace("</table>", "</table></div>")
 
 
