@@ -59,7 +59,7 @@ def test_home_counts_link_to_their_lists_and_shows_every_component(demo, ev):
                          ("cmocs/", len(ev["cmocs"]), "configurations"), ("maps/", len(ev["maps"]), "evidence maps"),
                          ("reviews/", len(ev["reviews"]), "reviews")):
         assert re.search(rf'<a href="/{url}"><strong>{n}</strong> {noun}', page), (url, n)
-    assert '<form class="home-search" role="search" action="/search/"' in page
+    assert '<form class="home-search" role="search" aria-labelledby="' in page and 'action="/search/"' in page
     components = [t for t in ev["theories"] if t.get("kind", "component") == "component"]
     assert len(components) == 8
     for t in components:
@@ -593,7 +593,7 @@ def test_theory_graph_draws_hierarchy(minimal_site):
 
 def test_404_page_offers_search_and_the_main_sections(demo):
     page = (demo / "404.html").read_text(encoding="utf-8")
-    assert '<form class="home-search" role="search" action="/search/"' in page
+    assert '<form class="home-search" role="search" aria-labelledby="' in page and 'action="/search/"' in page
     for url in ("/theories/", "/papers/", "/cmocs/", "/graph/"):
         assert f'<a href="{url}">' in page
 
@@ -716,3 +716,24 @@ def test_a_table_in_markdown_breaks_after_its_slashes(make_site, tmp_path):
     assert "<td>Theoretical evidence/<wbr>opinion/<wbr>commentary</td>" in page
     assert '<a href="https://example.org/a/b">a/<wbr>b</a>' in page and 'href="/papers/p1/"' in page
     assert "and/or" in page  # prose outside tables is as written
+
+
+def test_each_search_landmark_of_a_page_has_a_name_of_its_own(demo):
+    """The home page and the 404 page have a search box of their own besides the header's: two
+    search landmarks without a name, which a screen reader's list of landmarks cannot tell apart
+    (axe: landmark-unique). Each is named now, differently on one page."""
+    pages = []
+    for path in demo.rglob("*.html"):
+        page = path.read_text(encoding="utf-8")
+        forms = re.findall(r'<form\b[^>]*\brole="search"[^>]*>', page)
+        if len(forms) < 2:  # (one alone needs no name to be told apart: /search/'s)
+            continue
+        names = []
+        for form in forms:
+            label = re.search(r'aria-label="([^"]+)"', form)
+            by = re.search(r'aria-labelledby="([^"]+)"', form)
+            assert label or by, f"{path}: {form}"
+            names.append(label[1] if label else text(re.search(rf'<label id="{by[1]}"[^>]*>(.*?)</label>', page)[1]))
+        assert len(set(names)) == len(names), f"{path}: {names}"
+        pages.append(path.relative_to(demo).as_posix())
+    assert {"index.html", "404.html", "papers/index.html"} <= set(pages)  # the papers list: its filters
