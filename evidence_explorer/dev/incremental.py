@@ -41,6 +41,7 @@ from ..pipeline import PLAIN_ENV, build
 from ..site.pages import collect_pages
 from ..site.environment import make_environment
 from ..site.render import Renderer
+from ..site.search_index import BUNDLE_DIR
 from ..site.views import PageSpec, nav_items
 from ..site.views.home import with_file_sizes
 from ..site.views.memo import Memo, flat
@@ -51,6 +52,7 @@ from .export_memo import ExportMemo, kept_over, unchanged_others
 from .export_memo import extra_files as memo_extra_files
 from .recording import render_recorded, render_recording
 from .relink import changed_backlinks, relink
+from .search_bundle import carrying
 from .reread import read_changed, walk_key  # noqa: F401  (read_changed: tests read it here)
 from .served import remove_file, write_if_changed, write_pages
 from .state import Outcome, SiteState
@@ -62,11 +64,15 @@ whole memo, so not after every edit; until then they only take memory)."""
 # --- the two entry points -----------------------------------------------------------------
 
 def full_build(options: BuildOptions, report: Report | None = None) -> Outcome:
-    """:func:`pipeline.build` without the search index (serve indexes in the background) and with a
-    render stage that remembers each page's dependencies, for the rebuilds that follow."""
+    """:func:`pipeline.build` without the search index (serve indexes in the background; the new site
+    gets the bundle served now, :func:`.search_bundle.carrying`) and with a render stage that
+    remembers each page's dependencies, for the rebuilds that follow."""
     quick = options.fast_paths and os.environ.get(PLAIN_ENV) != "1"  # (as the build decides)
     env, counted = make_environment(reload=True, quick=quick), {}  # kept for the session: templates may change
-    result = build(replace(options, search=False, cache=False), report, render=partial(render_recording, env, counted))
+    render = partial(render_recording, env, counted)
+    if options.search:  # the new site keeps the search files served now until the refresh re-indexes it
+        render = carrying(options.output.resolve() / BUNDLE_DIR, render)
+    result = build(replace(options, search=False, cache=False), report, render=render)
     if result.config_failed or not result.written:
         return Outcome(result.report, None, full=True, config_failed=result.config_failed)
     corpus, pages, deps = result.corpus, result.pages, result.rendered

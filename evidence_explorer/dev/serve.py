@@ -7,9 +7,9 @@
   injected into HTML responses by this server (never written into the site), polls
   ``/__evidence-explorer__/status.json`` and shows the diagnostics (``path:line: message``) in an
   overlay. The terminal shows the same.
-* The exports and sitemap, then the Pagefind index (built on a hard-linked snapshot of the site and
-  swapped in when done) are refreshed in a background thread once the pages are written
-  (:mod:`.serve_refresh`): they may lag by seconds, never stay stale once the edits settle.
+* The exports and sitemap, then the Pagefind index (built on a hard-linked snapshot of the site,
+  installed file by file: :mod:`.search_bundle`) are refreshed in a background thread once the pages
+  are written (:mod:`.serve_refresh`): they may lag by seconds, never stay stale once the edits settle.
 * Only a folder this program wrote is ever built into and served (a temporary folder unless
   ``--output`` is given); only this server's own host names are answered (:mod:`.serve_http`).
   Ctrl+C, SIGTERM and SIGHUP stop Pagefind and remove the temporary folder before exiting.

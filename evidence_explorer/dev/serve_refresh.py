@@ -27,9 +27,9 @@ from typing import Callable, Iterator
 from ..content.diagnostics import Report
 from .incremental import SiteState, write_extras
 from .export_memo import extra_files
+from .search_bundle import install
 from .served import as_bytes, holds
-from ..site.publish import swap
-from ..site.search_index import index_site
+from ..site.search_index import BUNDLE_DIR, index_site
 from ..site.views.memo import Memo
 from ..speed.memory import collector_held
 
@@ -59,6 +59,8 @@ class BackgroundRefresher:
         self._process: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
         self._work: Path | None = None
+        self._bundle: frozenset[str] | None = None
+        """The files of the search bundle served now (:func:`.search_bundle.install`)."""
         self.done = 0
         """Number of refreshes completed (tests wait on it)."""
         self.indexed = 0
@@ -171,13 +173,14 @@ class BackgroundRefresher:
                 process.kill()
 
     def _index_once(self, lines: list[str]) -> bool:
-        """Index a hard-linked snapshot of the site, then swap its bundle in (in one step where the
-        system can), so that requests meanwhile get the previous index whole."""
+        """Index a hard-linked snapshot of the site, then install its bundle file by file, the files of
+        the bundle it replaces kept until the next one (:mod:`.search_bundle`): a request meanwhile
+        gets every search file, of the previous index or of the new one."""
         with self.writing():
             work = self._work = Path(tempfile.mkdtemp(prefix=".search-", dir=self.output.parent))
             try:
                 shutil.copytree(self.output, work / "site", copy_function=os.link,
-                                ignore=shutil.ignore_patterns("pagefind"))
+                                ignore=shutil.ignore_patterns(BUNDLE_DIR))
             except OSError as exc:  # the output moved under us (a full rebuild): the next request redoes it
                 shutil.rmtree(work, ignore_errors=True)
                 lines.append(f"search index not refreshed: {exc}")
@@ -192,7 +195,7 @@ class BackgroundRefresher:
                     lines.extend(d.format() for d in report.sorted())
                 return False
             with self.writing():
-                swap(work / "site" / "pagefind", self.output / "pagefind")
+                self._bundle = install(work / "site" / BUNDLE_DIR, self.output / BUNDLE_DIR, self._bundle)
             return True
         except OSError as exc:
             lines.append(f"search index not refreshed: {exc}")
