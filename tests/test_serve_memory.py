@@ -83,7 +83,8 @@ def test_a_serve_session_hands_the_interpreter_lock_between_threads_often(tmp_pa
     try:
         sys.setswitchinterval(0.005)
         dev = DevServer(BuildOptions(content=DEMO, output=tmp_path / "site", search=False), log=lambda text: None)
-        dev.close()
         assert sys.getswitchinterval() == SWITCH_S <= 0.001
+        dev.close()
+        assert sys.getswitchinterval() == 0.005  # put back (tests run sessions in their own process)
     finally:
         sys.setswitchinterval(before)

@@ -43,14 +43,12 @@ from .watch import EventWatcher, snapshot
 from .workdir import WORKDIR_PREFIX, remove_abandoned_workdirs, remove_workdir
 from ..speed.memory import collector_held, kept_for_session
 
-SETTLE_S = 0.25
-"""Polling only: a burst of saves is over after this long unchanged (events: :data:`.watch.QUIET_MS`)."""
+SETTLE_S = 0.25  # polling only: a burst of saves is over after this long unchanged (events: watch.QUIET_MS)
 POLL_MIN_S = 0.1
-VIEWED = 4
-"""The last pages served that the next edit shows first, besides the edited entities' own."""
+VIEWED = 4  # the last pages served that the next edit shows first, besides the edited entities' own
 SWITCH_S = 0.0005  # the interpreter lock handed between threads every 0.5 ms, not 5 (see DevServer)
+# besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-"""Besides Ctrl+C (SIGINT): signals that end the session the same way, cleaning up."""
 
 
 class BuildStatus:
@@ -79,6 +77,7 @@ class DevServer:
     """One serve session: the last good build, pending changes, status and search refresher."""
 
     def __init__(self, options: BuildOptions, log: Callable[[str], None] | None = None, early: bool = False):
+        self._switch = sys.getswitchinterval()  # (put back by close: tests run sessions in their process)
         sys.setswitchinterval(SWITCH_S)  # an edit's thread waited up to 5 ms per I/O for the export refresh's
         self.options = options
         self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
@@ -267,6 +266,7 @@ class DevServer:
         if self.watcher is not None:
             self.watcher.stop()
         self.refresher.stop()  # a rebuild completing in the background writes nothing after this
+        sys.setswitchinterval(self._switch)
 
 
 def _watch(dev: DevServer, reload: Callable[[], None]) -> None:
