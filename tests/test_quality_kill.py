@@ -174,3 +174,31 @@ def test_the_next_build_removes_every_leftover_a_kill_can_leave(tmp_path):
     assert not with_marker.exists() and not empty.exists()
     assert live.exists(), "a running build's staging folder must stay"
     assert (stranger / "notes.txt").read_text() == "mine", "a folder without our marker is not ours"
+
+
+def test_a_file_written_during_the_clean_up_keeps_the_folder_recognisable(tmp_path, monkeypatch):
+    """An interrupted ``build --page-cache`` deletes its staging folder while Pagefind, killed by the
+    same Ctrl-C, may still write into it (found in a walkthrough: a ``.site.staging-<pid>`` holding
+    only ``pagefind/``, no marker, kept by every later build). If anything is left after the
+    deletion, the marker stays, and the next build removes the folder."""
+    from evidence_explorer.site import publish
+    out = tmp_path / "site"
+    out.mkdir()
+    leftover = tmp_path / f".site.staging-{_dead_pid()}"
+    (leftover / "pagefind" / "index").mkdir(parents=True)
+    (leftover / publish.MARKER).write_text("")
+    (leftover / "index.html").write_text("<p>x</p>")
+    real = shutil.rmtree
+
+    def rmtree_while_written(path, ignore_errors=False):
+        real(path, ignore_errors=ignore_errors)
+        if os.path.basename(path) == "pagefind":  # the killed indexer's last write lands after the delete
+            os.makedirs(os.path.join(path, "fragment"))
+            Path(path, "fragment", "late.pf_fragment").write_bytes(b"x")
+
+    monkeypatch.setattr(publish.shutil, "rmtree", rmtree_while_written)
+    publish.remove_tree(leftover)
+    assert (leftover / publish.MARKER).is_file() and not (leftover / "index.html").exists()
+    monkeypatch.setattr(publish.shutil, "rmtree", real)
+    publish.remove_abandoned(out)  # what the next build does first
+    assert not leftover.exists()

@@ -213,11 +213,17 @@ def remove_tree(folder: Path) -> None:
             shutil.rmtree(entry.path, ignore_errors=True)
         else:
             _unlink(entry.path)
+    try:
+        if any(entry.name != MARKER for entry in os.scandir(folder)):
+            return  # something could not be deleted, or was written meanwhile (an interrupted build's
+            # Pagefind, still writing as it was killed): the marker stays, so the next build removes it
+    except OSError:
+        return
     _unlink(os.path.join(folder, MARKER))
     try:
         os.rmdir(folder)
     except OSError:
-        pass  # not empty (something we could not delete): left for the next build
+        pass
 
 
 def _unlink(path: str) -> None:
