@@ -48,7 +48,8 @@ def _positive_int(text: str) -> int:
 
 def _build_opts(p: argparse.ArgumentParser, output: str | None = "site",
                 output_help: str = "output directory (default: site)",
-                base_url_help: str = "path prefix when hosted below the domain root, e.g. /evidence/") -> None:
+                base_url_help: str = "path prefix when hosted below the domain root, e.g. /evidence/, or an http(s) "
+                                      "URL like https://example.org/evidence/") -> None:
     p.add_argument("--output", "-o", default=output, metavar="DIR", help=output_help)
     p.add_argument("--base-url", metavar="PATH", help=base_url_help)
     p.add_argument("--no-search", action="store_true", help="skip the Pagefind search index")
@@ -68,12 +69,12 @@ def parser() -> argparse.ArgumentParser:
                                   "evidence synthesis kept as Markdown files with YAML front matter.")
     top.add_argument("--version", action="version", version=f"evidence-explorer {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("build", help=COMMANDS["build"])
+    p = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _common(p)
     _build_opts(p)
     p.add_argument("--offline", metavar="PATH", type=Path, help="also write a copy that opens from file:// "
                    "without a server (links, styles, a built-in search): a folder, or a zip for a name ending .zip")
-    p = sub.add_parser("check", help=COMMANDS["check"])
+    p = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     _common(p)
     p = sub.add_parser("serve", help=COMMANDS["serve"])
     _common(p)

@@ -126,3 +126,18 @@ def test_schema_command_writes_facets_of_a_site(make_site, tmp_path):
     assert run_cli("schema", "--content", str(content), "--output", str(out), "--check").code == 0
     assert run_cli("schema", "--output", str(out), "--check").code == 1  # the model-only schema differs
     assert run_cli("schema", "--content", str(tmp_path / "nowhere")).code == 2
+
+
+def test_schema_check_names_what_is_missing_and_the_command_that_fixes_it(make_site, tmp_path):
+    """``schema --check`` tells a missing file from an out-of-date one, and gives the command with
+    the same ``--content`` and ``--output`` (plain ``schema`` would not make that check pass)."""
+    content = make_site({}, site_yaml="title: T\ntheory_kinds: {component: Component}\n")
+    out = tmp_path / "schemas"
+    missing = run_cli("schema", "--content", str(content), "--output", str(out), "--check")
+    assert missing.code == 1 and f"cmoc.schema.json: missing; run 'evidence-explorer schema --content {content} " \
+        f"--output {out}'" in missing.err
+    assert run_cli("schema", "--output", str(out)).code == 0  # the model-only schemas
+    stale = run_cli("schema", "--content", str(content), "--output", str(out), "--check")
+    assert stale.code == 1 and "theory.schema.json: out of date; run 'evidence-explorer schema --content" in stale.err
+    assert run_cli("schema", "--content", str(content), "--output", str(out)).code == 0
+    assert run_cli("schema", "--content", str(content), "--output", str(out), "--check").code == 0

@@ -4,6 +4,7 @@ page resolves to a file of the copy; the zip holds the same."""
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -106,3 +107,19 @@ def test_opens_from_file_with_styles_links_and_search(page, offline):
     page.goto((offline / "search" / "index.html").as_uri() + "?q=trust")  # a shared query in the URL
     page.wait_for_selector("#search-results li")
     assert errors == []
+
+
+@pytest.mark.parametrize("where", ["content", "site"])
+def test_refuses_to_write_into_the_content_or_the_site(tmp_path, where):
+    """``--offline`` inside the content folder (the authors' files) or the output folder (the next
+    build would find the site changed) is a usage error before anything is built."""
+    from conftest import SITES, run_cli
+    content = tmp_path / "content"
+    shutil.copytree(SITES / "minimal", content)
+    before = sorted(p.name for p in content.rglob("*"))
+    target = tmp_path / where / "copy.zip"
+    run = run_cli("build", "--content", str(content), "--output", str(tmp_path / "site"), "--no-search",
+                  "--offline", str(target))
+    assert run.code == 2 and "--offline" in run.err and f"inside the {'content' if where == 'content' else 'output'} folder" in run.err
+    assert not target.exists() and not (tmp_path / "site").exists()
+    assert sorted(p.name for p in content.rglob("*")) == before

@@ -69,8 +69,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         stale = [name for name, text in jsonschema.schema_files(config).items()
                  if not (output / name).is_file() or (output / name).read_text(encoding="utf-8") != text]
+        again = "evidence-explorer schema" + (f" --content {args.content}" if args.content else "") + \
+            (f" --output {args.output}" if args.output != "schema" else "")
         for name in stale:
-            print(f"{output / name}: out of date; run 'evidence-explorer schema'", file=sys.stderr)
+            state = "out of date" if (output / name).is_file() else "missing"
+            print(escape_controls(f"{output / name}: {state}; run '{again}'"), file=sys.stderr)
         return 1 if stale else 0
     changed = jsonschema.write_schemas(output, config)
     if not args.quiet:

@@ -27,12 +27,24 @@ def cmd_build(args: argparse.Namespace, write: bool = True) -> int:
     start = time.perf_counter()
     KEPT.clear()
     options = build_options(args)
+    if write and getattr(args, "offline", None):
+        _check_offline(Path(args.offline), options)
     with head_start.started(options, write, getattr(args, "page_cache", False)) as head:
         from . import build_steps  # (imported while the probe runs)
         code = build_steps.run(args, options, write, head, start, KEPT)
     if code == 0 and write and getattr(args, "offline", None):
         return build_steps.offline(args)
     return code
+
+
+def _check_offline(path: Path, options: BuildOptions) -> None:
+    """``--offline`` must not write into the content (the authors' files) nor the site (the next
+    build would find it changed): a usage error (exit 2) before anything is built."""
+    target = path.resolve()
+    for folder, what in ((options.content, "content folder"), (options.output, "output folder")):
+        if target == folder.resolve() or folder.resolve() in target.parents:
+            raise BuildError(f"--offline {describe(str(path))} is inside the {what} '{folder}': "
+                             "write the offline copy somewhere else")
 
 
 def _base_url(args: argparse.Namespace) -> str | None:
