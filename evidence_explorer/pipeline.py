@@ -164,7 +164,8 @@ def build(options: BuildOptions, report: Report | None = None, write: bool = Tru
 
 def content_dir(content: Path) -> Path:
     if not content.is_dir():
-        raise BuildError(f"content directory '{content}' not found")
+        found = "is a file, not a folder" if content.exists() else "not found"
+        raise BuildError(f"content directory '{content}' {found}")
     return content
 
 

@@ -203,3 +203,14 @@ def test_et_al_marker_written_another_way_is_located(make_site):
     assert f"{content / 'papers' / 'b.md'}:4: warning: author 'et al.' looks like the 'et al.' marker: put it last" \
         in run.err
     assert "c.md" not in run.err.replace("c.md: warning: paper is not cited", "")
+
+
+def test_content_that_is_a_file_is_named_so(tmp_path):
+    """``--content`` naming a file says so, not that nothing was found (exit 2 either way)."""
+    from conftest import run_cli
+    readme = tmp_path / "README.md"
+    readme.write_text("# notes\n")
+    run = run_cli("build", "--content", str(readme), "--output", str(tmp_path / "site"), "--no-search")
+    assert run.code == 2 and f"content directory '{readme}' is a file, not a folder" in run.err
+    run = run_cli("check", "--content", str(tmp_path / "nowhere"))
+    assert run.code == 2 and "not found" in run.err
