@@ -57,14 +57,13 @@ def started(options: BuildOptions, write: bool, page_cache: bool) -> Iterator[He
 
 
 def _probe(options: BuildOptions) -> tuple:
-    """In the child: the probe, once the last build's background writer (which also writes the
-    manifest) is done."""
-    snapshot_file.wait_for_writer(options.output)
-    return uptodate.as_plain(uptodate.probe(options))
+    """In the child: :func:`_probe_here`, as plain data."""
+    return uptodate.as_plain(_probe_here(options))
 
 
 def _probe_here(options: BuildOptions) -> uptodate.Probe:
-    """The child gave no probe: this process signs the inputs itself."""
+    """The probe, once the last build's background writer (which also writes the manifest) is done;
+    in this process when the child gave none."""
     snapshot_file.wait_for_writer(options.output)
     return uptodate.probe(options)
 
